@@ -1,0 +1,38 @@
+/**
+ * Replace `${VAR}` and `${VAR:-default}` in every string of a parsed YAML tree. `$${` stays literal.
+ * Problems name the key path and the variable, never its value.
+ */
+export function interpolateEnv(
+  node: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+  path = "",
+): unknown {
+  if (typeof node === "string") return interpolateString(node, env, problems, path);
+  if (Array.isArray(node)) return node.map((v, i) => interpolateEnv(v, env, problems, `${path}[${i}]`));
+  if (node && typeof node === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = interpolateEnv(v, env, problems, path ? `${path}.${k}` : k);
+    return out;
+  }
+  return node;
+}
+
+function interpolateString(
+  s: string,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+  path: string,
+) {
+  return s.replace(
+    /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (whole, escaped, name: string, def?: string) => {
+      if (escaped) return whole.slice(1);
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (def !== undefined) return def;
+      problems.push(`${path || "(root)"}: environment variable ${name} is not set`);
+      return "";
+    },
+  );
+}

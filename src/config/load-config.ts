@@ -1,0 +1,219 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { ConfigError } from "../core/errors.js";
+import { compilePattern } from "../routing/pattern.js";
+import { interpolateEnv } from "./interpolate.js";
+import { type Config, configSchema } from "./schema.js";
+
+export const DEFAULT_CONFIG_PATH = "./dw-chatops.yaml";
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  /** The file read, or undefined when the built-in local defaults were used. */
+  path: string | undefined;
+}
+
+/**
+ * Find, read, interpolate and validate the config once. `--config` wins over DW_CHATOPS_CONFIG over
+ * ./dw-chatops.yaml. With none of them present, the local defaults (console destination) are used so a
+ * newcomer sees the bot work at once. Every problem is reported, each with its key path.
+ */
+export function loadConfig(
+  opts: {
+    path?: string;
+    env?: Readonly<Record<string, string | undefined>>;
+    localToken?: (dataDir: string) => string;
+  } = {},
+): LoadedConfig {
+  const env = opts.env ?? process.env;
+  // An empty DW_CHATOPS_CONFIG (compose passes unset .env entries as "") means unset, not the current directory.
+  const explicit = opts.path || env.DW_CHATOPS_CONFIG || undefined;
+  const path = resolve(explicit ?? DEFAULT_CONFIG_PATH);
+  if (!existsSync(path)) {
+    if (explicit) throw new ConfigError([`config file not found: ${path}`]);
+    const defaults = localDefaults();
+    if (opts.localToken) defaults.ingest = { auth: { tokens: [opts.localToken(String(defaults.dataDir))] } };
+    return { config: parseConfig(defaults, env), path: undefined };
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+  } catch (err) {
+    throw new ConfigError([`${path}: not valid YAML: ${(err as Error).message}`]);
+  }
+  return { config: parseConfig(raw, env), path };
+}
+
+/** Validate an already-parsed config object (used by loadConfig and by tests). */
+export function parseConfig(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Readonly<Config> {
+  const problems: string[] = [];
+  const interpolated = interpolateEnv(raw, env, problems);
+  if (env.REDIS_URL && interpolated && typeof interpolated === "object") {
+    const r = interpolated as Record<string, Record<string, unknown> | undefined>;
+    r.redis = { ...(r.redis ?? {}), url: (r.redis?.url as string | undefined) ?? env.REDIS_URL };
+  }
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  if (problems.length) throw new ConfigError(problems);
+  const config = (result as { data: Config }).data;
+  const cross = crossCheck(config);
+  if (cross.length) throw new ConfigError([...new Set(cross)]);
+  return deepFreeze(config);
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`);
+}
+
+/** Contradictions no single field can see (alertmanager's UnmarshalYAML checks). */
+function crossCheck(c: Config): string[] {
+  const problems: string[] = [];
+  const names = new Set(Object.keys(c.destinations));
+  c.routes.forEach((r, i) => {
+    for (const d of r.destinations)
+      if (!names.has(d)) problems.push(`routes[${i}].destinations: unknown destination "${d}"`);
+    if (r.match) {
+      const err = compilePattern(r.match).error;
+      if (err) problems.push(`routes[${i}].match: ${err}`);
+    }
+  });
+  c.approvals.routes.forEach((r, i) => {
+    for (const d of r.destinations)
+      if (!names.has(d)) problems.push(`approvals.routes[${i}].destinations: unknown destination "${d}"`);
+    for (const g of r.approvers.groups)
+      if (!c.approvals.groups[g]) problems.push(`approvals.routes[${i}].approvers.groups: unknown group "${g}"`);
+    if (r.match) {
+      const err = compilePattern(r.match).error;
+      if (err) problems.push(`approvals.routes[${i}].match: ${err}`);
+    }
+    problems.push(...approvalTransportProblems(c, r.destinations, `approvals.routes[${i}].destinations`));
+  });
+  c.routes.forEach((r, i) => {
+    for (const g of r.mentions?.groups ?? [])
+      if (!c.approvals.groups[g])
+        problems.push(`routes[${i}].mentions.groups: unknown group "${g}" (define it under approvals.groups)`);
+  });
+  c.approvals.policies.forEach((p, i) => {
+    if (p.match) {
+      const err = compilePattern(p.match).error;
+      if (err) problems.push(`approvals.policies[${i}].match: ${err}`);
+    }
+    if (p.when.sqlMatches) {
+      try {
+        new RegExp(p.when.sqlMatches, "i");
+      } catch (e) {
+        problems.push(
+          `approvals.policies[${i}].when.sqlMatches: not a valid regular expression: ${(e as Error).message}`,
+        );
+      }
+    }
+  });
+  if (
+    (c.approvals.routes.length || c.approvals.policies.length) &&
+    c.dataworks.accessKeyId &&
+    !c.dataworks.extensionCode
+  ) {
+    problems.push("dataworks.extensionCode: approvals need your extension's code (Open Platform → Extensions)");
+  }
+  for (const [name, role] of Object.entries(c.commands.roles))
+    for (const g of role?.groups ?? [])
+      if (!c.approvals.groups[g])
+        problems.push(`commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups)`);
+  for (const d of c.defaultDestinations)
+    if (!names.has(d)) problems.push(`defaultDestinations: unknown destination "${d}"`);
+  if (c.slack?.socketMode && !c.slack.appToken)
+    problems.push("slack.appToken: socketMode needs the app-level token (xapp-…, scope connections:write)");
+  // The SDK's WSClient.start() only logs and returns for any other appId, so the bot would never connect.
+  if (c.lark?.transport === "ws" && !/^cli_[0-9a-fA-F]{16}$/.test(c.lark.appId))
+    problems.push('lark.appId: the long connection (transport: ws) needs a self-built app id ("cli_" + 16 hex digits)');
+  for (const [name, d] of Object.entries(c.destinations)) {
+    if (d.platform === "slack" && !c.slack)
+      problems.push(`destinations.${name}: platform slack needs the slack section (token)`);
+    if (d.platform === "lark" && d.chatId && !c.lark)
+      problems.push(`destinations.${name}: a Lark chatId needs the lark section (appId, appSecret)`);
+    if (d.platform === "dingtalk" && d.conversationId && !c.dingtalk) {
+      problems.push(
+        `destinations.${name}: a DingTalk conversationId needs the dingtalk section (clientId, clientSecret, robotCode)`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Approval cards need a transport that can receive clicks; custom bots/robots cannot. */
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+
+function approvalTransportProblems(c: Config, destinations: readonly string[], at: string): string[] {
+  const problems: string[] = [];
+  for (const name of destinations) {
+    const d = c.destinations[name];
+    // The console page trusts a typed name: fine on loopback, not for real decisions on a reachable port.
+    if (d?.platform === "console" && c.dataworks.accessKeyId && !LOOPBACK.has(c.server.host))
+      problems.push(
+        `${at}: "${name}" is the local console, where anyone who reaches ${c.server.host}:${c.server.port} can decide as any name; with DataWorks credentials set, bind server.host to 127.0.0.1 or post approvals to a chat platform`,
+      );
+    if (d?.platform === "slack" && c.slack && !c.slack.signingSecret && !(c.slack.socketMode && c.slack.appToken))
+      problems.push(
+        `slack: approvals on Slack ("${name}") need clicks: set signingSecret (HTTP at POST /slack/events) or socketMode: true with appToken`,
+      );
+    if (d?.platform === "lark") {
+      if (d.webhook)
+        problems.push(`${at}: "${name}" is a Lark custom bot, which cannot receive clicks; use an app bot chatId`);
+      // Over the long connection Lark authenticates the app at connect time; nothing to verify per callback.
+      else if (c.lark && c.lark.transport === "http" && !c.lark.encryptKey)
+        problems.push(
+          `lark.encryptKey: approvals on Lark ("${name}") over HTTP callbacks need the app's Encrypt Key, so they can be verified (or use transport: ws)`,
+        );
+    }
+    if (d?.platform === "dingtalk") {
+      if (d.accessToken)
+        problems.push(
+          `${at}: "${name}" is a DingTalk custom robot, which cannot do approvals (URL buttons only, no callbacks); use an enterprise app robot conversationId`,
+        );
+      else if (c.dingtalk && !c.dingtalk.cardTemplateId)
+        problems.push(
+          `dingtalk.cardTemplateId: approvals on DingTalk ("${name}") need an interactive card template (card builder)`,
+        );
+      else if (c.dingtalk && !c.dingtalk.stream)
+        problems.push(`dingtalk.stream: approvals on DingTalk ("${name}") receive clicks over Stream mode; enable it`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * No config file: everything goes to a console destination (printed, and shown on the /console page), and
+ * extension point events become approval cards there that anyone who types a name on the page may decide.
+ * Decisions go to the labelled local stand-in, since there are no DataWorks credentials.
+ */
+export function localDefaults(): Record<string, unknown> {
+  return {
+    dataDir: ".dw-chatops",
+    destinations: { console: { platform: "console" } },
+    routes: [{ name: "everything", destinations: ["console"] }],
+    approvals: {
+      routes: [
+        {
+          name: "local",
+          destinations: ["console"],
+          approvers: { users: { console: ["*"] } },
+          timeout: "30m",
+          blockReasons: ["Not reviewed yet", "Outside the release window", "Breaks a downstream table"],
+        },
+      ],
+    },
+  };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,57 @@
+/** Errors with a stable code and, for deliveries, a retry decision (alertmanager's (retryable, err)). */
+export class AppError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = "AppError";
+  }
+}
+
+export class ConfigError extends AppError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super("CONFIG_INVALID", `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+    this.name = "ConfigError";
+  }
+}
+
+export interface DeliveryErrorInit {
+  adapter: string;
+  destination: string;
+  retryable: boolean;
+  /** Platform-requested wait (Retry-After, x-ogw-ratelimit-reset, …). */
+  retryAfterMs?: number;
+  /** Platform error code, e.g. "channel_not_found", 130101. */
+  platformCode?: string;
+  /** True when the platform said we are sending too fast. */
+  throttled?: boolean;
+}
+
+/**
+ * Thrown by ChatAdapter.send/update. The message must say what to fix and must not contain
+ * URLs with tokens, webhook secrets or access tokens.
+ */
+export class DeliveryError extends AppError {
+  readonly adapter: string;
+  readonly destination: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly platformCode: string | undefined;
+  readonly throttled: boolean;
+  constructor(message: string, init: DeliveryErrorInit, options?: ErrorOptions) {
+    super(
+      init.throttled ? "DELIVERY_THROTTLED" : init.retryable ? "DELIVERY_RETRYABLE" : "DELIVERY_PERMANENT",
+      message,
+      options,
+    );
+    this.name = "DeliveryError";
+    this.adapter = init.adapter;
+    this.destination = init.destination;
+    this.retryable = init.retryable;
+    this.retryAfterMs = init.retryAfterMs;
+    this.platformCode = init.platformCode;
+    this.throttled = init.throttled ?? false;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The bot's Prometheus metrics, on a registry the composition root creates and passes down (never the
+ * global default one, so two runtimes in one process — tests — never share counters). Each call site is one
+ * line: `deps.metrics?.messagesSent.inc({ platform })`.
+ */
+import type { Queue } from "bullmq";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+const P = "dwc_";
+
+export interface Metrics {
+  registry: Registry;
+  /** Events that passed authentication and validation: outcome accepted | duplicate. */
+  eventsReceived: Counter<"outcome">;
+  /** Requests refused at ingest, by the error code answered (unauthorized, invalid_json, payload_too_large, …). */
+  eventsRejected: Counter<"reason">;
+  /** Messages posted or updated, by platform and job kind (deliver, approval-card, approval-update, approval-alert). */
+  messagesSent: Counter<"platform" | "kind">;
+  /** Deliveries kept in the failed set: permanent (the platform refused) or exhausted (attempts used up). */
+  messagesFailed: Counter<"platform" | "reason">;
+  /** Deliveries that failed and will be tried again with backoff. */
+  messagesRetried: Counter<"platform">;
+  /** Deliveries the platform throttled, which wait as asked (Retry-After and the like). */
+  rateLimitWaits: Counter<"platform">;
+  /** Time from an approval's creation to its decision, by who decided (human, policy, timeout, unmatched). */
+  decisionLatency: Histogram<"decided_by">;
+  /** Time from a decision to DataWorks accepting it. */
+  dataworksReturnLatency: Histogram<never>;
+  /** DataWorks OpenAPI failures while returning decisions, by error code and whether it is retried. */
+  dataworksErrors: Counter<"code" | "retryable">;
+  /** Count a request's accepted and duplicate events. */
+  countReceived(r: { accepted: readonly unknown[]; duplicates: readonly unknown[] }): void;
+  /** Count an ingest reply of 4xx/5xx by its error code; returns the payload unchanged (an onSend hook). */
+  countIngestReply<T>(status: number, payload: T): T;
+  /** Register the gauges that read queue depths and ages and pending approvals from Redis at scrape time. */
+  observe(sources: { queues: Record<string, Queue>; pendingApprovals: () => Promise<number> }): void;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: P });
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name: P + name, help, labelNames, registers });
+  const m: Metrics = {
+    registry,
+    eventsReceived: counter("events_received_total", "Valid DataWorks events received, by outcome", ["outcome"]),
+    eventsRejected: counter("events_rejected_total", "Ingest requests refused, by reason", ["reason"]),
+    messagesSent: counter("messages_sent_total", "Chat messages posted or updated", ["platform", "kind"]),
+    messagesFailed: counter("messages_failed_total", "Deliveries that failed for good", ["platform", "reason"]),
+    messagesRetried: counter("messages_retried_total", "Deliveries retried after an error", ["platform"]),
+    rateLimitWaits: counter("rate_limit_waits_total", "Deliveries delayed because the platform throttled", [
+      "platform",
+    ]),
+    decisionLatency: new Histogram({
+      name: `${P}approval_decision_seconds`,
+      help: "Seconds from an approval's creation to its decision",
+      labelNames: ["decided_by"],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+      registers,
+    }),
+    dataworksReturnLatency: new Histogram({
+      name: `${P}dataworks_return_seconds`,
+      help: "Seconds from a decision to DataWorks accepting it",
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 1800, 7200],
+      registers,
+    }),
+    dataworksErrors: counter("dataworks_api_errors_total", "DataWorks OpenAPI errors returning decisions", [
+      "code",
+      "retryable",
+    ]),
+    countReceived(r) {
+      if (r.accepted.length) m.eventsReceived.inc({ outcome: "accepted" }, r.accepted.length);
+      if (r.duplicates.length) m.eventsReceived.inc({ outcome: "duplicate" }, r.duplicates.length);
+    },
+    countIngestReply(status, payload) {
+      if (status >= 400) {
+        // Error bodies are {"error":"<code>",…} (http/errors.ts sendError): the code is a bounded label.
+        const code = typeof payload === "string" ? /^\{"error":"([a-z_]{1,40})"/.exec(payload)?.[1] : undefined;
+        m.eventsRejected.inc({ reason: code ?? `http_${status}` });
+      }
+      return payload;
+    },
+    observe(sources) {
+      observeQueues(registry, sources.queues);
+      new Gauge({
+        name: `${P}approvals_pending`,
+        help: "Approvals waiting for a decision",
+        registers,
+        async collect() {
+          this.set(await sources.pendingApprovals());
+        },
+      });
+    },
+  };
+  return m;
+}
+
+/** BullMQ job states worth a gauge: how much work waits, runs, is delayed (throttled, backoff) or failed. */
+const STATES = ["waiting", "prioritized", "active", "delayed", "failed"] as const;
+
+function observeQueues(registry: Registry, queues: Record<string, Queue>) {
+  const registers = [registry];
+  new Gauge({
+    name: `${P}queue_jobs`,
+    help: "Jobs per queue and state",
+    labelNames: ["queue", "state"],
+    registers,
+    async collect() {
+      for (const [name, q] of Object.entries(queues)) {
+        const counts = await q.getJobCounts(...STATES);
+        for (const s of STATES) this.set({ queue: name, state: s }, counts[s] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: `${P}queue_oldest_waiting_seconds`,
+    help: "Age of the oldest job waiting to be processed (0 when none waits)",
+    labelNames: ["queue"],
+    registers,
+    async collect() {
+      const now = Date.now();
+      for (const [name, q] of Object.entries(queues)) {
+        // Oldest first from each list; approval cards wait in "prioritized", the rest in "wait".
+        const jobs = await q.getJobs(["waiting", "prioritized"], 0, 0, true);
+        const oldest = Math.min(...jobs.map((j) => j.timestamp), now);
+        this.set({ queue: name }, (now - oldest) / 1000);
+      }
+    },
+  });
+}

@@ -1,0 +1,34 @@
+import { Redis, type RedisOptions } from "ioredis";
+import { AppError } from "../core/errors.js";
+
+export const MIN_REDIS_VERSION = [6, 2, 0] as const;
+
+/** A connection suitable for BullMQ workers (maxRetriesPerRequest null) and for our own keys. */
+export function createRedis(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false, ...extra });
+}
+
+/** Fail start-up with a clear message on a Redis that is too old or evicts keys (it would lose jobs). */
+export async function checkRedis(redis: Redis): Promise<{ version: string; warnings: string[] }> {
+  const info = await redis.info("server");
+  const version = /redis_version:([0-9.]+)/.exec(info)?.[1] ?? "0.0.0";
+  const parts = version.split(".").map(Number);
+  const [a = 0, b = 0, c = 0] = parts;
+  const [ma, mb, mc] = MIN_REDIS_VERSION;
+  if (a < ma || (a === ma && (b < mb || (b === mb && c < mc)))) {
+    throw new AppError(
+      "REDIS_TOO_OLD",
+      `Redis ${version} is too old: dw-chatops needs Redis >= ${MIN_REDIS_VERSION.join(".")}`,
+    );
+  }
+  const warnings: string[] = [];
+  try {
+    const policy = (await redis.config("GET", "maxmemory-policy")) as string[];
+    if (policy[1] && policy[1] !== "noeviction") {
+      warnings.push(`Redis maxmemory-policy is ${policy[1]}; set it to noeviction or queued events may be evicted`);
+    }
+  } catch {
+    // Managed Redis often forbids CONFIG; the policy cannot be checked there.
+  }
+  return { version, warnings };
+}
