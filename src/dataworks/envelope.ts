@@ -1,0 +1,97 @@
+import type { DwEvent } from "../core/event.js";
+import { catalogEntry } from "./catalog.js";
+
+/** What is wrong with one event of a request body, phrased so the sender knows what to fix. */
+export interface EnvelopeProblem {
+  index: number;
+  message: string;
+}
+
+export type ParseResult = { ok: true; events: DwEvent[] } | { ok: false; problems: EnvelopeProblem[] };
+
+const MAX_BATCH = 100;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function nonEmptyString(v: unknown): v is string {
+  return typeof v === "string" && v.trim().length > 0 && v.length <= 512;
+}
+
+/**
+ * Normalise a parsed request body: one EventBridge CloudEvent ("Complete Event" body), a JSON array
+ * of them, or a Function Compute extension envelope (messageId, messageBody, …).
+ */
+export function parseEnvelopes(body: unknown): ParseResult {
+  const items = Array.isArray(body) ? body : [body];
+  if (items.length === 0)
+    return { ok: false, problems: [{ index: 0, message: "the body is an empty array: send at least one event" }] };
+  if (items.length > MAX_BATCH) {
+    return {
+      ok: false,
+      problems: [{ index: 0, message: `the body holds ${items.length} events; at most ${MAX_BATCH} per request` }],
+    };
+  }
+  const events: DwEvent[] = [];
+  const problems: EnvelopeProblem[] = [];
+  items.forEach((item, index) => {
+    const r = parseOne(item);
+    if (typeof r === "string") problems.push({ index, message: r });
+    else events.push(r);
+  });
+  return problems.length ? { ok: false, problems } : { ok: true, events };
+}
+
+function parseOne(item: unknown): DwEvent | string {
+  if (!isRecord(item)) return "expected a JSON object (a CloudEvent or a Function Compute envelope)";
+  if ("messageId" in item || "messageBody" in item) return parseFunctionCompute(item);
+  return parseCloudEvent(item);
+}
+
+function parseCloudEvent(e: Record<string, unknown>): DwEvent | string {
+  const missing = ["id", "source", "type"].filter((k) => !nonEmptyString(e[k]));
+  if (missing.length) return `CloudEvent is missing or has an empty/over-long string in: ${missing.join(", ")}`;
+  if (e.specversion !== undefined && e.specversion !== "1.0")
+    return `unsupported specversion ${JSON.stringify(e.specversion)}: expected "1.0"`;
+  if (!isRecord(e.data))
+    return "CloudEvent `data` must be a JSON object (set the EventBridge target body to Complete Event)";
+  const data = e.data;
+  const type = e.type as string;
+  const entry = catalogEntry(type, typeof data.eventCode === "string" ? data.eventCode : undefined);
+  const { id, source, time, data: _d, aliyunregionid, aliyunaccountid, ...rest } = e;
+  return {
+    id: (id as string).trim(),
+    source: source as string,
+    type,
+    eventCode: entry?.eventCode ?? (typeof data.eventCode === "string" ? data.eventCode : type),
+    time: typeof time === "string" ? time : undefined,
+    regionId: typeof aliyunregionid === "string" ? aliyunregionid : undefined,
+    accountId: typeof aliyunaccountid === "string" ? aliyunaccountid : undefined,
+    envelope: "cloudevent",
+    data,
+    attributes: rest,
+  };
+}
+
+function parseFunctionCompute(e: Record<string, unknown>): DwEvent | string {
+  if (!nonEmptyString(e.messageId)) return "Function Compute envelope needs a non-empty string `messageId`";
+  if (!isRecord(e.messageBody)) return "Function Compute envelope `messageBody` must be a JSON object";
+  const data = { ...e.messageBody };
+  // FC puts these next to messageBody; keep them on data where EventBridge events carry them.
+  for (const k of ["extensionBizId", "blockBusiness"] as const)
+    if (e[k] !== undefined && data[k] === undefined) data[k] = e[k];
+  const code = typeof e.eventType === "string" ? e.eventType : typeof data.eventCode === "string" ? data.eventCode : "";
+  const entry = catalogEntry(undefined, code);
+  if (!entry && !code) return "Function Compute envelope needs `eventType` or `messageBody.eventCode`";
+  const { messageId, messageBody: _b, ...rest } = e;
+  return {
+    id: (messageId as string).trim(),
+    source: "acs.dataworks",
+    type: entry?.type ?? `dataworks:unknown:${code}`,
+    eventCode: entry?.eventCode ?? code,
+    envelope: "function-compute",
+    data,
+    attributes: rest,
+  };
+}
