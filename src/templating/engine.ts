@@ -1,0 +1,274 @@
+import Handlebars from "handlebars";
+import type { DwEvent } from "../core/event.js";
+import { emptyMessage, type Message, type MessageButton, type Severity } from "../core/message.js";
+import { truncate } from "../core/text.js";
+import { catalogEntry } from "../dataworks/catalog.js";
+import { assertTimeZone } from "./format.js";
+import { lineOf, walkAst } from "./ast.js";
+import { registerHelpers } from "./helpers.js";
+import { loadMessages, type Messages, translate } from "./i18n.js";
+import { loadTemplateSources, type SourceString, type TemplateSource } from "./load-templates.js";
+import { checkOverrideSafety } from "./override-helpers.js";
+
+type Compiled = (ctx: unknown) => string;
+/** A template file's part tree with each Handlebars leaf replaced by its index in one combined template. */
+type LeafTree =
+  | { leaf: number }
+  | LeafTree[]
+  | { [k: string]: LeafTree }
+  | string
+  | number
+  | boolean
+  | null
+  | undefined;
+interface CompiledFile {
+  tree: LeafTree;
+  /** Renders every leaf in ONE Handlebars call: each top-level call re-wraps every helper, ~20 leaves per file. */
+  run: (ctx: Record<string, unknown>) => string[];
+}
+
+export interface RenderContextExtras {
+  /** Names looked up through the DataWorks OpenAPI (node name, owner, workspace, log excerpt …). */
+  enrich?: Record<string, unknown>;
+  /** Buttons the core adds (approval cards). */
+  actions?: MessageButton[];
+  /** Extra values for templates (approval state, deadline, digest items …). */
+  extra?: Record<string, unknown>;
+}
+
+export interface TemplateEngineOptions {
+  /** Built-in directory first, then the user's. */
+  dirs: readonly string[];
+  timeZone: string;
+  consoleUrl: string;
+  /** Region for console links when an event carries none (Function Compute envelopes): dataworks.regionId. */
+  regionId?: string;
+  locales?: readonly string[];
+}
+
+const SEVERITIES = new Set<Severity>(["info", "success", "warning", "danger"]);
+
+/**
+ * Platform-neutral caps on what a template can produce from a payload (a 100 KB SQL text, 10,000 ids):
+ * every renderer then starts from a message of bounded size and applies its own, stricter limits.
+ */
+export const MESSAGE_LIMITS = {
+  title: 250,
+  summary: 300,
+  label: 100,
+  value: 2000,
+  fields: 30,
+  sectionText: 4000,
+  sections: 10,
+  links: 10,
+  url: 2000,
+  context: 10,
+  contextText: 500,
+} as const;
+const COMPILE_OPTIONS = { noEscape: true, strict: false } as const;
+const LEAF_HELPER = "__leaf";
+
+/**
+ * Handlebars templates → neutral Message. Everything is compiled at construction so a broken template
+ * fails start-up with its file and line, not the first delivery.
+ */
+export class TemplateEngine {
+  private readonly hb = Handlebars.create();
+  private readonly neutral = new Map<string, CompiledFile>();
+  private readonly overrides = new Map<string, Compiled>();
+  readonly messages: Messages;
+  private readonly opts: TemplateEngineOptions;
+
+  constructor(opts: TemplateEngineOptions) {
+    this.opts = opts;
+    assertTimeZone(opts.timeZone);
+    this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"]);
+    registerHelpers(this.hb, this.messages);
+    // Collects one part of a combined template (see compileFile) into @root.__leaves.
+    this.hb.registerHelper(LEAF_HELPER, function (this: unknown, i: number, options: Handlebars.HelperOptions) {
+      (options.data.root as { __leaves: string[] }).__leaves[i] = options.fn(this);
+      return "";
+    });
+    const set = loadTemplateSources(opts.dirs);
+    for (const [name, p] of set.partials)
+      this.hb.registerPartial(name, this.compileString({ source: p.source, file: p.file, line: 1 }));
+    for (const [name, t] of set.neutral) this.neutral.set(name, this.compileFile(t));
+    for (const [key, o] of set.overrides) {
+      const compiled = this.compileString({ source: o.source, file: o.file, line: 1 });
+      const unsafe = checkOverrideSafety(this.hb.parse(o.source))[0];
+      if (unsafe) throw new Error(`${o.file}:${unsafe.line}: template error: ${unsafe.problem}`);
+      this.overrides.set(key, compiled);
+    }
+    if (!this.neutral.has("_default")) throw new Error("templates: the fallback template _default.yaml is missing");
+  }
+
+  /** Template names (event codes) that have their own template; `_`-files are bases and the fallback. */
+  names(): string[] {
+    return [...this.neutral.keys()].filter((n) => !n.startsWith("_"));
+  }
+
+  hasOverride(eventCode: string, platform: string): boolean {
+    return this.overrides.has(`${eventCode}.${platform}`);
+  }
+
+  context(event: DwEvent, locale: string, extras: RenderContextExtras = {}) {
+    const entry = catalogEntry(event.type, event.eventCode);
+    return {
+      event: {
+        ...event,
+        name: entry ? translate(this.messages, locale, `event.${entry.eventCode}`) : event.type,
+        extensionPoint: entry?.extensionPoint ?? false,
+      },
+      data: event.data,
+      enrich: extras.enrich ?? {},
+      extra: extras.extra ?? {},
+      locale,
+      timeZone: this.opts.timeZone,
+      consoleUrl: this.opts.consoleUrl,
+      regionId: this.opts.regionId,
+    };
+  }
+
+  /** Render an event to the neutral message in one locale. Throws if the template fails at run time. */
+  render(event: DwEvent, locale: string, extras: RenderContextExtras = {}, templateName?: string): Message {
+    // Bases (`_x`) are never picked by an event's own code, whatever the payload says.
+    const own = !event.eventCode.startsWith("_") && this.neutral.has(event.eventCode);
+    const name = templateName ?? (own ? event.eventCode : "_default");
+    const tree = this.neutral.get(name) ?? this.neutral.get("_default");
+    const ctx = this.context(event, locale, extras);
+    const file = tree as CompiledFile;
+    const leaves = file.run(ctx);
+    const out = evaluate(file.tree, leaves) as Record<string, unknown>;
+    const msg = emptyMessage(event.eventCode, locale);
+    const L = MESSAGE_LIMITS;
+    msg.title = truncate(str(out.title) || ctx.event.name, L.title);
+    const sev = str(out.severity) as Severity;
+    msg.severity = SEVERITIES.has(sev) ? sev : "info";
+    const summary = str(out.summary);
+    if (summary) msg.summary = truncate(summary, L.summary);
+    msg.fields = list(out.fields)
+      .map((f) => ({ label: truncate(str(f.label), L.label), value: truncate(str(f.value), L.value) }))
+      .filter((f) => f.label && f.value)
+      .slice(0, L.fields);
+    msg.sections = list(out.sections)
+      .map((s) => ({
+        title: truncate(str(s.title), L.label) || undefined,
+        text: truncate(str(s.text), L.sectionText),
+        style: (["code", "quote"].includes(str(s.style)) ? str(s.style) : "plain") as "plain" | "code" | "quote",
+      }))
+      .filter((s) => s.text)
+      .map((s) => (s.title ? s : { text: s.text, style: s.style }))
+      .slice(0, L.sections);
+    msg.links = list(out.links)
+      .map((l) => ({ label: truncate(str(l.label), L.label), url: str(l.url) }))
+      .filter((l) => l.label && l.url.length <= L.url && /^https?:\/\/[^\s]+$/.test(l.url))
+      .slice(0, L.links);
+    msg.context = (Array.isArray(out.context) ? out.context : [])
+      .map((c) => truncate(str(c), L.contextText))
+      .filter(Boolean)
+      .slice(0, L.context);
+    msg.actions = extras.actions ?? [];
+    return msg;
+  }
+
+  /** A platform override (full Block Kit / card JSON), or undefined when the template has none. */
+  renderOverride(event: DwEvent, platform: string, locale: string, extras: RenderContextExtras = {}): unknown {
+    const t = this.overrides.get(`${event.eventCode}.${platform}`);
+    if (!t) return undefined;
+    const text = t({ ...this.context(event, locale, extras), actions: extras.actions ?? [] });
+    return JSON.parse(text);
+  }
+
+  /** The message sent when a template throws at run time: minimal, safe, and never dropped. */
+  fallback(event: DwEvent, locale: string, extras: RenderContextExtras = {}): Message {
+    const msg = emptyMessage(event.eventCode, locale);
+    const entry = catalogEntry(event.type, event.eventCode);
+    msg.title = entry ? translate(this.messages, locale, `event.${entry.eventCode}`) : event.type;
+    msg.severity = "warning";
+    msg.fields = [
+      { label: translate(this.messages, locale, "field.eventType"), value: event.type },
+      { label: translate(this.messages, locale, "field.eventId"), value: event.id },
+    ];
+    msg.context = [translate(this.messages, locale, "render.failed")];
+    msg.actions = extras.actions ?? [];
+    return msg;
+  }
+
+  /**
+   * Check every leaf on its own (start-up errors name file and line), then join them into one template:
+   * each leaf sits in its own `__leaf` block, opened and closed on lines of their own so Handlebars'
+   * standalone-line rules see each leaf exactly as when it is compiled alone (parts are trimmed afterwards).
+   */
+  private compileFile(t: TemplateSource): CompiledFile {
+    const sources: string[] = [];
+    const walk = (node: unknown): LeafTree => {
+      if (Array.isArray(node)) return node.map(walk);
+      if (node && typeof node === "object") {
+        if ("source" in node && "line" in node) {
+          this.compileString(node as SourceString);
+          sources.push((node as SourceString).source);
+          return { leaf: sources.length - 1 };
+        }
+        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+      }
+      return node as LeafTree;
+    };
+    const tree = walk(t.tree);
+    const combined = this.hb.compile(
+      sources.map((src, i) => `{{#${LEAF_HELPER} ${i}}}\n${src}\n{{/${LEAF_HELPER}}}\n`).join(""),
+      COMPILE_OPTIONS,
+    );
+    return {
+      tree,
+      run: (ctx) => {
+        const leaves: string[] = new Array(sources.length).fill("");
+        combined({ ...ctx, __leaves: leaves });
+        return leaves;
+      },
+    };
+  }
+
+  private compileString(s: SourceString): Compiled {
+    try {
+      // precompile parses everything now; compile() alone would defer syntax errors to first use.
+      this.hb.precompile(s.source, COMPILE_OPTIONS);
+      const unknown = unknownHelpers(this.hb.parse(s.source), new Set(Object.keys(this.hb.helpers)));
+      if (unknown.length) throw new Error(`unknown helper "${unknown[0]?.name}" on line ${unknown[0]?.line}`);
+    } catch (err) {
+      const m = /line (\d+)/.exec((err as Error).message);
+      const line = s.line + (m ? Number(m[1]) - 1 : 0);
+      throw new Error(`${s.file}:${line}: template error: ${(err as Error).message.split("\n")[0]}`);
+    }
+    return this.hb.compile(s.source, COMPILE_OPTIONS) as Compiled;
+  }
+}
+
+/** Helper calls (a path with arguments) whose helper is not registered: caught at start-up, not on delivery. */
+function unknownHelpers(ast: unknown, known: ReadonlySet<string>): Array<{ name: string; line: number }> {
+  const found: Array<{ name: string; line: number }> = [];
+  walkAst(ast, (n) => {
+    const isCall = n.type === "MustacheStatement" || n.type === "SubExpression" || n.type === "BlockStatement";
+    const name = n.path?.type === "PathExpression" ? String(n.path.original) : undefined;
+    if (isCall && name && ((n.params?.length ?? 0) > 0 || n.hash) && !known.has(name))
+      found.push({ name, line: lineOf(n) });
+    return undefined;
+  });
+  return found;
+}
+
+function evaluate(tree: LeafTree, leaves: readonly string[]): unknown {
+  if (Array.isArray(tree)) return tree.map((t) => evaluate(t, leaves));
+  if (tree && typeof tree === "object") {
+    if ("leaf" in tree && typeof tree.leaf === "number") return leaves[tree.leaf];
+    return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, evaluate(v as LeafTree, leaves)]));
+  }
+  return tree;
+}
+
+function str(v: unknown): string {
+  return v === undefined || v === null ? "" : String(v).trim();
+}
+
+function list(v: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : [];
+}
