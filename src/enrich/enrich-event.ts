@@ -1,0 +1,145 @@
+/**
+ * Enrichment: before rendering, look up the names DataWorks events do not carry (node, owner, workspace,
+ * instance times, why an instance failed). It never throws, never waits past its budget and never drops a
+ * message: whatever is known at the deadline is returned, with `note` when something is missing. Lookups
+ * that outlive the budget keep running and fill the cache for the next event.
+ *
+ * Output keys used by templates: nodeName, ownerName, workspaceName, operatorName, cycleTime (epoch ms),
+ * bizDate (yyyy-MM-dd), errorLog, note.
+ */
+import type { EnrichConfig } from "../config/sections/enrich.js";
+import type { DwEvent } from "../core/event.js";
+import type { DataWorksApi } from "../dataworks/openapi-client.js";
+import type { Logger } from "../logger.js";
+import { errorExcerpt } from "./error-lines.js";
+import { type CacheStore, LookupCache } from "./lookup-cache.js";
+import { getInstance, getInstanceLog, getNode, getProject } from "./lookups.js";
+
+export type Enrich = (event: DwEvent) => Promise<Record<string, unknown>>;
+
+export interface EnricherDeps {
+  api: DataWorksApi;
+  store: CacheStore;
+  prefix: string;
+  config: Readonly<EnrichConfig>;
+  /** Region when the event carries none. */
+  defaultRegion: string;
+  /** For bizDate (a date in the workspace's zone). */
+  timeZone: string;
+  logger: Logger;
+}
+
+/** Shown under the message when a lookup failed or ran out of time; both languages, the enricher has no locale. */
+export const NAMES_UNAVAILABLE =
+  "Some names are unavailable (DataWorks API slow or failing); ids shown · 部分名称暂不可用，显示 ID";
+
+const FAILED = 5;
+
+export function createEnricher(deps: EnricherDeps): Enrich {
+  const cache = new LookupCache(deps.store, deps.prefix);
+  const { config: c, api } = deps;
+  const user = (uid: unknown) =>
+    uid === undefined || uid === null || uid === "" ? undefined : (c.userNames[String(uid)] ?? String(uid));
+
+  return async (event) => {
+    const out: Record<string, unknown> = {};
+    const region = event.regionId || deps.defaultRegion;
+    const d = event.data;
+    // Each API call runs to dataworks.timeout, not to the (shorter) budget: a late answer still fills the
+    // cache for the next event of a storm, and coalescing keeps it to one call in flight per id.
+    const perCall = undefined;
+    const tasks: Array<Promise<void>> = [];
+    const lookup = <T>(key: string, ttl: number, load: () => Promise<T>, use: (v: T) => void) =>
+      tasks.push(cache.get(`${region}:${key}`, ttl, c.ttl.failure, load).then(use));
+
+    const operator = user(d.operator ?? d.operatorUid ?? d.operatorBaseId);
+    if (operator) out.operatorName = operator;
+
+    const workspaceId = id(d.appId ?? d.projectId);
+    if (workspaceId)
+      lookup(
+        `project:${workspaceId}`,
+        c.ttl.names,
+        () => getProject(api, region, workspaceId, perCall),
+        (p) => {
+          if (p.name) out.workspaceName = p.name;
+        },
+      );
+
+    const nodeId = id(d.nodeId);
+    if (nodeId)
+      lookup(
+        `node:${nodeId}`,
+        c.ttl.names,
+        () => getNode(api, region, nodeId, perCall),
+        (n) => {
+          if (n.name) out.nodeName = n.name;
+          if (n.ownerId) out.ownerId = n.ownerId;
+          const owner = user(n.ownerId);
+          if (owner) out.ownerName = owner;
+        },
+      );
+
+    const instanceId = event.eventCode === "instance-status-changes" ? id(d.taskId) : undefined;
+    if (instanceId) {
+      lookup(
+        `instance:${instanceId}`,
+        c.ttl.instance,
+        () => getInstance(api, region, instanceId, perCall),
+        (i) => {
+          if (i.nodeName && !out.nodeName) out.nodeName = i.nodeName;
+          if (i.cycTime) out.cycleTime = i.cycTime;
+          if (i.bizdate) out.bizDate = formatDate(i.bizdate, deps.timeZone);
+        },
+      );
+      if (Number(d.status) === FAILED)
+        lookup(
+          `log:${instanceId}:${id(d.modifyTime) ?? ""}`,
+          c.ttl.instance,
+          async () => ({
+            excerpt: errorExcerpt(await getInstanceLog(api, region, instanceId, perCall), c.logLines, c.logChars),
+          }),
+          (l) => {
+            if (l.excerpt) out.errorLog = l.excerpt;
+          },
+        );
+    }
+    if (!tasks.length) return out;
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"timeout">((r) => {
+      timer = setTimeout(() => r("timeout"), c.timeout);
+    });
+    const settled = Promise.allSettled(tasks);
+    const outcome = await Promise.race([settled, deadline]);
+    clearTimeout(timer);
+    const failed = outcome === "timeout" ? [] : outcome.filter((s) => s.status === "rejected");
+    if (outcome === "timeout" || failed.length) {
+      out.note = NAMES_UNAVAILABLE;
+      deps.logger.warn(
+        {
+          eventId: event.id,
+          timedOut: outcome === "timeout",
+          errors: failed.map((f) => String((f as PromiseRejectedResult).reason?.message ?? f)).slice(0, 3),
+        },
+        "enrichment incomplete; sending with ids",
+      );
+    }
+    // A snapshot: late lookups must not change what is being rendered.
+    return { ...out };
+  };
+}
+
+/** Numeric DataWorks ids arrive as numbers or digit strings; anything else is not looked up. */
+function id(v: unknown): string | undefined {
+  if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return String(v);
+  if (typeof v === "string" && /^\d{1,20}$/.test(v)) return v;
+  return undefined;
+}
+
+function formatDate(ms: number, timeZone: string): string {
+  // en-CA formats as yyyy-MM-dd.
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(ms),
+  );
+}

@@ -1,0 +1,40 @@
+import type { Config } from "../config/schema.js";
+import type { Identities } from "../config/sections/common.js";
+import type { DwEvent } from "../core/event.js";
+import type { MessageMention, Severity } from "../core/message.js";
+
+type Platform = keyof Identities;
+
+/** The name a route is known by in logs, `dw-chatops route` and job data. */
+export const routeName = (r: { name?: string }, i: number) => r.name ?? `routes[${i}]`;
+
+/** The DataWorks UID that owns what the event is about (file owner, node owner from enrichment, instance owner). */
+export function ownerOf(e: DwEvent, enrich: Record<string, unknown>): string | undefined {
+  const v = enrich.ownerId ?? e.data.fileOwner ?? e.data.ownerId ?? e.data.owner;
+  return v === undefined || v === null || v === "" ? undefined : String(v);
+}
+
+/**
+ * Mentions a message gets on one platform from the routes that sent it there: their users and groups, and the
+ * owner mapped through approvals.users — only for the severities the route asks for. Ids are config values,
+ * never event text, so an event cannot make the bot mention anyone.
+ */
+export function mentionsFor(
+  config: Readonly<Config>,
+  routeNames: readonly string[],
+  platform: string,
+  severity: Severity,
+  event: DwEvent,
+  enrich: Record<string, unknown> = {},
+): MessageMention[] {
+  const p = platform as Platform;
+  const ids = new Set<string>();
+  for (const [i, r] of config.routes.entries()) {
+    if (!r.mentions || !routeNames.includes(routeName(r, i)) || !r.mentions.when.includes(severity)) continue;
+    for (const id of r.mentions.users[p] ?? []) ids.add(id);
+    for (const g of r.mentions.groups) for (const id of config.approvals.groups[g]?.[p] ?? []) ids.add(id);
+    const owner = r.mentions.owner ? ownerOf(event, enrich) : undefined;
+    for (const id of owner ? (config.approvals.users[owner]?.[p] ?? []) : []) ids.add(id);
+  }
+  return [...ids].map((userId) => ({ userId }));
+}
