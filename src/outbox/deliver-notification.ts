@@ -1,0 +1,167 @@
+import { DelayedError, type Job } from "bullmq";
+import type { Config } from "../config/schema.js";
+import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
+import type { Message } from "../core/message.js";
+import { targetFor } from "../jobs/target.js";
+import type { DeliveryJobData } from "../jobs/queues.js";
+import type { Logger } from "../logger.js";
+import type { MessageRefs } from "../state/message-refs.js";
+import type { RecentEvents } from "../state/recent-events.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import type { DigestGroups } from "./digest-groups.js";
+import { digestMessage } from "./digest-message.js";
+import { digestFor, rateLimitFor } from "./policy.js";
+import type { Limit, RateLimiter } from "./rate-limiter.js";
+
+export interface OutboxDeps {
+  config: Readonly<Config>;
+  limiter: RateLimiter;
+  groups: DigestGroups;
+  recent: RecentEvents;
+  refs: MessageRefs;
+  templates: TemplateEngine;
+  now?: () => number;
+  /** Adds what the route asks for (mentions) to a message before it is rendered natively. */
+  decorate?: (m: Message, e: DwEvent) => Message;
+}
+
+export type Render = (event: DwEvent) => Promise<unknown>;
+
+/**
+ * Send one notification through the destination's outbox: wait for a rate-limit slot (the job is parked,
+ * not failed), and under a burst send every waiting event of its digest group as one message. Returns
+ * undefined when another delivery's digest already covered this event.
+ */
+export async function deliverNotification(
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  adapter: ChatAdapter,
+  render: Render,
+  deps: OutboxDeps,
+  log: Logger,
+): Promise<MessageRef | undefined> {
+  const { event, destination, group } = job.data;
+  const jobId = String(job.id);
+  const dest = deps.config.destinations[destination];
+  if (!dest) return undefined;
+  // A worker killed after the platform answered but before BullMQ marked the job done leaves it to be run
+  // again (stalled-job check): the saved ref says the message exists, so it is not posted twice.
+  const sent = await deps.refs.get(event.id, destination);
+  if (sent) {
+    log.info("already delivered (a run interrupted after sending); not sent again");
+    return sent;
+  }
+  const now = (deps.now ?? Date.now)();
+  const limits: Limit[] = [];
+  const rate = rateLimitFor(deps.config, destination);
+  if (rate)
+    limits.push({
+      key: `d.${destination}`,
+      max: rate.max,
+      windowMs: rate.per,
+      reserve: deps.config.outbox.reserveForApprovals,
+    });
+  const digest = group ? digestFor(deps.config, destination) : undefined;
+
+  let slot: string | undefined;
+  let members = group && digest ? await deps.groups.existingClaim(jobId) : undefined;
+  // A retried digest (its claim survived a failed send) still needs a destination slot, not a group slot.
+  if (!members && group && digest) {
+    if (!(await deps.groups.waiting(destination, group, jobId))) {
+      log.debug("already sent in another delivery's digest");
+      return undefined;
+    }
+    limits.push({ key: `g.${destination}.${group}`, max: digest.burst, windowMs: digest.interval });
+  }
+  const taken = await deps.limiter.take(limits, now);
+  slot = taken.slot;
+  if (taken.wait > 0) {
+    if (!token) throw new Error(`rate limited for ${taken.wait} ms and no job token to park the delivery`);
+    log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
+    await job.moveToDelayed(now + taken.wait, token);
+    throw new DelayedError();
+  }
+  if (!members && group && digest) {
+    const claimed = await deps.groups.claim(destination, group, jobId);
+    if (claimed === "covered") {
+      // Another delivery claimed this event while this one waited for its slot: it is in that message.
+      if (slot) await deps.limiter.cancel(limits, slot);
+      log.debug("claimed by another delivery's digest while waiting for a slot");
+      return undefined;
+    }
+    members = claimed;
+  }
+
+  let payload: unknown;
+  if (members && members.length > 1 && digest) {
+    const listed = await loadEvents(members, digest.maxItems, deps.recent, event);
+    const times = listed.map((e) => Date.parse(e.time ?? "")).filter(Number.isFinite);
+    const span = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
+    const locale = dest.locale ?? deps.config.templates.defaultLocale;
+    const msg = digestMessage(
+      {
+        events: listed,
+        total: members.length,
+        spanMs: span,
+        groupBy: digest.groupBy,
+        locale,
+        timeZone: deps.config.templates.timeZone,
+      },
+      deps.templates,
+    );
+    payload = adapter.render(deps.decorate ? deps.decorate(msg, event) : msg);
+    log.info({ events: members.length }, "sending a digest");
+  } else {
+    payload = await render(event);
+  }
+
+  let ref: MessageRef;
+  try {
+    ref = await sendOrUpdate(job.data, adapter, payload, deps, log);
+  } finally {
+    // Sent or failed, the request reached the platform by now: its slot counts from here.
+    if (slot) await deps.limiter.settle(limits, slot, (deps.now ?? Date.now)()).catch(() => undefined);
+  }
+  for (const m of members ?? [{ jobId, eventId: event.id }]) await deps.refs.save(m.eventId, ref);
+  if (job.data.saveAs) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
+  if (members) await deps.groups.release(jobId);
+  return ref;
+}
+
+/** A recovery updates the earlier failure message in place when the platform can edit messages. */
+async function sendOrUpdate(
+  data: DeliveryJobData,
+  adapter: ChatAdapter,
+  payload: unknown,
+  deps: OutboxDeps,
+  log: Logger,
+): Promise<MessageRef> {
+  const dest = deps.config.destinations[data.destination];
+  if (data.replaces && adapter.update) {
+    const earlier = await deps.refs.loadKeyed(data.destination, data.replaces);
+    if (earlier) {
+      await adapter.update(earlier, payload);
+      log.info({ replaces: data.replaces }, "updated the earlier message instead of posting a new one");
+      return earlier;
+    }
+  }
+  if (!dest) throw new Error(`destination ${data.destination} vanished`);
+  const ref = await adapter.send(targetFor(data.destination, dest), payload);
+  log.info({ platform: dest.platform }, "delivered");
+  return ref;
+}
+
+async function loadEvents(
+  members: Array<{ eventId: string }>,
+  max: number,
+  recent: RecentEvents,
+  own: DwEvent,
+): Promise<DwEvent[]> {
+  const found = await Promise.all(
+    members.slice(0, max).map(async (m) => (m.eventId === own.id ? own : (await recent.get(m.eventId))?.event)),
+  );
+  const events = found.filter((e): e is DwEvent => Boolean(e));
+  if (!events.some((e) => e.id === own.id)) events.unshift(own);
+  return events.sort((a, b) => (Date.parse(a.time ?? "") || 0) - (Date.parse(b.time ?? "") || 0)).slice(0, max);
+}

@@ -1,0 +1,49 @@
+import { createHash } from "node:crypto";
+import { DEFAULT_RATE_LIMITS, type DigestConfig, type RateLimit } from "../config/sections/outbox.js";
+import type { Config } from "../config/schema.js";
+import type { DwEvent } from "../core/event.js";
+
+/** The rate limit that applies to a destination: its own, else the configured platform default, else ours. */
+export function rateLimitFor(config: Readonly<Config>, destination: string): RateLimit | undefined {
+  const d = config.destinations[destination];
+  if (!d) return undefined;
+  if (d.rateLimit) return d.rateLimit;
+  const kind = d.platform === "dingtalk" && !d.conversationId ? "dingtalk-webhook" : d.platform;
+  return config.outbox.rateLimits[kind as keyof Config["outbox"]["rateLimits"]] ?? DEFAULT_RATE_LIMITS[kind];
+}
+
+export function digestFor(config: Readonly<Config>, destination: string): DigestConfig | undefined {
+  const own = config.destinations[destination]?.digest ?? {};
+  const merged = { ...config.outbox.digest, ...own };
+  return merged.enabled ? merged : undefined;
+}
+
+/** The workspace of an event, wherever its payload keeps it (projectId, appId, queryDwProjectId …). */
+export function workspaceOf(e: DwEvent): string {
+  const d = e.data;
+  return String(d.projectId ?? d.appId ?? d.queryDwProjectId ?? d.rootNodeProjectId ?? "");
+}
+
+/** Status-like field of an event (instance/DAG status, DQ result, baseline status, alert type). */
+export function statusOf(e: DwEvent): string {
+  const d = e.data;
+  return String(d.status ?? d.checkResult ?? d.baselineStatus ?? d.alarmType ?? "");
+}
+
+/** The values that make an event's digest group; named keys or dotted paths into the event. */
+export function groupValues(e: DwEvent, groupBy: readonly string[]): string[] {
+  return groupBy.map((k) => {
+    if (k === "eventCode") return e.eventCode;
+    if (k === "type") return e.type;
+    if (k === "workspace") return workspaceOf(e);
+    if (k === "status") return statusOf(e);
+    let v: unknown = k.startsWith("data.") ? e.data : (e as unknown as Record<string, unknown>);
+    for (const part of (k.startsWith("data.") ? k.slice(5) : k).split("."))
+      v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+    return v === undefined || v === null ? "" : String(v);
+  });
+}
+
+export function groupKey(e: DwEvent, groupBy: readonly string[]): string {
+  return createHash("sha1").update(groupValues(e, groupBy).join("\u0000")).digest("hex").slice(0, 20);
+}

@@ -1,0 +1,98 @@
+import type { Redis } from "ioredis";
+
+/**
+ * Sliding-window log per key (a sorted set of send times), checked and taken atomically in Redis so any
+ * number of bot instances together never exceed max per window: a DingTalk robot never sees a 21st
+ * message within a minute. Several keys (destination rate, digest group interval) are taken all or none.
+ * `reserve` keeps the last slots of a window for priority sends (approval cards).
+ *
+ * KEYS: one per limit. ARGV: now, member, then per key: max, windowMs, reserve.
+ * Returns 0 when taken, else the milliseconds to wait.
+ */
+const ACQUIRE = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for i = 1, #KEYS do
+  local max = tonumber(ARGV[3 * i])
+  local window = tonumber(ARGV[3 * i + 1])
+  local reserve = tonumber(ARGV[3 * i + 2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local n = redis.call('ZCARD', KEYS[i])
+  local allowed = max - reserve
+  if n >= allowed then
+    local idx = n - allowed
+    local oldest = redis.call('ZRANGE', KEYS[i], idx, idx, 'WITHSCORES')
+    local w = tonumber(oldest[2]) + window - now
+    if w < 1 then w = 1 end
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now, ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 * i + 1]) + 1000)
+end
+return 0
+`;
+
+/**
+ * A taken slot is moved to when its request actually left: the platform counts arrivals, and a request that
+ * waited after taking its slot (a busy event loop, a token fetch) would otherwise leave its slot to age out
+ * early and bunch with the next window's sends. GT: a slot only moves later. ARGV: at, member, per key windowMs.
+ */
+const SETTLE = `
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], 'XX', 'GT', ARGV[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 + i]) + 1000)
+end
+return 0
+`;
+
+export interface Limit {
+  key: string;
+  max: number;
+  windowMs: number;
+  /** Slots only priority sends may use (0 = none reserved). */
+  reserve?: number;
+}
+
+export class RateLimiter {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private seq = 0;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  /** Take a slot in every limit, or none; returns 0 when taken, else how long to wait. */
+  async acquire(limits: readonly Limit[], now = Date.now()): Promise<number> {
+    return (await this.take(limits, now)).wait;
+  }
+
+  /** As acquire, and name the slot taken so settle() can move it to the moment the request went out. */
+  async take(limits: readonly Limit[], now = Date.now()): Promise<{ wait: number; slot?: string }> {
+    if (!limits.length) return { wait: 0 };
+    const member = `${now}-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2, 8)}`;
+    const args: string[] = [String(now), member];
+    for (const l of limits) args.push(String(l.max), String(l.windowMs), String(Math.min(l.reserve ?? 0, l.max - 1)));
+    const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
+    const wait = Number(await this.redis.eval(ACQUIRE, keys.length, ...keys, ...args));
+    return wait > 0 ? { wait } : { wait, slot: member };
+  }
+
+  /** The request of a taken slot has been sent (or failed after leaving): count it from `at`. */
+  async settle(limits: readonly Limit[], slot: string, at = Date.now()): Promise<void> {
+    if (!limits.length) return;
+    const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
+    await this.redis.eval(SETTLE, keys.length, ...keys, String(at), slot, ...limits.map((l) => String(l.windowMs)));
+  }
+
+  /** A taken slot whose request was never sent (the work turned out to be done elsewhere): give it back. */
+  async cancel(limits: readonly Limit[], slot: string): Promise<void> {
+    const m = this.redis.multi();
+    for (const l of limits) m.zrem(`${this.prefix}:rl:${l.key}`, slot);
+    await m.exec();
+  }
+}
