@@ -1,0 +1,179 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { approversOf } from "../../approvals/authorize.js";
+import { approvalCard } from "../../approvals/card.js";
+import type { ApprovalStore } from "../../approvals/store.js";
+import type { Approval } from "../../approvals/types.js";
+import type { Config } from "../../config/schema.js";
+import type { Message } from "../../core/message.js";
+import { formatTime } from "../../templating/format.js";
+import type { TemplateEngine } from "../../templating/engine.js";
+import { sendError } from "../errors.js";
+
+export interface ApprovalPageDeps {
+  config: Readonly<Config>;
+  store: ApprovalStore;
+  templates: TemplateEngine;
+}
+
+/** The read-only status of one approval, as JSON: what a DataWorks extension's DetailUrl can show. */
+export interface ApprovalView {
+  id: string;
+  state: Approval["state"];
+  operation: { title: string; eventType: string; eventCode: string; eventId: string; fields: Message["fields"] };
+  createdAt: string;
+  deadline: string;
+  timeoutOutcome: Approval["timeoutOutcome"];
+  route: string;
+  approvers: { groups: string[]; users: Record<string, string[]> };
+  decision?: { result: string; by: string; at: string; reason?: string };
+  dataworks?: { status: string; api?: string; requestId?: string; error?: string; at: string };
+  cards: Array<{ platform: string; destination: string }>;
+}
+
+/**
+ * GET /approvals/:id — HTML by default, JSON with Accept: application/json. The id is 128 random bits, so
+ * the URL is the capability; the page shows what the cards show (no event payload dump, no chat ids of
+ * messages, no credentials) and nothing can be changed from it.
+ */
+export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPageDeps) {
+  app.get("/approvals/:id", async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const a = await deps.store.get(req.params.id);
+    reply.headers(HEADERS);
+    if (!a) return sendError(reply, 404, "not_found", "no such approval (unknown id, or past its retention)");
+    const locale = localeFor(req, deps.config);
+    const card = approvalCard(a, locale, deps.templates, deps.config);
+    const view = toView(a, card, deps.config);
+    const accept = String(req.headers.accept ?? "");
+    if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
+    return reply.type("text/html; charset=utf-8").send(html(view, card, locale));
+  });
+}
+
+const HEADERS = {
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+function localeFor(req: FastifyRequest, config: Readonly<Config>): string {
+  const q = (req.query as { lang?: string } | undefined)?.lang;
+  if (q === "en" || q === "zh-CN") return q;
+  return /^zh/i.test(String(req.headers["accept-language"] ?? "")) ? "zh-CN" : config.templates.defaultLocale;
+}
+
+function toView(a: Approval, card: Message, config: Readonly<Config>): ApprovalView {
+  const tz = config.templates.timeZone;
+  const route = config.approvals.routes.find((r) => r.name === a.route);
+  const users: Record<string, string[]> = route ? approversOf(route, config.approvals) : {};
+  const by = a.decision?.by;
+  return {
+    id: a.id,
+    state: a.state,
+    operation: {
+      title: card.title,
+      eventType: a.event.type,
+      eventCode: a.event.eventCode,
+      eventId: a.event.id,
+      fields: card.fields,
+    },
+    createdAt: formatTime(a.createdAt, tz),
+    deadline: formatTime(a.deadline, tz),
+    timeoutOutcome: a.timeoutOutcome,
+    route: a.route,
+    approvers: {
+      groups: route?.approvers.groups ?? [],
+      users: Object.fromEntries(Object.entries(users).filter(([, v]) => v.length)),
+    },
+    ...(a.decision && by
+      ? {
+          decision: {
+            result: a.decision.result,
+            by:
+              by.kind === "human"
+                ? `${by.name ?? by.userId ?? "?"} (${by.platform ?? "?"})`
+                : by.kind === "policy"
+                  ? `policy ${by.policy ?? ""}`
+                  : by.kind,
+            at: formatTime(a.decision.at, tz),
+            ...(a.decision.reason ? { reason: a.decision.reason } : {}),
+          },
+        }
+      : {}),
+    ...(a.dataworks
+      ? {
+          dataworks: {
+            status: a.dataworks.status,
+            ...(a.dataworks.api ? { api: a.dataworks.api } : {}),
+            ...(a.dataworks.requestId ? { requestId: a.dataworks.requestId } : {}),
+            ...(a.dataworks.error ? { error: a.dataworks.error } : {}),
+            at: formatTime(a.dataworks.at, tz),
+          },
+        }
+      : {}),
+    cards: a.cards.map((c) => ({
+      platform: c.adapter,
+      destination: c.destination,
+    })),
+  };
+}
+
+const esc = (s: unknown) =>
+  String(s ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+
+const COLOR: Record<string, string> = {
+  pending: "#f59e0b",
+  approved: "#16a34a",
+  blocked: "#dc2626",
+  expired: "#6b7280",
+};
+
+function html(v: ApprovalView, card: Message, locale: string): string {
+  const row = (k: string, val: string) => `<tr><th>${esc(k)}</th><td>${val}</td></tr>`;
+  const approvers = [
+    ...v.approvers.groups.map((g) => `@${esc(g)}`),
+    ...Object.entries(v.approvers.users).map(([p, ids]) => `${esc(p)}: ${ids.map(esc).join(", ")}`),
+  ];
+  const rows = [
+    row("State", `<b class="state">${esc(v.state)}</b>`),
+    ...v.operation.fields.map((f) => row(f.label, esc(f.value))),
+    row("Event", `${esc(v.operation.eventType)} · ${esc(v.operation.eventId)}`),
+    row("Created", esc(v.createdAt)),
+    row("Deadline", `${esc(v.deadline)} (then ${esc(v.timeoutOutcome)})`),
+    row("Approval route", esc(v.route || "-")),
+    row("Who may decide", approvers.join("<br>") || "-"),
+    row("Cards posted to", v.cards.map((c) => `${esc(c.destination)} (${esc(c.platform)})`).join("<br>") || "-"),
+    ...(v.decision
+      ? [
+          row(
+            "Decision",
+            `${esc(v.decision.result)} by ${esc(v.decision.by)} at ${esc(v.decision.at)}${v.decision.reason ? `<br>${esc(v.decision.reason)}` : ""}`,
+          ),
+        ]
+      : []),
+    ...(v.dataworks
+      ? [
+          row(
+            "DataWorks",
+            `${esc(v.dataworks.status)} ${esc(v.dataworks.api ?? "")} ${esc(v.dataworks.requestId ?? v.dataworks.error ?? "")} (${esc(v.dataworks.at)})`,
+          ),
+        ]
+      : []),
+  ];
+  const sections = card.sections.map((s) => `<h2>${esc(s.title ?? "")}</h2><pre>${esc(s.text)}</pre>`).join("");
+  // While pending, the page refreshes itself so a user waiting in DataWorks sees the outcome.
+  const refresh = v.state === "pending" ? '<meta http-equiv="refresh" content="15">' : "";
+  return `<!doctype html><html lang="${esc(locale)}"><head><meta charset="utf-8">${refresh}
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<title>${esc(v.operation.title)}</title><style>
+body{font:14px/1.5 system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;margin:24px auto;padding:0 16px;color:#111}
+h1{font-size:18px;border-left:6px solid ${COLOR[v.state] ?? "#999"};padding-left:10px}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #e5e7eb}
+th{color:#6b7280;font-weight:normal;width:30%}pre{white-space:pre-wrap;background:#f3f4f6;padding:8px;border-radius:4px}
+h2{font-size:14px;margin:16px 0 4px}footer{color:#6b7280;font-size:12px;margin-top:24px}
+</style></head><body><h1>${esc(v.operation.title)}</h1><table>${rows.join("")}</table>${sections}
+<footer>dataworks-chatops · approval ${esc(v.id)} · read-only</footer></body></html>`;
+}

@@ -1,0 +1,159 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../../config/schema.js";
+import type { Logger } from "../../logger.js";
+import type { DwEvent } from "../../core/event.js";
+import { parseEnvelopes } from "../../dataworks/envelope.js";
+import type { IngestResult } from "../../ingest/ingest-events.js";
+import type { Metrics } from "../../metrics.js";
+import { sendError } from "../errors.js";
+import { type AuthResult, checkSharedSecret } from "../ingest-auth.js";
+
+export interface EventsRouteDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  ingest: (events: DwEvent[]) => Promise<IngestResult>;
+  /** EventBridge RSA request signature (v1/v2); present when ingest.auth.signature.enabled. */
+  verifySignature?: (
+    headers: FastifyRequest["headers"],
+    rawBody: Buffer,
+    url: string,
+    now: number,
+  ) => Promise<AuthResult | undefined>;
+  now?: () => number;
+  metrics?: Metrics;
+}
+
+/**
+ * POST /dataworks/events: verify the raw bytes, parse, validate, then queue durably before answering 2xx.
+ * Each failure has its own status: 401 auth, 400 JSON/envelope, 413 size, 415 media type, 422 source.
+ */
+export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
+  const cfg = deps.config.ingest;
+  const now = deps.now ?? Date.now;
+  app.removeAllContentTypeParsers();
+  // Keep the raw bytes: authentication is checked over them before anything is parsed.
+  const keepRaw = (_req: FastifyRequest, body: Buffer | string, done: (err: null, body: Buffer | string) => void) =>
+    done(null, body);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, keepRaw);
+  app.addContentTypeParser(/^application\/[\w.-]+\+json/i, { parseAs: "buffer" }, keepRaw);
+
+  // Every refusal (ours and Fastify's 413/415) is counted by the error code it answers with.
+  app.addHook(
+    "onSend",
+    async (_req, reply, payload) => deps.metrics?.countIngestReply(reply.statusCode, payload) ?? payload,
+  );
+  app.post(
+    cfg.path,
+    { bodyLimit: deps.config.server.bodyLimitBytes },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const auth = await authenticate(req, raw, deps, now());
+      if (!auth.ok) {
+        deps.logger.warn({ reason: auth.reason }, "event request refused");
+        return sendError(reply, 401, "unauthorized", auth.reason);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch (err) {
+        return sendError(reply, 400, "invalid_json", `the body is not valid JSON: ${(err as Error).message}`);
+      }
+      const parsed = parseEnvelopes(body);
+      if (!parsed.ok) {
+        const what = parsed.problems
+          .map((p) => (Array.isArray(body) ? `event[${p.index}]: ${p.message}` : p.message))
+          .join("; ");
+        return sendError(
+          reply,
+          400,
+          "invalid_event",
+          `the body is not a valid DataWorks event: ${what}`,
+          parsed.problems,
+        );
+      }
+      const refused = parsed.events.find((e) => !cfg.sources.includes(e.source));
+      if (refused) {
+        return sendError(
+          reply,
+          422,
+          "source_not_accepted",
+          `source ${JSON.stringify(refused.source)} is not accepted (ingest.sources: ${cfg.sources.join(", ")})`,
+        );
+      }
+      if (cfg.accountIds) {
+        // A Function Compute envelope carries no account id, so it cannot pass an account allow-list.
+        const bad = parsed.events.find((e) => !cfg.accountIds?.includes(e.accountId ?? ""));
+        if (bad)
+          return sendError(
+            reply,
+            422,
+            "account_not_accepted",
+            `aliyunaccountid ${JSON.stringify(bad.accountId ?? "")} is not in ingest.accountIds`,
+          );
+      }
+      let result: IngestResult;
+      try {
+        // While Redis is unreachable the client queues commands; answer 503 in time instead of piling requests up.
+        // If the write lands later anyway, EventBridge's retry is recognised as a duplicate.
+        result = await withTimeout(deps.ingest(parsed.events), cfg.storeTimeout);
+      } catch (err) {
+        deps.logger.error({ err }, "could not queue events");
+        return sendError(reply, 503, "unavailable", "the event could not be stored (Redis unavailable); retry later");
+      }
+      deps.metrics?.countReceived(result);
+      deps.logger.info(
+        { accepted: result.accepted, duplicates: result.duplicates, auth: auth.method },
+        "events accepted",
+      );
+      return reply
+        .code(202)
+        .send({ accepted: result.accepted.length, duplicates: result.duplicates.length, ids: result.accepted });
+    },
+  );
+}
+
+async function authenticate(req: FastifyRequest, raw: Buffer, deps: EventsRouteDeps, now: number): Promise<AuthResult> {
+  const cfg = deps.config.ingest.auth;
+  if (cfg.signature.enabled && deps.verifySignature) {
+    const sig = await deps.verifySignature(req.headers, raw, requestUrl(req, deps.config), now);
+    // A valid signature proves the push came from EventBridge, not from *your* rule: any account's rule can
+    // target this URL. So whatever shared secret is configured (target token, Bearer, Basic, API key) must
+    // match as well; a signature alone is accepted only when no shared secret is configured at all.
+    const shared = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
+    if (sig?.ok && shared > 0) {
+      const secret = checkSharedSecret(cfg, req.headers);
+      return secret.ok ? { ok: true, method: `${sig.method}+${secret.method}` } : secret;
+    }
+    if (sig) return sig;
+    if (cfg.signature.required)
+      return {
+        ok: false,
+        reason: "an EventBridge request signature is required (ingest.auth.signature.required) and none was sent",
+      };
+  }
+  const sharedSecrets = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
+  if (sharedSecrets === 0) {
+    if (cfg.allowUnauthenticated) return { ok: true, method: "none" };
+    return {
+      ok: false,
+      reason: cfg.signature.enabled
+        ? "the request carries no EventBridge signature headers"
+        : "no ingest credentials are configured (ingest.auth); every request is refused",
+    };
+  }
+  return checkSharedSecret(cfg, req.headers);
+}
+
+/** The URL EventBridge signed: the public URL when configured (behind a proxy), else what we received. */
+function requestUrl(req: FastifyRequest, config: Readonly<Config>): string {
+  if (config.server.publicUrl) return new URL(req.url, config.server.publicUrl).toString();
+  return `${req.protocol}://${req.host}${req.url}`;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`storing the event took more than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

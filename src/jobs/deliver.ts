@@ -1,0 +1,198 @@
+import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { approvalCard } from "../approvals/card.js";
+import type { ApprovalStore } from "../approvals/store.js";
+import type { Config } from "../config/schema.js";
+import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
+import { DeliveryError } from "../core/errors.js";
+import type { DwEvent } from "../core/event.js";
+import type { Message } from "../core/message.js";
+import type { Logger } from "../logger.js";
+import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
+import { rateLimitFor } from "../outbox/policy.js";
+import { mentionsFor } from "../routing/mentions.js";
+import type { Metrics } from "../metrics.js";
+import type { MessageRefs } from "../state/message-refs.js";
+import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
+import { translate } from "../templating/i18n.js";
+import { type DeliveryJobData, MAX_THROTTLED_WAITS } from "./queues.js";
+import { targetFor } from "./target.js";
+
+export interface DeliverDeps {
+  config: Readonly<Config>;
+  outbox: Omit<OutboxDeps, "config" | "refs" | "templates">;
+  adapters: ReadonlyMap<string, ChatAdapter>;
+  templates: TemplateEngine;
+  refs: MessageRefs;
+  logger: Logger;
+  approvals?: ApprovalStore;
+  /** Looks names up for templates; must never throw and never block for long. */
+  enrich?: (event: DwEvent) => Promise<Record<string, unknown>>;
+  /** Called when a card was posted after its approval was decided, so it gets updated too. */
+  onLateCard?: (approvalId: string) => Promise<void>;
+  metrics?: Metrics;
+}
+
+/**
+ * Deliveries worker. Job names: "deliver" (a notification), "approval-card" (post a card), "approval-update"
+ * (edit a posted card in place), "approval-alert" (a decision DataWorks never accepted). Errors carry the
+ * retry decision: throttled → wait as the platform asked; retryable → backoff; permanent → failed set.
+ */
+export async function deliver(
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  deps: DeliverDeps,
+): Promise<MessageRef | undefined> {
+  const { event, destination } = job.data;
+  const log = deps.logger.child({
+    eventId: event.id,
+    destination,
+    job: job.name,
+    jobId: job.id,
+    attempt: job.attemptsMade + 1,
+  });
+  const dest = deps.config.destinations[destination];
+  if (!dest)
+    throw new UnrecoverableError(
+      `destination "${destination}" is no longer in the config; event ${event.id} not sent there`,
+    );
+  const adapter = deps.adapters.get(dest.platform);
+  if (!adapter)
+    throw new UnrecoverableError(`no ${dest.platform} adapter is configured for destination "${destination}"`);
+  const locale = dest.locale ?? deps.config.templates.defaultLocale;
+  try {
+    if (job.name === "approval-card" || job.name === "approval-update" || job.name === "approval-alert") {
+      const ref = await deliverApproval(job, token, adapter, locale, deps, log);
+      if (ref) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
+      return ref;
+    }
+    // Route mentions (@owner, on-call groups) by the severity the template gave the message.
+    const mention = (m: Message, e: DwEvent, enrich: Record<string, unknown> = {}): Message => ({
+      ...m,
+      mentions: [
+        ...m.mentions,
+        ...mentionsFor(deps.config, job.data.routes ?? [], dest.platform, m.severity, e, enrich),
+      ],
+    });
+    const render = async (e: DwEvent) => {
+      const extras: RenderContextExtras = { enrich: deps.enrich ? await deps.enrich(e) : {} };
+      return renderEvent(adapter, e, dest.platform, locale, extras, deps, log, mention);
+    };
+    const outbox = {
+      ...deps.outbox,
+      config: deps.config,
+      refs: deps.refs,
+      templates: deps.templates,
+      decorate: mention,
+    };
+    const ref = await deliverNotification(job, token, adapter, render, outbox, log);
+    if (ref) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
+    return ref;
+  } catch (err) {
+    throw await retryDecision(err, job, token, log, deps.metrics);
+  }
+}
+
+async function deliverApproval(
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  adapter: ChatAdapter,
+  locale: string,
+  deps: DeliverDeps,
+  log: Logger,
+): Promise<MessageRef | undefined> {
+  const { destination, approvalId } = job.data;
+  const a = approvalId && deps.approvals ? await deps.approvals.get(approvalId) : undefined;
+  if (!a) throw new UnrecoverableError(`approval ${approvalId ?? "?"} not found for ${job.name}`);
+  const dest = deps.config.destinations[destination];
+  if (!dest) throw new UnrecoverableError(`destination "${destination}" is no longer in the config`);
+  if (job.name === "approval-alert") {
+    const t = (k: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, k, p);
+    const card = approvalCard(a, locale, deps.templates, deps.config);
+    const alert: Message = {
+      ...card,
+      kind: `approval-alert:${a.event.eventCode}`,
+      title: t("approval.alertTitle", { title: card.title }),
+      summary: t("approval.alertTitle", { title: card.title }),
+      severity: "danger",
+      sections: [{ text: t("approval.alertText", { error: a.dataworks?.error ?? "" }) }, ...card.sections],
+      actions: [],
+    };
+    return adapter.send(targetFor(destination, dest), adapter.render(alert));
+  }
+  if (job.name === "approval-card") {
+    // Cards share the destination's rate limit but may use the slots reserved for them.
+    const rate = rateLimitFor(deps.config, destination);
+    const wait = rate
+      ? await deps.outbox.limiter.acquire([{ key: `d.${destination}`, max: rate.max, windowMs: rate.per }])
+      : 0;
+    if (wait > 0 && token) {
+      await job.moveToDelayed(Date.now() + wait, token);
+      throw new DelayedError();
+    }
+  }
+  const payload = adapter.render(approvalCard(a, locale, deps.templates, deps.config));
+  if (job.name === "approval-update") {
+    const ref = a.cards.find((c) => c.destination === destination);
+    if (!ref || !adapter.update) return undefined;
+    await adapter.update(ref, payload);
+    log.info({ state: a.state }, "approval card updated");
+    return ref;
+  }
+  const ref = await adapter.send(targetFor(destination, dest), payload);
+  await deps.approvals?.addCard(a.id, ref);
+  log.info({ approvalId: a.id }, "approval card posted");
+  // A decision taken while this card was being posted found no ref to update: update it now.
+  const now = await deps.approvals?.get(a.id);
+  if (now && now.state !== a.state) await deps.onLateCard?.(a.id);
+  return ref;
+}
+
+/** Map a send/update failure to what BullMQ should do with the job. */
+async function retryDecision(
+  err: unknown,
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  log: Logger,
+  metrics?: Metrics,
+): Promise<Error> {
+  if (!(err instanceof DeliveryError)) return err as Error;
+  if (err.throttled && token) {
+    const waits = (job.data.throttled ?? 0) + 1;
+    if (waits <= MAX_THROTTLED_WAITS) {
+      const waitMs = Math.max(err.retryAfterMs ?? 1000, 250);
+      log.warn({ waitMs, waits }, "platform throttled the delivery; waiting");
+      metrics?.rateLimitWaits.inc({ platform: err.adapter });
+      await job.updateData({ ...job.data, throttled: waits });
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      return new DelayedError();
+    }
+  }
+  if (!err.retryable) {
+    log.error({ code: err.code, platformCode: err.platformCode }, err.message);
+    return new UnrecoverableError(err.message);
+  }
+  log.warn({ code: err.code, platformCode: err.platformCode }, err.message);
+  if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) metrics?.messagesRetried.inc({ platform: err.adapter });
+  return err;
+}
+
+function renderEvent(
+  adapter: ChatAdapter,
+  event: DwEvent,
+  platform: string,
+  locale: string,
+  extras: RenderContextExtras,
+  deps: DeliverDeps,
+  log: Logger,
+  decorate: (m: Message, e: DwEvent, enrich?: Record<string, unknown>) => Message = (m) => m,
+): unknown {
+  try {
+    const override = deps.templates.renderOverride(event, platform, locale, extras);
+    if (override !== undefined) return override;
+    return adapter.render(decorate(deps.templates.render(event, locale, extras), event, extras.enrich));
+  } catch (err) {
+    // A template that fails at run time must not drop the event: send the minimal safe message.
+    log.error({ err }, "template failed at run time; sending the fallback message");
+    return adapter.render(deps.templates.fallback(event, locale, extras));
+  }
+}

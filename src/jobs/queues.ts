@@ -1,0 +1,60 @@
+import type { JobsOptions } from "bullmq";
+import type { DwEvent } from "../core/event.js";
+
+/** Queue names, job data and job-id conventions, all in one place. */
+export const QUEUES = {
+  /** One job per accepted event: record it, route it, fan out deliveries. */
+  events: "events",
+  /** One job per (event, destination): render and send. Retries are per destination. */
+  deliveries: "deliveries",
+  /** Approval deadlines ("timeout", delayed) and decisions returned to DataWorks ("decision", job id = approval id). */
+  approvals: "approvals",
+} as const;
+
+export interface EventJobData {
+  event: DwEvent;
+  receivedAt: number;
+}
+
+export interface DeliveryJobData {
+  event: DwEvent;
+  destination: string;
+  /** Routes that sent the event to this destination (their mentions apply). */
+  routes?: string[];
+  /** For approval cards, updates and alerts. */
+  approvalId?: string;
+  /** Digest group (outbox): deliveries of one group under a burst become one message. */
+  group?: string;
+  /** Remember this message under a key (e.g. a node's failure) so a later event can update it in place. */
+  saveAs?: string;
+  /** Update the message saved under this key instead of posting a new one (e.g. a node recovered). */
+  replaces?: string;
+  /** How many times the platform throttled this delivery (it waits instead of failing). */
+  throttled?: number;
+}
+
+/** Job ids are `<kind>.<…>`: BullMQ forbids ':' in custom ids. */
+export const deliveryJobId = (eventJobId: string, destination: string) => `d.${eventJobId}.${destination}`;
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** Completed jobs are kept a day so that a re-run of the same id stays a no-op; failed ones a week for inspection. */
+export function defaultJobOptions(p: RetryPolicy): JobsOptions {
+  return {
+    attempts: p.attempts,
+    backoff: { type: "exponential", delay: p.backoffMs },
+    removeOnComplete: { age: 86_400, count: 100_000 },
+    removeOnFail: { age: 7 * 86_400 },
+  };
+}
+
+/** Throttled deliveries wait and retry; past this many waits they fail so they cannot loop forever. */
+export const MAX_THROTTLED_WAITS = 100;
+
+/** Backoff for returning decisions to DataWorks: doubling from `baseMs`, capped at 10 minutes, so retries go on for hours. */
+export function cappedBackoff(attemptsMade: number, baseMs = 5_000): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), 600_000);
+}

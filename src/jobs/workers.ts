@@ -1,0 +1,70 @@
+import { type ConnectionOptions, Worker } from "bullmq";
+import type { Logger } from "../logger.js";
+import { type ReturnDecisionDeps, returnDecision } from "../approvals/return-decision.js";
+import type { ApprovalJobData } from "../approvals/service.js";
+import { type DeliverDeps, deliver } from "./deliver.js";
+import { type ProcessEventDeps, processEvent } from "./process-event.js";
+import { cappedBackoff, type DeliveryJobData, type EventJobData, QUEUES } from "./queues.js";
+
+export interface WorkerSet {
+  workers: Worker[];
+  running(): boolean;
+  close(): Promise<void>;
+}
+
+export interface StartWorkersOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  logger: Logger;
+  processDeps: ProcessEventDeps;
+  deliverDeps: DeliverDeps;
+  /** Approval deadlines and decisions returned to DataWorks. */
+  approvals?: ReturnDecisionDeps;
+}
+
+/** Start the event and delivery workers. close() lets in-flight jobs finish (graceful shutdown). */
+export function startWorkers(o: StartWorkersOptions): WorkerSet {
+  const common = { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency };
+  const events = new Worker<EventJobData>(QUEUES.events, (job) => processEvent(job, o.processDeps), common);
+  const deliveries = new Worker<DeliveryJobData>(
+    QUEUES.deliveries,
+    (job, token) => deliver(job, token, o.deliverDeps),
+    common,
+  );
+  const workers: Worker[] = [events, deliveries];
+  const ap = o.approvals;
+  if (ap) {
+    const approvals = new Worker<ApprovalJobData>(
+      QUEUES.approvals,
+      (job) => (job.name === "timeout" ? ap.service.expire(job.data.approvalId) : returnDecision(job, ap)),
+      { ...common, settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, ap.backoffMs) } },
+    );
+    workers.push(approvals as Worker);
+  }
+  for (const w of workers) {
+    // Without an error listener a Redis hiccup would be an unhandled 'error' event and crash the process.
+    w.on("error", (err) => o.logger.error({ err, queue: w.name }, "worker error"));
+    w.on("failed", (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === "UnrecoverableError";
+      if (final && w.name === QUEUES.deliveries) {
+        const platform = o.deliverDeps.config.destinations[(job.data as DeliveryJobData).destination]?.platform;
+        const reason = err.name === "UnrecoverableError" ? "permanent" : "exhausted";
+        o.deliverDeps.metrics?.messagesFailed.inc({ platform: platform ?? "unknown", reason });
+      }
+      if (final)
+        o.logger.error(
+          { queue: w.name, jobId: job.id, eventId: (job.data as EventJobData).event?.id, err: err.message },
+          "job failed permanently; kept in the failed set",
+        );
+    });
+  }
+  return {
+    workers,
+    running: () => workers.every((w) => w.isRunning()),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
