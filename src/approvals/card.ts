@@ -1,0 +1,101 @@
+import type { Config } from "../config/schema.js";
+import type { Message } from "../core/message.js";
+import { formatTime } from "../templating/format.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import { translate } from "../templating/i18n.js";
+import type { Approval, Decision } from "./types.js";
+
+export const APPROVE = "approval.approve";
+export const BLOCK = "approval.block";
+
+/**
+ * The approval card for one destination: the event's own template (what is attempted, by whom, where), plus
+ * the deadline, who may decide, and either the buttons (pending) or the outcome and DataWorks' answer.
+ */
+export function approvalCard(
+  a: Approval,
+  locale: string,
+  templates: TemplateEngine,
+  config: Readonly<Config>,
+): Message {
+  const t = (key: string, params: Record<string, unknown> = {}) => translate(templates.messages, locale, key, params);
+  const tz = config.templates.timeZone;
+  const base = safeRender(a, locale, templates);
+  const msg: Message = {
+    ...base,
+    fields: [...base.fields],
+    sections: [...base.sections],
+    links: [...base.links],
+    context: [...base.context],
+  };
+  const titleKey = {
+    pending: "titlePending",
+    approved: "titleApproved",
+    blocked: "titleBlocked",
+    expired: "titleExpired",
+  }[a.state];
+  msg.title = t(`approval.${titleKey}`, { title: base.title });
+  msg.summary = msg.title;
+  msg.kind = `approval:${a.event.eventCode}`;
+  const route = config.approvals.routes.find((r) => r.name === a.route);
+  if (a.state === "pending") {
+    msg.severity = "warning";
+    msg.fields.push({ label: t("approval.deadline"), value: formatTime(a.deadline, tz) });
+    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route) });
+    msg.actions = [
+      { actionId: APPROVE, label: t("approval.approve"), value: a.id, style: "primary" },
+      { actionId: BLOCK, label: t("approval.block"), value: a.id, style: "danger" },
+    ];
+  } else if (a.decision) {
+    msg.severity = a.decision.result === "FAIL" ? "danger" : a.decision.result === "WARN" ? "warning" : "success";
+    msg.actions = [];
+    msg.sections.unshift({
+      title: t("approval.status"),
+      text: describeDecision(a.decision, t, tz) + dataworksLine(a, t),
+    });
+  }
+  if (config.server.publicUrl)
+    msg.links.push({
+      label: t("approval.statusPage"),
+      url: `${config.server.publicUrl.replace(/\/$/, "")}/approvals/${a.id}`,
+    });
+  return msg;
+}
+
+function safeRender(a: Approval, locale: string, templates: TemplateEngine): Message {
+  try {
+    return templates.render(a.event, locale);
+  } catch {
+    return templates.fallback(a.event, locale);
+  }
+}
+
+export function describeDecision(
+  d: Decision,
+  t: (k: string, p?: Record<string, unknown>) => string,
+  tz: string,
+): string {
+  const outcome = t(`approval.outcome.${d.result}`);
+  const time = formatTime(d.at, tz);
+  let line: string;
+  if (d.by.kind === "human") line = t("approval.decidedBy", { outcome, who: d.by.name ?? d.by.userId ?? "?", time });
+  else if (d.by.kind === "policy") line = t("approval.decidedByPolicy", { outcome, policy: d.by.policy ?? "", time });
+  else if (d.by.kind === "timeout") line = t("approval.decidedByTimeout", { outcome, time });
+  else line = t("approval.decidedUnmatched", { outcome, time });
+  return d.reason && d.by.kind === "human" ? `${line}\n${t("approval.reason")}: ${d.reason}` : line;
+}
+
+function dataworksLine(a: Approval, t: (k: string, p?: Record<string, unknown>) => string): string {
+  const d = a.dataworks;
+  if (!d || d.status === "sending") return `\n${t("approval.dataworks")}: ${t("approval.dataworksSending")}`;
+  if (d.status === "accepted")
+    return `\n${t("approval.dataworks")}: ${t("approval.dataworksAccepted", { api: d.api ?? "", requestId: d.requestId ?? "-" })}`;
+  return `\n${t("approval.dataworks")}: ${t("approval.dataworksFailed", { error: d.error ?? "" })}`;
+}
+
+function approverList(route: NonNullable<Config["approvals"]["routes"][number]>): string {
+  const parts = route.approvers.groups.map((g) => `@${g}`);
+  for (const [platform, list] of Object.entries(route.approvers.users))
+    if (list.length) parts.push(`${platform}: ${list.join(", ")}`);
+  return parts.join("; ") || "-";
+}

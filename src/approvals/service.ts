@@ -1,0 +1,277 @@
+import type { Queue } from "bullmq";
+import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
+import type { Config } from "../config/schema.js";
+import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
+import { catalogEntry } from "../dataworks/catalog.js";
+import type { DeliveryJobData } from "../jobs/queues.js";
+import type { Logger } from "../logger.js";
+import { compilePattern } from "../routing/pattern.js";
+import { patternView } from "../routing/router.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import { translate } from "../templating/i18n.js";
+import { authorize } from "./authorize.js";
+import { APPROVE, BLOCK } from "./card.js";
+import { evaluatePolicies } from "./policies.js";
+import type { ApprovalStore } from "./store.js";
+import type { Approval, CheckResult, Decision } from "./types.js";
+
+export interface ApprovalJobData {
+  approvalId: string;
+}
+
+export interface ApprovalServiceDeps {
+  config: Readonly<Config>;
+  store: ApprovalStore;
+  templates: TemplateEngine;
+  deliveries: Queue<DeliveryJobData>;
+  approvals: Queue<ApprovalJobData>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Approval cards are never digested and go before notifications. */
+const CARD_PRIORITY = 1;
+
+/**
+ * The approval flow: record at ingest → policies → cards → first click wins → decision queued (job id =
+ * approval id) → returned to DataWorks → every card updated. The deadline is ours: a delayed job applies
+ * the route's default outcome when no one has decided.
+ */
+export class ApprovalService {
+  private readonly d: ApprovalServiceDeps;
+  private readonly routes: Array<{ route: ApprovalRouteConfig; match: (e: Record<string, unknown>) => boolean }>;
+
+  constructor(deps: ApprovalServiceDeps) {
+    this.d = deps;
+    this.routes = deps.config.approvals.routes.map((route) => {
+      const match = route.match ? compilePattern(route.match).match : () => true;
+      return { route, match: match ?? (() => false) };
+    });
+  }
+
+  private now() {
+    return (this.d.now ?? Date.now)();
+  }
+
+  /**
+   * Extension point events are approvals once approvals are set up (routes or policies). Without that the
+   * bot is notification-only and never answers DataWorks on its own.
+   */
+  handles(e: DwEvent): boolean {
+    const a = this.d.config.approvals;
+    return (
+      a.enabled &&
+      (a.routes.length > 0 || a.policies.length > 0) &&
+      Boolean(catalogEntry(e.type, e.eventCode)?.extensionPoint)
+    );
+  }
+
+  routeFor(e: DwEvent): ApprovalRouteConfig | undefined {
+    const view = patternView(e);
+    return this.routes.find((r) => r.match(view))?.route;
+  }
+
+  routeNamed(name: string): ApprovalRouteConfig | undefined {
+    return this.d.config.approvals.routes.find((r) => r.name === name);
+  }
+
+  /** Called by ingest before it answers 2xx: the approval exists in Redis before EventBridge is acknowledged. */
+  async register(events: readonly DwEvent[]): Promise<void> {
+    const now = this.now();
+    await Promise.all(
+      events
+        .filter((e) => this.handles(e))
+        .map((e) => {
+          const route = this.routeFor(e);
+          const timeout = route?.timeout ?? 0;
+          return this.d.store.create(
+            e,
+            { route: route?.name ?? "", deadline: now + timeout, timeoutOutcome: route?.timeoutOutcome ?? "FAIL" },
+            now,
+          );
+        }),
+    );
+  }
+
+  /**
+   * Events worker: policies first, then cards and the deadline. Idempotent on retries. Returns false when no
+   * approval route applies, so the event is also routed as an ordinary notification.
+   */
+  async start(e: DwEvent, log: Logger): Promise<boolean> {
+    const id = (await this.d.store.idForEvent(e)) ?? (await this.registerOne(e));
+    const a = await this.d.store.get(id);
+    if (!a) throw new Error(`approval ${id} for event ${e.id} vanished from Redis`);
+    const route = this.routeNamed(a.route);
+    if (a.state !== "pending") {
+      await this.afterDecision(a);
+      return Boolean(route);
+    }
+    // The deadline first: whatever fails after this (a policy, a card), the route's default outcome still comes.
+    if (route) {
+      const delay = Math.max(0, a.deadline - this.now());
+      await this.d.approvals.add("timeout", { approvalId: id }, { jobId: `t.${id}`, delay });
+    }
+    const policy = evaluatePolicies(e, this.d.config.approvals.policies, this.now());
+    if (policy.kind === "decide") {
+      log.info({ approvalId: id, policy: policy.policy, result: policy.result }, "decided by policy");
+      const by = { kind: "policy" as const, policy: policy.policy };
+      await this.decideAndReturn(id, { result: policy.result, by, at: this.now(), reason: policy.message }, route);
+      return Boolean(route);
+    }
+    if (!route) {
+      const unmatched = this.d.config.approvals.unmatched;
+      if (unmatched === "ignore")
+        log.info({ approvalId: id }, "no approval route matches; not answered (approvals.unmatched: ignore)");
+      else
+        await this.decideAndReturn(
+          id,
+          { result: unmatched, by: { kind: "unmatched" }, at: this.now(), reason: "no approval route applies" },
+          route,
+        );
+      return false;
+    }
+    await this.d.deliveries.addBulk(
+      route.destinations.map((destination) => ({
+        name: "approval-card",
+        data: { event: e, destination, approvalId: id },
+        opts: { jobId: `c.${id}.${destination}`, priority: CARD_PRIORITY },
+      })),
+    );
+    return true;
+  }
+
+  private async registerOne(e: DwEvent): Promise<string> {
+    await this.register([e]);
+    const id = await this.d.store.idForEvent(e);
+    if (!id) throw new Error(`could not record the approval for event ${e.id}`);
+    return id;
+  }
+
+  /** A click or command from chat. Answers within the platform's ack deadline (Redis work only). */
+  async handleAction(action: ActionEvent, locale: string): Promise<ActionReply> {
+    const t = (k: string, p: Record<string, unknown> = {}) =>
+      translate(this.d.templates.messages, locale, `approval.reply.${k}`, p);
+    if (action.actionId !== APPROVE && action.actionId !== BLOCK) return { ok: false, text: "unknown action" };
+    const a = action.value ? await this.d.store.get(action.value) : undefined;
+    if (!a) return { ok: false, text: t("missing") };
+    if (a.state !== "pending" && a.decision) {
+      // Decided, but maybe its DataWorks job was never queued (Redis failed right after the decision): queue it.
+      if (a.dataworks?.status !== "accepted") await this.afterDecision(a);
+      return { ok: false, text: t("late", this.who(a.decision, locale)) };
+    }
+    const route = this.routeNamed(a.route);
+    if (!route) return { ok: false, text: t("notApprover", { route: a.route || "-" }) };
+    const authz = authorize(action.adapter, action.user.id, a.event, route, this.d.config.approvals);
+    if (!authz.ok)
+      return {
+        ok: false,
+        text: authz.reason === "self-approval" ? t("selfApproval") : t("notApprover", { route: route.name }),
+      };
+    const blocking = action.actionId === BLOCK;
+    const reason = action.input?.trim();
+    if (blocking && route.requireBlockReason && !reason) {
+      return {
+        ok: false,
+        text: t("needReason"),
+        needsInput: { title: t("reasonTitle"), label: t("reasonLabel"), choices: route.blockReasons },
+      };
+    }
+    const decision: Decision = {
+      result: blocking ? "FAIL" : "OK",
+      by: { kind: "human", platform: action.adapter, userId: action.user.id, name: action.user.name ?? action.user.id },
+      at: this.now(),
+      ...(reason ? { reason } : {}),
+    };
+    const r = await this.d.store.decide(a.id, decision);
+    if (!r.ok)
+      return { ok: false, text: r.reason === "missing" ? t("missing") : t("late", this.who(r.decision, locale)) };
+    await this.afterDecision(r.approval);
+    return { ok: true, text: t(blocking ? "blocked" : "approved") };
+  }
+
+  /** The deadline passed: apply the route's default outcome unless someone decided first. */
+  async expire(approvalId: string): Promise<void> {
+    const a = await this.d.store.get(approvalId);
+    if (!a) return;
+    if (a.state !== "pending") {
+      // A decision whose DataWorks job was lost (Redis failed between deciding and queueing) is queued again.
+      if (a.decision && a.dataworks?.status !== "accepted") await this.afterDecision(a);
+      return;
+    }
+    const reason = translate(this.d.templates.messages, "en", "approval.message.timeout", {
+      outcome: a.timeoutOutcome,
+    });
+    await this.decideAndReturn(
+      approvalId,
+      { result: a.timeoutOutcome, by: { kind: "timeout" }, at: this.now(), reason },
+      this.routeNamed(a.route),
+    );
+  }
+
+  private async decideAndReturn(id: string, decision: Decision, route: ApprovalRouteConfig | undefined): Promise<void> {
+    const r = await this.d.store.decide(id, decision);
+    if (!r.ok) return;
+    await this.afterDecision(r.approval);
+    // Automatic decisions are also posted as a notification where the route would have posted cards.
+    if (decision.by.kind !== "human" && decision.by.kind !== "timeout" && route) {
+      await this.d.deliveries.addBulk(
+        route.destinations.map((destination) => ({
+          name: "approval-card",
+          data: { event: r.approval.event, destination, approvalId: id },
+          opts: { jobId: `c.${id}.${destination}`, priority: CARD_PRIORITY },
+        })),
+      );
+    }
+  }
+
+  /** Queue the DataWorks call (job id = approval id: applied once) and update every card. */
+  async afterDecision(a: Approval): Promise<void> {
+    await this.d.approvals.add(
+      "decision",
+      { approvalId: a.id },
+      { jobId: a.id, attempts: this.d.config.approvals.deliveryAttempts, backoff: { type: "capped" } },
+    );
+    await this.updateCards(a, "decided");
+  }
+
+  /** One update job per posted card; the version keeps a later update from being swallowed by an earlier one. */
+  async updateCards(a: Approval, version: string): Promise<void> {
+    if (!a.cards.length) return;
+    await this.d.deliveries.addBulk(
+      a.cards.map((ref) => ({
+        name: "approval-update",
+        data: { event: a.event, destination: ref.destination, approvalId: a.id },
+        opts: { jobId: `u.${a.id}.${ref.destination}.${version}`, priority: CARD_PRIORITY },
+      })),
+    );
+  }
+
+  /** The message DataWorks shows the waiting user: who decided and why. */
+  decisionMessage(a: Approval): { checkResult: CheckResult; message: string } {
+    const d = a.decision as Decision;
+    const msgs = this.d.templates.messages;
+    if (d.by.kind === "human") {
+      const key = d.result === "FAIL" ? "approval.message.blocked" : "approval.message.approved";
+      return {
+        checkResult: d.result,
+        message: translate(msgs, "en", key, {
+          who: `${d.by.name ?? d.by.userId} (${d.by.platform})`,
+          reason: d.reason ? `: ${d.reason}` : "",
+        }),
+      };
+    }
+    return { checkResult: d.result, message: d.reason ?? d.result };
+  }
+
+  private who(d: Decision, locale: string) {
+    const outcome = translate(this.d.templates.messages, locale, `approval.outcome.${d.result}`);
+    const who =
+      d.by.kind === "human"
+        ? (d.by.name ?? d.by.userId ?? "?")
+        : d.by.kind === "policy"
+          ? `policy ${d.by.policy}`
+          : d.by.kind;
+    return { outcome, who };
+  }
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { MessageRef } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
+import { type Approval, type DataWorksDelivery, type Decision, stateFor } from "./types.js";
+
+/**
+ * Create-if-absent keyed by the event (source + MessageId): a re-delivered event finds its approval
+ * instead of making a second one.
+ */
+const CREATE = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return {existing, 0} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('HSET', KEYS[2], 'approval', ARGV[2], 'state', 'pending')
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+return {ARGV[1], 1}
+`;
+
+/** The first decision wins, across any number of bot instances: only a pending approval takes one. */
+const DECIDE = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing'} end
+if state ~= 'pending' then return {'decided', redis.call('HGET', KEYS[1], 'decision') or '{}'} end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'decision', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'decision', 'approvalId', ARGV[3], 'decision', ARGV[2])
+return {'ok'}
+`;
+
+export type DecideResult =
+  | { ok: true; approval: Approval }
+  | { ok: false; reason: "missing" }
+  | { ok: false; reason: "decided"; decision: Decision };
+
+export interface AuditEntry {
+  id: string;
+  kind: "decision" | "dataworks";
+  approvalId: string;
+  decision?: Decision;
+  dataworks?: DataWorksDelivery;
+}
+
+/** Approvals in Redis: a hash per approval, a sorted set of pending ones by deadline, and an audit stream. */
+export class ApprovalStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  /** Approvals are kept this long after creation (status page, audit context). */
+  private readonly retentionMs: number;
+
+  constructor(redis: Redis, prefix: string, retentionMs = 30 * 86_400_000) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.retentionMs = retentionMs;
+  }
+
+  private key(id: string) {
+    return `${this.prefix}:approval:${id}`;
+  }
+  private get pendingKey() {
+    return `${this.prefix}:approvals:pending`;
+  }
+  private get auditKey() {
+    return `${this.prefix}:audit`;
+  }
+
+  async create(
+    event: DwEvent,
+    a: Pick<Approval, "route" | "deadline" | "timeoutOutcome">,
+    now = Date.now(),
+  ): Promise<{ id: string; created: boolean }> {
+    const id = randomBytes(16).toString("base64url");
+    const approval: Approval = { id, event, createdAt: now, state: "pending", cards: [], ...a };
+    const byEvent = `${this.prefix}:approval-by-event:${event.source}:${event.id}`;
+    const res = (await this.redis.eval(
+      CREATE,
+      3,
+      byEvent,
+      this.key(id),
+      this.pendingKey,
+      id,
+      JSON.stringify(approval),
+      String(a.deadline),
+      String(this.retentionMs),
+    )) as [string, number];
+    return { id: res[0], created: res[1] === 1 };
+  }
+
+  async idForEvent(event: Pick<DwEvent, "source" | "id">): Promise<string | undefined> {
+    return (await this.redis.get(`${this.prefix}:approval-by-event:${event.source}:${event.id}`)) ?? undefined;
+  }
+
+  async get(id: string): Promise<Approval | undefined> {
+    if (!/^[A-Za-z0-9_-]{10,64}$/.test(id)) return undefined;
+    const h = await this.redis.hgetall(this.key(id));
+    if (!h.approval) return undefined;
+    const a = JSON.parse(h.approval) as Approval;
+    a.state = (h.state as Approval["state"]) ?? a.state;
+    if (h.decision) a.decision = JSON.parse(h.decision) as Decision;
+    if (h.dataworks) a.dataworks = JSON.parse(h.dataworks) as DataWorksDelivery;
+    a.cards = Object.entries(h)
+      .filter(([k]) => k.startsWith("card:"))
+      .map(([, v]) => JSON.parse(v) as MessageRef);
+    return a;
+  }
+
+  /** Atomically take the first decision (and audit it in the same script). Later callers get the winner. */
+  async decide(id: string, decision: Decision): Promise<DecideResult> {
+    const res = (await this.redis.eval(
+      DECIDE,
+      3,
+      this.key(id),
+      this.pendingKey,
+      this.auditKey,
+      stateFor(decision),
+      JSON.stringify(decision),
+      id,
+    )) as string[];
+    if (res[0] === "missing") return { ok: false, reason: "missing" };
+    if (res[0] === "decided") return { ok: false, reason: "decided", decision: JSON.parse(res[1] ?? "{}") as Decision };
+    const approval = await this.get(id);
+    if (!approval) return { ok: false, reason: "missing" };
+    return { ok: true, approval };
+  }
+
+  async addCard(id: string, ref: MessageRef): Promise<void> {
+    await this.redis.hset(this.key(id), `card:${ref.destination}`, JSON.stringify(ref));
+  }
+
+  /** Record the DataWorks outcome; final outcomes are audited too. */
+  async setDataWorks(id: string, d: DataWorksDelivery): Promise<void> {
+    const m = this.redis.multi().hset(this.key(id), "dataworks", JSON.stringify(d));
+    if (d.status !== "sending")
+      m.xadd(
+        this.auditKey,
+        "MAXLEN",
+        "~",
+        "100000",
+        "*",
+        "kind",
+        "dataworks",
+        "approvalId",
+        id,
+        "dataworks",
+        JSON.stringify(d),
+      );
+    await m.exec();
+  }
+
+  /** Pending approvals, soonest deadline first. */
+  async pending(limit = 50): Promise<Approval[]> {
+    const ids = await this.redis.zrange(this.pendingKey, "0", String(limit - 1));
+    const all = await Promise.all(ids.map((id) => this.get(id)));
+    return all.filter((a): a is Approval => a?.state === "pending");
+  }
+
+  /** How many approvals wait for a decision (the metrics gauge). */
+  async pendingCount(): Promise<number> {
+    return this.redis.zcard(this.pendingKey);
+  }
+
+  /** Newest first: decisions and DataWorks outcomes. Survives restarts (it is a Redis stream). */
+  async auditLog(limit = 20): Promise<AuditEntry[]> {
+    const entries = await this.redis.xrevrange(this.auditKey, "+", "-", "COUNT", limit);
+    return entries.map(([id, fields]) => {
+      const o: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) o[fields[i] as string] = fields[i + 1] as string;
+      return {
+        id,
+        kind: o.kind === "dataworks" ? "dataworks" : "decision",
+        approvalId: o.approvalId ?? "",
+        ...(o.decision ? { decision: JSON.parse(o.decision) as Decision } : {}),
+        ...(o.dataworks ? { dataworks: JSON.parse(o.dataworks) as DataWorksDelivery } : {}),
+      };
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import type { MessageRef } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
+
+export type CheckResult = "OK" | "FAIL" | "WARN";
+export type ApprovalState = "pending" | "approved" | "blocked" | "expired";
+
+/** Who or what decided. */
+export interface Decider {
+  kind: "human" | "policy" | "timeout" | "unmatched";
+  platform?: string;
+  userId?: string;
+  name?: string;
+  policy?: string;
+}
+
+export interface Decision {
+  result: CheckResult;
+  by: Decider;
+  at: number;
+  reason?: string;
+}
+
+/** Where the decision is on its way back to DataWorks. */
+export interface DataWorksDelivery {
+  status: "sending" | "accepted" | "failed";
+  api?: string;
+  requestId?: string;
+  error?: string;
+  at: number;
+}
+
+export interface Approval {
+  /** Unguessable id (it appears in the public status page URL). */
+  id: string;
+  event: DwEvent;
+  route: string;
+  createdAt: number;
+  deadline: number;
+  timeoutOutcome: CheckResult;
+  state: ApprovalState;
+  decision?: Decision;
+  dataworks?: DataWorksDelivery;
+  cards: MessageRef[];
+}
+
+export function stateFor(d: Decision): ApprovalState {
+  if (d.by.kind === "timeout") return "expired";
+  return d.result === "FAIL" ? "blocked" : "approved";
+}
+
+/** Returns a decision to DataWorks (UpdateIDEEventResult / UpdateWorkbenchEventResult / CallbackExtension). */
+export type DecisionSender = (d: {
+  eventCode: string;
+  messageId: string;
+  regionId?: string;
+  checkResult: CheckResult;
+  message: string;
+}) => Promise<{ api: string; requestId?: string }>;
