@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { APPROVE, BLOCK } from "../../approvals/card.js";
+import type { AuditEntry } from "../../approvals/store.js";
+import type { Approval, Decision } from "../../approvals/types.js";
+import type { Config } from "../../config/schema.js";
+import { formatDuration, formatTime } from "../../templating/format.js";
+import { translate } from "../../templating/i18n.js";
+import type { Answer, CommandContext } from "../context.js";
+import { MAX_LIMIT } from "../parse.js";
+import { addList, errorMessage, message, SEVERITY_MARK } from "../reply.js";
+
+function title(c: CommandContext, a: Approval): string {
+  try {
+    return c.deps.templates.render(a.event, c.locale).title;
+  } catch {
+    return c.deps.templates.fallback(a.event, c.locale).title;
+  }
+}
+
+/** Who may decide, as on the card: groups as @name, then user ids per platform. */
+function approvers(config: Readonly<Config>, routeName: string): string {
+  const route = config.approvals.routes.find((r) => r.name === routeName);
+  if (!route) return "-";
+  const parts = route.approvers.groups.map((g) => `@${g}`);
+  for (const [platform, ids] of Object.entries(route.approvers.users))
+    if (ids.length) parts.push(`${platform}: ${ids.join(", ")}`);
+  return parts.join("; ") || "-";
+}
+
+export async function pending(c: CommandContext): Answer {
+  const list = await c.deps.approvalStore.pending(MAX_LIMIT);
+  const tz = c.deps.config.templates.timeZone;
+  const m = message(
+    "pending",
+    c.locale,
+    c.t("pending.title", { count: list.length }),
+    list.length ? "warning" : "info",
+  );
+  if (!list.length) m.sections.push({ text: c.t("pending.none") });
+  const shown = addList(
+    m,
+    list.map((a) =>
+      [
+        `${SEVERITY_MARK.warning} ${title(c, a)}`,
+        `${c.t("pending.id")}: ${a.id}`,
+        `${c.t("pending.deadline")}: ${formatTime(a.deadline, tz)} (${c.t("pending.left", {
+          left: formatDuration(Math.max(0, a.deadline - c.now), c.locale),
+        })})`,
+        `${c.t("pending.approvers")}: ${approvers(c.deps.config, a.route)}`,
+      ].join("\n"),
+    ),
+  );
+  if (shown < list.length) m.context.push(c.t("list.more", { count: list.length - shown }));
+  if (list.length) m.context.push(c.t("pending.hint"));
+  return { message: m };
+}
+
+/** approve / block go through the same service as the card buttons: same approvers, first decision wins. */
+export async function decide(c: CommandContext, approvalId: string, block: boolean, reason?: string): Answer {
+  const { event } = c;
+  const reply = await c.deps.approvals.handleAction(
+    {
+      id: `cmd.${randomUUID()}`,
+      adapter: event.adapter,
+      actionId: block ? BLOCK : APPROVE,
+      value: approvalId,
+      ...(reason ? { input: reason } : {}),
+      user: event.user,
+    },
+    c.locale,
+  );
+  const usage = block ? "block" : "approve";
+  if (reply.needsInput) return { message: errorMessage(c.t, c.locale, c.t("error.needReason"), "block") };
+  if (!reply.ok) return { message: errorMessage(c.t, c.locale, reply.text, usage) };
+  const m = message(usage, c.locale, reply.text, block ? "danger" : "success");
+  const a = await c.deps.approvalStore.get(approvalId);
+  if (a) m.fields.push({ label: c.t("pending.request"), value: title(c, a) });
+  m.context.push(`${c.t("pending.id")}: ${approvalId}`);
+  return { message: m };
+}
+
+export async function audit(c: CommandContext, limit: number, by?: string): Answer {
+  // A `by` filter reads further back, still bounded: the stream is capped and this is one XREVRANGE.
+  const entries = await c.deps.approvalStore.auditLog(by ? Math.min(1_000, limit * 20) : limit);
+  const picked = (by ? entries.filter((e) => decidedBy(e.decision, by)) : entries).slice(0, limit);
+  const ids = [...new Set(picked.map((e) => e.approvalId))];
+  const approvals = new Map(
+    (await Promise.all(ids.map((id) => c.deps.approvalStore.get(id)))).flatMap((a) => (a ? [[a.id, a] as const] : [])),
+  );
+  const m = message("audit", c.locale, c.t("audit.title", { count: picked.length }));
+  if (!picked.length) m.sections.push({ text: c.t("audit.none") });
+  const shown = addList(
+    m,
+    picked.map((e) => auditLine(c, e, approvals.get(e.approvalId))),
+  );
+  if (by) m.context.push(c.t("audit.by", { by }));
+  if (shown < picked.length) m.context.push(c.t("list.more", { count: picked.length - shown }));
+  return { message: m };
+}
+
+function decidedBy(d: Decision | undefined, by: string): boolean {
+  if (!d) return false;
+  const want = by.toLowerCase();
+  const names = [d.by.name, d.by.userId, d.by.policy, d.by.kind === "human" ? undefined : d.by.kind];
+  return names.some((n) => n !== undefined && n.toLowerCase() === want);
+}
+
+function auditLine(c: CommandContext, e: AuditEntry, a: Approval | undefined): string {
+  const tz = c.deps.config.templates.timeZone;
+  const what = `${a ? title(c, a) : "-"} · ${c.t("pending.id")} ${e.approvalId}`;
+  if (e.kind === "dataworks" && e.dataworks) {
+    const ok = e.dataworks.status === "accepted";
+    const head = `${ok ? SEVERITY_MARK.success : SEVERITY_MARK.danger} ${c.t(ok ? "audit.dwAccepted" : "audit.dwFailed")} · ${formatTime(e.dataworks.at, tz)}`;
+    return [head, what, ...(e.dataworks.error ? [e.dataworks.error] : [])].join("\n");
+  }
+  const d = e.decision;
+  if (!d) return what;
+  const mark =
+    d.result === "FAIL" ? SEVERITY_MARK.danger : d.result === "WARN" ? SEVERITY_MARK.warning : SEVERITY_MARK.success;
+  const who =
+    d.by.kind === "human"
+      ? `${d.by.name ?? d.by.userId ?? "?"} (${d.by.platform ?? "?"})`
+      : d.by.kind === "policy"
+        ? `${c.t("audit.policy")} ${d.by.policy ?? ""}`
+        : c.t(`audit.${d.by.kind}`);
+  const head = `${mark} ${translate(c.deps.templates.messages, c.locale, `approval.outcome.${d.result}`)} · ${who} · ${formatTime(d.at, tz)}`;
+  return [head, what, ...(d.reason ? [`${c.t("audit.reason")}: ${d.reason}`] : [])].join("\n");
+}

@@ -1,0 +1,57 @@
+import type { CommandRole } from "../config/sections/commands.js";
+import type { DestinationConfig } from "../config/sections/destinations.js";
+import type { Config } from "../config/schema.js";
+import type { CommandEvent } from "../core/chat-adapter.js";
+import type { CommandName } from "./parse.js";
+
+/** The chat address of a destination on its platform (webhook-only robots have none: they cannot receive). */
+function addressOf(d: DestinationConfig): string | undefined {
+  switch (d.platform) {
+    case "slack":
+      return d.channel;
+    case "lark":
+      return d.chatId;
+    case "dingtalk":
+      return d.conversationId;
+    case "console":
+      return undefined;
+  }
+}
+
+/** The configured destination for the channel a command was typed in, if any. */
+export function destinationFor(config: Readonly<Config>, adapter: string, channel?: string): string | undefined {
+  if (!channel) return undefined;
+  return Object.entries(config.destinations).find(([, d]) => d.platform === adapter && addressOf(d) === channel)?.[0];
+}
+
+/** Commands are answered in commands.channels (destination names or channel ids), else in every destination's channel. */
+export function channelAllowed(config: Readonly<Config>, ev: CommandEvent): boolean {
+  if (ev.adapter === "console") return true;
+  const listed = config.commands.channels ?? Object.keys(config.destinations);
+  const dest = ev.destination ?? destinationFor(config, ev.adapter, ev.channel);
+  return listed.some((entry) => {
+    const d = config.destinations[entry];
+    if (d)
+      return entry === dest || (d.platform === ev.adapter && addressOf(d) === ev.channel && ev.channel !== undefined);
+    return ev.channel !== undefined && entry === ev.channel;
+  });
+}
+
+/** Is this chat user in the role (listed on their platform, or a member of one of its approvals.groups)? */
+export function inRole(config: Readonly<Config>, role: CommandRole, platform: string, userId: string): boolean {
+  const p = platform as keyof CommandRole["users"];
+  const ids = [...(role.users[p] ?? [])];
+  for (const g of role.groups) ids.push(...(config.approvals.groups[g]?.[p] ?? []));
+  return ids.includes(userId) || ids.includes("*");
+}
+
+/** Why this user may not run this command here (a command.refused.* key), or undefined when they may. */
+export function refusal(config: Readonly<Config>, name: CommandName, ev: CommandEvent): string | undefined {
+  if (name === "help") return undefined;
+  if (!channelAllowed(config, ev)) return "channel";
+  const roles = config.commands.roles;
+  if ((name === "approve" || name === "block") && roles.decide && !inRole(config, roles.decide, ev.adapter, ev.user.id))
+    return "decide";
+  if ((name === "mute" || name === "unmute") && !inRole(config, roles.mute, ev.adapter, ev.user.id)) return "mute";
+  return undefined;
+}

@@ -1,0 +1,37 @@
+import type { ApprovalService } from "../approvals/service.js";
+import type { ApprovalStore } from "../approvals/store.js";
+import type { Config } from "../config/schema.js";
+import type { CommandEvent, CommandReply } from "../core/chat-adapter.js";
+import type { Enrich } from "../enrich/enrich-event.js";
+import type { Logger } from "../logger.js";
+import type { RecentEvents } from "../state/recent-events.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import type { MuteStore } from "./mutes.js";
+import type { Translate } from "./reply.js";
+import type { WorkspaceNames } from "./workspace-names.js";
+
+/** Everything commands read or change; built once in the composition root. */
+export interface CommandDeps {
+  config: Readonly<Config>;
+  templates: TemplateEngine;
+  recent: RecentEvents;
+  approvals: ApprovalService;
+  approvalStore: ApprovalStore;
+  mutes: MuteStore;
+  workspaces: WorkspaceNames;
+  /** Names for `show`; bounded by SHOW_ENRICH_MS so the answer still fits the platform's ack deadline. */
+  enrich?: Enrich;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** One command being answered. */
+export interface CommandContext {
+  deps: CommandDeps;
+  event: CommandEvent;
+  locale: string;
+  t: Translate;
+  now: number;
+}
+
+export type Answer = Promise<CommandReply>;

@@ -1,0 +1,27 @@
+import type { DwEvent } from "../core/event.js";
+import { catalogEntry } from "../dataworks/catalog.js";
+import { matchesFilter, needsWorkspaceNames } from "./filter.js";
+import type { Mute, MuteStore } from "./mutes.js";
+import type { WorkspaceNames } from "./workspace-names.js";
+
+/** For the events worker: the mute that silences this event (and is counted), or undefined. */
+export type MuteCheck = (event: DwEvent) => Promise<Mute | undefined>;
+
+export function createMuteCheck(store: MuteStore, workspaces: WorkspaceNames): MuteCheck {
+  return async (event) => {
+    // Extension point events wait for an answer in DataWorks: silencing them would stall someone's work.
+    if (catalogEntry(event.type, event.eventCode)?.extensionPoint) return undefined;
+    const mutes = await store.active();
+    if (!mutes.length) return undefined;
+    let names: string[] | undefined;
+    for (const m of mutes) {
+      if (needsWorkspaceNames(m.filter) && names === undefined)
+        names = (await workspaces.namesFor([event])).get(event.id) ?? [];
+      if (matchesFilter(m.filter, event, names)) {
+        await store.count(m, event.eventCode || event.type);
+        return m;
+      }
+    }
+    return undefined;
+  };
+}
