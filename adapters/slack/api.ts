@@ -1,0 +1,75 @@
+import { webApi } from "@slack/bolt";
+import { DeliveryError } from "../../src/core/errors.js";
+
+/** Slack error codes that will not get better by retrying: report them, naming the destination. */
+const PERMANENT = new Set([
+  "channel_not_found",
+  "not_in_channel",
+  "is_archived",
+  "invalid_auth",
+  "not_authed",
+  "account_inactive",
+  "token_revoked",
+  "token_expired",
+  "no_permission",
+  "missing_scope",
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "msg_too_long",
+  "no_text",
+  "restricted_action",
+  "cant_update_message",
+  "message_not_found",
+  "edit_window_closed",
+  "invalid_arguments",
+  "team_access_not_granted",
+]);
+
+/** Map a WebClient failure to a DeliveryError with the retry decision; never includes the token. */
+export function toDeliveryError(err: unknown, destination: string, method: string): DeliveryError {
+  const base = { adapter: "slack", destination };
+  if (err instanceof webApi.WebAPIRateLimitedError) {
+    return new DeliveryError(`Slack ${method} to ${destination} was rate limited; retrying after ${err.retryAfter}s`, {
+      ...base,
+      retryable: true,
+      throttled: true,
+      retryAfterMs: err.retryAfter * 1000,
+      platformCode: "ratelimited",
+    });
+  }
+  if (err instanceof webApi.WebAPIPlatformError) {
+    const code = String(err.data.error ?? "unknown_error");
+    const permanent = PERMANENT.has(code);
+    const hint =
+      code === "not_in_channel" || code === "channel_not_found"
+        ? " (invite the bot to the channel with /invite, and check the channel id)"
+        : code === "invalid_auth" || code === "token_revoked" || code === "not_authed"
+          ? " (check slack.token)"
+          : code === "missing_scope"
+            ? " (add the chat:write scope and reinstall the app)"
+            : "";
+    return new DeliveryError(`Slack ${method} to ${destination} failed: ${code}${hint}`, {
+      ...base,
+      retryable: !permanent,
+      platformCode: code,
+    });
+  }
+  if (err instanceof webApi.WebAPIHTTPError) {
+    const retryable = err.statusCode >= 500 || err.statusCode === 408;
+    return new DeliveryError(`Slack ${method} to ${destination} failed with HTTP ${err.statusCode}`, {
+      ...base,
+      retryable,
+      platformCode: `http_${err.statusCode}`,
+    });
+  }
+  if (err instanceof webApi.WebAPIRequestError) {
+    return new DeliveryError(
+      `Slack ${method} to ${destination} could not reach Slack: ${err.original?.message ?? "request failed"}`,
+      { ...base, retryable: true },
+    );
+  }
+  return new DeliveryError(`Slack ${method} to ${destination} failed: ${(err as Error)?.message ?? String(err)}`, {
+    ...base,
+    retryable: true,
+  });
+}

@@ -1,0 +1,40 @@
+/** Slack mrkdwn: only & < > are control characters; escaping them stops <!channel>, <@U…> and <url|x> injection. */
+export function mrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Cut text to at most `max` UTF-16 code units (what Block Kit's length limits count, and what its API
+ * validates), never inside a surrogate pair or an &amp;/&lt;/&gt; entity, and mark the cut with "…".
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--; // do not keep half of a surrogate pair
+  const amp = text.lastIndexOf("&", end - 1);
+  if (amp >= 0 && amp > end - 5 && !text.slice(amp, end).includes(";")) end = amp; // nor half an entity
+  return `${text.slice(0, end)}…`;
+}
+
+/** Plain text for plain_text objects: one line, at most `max` code units. */
+export function plainLine(text: string, max: number): string {
+  return clip(text.replace(/\s*[\r\n]+\s*/g, " "), max);
+}
+
+/** Text inside a ``` block, escaped and cut to `max` with the fences kept; a ``` in the value cannot close it. */
+export function codeBlock(text: string, max = Number.POSITIVE_INFINITY): string {
+  const body = mrkdwn(text).replace(/```/g, "`\u200b``");
+  return "```" + clip(body, Math.max(1, max - 6)) + "```";
+}
+
+/** A link label: escaped, and without the | that would end it early. */
+export function linkLabel(text: string): string {
+  return mrkdwn(text).replace(/\|/g, "¦");
+}
+
+/** A URL for <url|label>: only http(s), and without characters that would break out of the link. */
+export function safeUrl(url: string): string | undefined {
+  if (url.length > 3000 || !/^https?:\/\/[^\s<>|]+$/.test(url)) return undefined;
+  return url.replace(/&/g, "&amp;");
+}

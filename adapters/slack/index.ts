@@ -1,0 +1,122 @@
+import { webApi } from "@slack/bolt";
+import type {
+  AdapterRoute,
+  ChatAdapter,
+  FirstSeen,
+  MessageRef,
+  InteractionHandlers,
+  Target,
+} from "../../src/core/chat-adapter.js";
+import type { Message } from "../../src/core/message.js";
+import { toDeliveryError } from "./api.js";
+import { createSlackInteractive } from "./interactive.js";
+import { renderSlack, type SlackPayload } from "./render.js";
+import { createSlackSocketMode, type SlackSocketModeOptions } from "./socket-mode.js";
+
+export interface SlackAdapterConfig {
+  token: string;
+  /** With a signing secret the adapter serves POST /slack/events (buttons, modals, commands). */
+  signingSecret?: string;
+  /** Socket Mode instead of POST /slack/events: clicks and commands over a WebSocket opened with appToken. */
+  socketMode?: boolean;
+  /** App-level token (xapp-…, connections:write) for Socket Mode. */
+  appToken?: string;
+  apiUrl: string;
+  timeoutMs: number;
+  /** Replay guard across instances: a signed request is handled once. */
+  firstSeen?: FirstSeen;
+  /** Slash command name (commands.slashCommand). */
+  command?: string;
+  now?: () => number;
+  /** Failures no platform request is waiting for (Socket Mode connects, listeners that failed after the ack). */
+  onError?: (err: unknown, what: string) => void;
+  /** Socket Mode reconnect timings (tests shorten them). */
+  socket?: Pick<SlackSocketModeOptions, "backoff" | "stableMs" | "helloTimeoutMs" | "clientPingTimeoutMs">;
+}
+
+/**
+ * How clicks and commands arrive: Socket Mode when configured (no public URL; no route is served, so nothing
+ * unsigned can reach the listeners), else POST /slack/events when a signing secret is set, else not at all.
+ */
+function interactivity(config: SlackAdapterConfig): Pick<ChatAdapter<SlackPayload>, "listen" | "routes"> {
+  if (config.socketMode && config.appToken) {
+    const socket = createSlackSocketMode({
+      token: config.token,
+      appToken: config.appToken,
+      apiUrl: config.apiUrl,
+      timeoutMs: config.timeoutMs,
+      command: config.command,
+      onError: config.onError,
+      ...config.socket,
+    });
+    return {
+      async listen(handlers: InteractionHandlers) {
+        socket.setHandlers(handlers);
+        socket.start();
+        return { close: () => socket.close() };
+      },
+    };
+  }
+  if (!config.signingSecret) return {};
+  const interactive = createSlackInteractive({
+    token: config.token,
+    signingSecret: config.signingSecret,
+    apiUrl: config.apiUrl,
+    command: config.command,
+    now: config.now,
+    firstSeen: config.firstSeen,
+  });
+  return {
+    async listen(handlers: InteractionHandlers) {
+      interactive.setHandler(handlers.onAction);
+      interactive.setCommandHandler(handlers.onCommand);
+      return { close: async () => undefined };
+    },
+    routes: (): AdapterRoute[] => [{ method: "POST", path: "/slack/events", handle: (req) => interactive.handle(req) }],
+  };
+}
+
+/** Slack through Bolt's Web API client. Retries are ours (BullMQ), so the client's own are off. */
+export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<SlackPayload> {
+  const client = new webApi.WebClient(config.token, {
+    slackApiUrl: `${config.apiUrl}/`,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: config.timeoutMs,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+  return {
+    name: "slack",
+    ...interactivity(config),
+    render: (m: Message) => renderSlack(m),
+    async send(target: Target, payload: SlackPayload): Promise<MessageRef> {
+      try {
+        const res = await client.chat.postMessage({
+          channel: target.address,
+          text: payload.text,
+          blocks: payload.blocks,
+          unfurl_links: false,
+        });
+        return {
+          adapter: "slack",
+          destination: target.destination,
+          ids: { channel: String(res.channel ?? target.address), ts: String(res.ts ?? "") },
+        };
+      } catch (err) {
+        throw toDeliveryError(err, target.destination, "chat.postMessage");
+      }
+    },
+    async update(ref: MessageRef, payload: SlackPayload): Promise<void> {
+      try {
+        await client.chat.update({
+          channel: String(ref.ids.channel),
+          ts: String(ref.ids.ts),
+          text: payload.text,
+          blocks: payload.blocks,
+        });
+      } catch (err) {
+        throw toDeliveryError(err, ref.destination, "chat.update");
+      }
+    },
+  };
+}
