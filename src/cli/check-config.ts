@@ -1,0 +1,26 @@
+import { loadConfig } from "../config/load-config.js";
+import { ConfigError } from "../core/errors.js";
+import { createTemplateEngine } from "../runtime.js";
+
+/** Validate config and compile templates; print every problem with its key path. Exit 1 when invalid. */
+export async function checkConfigCommand(o: { configPath?: string }): Promise<number> {
+  try {
+    const { config, path } = loadConfig({ path: o.configPath });
+    const templates = createTemplateEngine(config);
+    const dests = Object.entries(config.destinations).map(([n, d]) => `${n} (${d.platform})`);
+    process.stdout.write(
+      `config OK: ${path ?? "(no file: local defaults)"}\n` +
+        `  destinations: ${dests.join(", ") || "none"}\n` +
+        `  routes: ${config.routes.length}, default destinations: ${config.defaultDestinations.join(", ") || "none"}\n` +
+        `  templates: ${templates.names().length} event templates + fallback\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`config invalid: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

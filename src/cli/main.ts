@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { AppError } from "../core/errors.js";
+import { checkConfigCommand } from "./check-config.js";
+import { renderCommand } from "./render.js";
+import { replayCommand } from "./replay.js";
+import { routeCommand } from "./route.js";
+import { serveCommand } from "./serve.js";
+
+const HELP = `dw-chatops — DataWorks events to Slack, Lark and DingTalk, with approvals
+
+Usage: dw-chatops <command> [options]
+
+Commands:
+  serve                 HTTP server (POST /dataworks/events, callbacks, /console, /approvals/<id>, /metrics,
+                        health) and workers in one process
+                          --no-workers (HTTP only; run 'worker' processes next to it)  --port N
+                          --no-samples (local mode: do not replay the sample events at start-up)
+  worker                workers only (run any number next to one or more 'serve')
+                          --metrics-port N (serve /healthz, /readyz and /metrics on this port)
+  check-config          validate the config and templates; print every problem by key path
+  render <event.json>   print the native payload an event renders to, without sending
+                          --platform slack|lark|dingtalk|console (default slack)  --locale en|zh-CN
+                          --enrich (look names up through the DataWorks OpenAPI first)
+  route <event.json>    show which routes and destinations an event would take
+  replay [file|dir]     send events to a running bot with the configured token (default: the bundled
+                          samples in examples/events)
+                          --rate N (events per second, default 5)  --url URL  --keep-ids
+
+Options:
+  --config FILE         config file (default: $DW_CHATOPS_CONFIG, else ./dw-chatops.yaml;
+                        with neither, local defaults: a console destination and a generated token)
+  -h, --help            this help
+
+Environment:
+  DW_CHATOPS_CONFIG     config file path
+  REDIS_URL             Redis to use; unset: 'serve'/'worker' start a local redis-server under dataDir
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      platform: { type: "string" },
+      locale: { type: "string" },
+      rate: { type: "string" },
+      url: { type: "string" },
+      "keep-ids": { type: "boolean" },
+      "no-workers": { type: "boolean" },
+      "no-samples": { type: "boolean" },
+      port: { type: "string" },
+      "metrics-port": { type: "string" },
+      enrich: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || !command || command === "help") {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case "serve":
+      return serveCommand({
+        configPath: values.config,
+        http: true,
+        workers: !values["no-workers"],
+        port: portOption(values.port, "--port"),
+        samples: !values["no-samples"],
+      });
+    case "worker":
+      return serveCommand({
+        configPath: values.config,
+        http: false,
+        workers: true,
+        metricsPort: portOption(values["metrics-port"], "--metrics-port"),
+      });
+    case "check-config":
+      return checkConfigCommand({ configPath: values.config });
+    case "render":
+      return renderCommand({
+        configPath: values.config,
+        file: args[0],
+        platform: values.platform ?? "slack",
+        locale: values.locale,
+        enrich: values.enrich ?? false,
+      });
+    case "route":
+      return routeCommand({ configPath: values.config, file: args[0] });
+    case "replay":
+      return replayCommand({
+        configPath: values.config,
+        path: args[0],
+        rate: values.rate,
+        url: values.url,
+        keepIds: values["keep-ids"] ?? false,
+      });
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+function portOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new AppError("USAGE", `${name} must be a port number`);
+  return n;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`dw-chatops: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);

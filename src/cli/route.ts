@@ -1,0 +1,22 @@
+import { loadConfig } from "../config/load-config.js";
+import { Router } from "../routing/router.js";
+import { readEventFile } from "./read-event-file.js";
+
+/** Show which routes and destinations an event would take. */
+export async function routeCommand(o: { configPath?: string; file?: string }): Promise<number> {
+  const { config } = loadConfig({ path: o.configPath });
+  const event = readEventFile(o.file);
+  const matches = new Router(config).match(event);
+  if (!matches.length) {
+    process.stdout.write(
+      `${event.type} (${event.id}): no route matches and no defaultDestinations: stored, not sent\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(`${event.type} (${event.id}):\n`);
+  for (const m of matches) {
+    const dests = m.destinations.map((d) => `${d} (${config.destinations[d]?.platform})`);
+    process.stdout.write(`  route ${m.route} → ${dests.join(", ")}\n`);
+  }
+  return 0;
+}

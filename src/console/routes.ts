@@ -1,0 +1,168 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ApprovalStore } from "../approvals/store.js";
+import type { Config } from "../config/schema.js";
+import type { OnAction } from "../core/chat-adapter.js";
+import { sendError } from "../http/errors.js";
+import { packageRoot } from "../package-root.js";
+import type { ConsoleFeed } from "./feed.js";
+
+export interface ConsoleRouteDeps {
+  config: Readonly<Config>;
+  feed: ConsoleFeed;
+  store: ApprovalStore;
+  /** The same handler the chat adapters' listeners get: clicks here run the real approval flow. */
+  onAction: OnAction;
+  /** True when decisions go to the local stand-in (no DataWorks credentials). */
+  standIn: boolean;
+}
+
+const LIMITS = { user: 64, actionId: 64, value: 128, input: 500, destination: 128 };
+
+/**
+ * The local console: a web page that acts as the `console` chat channel. GET /console (the page),
+ * GET /console/api/feed (messages, stand-in decisions, audit), POST /console/api/action (a click).
+ * Anyone who can reach it can click as any name, so it only answers on loopback or the configured host
+ * names (which also defeats DNS rebinding), and clicks must be same-origin JSON (no cross-site form posts).
+ */
+export async function consoleRoutes(app: FastifyInstance, deps: ConsoleRouteDeps) {
+  const html = readFileSync(join(packageRoot(), "src", "console", "console.html"), "utf8");
+  const csp = contentSecurityPolicy(html);
+  const hosts = allowedHosts(deps.config);
+  if (!["127.0.0.1", "localhost", "::1"].includes(deps.config.server.host))
+    app.log.warn(
+      { host: deps.config.server.host },
+      "a console destination is configured on a non-loopback server: anyone who reaches /console can click as any name",
+    );
+
+  app.addHook("onRequest", async (req, reply) => {
+    const host = hostName(req.headers.host);
+    if (!host || !hosts.has(host))
+      return sendError(
+        reply,
+        403,
+        "forbidden_host",
+        "the local console answers only on 127.0.0.1/localhost or the host of server.publicUrl",
+      );
+    return undefined;
+  });
+
+  app.get("/console", async (_req, reply) =>
+    reply
+      .type("text/html; charset=utf-8")
+      .headers({ "content-security-policy": csp, ...COMMON_HEADERS })
+      .send(html),
+  );
+
+  app.get("/console/api/feed", async (req: FastifyRequest<{ Querystring: { after?: string } }>, reply) => {
+    const [entries, audit, pending] = await Promise.all([
+      deps.feed.read(req.query.after),
+      deps.store.auditLog(30),
+      deps.store.pending(200),
+    ]);
+    return reply.headers(COMMON_HEADERS).send({ entries, audit, pending: pending.length, standIn: deps.standIn });
+  });
+
+  app.post("/console/api/action", async (req: FastifyRequest, reply: FastifyReply) => {
+    const origin = req.headers.origin;
+    if (origin && hostOf(origin) !== req.headers.host)
+      return sendError(reply, 403, "cross_origin", "clicks are accepted from the console page only");
+    // JSON only: a cross-site form or text/plain "simple request" can never carry a click.
+    if (!/^application\/json\b/i.test(String(req.headers["content-type"] ?? "")))
+      return sendError(reply, 415, "unsupported_media_type", "send the click as application/json");
+    const body = parseAction(req.body);
+    if (typeof body === "string") return sendError(reply, 400, "bad_request", body);
+    const destination =
+      body.destination && deps.config.destinations[body.destination]?.platform === "console"
+        ? body.destination
+        : undefined;
+    const res = await deps.onAction({
+      id: randomUUID(),
+      adapter: "console",
+      actionId: body.actionId,
+      value: body.value,
+      ...(body.input ? { input: body.input } : {}),
+      user: { id: body.user, name: body.user },
+      ...(destination ? { message: { adapter: "console", destination, ids: {} } } : {}),
+    });
+    return reply.headers(COMMON_HEADERS).send(res);
+  });
+}
+
+const COMMON_HEADERS = {
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+};
+
+/** Only the page's own inline script (by hash) runs; everything else comes from this origin. */
+function contentSecurityPolicy(html: string): string {
+  const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+  const hash = createHash("sha256").update(script, "utf8").digest("base64");
+  return [
+    "default-src 'none'",
+    `script-src 'sha256-${hash}'`,
+    "style-src 'unsafe-inline'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+function allowedHosts(config: Readonly<Config>): Set<string> {
+  const hosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+  const h = config.server.host;
+  if (h !== "0.0.0.0" && h !== "::") hosts.add(h.includes(":") ? `[${h}]` : h);
+  if (config.server.publicUrl) hosts.add(new URL(config.server.publicUrl).hostname);
+  return hosts;
+}
+
+/** "host:port" → host (IPv6 keeps its brackets). */
+function hostName(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ActionBody {
+  actionId: string;
+  value: string;
+  user: string;
+  input?: string;
+  destination?: string;
+}
+
+function parseAction(b: unknown): ActionBody | string {
+  if (!b || typeof b !== "object") return "send a JSON object";
+  const o = b as Record<string, unknown>;
+  for (const k of ["actionId", "value", "user"] as const)
+    if (typeof o[k] !== "string" || !(o[k] as string).trim()) return `${k} is required`;
+  for (const [k, max] of Object.entries(LIMITS)) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== "string" || v.length > max))
+      return `${k} must be text of at most ${max} characters`;
+  }
+  return {
+    actionId: String(o.actionId),
+    value: String(o.value),
+    user: String(o.user).trim(),
+    ...(typeof o.input === "string" && o.input.trim() ? { input: o.input.trim() } : {}),
+    ...(typeof o.destination === "string" ? { destination: o.destination } : {}),
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * Composition root: config → Redis → adapters → templates → queues → HTTP app and/or workers.
+ * `serve` runs both; `worker` runs only the workers. All state is in Redis, so any number of each
+ * process on one Redis behave as one bot.
+ */
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import { type AdapterDeps, createAdapters } from "./adapters.js";
+import { localDecisionSender } from "./approvals/local-decision-sender.js";
+import { ApprovalService, type ApprovalJobData } from "./approvals/service.js";
+import { ApprovalStore } from "./approvals/store.js";
+import type { DecisionSender } from "./approvals/types.js";
+import { createCommandHandler } from "./commands/handle-command.js";
+import { createMuteCheck } from "./commands/mute-check.js";
+import { MuteStore } from "./commands/mutes.js";
+import { WorkspaceNames } from "./commands/workspace-names.js";
+import type { Config } from "./config/schema.js";
+import { ConsoleFeed, consoleAdapterDeps, recordStandIn } from "./console/feed.js";
+import { consoleRoutes } from "./console/routes.js";
+import type { ChatAdapter, OnAction, OnCommand } from "./core/chat-adapter.js";
+import type { DwEvent } from "./core/event.js";
+import { createDecisionSender } from "./dataworks/decisions.js";
+import { clientFromConfig } from "./dataworks/openapi-client.js";
+import { createEnricher, type Enrich } from "./enrich/enrich-event.js";
+import { type CacheStore, redisStore } from "./enrich/lookup-cache.js";
+import { buildApp } from "./http/app.js";
+import { createSignatureVerifier } from "./http/eventbridge-signature.js";
+import { adapterRoutes } from "./http/routes/adapter-routes.js";
+import { approvalPageRoute } from "./http/routes/approval-page.js";
+import { metricsRoute } from "./http/routes/metrics.js";
+import { ingestEvents } from "./ingest/ingest-events.js";
+import { type DeliveryJobData, defaultJobOptions, type EventJobData, QUEUES } from "./jobs/queues.js";
+import { startWorkers, type WorkerSet } from "./jobs/workers.js";
+import type { Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { createNotifyFilter } from "./notify/notify-filter.js";
+import { packageRoot } from "./package-root.js";
+import { checkRedis, createRedis } from "./redis/connect.js";
+import { Router } from "./routing/router.js";
+import { MessageRefs } from "./state/message-refs.js";
+import { RecentEvents } from "./state/recent-events.js";
+import { firstSeenIn } from "./state/replay-guard.js";
+import { DigestGroups } from "./outbox/digest-groups.js";
+import { RateLimiter } from "./outbox/rate-limiter.js";
+import { TemplateEngine } from "./templating/engine.js";
+
+export interface RuntimeOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  redisUrl: string;
+  http: boolean;
+  workers: boolean;
+  adapterDeps?: AdapterDeps;
+  /** Replace adapters (tests pass adapters built against fakes the same way production builds them). */
+  adapters?: ReadonlyMap<string, ChatAdapter>;
+  enrich?: (event: DwEvent) => Promise<Record<string, unknown>>;
+  /** Returns decisions to DataWorks; the local stand-in (logs, never sends) when no credentials are configured. */
+  decisionSender?: DecisionSender;
+  now?: () => number;
+  /** Prometheus metrics on their own registry (one is created when absent). */
+  metrics?: Metrics;
+}
+
+export interface Runtime {
+  app?: FastifyInstance;
+  redis: Redis;
+  queues: { events: Queue<EventJobData>; deliveries: Queue<DeliveryJobData>; approvals: Queue<ApprovalJobData> };
+  approvals: ApprovalService;
+  approvalStore: ApprovalStore;
+  workers?: WorkerSet;
+  templates: TemplateEngine;
+  recent: RecentEvents;
+  refs: MessageRefs;
+  mutes: MuteStore;
+  /** Commands typed in chat, from any platform (adapters call this through listen()). */
+  onCommand: OnCommand;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export function createTemplateEngine(config: Readonly<Config>): TemplateEngine {
+  const builtIn = join(packageRoot(), "templates");
+  return new TemplateEngine({
+    dirs: config.templates.dir ? [builtIn, config.templates.dir] : [builtIn],
+    timeZone: config.templates.timeZone,
+    consoleUrl: config.dataworks.consoleUrl,
+    regionId: config.dataworks.regionId,
+  });
+}
+
+export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = o;
+  const prefix = config.redis.prefix;
+  const templates = createTemplateEngine(config);
+  const router = new Router(config);
+  const redis = createRedis(o.redisUrl);
+  const { version, warnings } = await checkRedis(redis);
+  for (const w of warnings) logger.warn(w);
+  logger.info({ redisVersion: version }, "connected to Redis");
+
+  const jobOpts = defaultJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
+  const bull = createRedis(o.redisUrl, { enableAutoPipelining: false });
+  const queues = {
+    events: new Queue<EventJobData>(QUEUES.events, { connection: bull, prefix, defaultJobOptions: jobOpts }),
+    deliveries: new Queue<DeliveryJobData>(QUEUES.deliveries, { connection: bull, prefix, defaultJobOptions: jobOpts }),
+    approvals: new Queue<ApprovalJobData>(QUEUES.approvals, { connection: bull, prefix, defaultJobOptions: jobOpts }),
+  };
+  const recent = new RecentEvents(redis, prefix, config.ingest.recentEvents);
+  const refs = new MessageRefs(redis, prefix);
+  const limiter = new RateLimiter(redis, prefix);
+  const groups = new DigestGroups(redis, prefix);
+  const metrics = o.metrics ?? createMetrics();
+  const consoleFeed = new ConsoleFeed(redis, prefix);
+  const adapters =
+    o.adapters ??
+    createAdapters(config, {
+      // Failures after the platform was answered (command replies, stream hiccups) are logged, never thrown.
+      onError: (err, what) => logger.error({ err }, what),
+      firstSeen: firstSeenIn(redis, prefix),
+      ...consoleAdapterDeps(o.adapterDeps, consoleFeed),
+    });
+  const enrich = o.enrich ?? enricherFor(config, redisStore(redis), logger);
+  const notify = createNotifyFilter(redis, prefix, config.notifications);
+  const approvalStore = new ApprovalStore(redis, prefix);
+  const approvals = new ApprovalService({
+    config,
+    store: approvalStore,
+    templates,
+    deliveries: queues.deliveries,
+    approvals: queues.approvals,
+    logger,
+    now: o.now,
+  });
+  const decisionSender =
+    o.decisionSender ??
+    (config.dataworks.accessKeyId
+      ? createDecisionSender(config.dataworks)
+      : recordStandIn(localDecisionSender(logger), consoleFeed));
+  if (!config.dataworks.accessKeyId && (config.approvals.routes.length || config.approvals.policies.length)) {
+    logger.warn(
+      "approvals are configured but dataworks.accessKeyId is not: decisions go to the LOCAL STAND-IN and are not sent to DataWorks",
+    );
+  }
+  const mutes = new MuteStore(redis, prefix, o.now);
+  const workspaces = new WorkspaceNames(redis, prefix, config.dataworks.regionId);
+  const onCommand = createCommandHandler({
+    config,
+    templates,
+    recent,
+    approvals,
+    approvalStore,
+    mutes,
+    workspaces,
+    enrich,
+    logger,
+    now: o.now,
+  });
+  const onAction: OnAction = (action) => {
+    const dest = action.message?.destination ? config.destinations[action.message.destination] : undefined;
+    return approvals.handleAction(action, dest?.locale ?? config.templates.defaultLocale).catch((err) => {
+      logger.error({ err, adapter: action.adapter, actionId: action.actionId }, "action failed");
+      return { ok: false, text: "The bot could not process this action; it was logged. Try again." };
+    });
+  };
+  const listeners: Array<{ close(): Promise<void> }> = [];
+  for (const adapter of adapters.values()) {
+    if (!adapter.listen) continue;
+    listeners.push(await adapter.listen({ onAction, onCommand }));
+  }
+  metrics.observe({ queues, pendingApprovals: () => approvalStore.pendingCount() });
+
+  const workers = o.workers
+    ? startWorkers({
+        connection: bull,
+        prefix,
+        concurrency: config.worker.concurrency,
+        logger,
+        processDeps: {
+          router,
+          recent,
+          deliveries: queues.deliveries,
+          logger,
+          approvals,
+          notify,
+          mutes: createMuteCheck(mutes, workspaces),
+          config,
+          groups,
+        },
+        deliverDeps: {
+          config,
+          outbox: { limiter, groups, recent, now: o.now },
+          adapters,
+          templates,
+          refs,
+          logger,
+          enrich,
+          metrics,
+          approvals: approvalStore,
+          onLateCard: async (id) => {
+            const a = await approvalStore.get(id);
+            if (a) await approvals.updateCards(a, `late${a.cards.length}`);
+          },
+        },
+        approvals: {
+          store: approvalStore,
+          service: approvals,
+          send: decisionSender,
+          deliveries: queues.deliveries,
+          logger,
+          metrics,
+          backoffMs: config.approvals.deliveryBackoff,
+        },
+      })
+    : undefined;
+
+  const sig = config.ingest.auth.signature;
+  const app = o.http
+    ? await buildApp({
+        config,
+        logger,
+        verifySignature: sig.enabled ? createSignatureVerifier(sig) : undefined,
+        metrics,
+        ingest: async (events) => {
+          // Approvals exist in Redis before EventBridge gets its 2xx.
+          await approvals.register(events);
+          return ingestEvents(queues.events, events, config.ingest.dedupeWindow);
+        },
+        plugins: [
+          (app) =>
+            adapterRoutes(
+              app,
+              [...adapters.values()].flatMap((a) => a.routes?.() ?? []),
+            ),
+          (app) => metricsRoute(app, metrics),
+          (app) => approvalPageRoute(app, { config, store: approvalStore, templates }),
+          ...(adapters.has("console")
+            ? [
+                (app: FastifyInstance) =>
+                  consoleRoutes(app, {
+                    config,
+                    feed: consoleFeed,
+                    store: approvalStore,
+                    onAction,
+                    standIn: !o.decisionSender && !config.dataworks.accessKeyId,
+                  }),
+              ]
+            : []),
+        ],
+        ready: async () => {
+          const checks: Record<string, boolean | string> = {};
+          try {
+            checks.redis = (await redis.ping()) === "PONG";
+          } catch (err) {
+            checks.redis = (err as Error).message;
+          }
+          if (workers) checks.workers = workers.running();
+          return { ok: Object.values(checks).every((v) => v === true), checks };
+        },
+      })
+    : undefined;
+
+  let closed = false;
+  return {
+    app,
+    redis,
+    queues,
+    workers,
+    approvals,
+    approvalStore,
+    templates,
+    recent,
+    refs,
+    mutes,
+    onCommand,
+    metrics,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop taking requests first, then let in-flight jobs finish, then drop connections.
+      await app?.close();
+      await workers?.close();
+      for (const l of listeners) await l.close();
+      await Promise.all([queues.events.close(), queues.deliveries.close(), queues.approvals.close()]);
+      for (const a of adapters.values()) await a.close?.();
+      await Promise.all([redis.quit().catch(() => undefined), bull.quit().catch(() => undefined)]);
+    },
+  };
+}
+
+/** Enrichment through the DataWorks read APIs, when it is enabled and an AccessKey is configured. */
+export function enricherFor(config: Readonly<Config>, store: CacheStore, logger: Logger): Enrich | undefined {
+  const dw = config.dataworks;
+  if (!config.enrich.enabled || !dw.accessKeyId || !dw.accessKeySecret) return undefined;
+  return createEnricher({
+    api: clientFromConfig(dw),
+    store,
+    prefix: config.redis.prefix,
+    config: config.enrich,
+    defaultRegion: dw.regionId,
+    timeZone: config.templates.timeZone,
+    logger: logger.child({ component: "enrich" }),
+  });
+}
