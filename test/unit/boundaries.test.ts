@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  return [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map(
+    (m) => m[1] as string,
+  );
+}
+
+/** Dependencies point one way: adapters depend on src/core; only src/adapters.ts knows the adapters. */
+describe("module boundaries", () => {
+  it("adapters/* import nothing from src/ but src/core", () => {
+    const bad = files(join(ROOT, "adapters")).flatMap((f) =>
+      imports(f)
+        .filter((i) => i.includes("/src/") && !i.includes("/src/core/"))
+        .map((i) => `${relative(ROOT, f)} → ${i}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it("src/* imports adapters/* only in src/adapters.ts", () => {
+    const bad = files(join(ROOT, "src"))
+      .filter((f) => relative(ROOT, f) !== join("src", "adapters.ts"))
+      .flatMap((f) =>
+        imports(f)
+          .filter((i) => /(^|\/)\.\.\/(\.\.\/)*adapters\//.test(i))
+          .map((i) => `${relative(ROOT, f)} → ${i}`),
+      );
+    expect(bad).toEqual([]);
+  });
+
+  it("src/core imports nothing outside src/core", () => {
+    const bad = files(join(ROOT, "src", "core")).flatMap((f) =>
+      imports(f)
+        .filter((i) => i.startsWith("..") || (!i.startsWith(".") && !i.startsWith("node:")))
+        .map((i) => `${relative(ROOT, f)} → ${i}`),
+    );
+    expect(bad).toEqual([]);
+  });
+});

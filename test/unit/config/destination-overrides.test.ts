@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/load-config.js";
+import { digestOverrideSchema, digestSchema } from "../../../src/config/sections/outbox.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import { digestFor, rateLimitFor } from "../../../src/outbox/policy.js";
+
+/** A destination's digest/rateLimit override changes only what it names; the rest comes from `outbox`. */
+describe("per-destination outbox overrides", () => {
+  const config = parseConfig(
+    {
+      slack: { token: "xoxb-test-token" },
+      outbox: { digest: { interval: "5m", maxItems: 20, groupBy: ["eventCode"] }, rateLimits: { slack: { max: 2 } } },
+      destinations: {
+        busy: { platform: "console", digest: { burst: 5 } },
+        quiet: { platform: "console", digest: { enabled: false } },
+        plain: { platform: "console" },
+        ops: { platform: "slack", channel: "C0123OPS" },
+        "ops-fast": { platform: "slack", channel: "C0123FAST", rateLimit: { max: 3, per: "2s" } },
+      },
+    },
+    {},
+  );
+
+  it("a partial digest keeps the other keys of outbox.digest", () => {
+    expect(digestFor(config, "busy")).toEqual({
+      enabled: true,
+      groupBy: ["eventCode"],
+      interval: 300_000,
+      burst: 5,
+      maxItems: 20,
+    });
+    expect(digestFor(config, "plain")).toEqual({ ...digestFor(config, "busy"), burst: 3 });
+  });
+
+  it("digest.enabled: false turns digests off for that destination only", () => {
+    expect(digestFor(config, "quiet")).toBeUndefined();
+    expect(digestFor(config, "plain")).toBeDefined();
+  });
+
+  it("rate limits: destination over outbox.rateLimits over the built-in platform default", () => {
+    expect(rateLimitFor(config, "ops-fast")).toEqual({ max: 3, per: 2_000 });
+    expect(rateLimitFor(config, "ops")).toEqual({ max: 2, per: 1_000 });
+    expect(rateLimitFor(config, "plain")).toBeUndefined();
+  });
+
+  it("the override accepts exactly the keys of outbox.digest, with the same checks", () => {
+    expect(Object.keys(digestOverrideSchema.shape)).toEqual(Object.keys(digestSchema.shape));
+    let err: unknown;
+    try {
+      parseConfig({ destinations: { a: { platform: "console", digest: { interval: "soon", burst: 0 } } } }, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(/^destinations\.a\.digest\.interval: not a duration: "soon"/),
+      expect.stringMatching(/^destinations\.a\.digest\.burst: /),
+    ]);
+  });
+});

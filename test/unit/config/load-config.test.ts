@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config/load-config.js";
+import { ConfigError } from "../../../src/core/errors.js";
+
+/** Where the config comes from: --config, then DW_CHATOPS_CONFIG, then ./dw-chatops.yaml, then local defaults. */
+describe("loadConfig: which file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dwc-load-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, yaml: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, yaml);
+    return p;
+  };
+  const a = file("a.yaml", "redis: { prefix: from-a }\n");
+  const b = file("b.yaml", "redis: { prefix: from-b }\n");
+
+  it("--config wins over DW_CHATOPS_CONFIG", () => {
+    const r = loadConfig({ path: a, env: { DW_CHATOPS_CONFIG: b } });
+    expect([r.path, r.config.redis.prefix]).toEqual([a, "from-a"]);
+    expect(loadConfig({ env: { DW_CHATOPS_CONFIG: b } }).config.redis.prefix).toBe("from-b");
+  });
+
+  it("an empty DW_CHATOPS_CONFIG counts as unset (not the current directory)", () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const r = loadConfig({ env: { DW_CHATOPS_CONFIG: "" } });
+      expect(r.path).toBeUndefined();
+      expect(Object.keys(r.config.destinations)).toEqual(["console"]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it("a named file that does not exist is an error, never the local defaults", () => {
+    expect(() => loadConfig({ env: { DW_CHATOPS_CONFIG: join(dir, "missing.yaml") } })).toThrow(
+      /config file not found/,
+    );
+    expect(() => loadConfig({ path: join(dir, "missing.yaml"), env: {} })).toThrow(ConfigError);
+  });
+
+  it("REDIS_URL fills redis.url when the file leaves it unset; the file's value wins", () => {
+    const env = { REDIS_URL: "redis://10.0.0.9:6379" };
+    expect(loadConfig({ path: a, env }).config.redis.url).toBe("redis://10.0.0.9:6379");
+    const withUrl = file("c.yaml", "redis: { url: 'redis://127.0.0.1:6390' }\n");
+    expect(loadConfig({ path: withUrl, env }).config.redis.url).toBe("redis://127.0.0.1:6390");
+  });
+});

@@ -1,0 +1,66 @@
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { RateLimiter } from "../../../src/outbox/rate-limiter.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
+
+describe("RateLimiter (sliding window in Redis, injected clock)", () => {
+  const prefix = testPrefix();
+  const a = new Redis(TEST_REDIS_URL);
+  const b = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    a.disconnect();
+    b.disconnect();
+    await deleteKeys(prefix);
+  });
+
+  it("never lets a DingTalk robot see a 21st message within a minute, across two instances", async () => {
+    const one = new RateLimiter(a, prefix);
+    const two = new RateLimiter(b, prefix);
+    const robot = { key: "robot", max: 20, windowMs: 60_000 };
+    const taken: number[] = [];
+    // 60 attempts over 90 s of simulated time from two instances, interleaved.
+    for (let i = 0; i < 60; i++) {
+      const now = 1_000_000 + i * 1_500;
+      const wait = await (i % 2 ? one : two).acquire([robot], now);
+      if (wait === 0) taken.push(now);
+      else expect(wait).toBeGreaterThan(0);
+    }
+    for (const t of taken) expect(taken.filter((x) => x > t - 60_000 && x <= t).length).toBeLessThanOrEqual(20);
+    expect(taken.length).toBe(40); // 20 in the first minute, 20 more as the first ones age out
+  });
+
+  it("answers how long to wait: until the oldest send in the window ages out", async () => {
+    const l = new RateLimiter(a, prefix);
+    const lim = { key: "wait", max: 2, windowMs: 10_000 };
+    expect(await l.acquire([lim], 100_000)).toBe(0);
+    expect(await l.acquire([lim], 103_000)).toBe(0);
+    expect(await l.acquire([lim], 104_000)).toBe(6_000);
+    expect(await l.acquire([lim], 110_001)).toBe(0);
+  });
+
+  it("counts a slot from when its request went out once settled (found by the reliability suite)", async () => {
+    const l = new RateLimiter(a, prefix);
+    const lim = { key: "settle", max: 1, windowMs: 1_000 };
+    const first = await l.take([lim], 200_000);
+    expect(first.wait).toBe(0);
+    // The send left 800 ms after the slot was taken (busy event loop, token fetch): the platform saw it at 200_800.
+    await l.settle([lim], first.slot as string, 200_800);
+    expect(await l.acquire([lim], 201_000)).toBe(800);
+    expect(await l.acquire([lim], 201_800)).toBe(0);
+    // Settling never moves a slot earlier.
+    const third = await l.take([{ key: "settle2", max: 1, windowMs: 1_000 }], 300_000);
+    await l.settle([{ key: "settle2", max: 1, windowMs: 1_000 }], third.slot as string, 299_000);
+    expect(await l.acquire([{ key: "settle2", max: 1, windowMs: 1_000 }], 300_500)).toBe(500);
+  });
+
+  it("takes every limit or none, and keeps reserved slots for priority sends", async () => {
+    const l = new RateLimiter(a, prefix);
+    const dest = { key: "dest", max: 3, windowMs: 1_000, reserve: 1 };
+    const group = { key: "group", max: 1, windowMs: 5_000 };
+    expect(await l.acquire([dest, group], 500_000)).toBe(0);
+    expect(await l.acquire([dest, group], 500_010)).toBeGreaterThan(0); // group interval holds
+    expect(await l.acquire([dest], 500_020)).toBe(0); // the destination slot was not consumed by the refusal
+    expect(await l.acquire([dest], 500_030)).toBeGreaterThan(0); // the last slot is reserved
+    expect(await l.acquire([{ key: "dest", max: 3, windowMs: 1_000 }], 500_040)).toBe(0); // a card may use it
+  });
+});

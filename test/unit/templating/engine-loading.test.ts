@@ -1,0 +1,188 @@
+/** Start-up and run-time failures, extends:, user template dirs and platform overrides, with real temp dirs. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderSlack } from "../../../adapters/slack/render.js";
+import { blockKitProblem } from "../../fakes/slack-api.js";
+import { fixture } from "../../helpers/fixtures.js";
+import { BUILT_IN, engine, toEvent } from "./support.js";
+
+const dirs: string[] = [];
+function userDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "dw-templates-"));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const withUser = (files: Record<string, string>) => engine({ dirs: [BUILT_IN, userDir(files)] });
+const commit = () => toEvent(fixture("commit-file"));
+
+describe("start-up failures name the file and line", () => {
+  it("a Handlebars syntax error", () => {
+    const dir = userDir({
+      "commit-file.yaml": 'title: "ok"\nfields:\n  - label: "x"\n    value: "{{#if data.a}}open"\n',
+    });
+    expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
+      new RegExp(`${join(dir, "commit-file.yaml")}:4: template error`),
+    );
+  });
+  it("an unknown helper", () => {
+    const dir = userDir({ "commit-file.yaml": 'title: "{{shout data.fileName}}"\n' });
+    expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
+      /commit-file\.yaml:1: template error: unknown helper "shout"/,
+    );
+  });
+  it("broken YAML and a broken locale file", () => {
+    expect(() => withUser({ "commit-file.yaml": "title: [unclosed\n" })).toThrow(/commit-file\.yaml/);
+    expect(() => withUser({ "locales/en.yaml": "field: [\n" })).toThrow(/locales\/en\.yaml/);
+  });
+  it("extends of an unknown template, and a cycle", () => {
+    expect(() => withUser({ "commit-file.yaml": "extends: _nope\n" })).toThrow(
+      /commit-file\.yaml:1: .*unknown template "_nope"/,
+    );
+    expect(() => withUser({ "_a.yaml": "extends: _b\n", "_b.yaml": "extends: _a\n" })).toThrow(/extends cycle/);
+  });
+  it("an unknown time zone", () => {
+    expect(() => engine({ timeZone: "Nowhere/Town" })).toThrow(/templates.timeZone/);
+  });
+});
+
+describe("user templates and extends:", () => {
+  it("a user file replaces the built-in of the same name, and may extend the built-in bases", () => {
+    const t = withUser({
+      "commit-file.yaml":
+        'extends: _file\ntitle: "Custom {{data.fileName}}"\nfields:\n  - label: "Ticket"\n    value: "OPS-1"\n  - "..."\n',
+    });
+    const m = t.render(commit(), "en");
+    expect(m.title).toBe("Custom ods_order_detail_di");
+    expect(m.fields[0]).toEqual({ label: "Ticket", value: "OPS-1" });
+    expect(m.fields.map((f) => f.label)).toContain("File type");
+    expect(m.fields.map((f) => f.label)).toContain("Workspace");
+  });
+  it("a child list without '...' replaces the base's list; null removes a key", () => {
+    const t = withUser({
+      "commit-file.yaml": 'extends: _file\nfields:\n  - label: "Only"\n    value: "me"\nlinks: ~\n',
+    });
+    const m = t.render(commit(), "en");
+    expect(m.fields).toEqual([{ label: "Only", value: "me" }]);
+    expect(m.links).toEqual([]);
+  });
+  it("a user locale file overrides single keys", () => {
+    const t = withUser({ "locales/en.yaml": "field:\n  file: Script\n" });
+    expect(t.render(commit(), "en").fields[0]).toEqual({ label: "Script", value: "ods_order_detail_di" });
+    expect(t.render(commit(), "en").fields[1]?.label).toBe("File type");
+  });
+  it("never picks a base template from a payload's own eventCode", () => {
+    const ev = toEvent({ id: "x1", source: "acs.dataworks", type: "dataworks:Made:Up", data: { eventCode: "_file" } });
+    expect(engine().render(ev, "en").fields[0]?.label).toBe("Event type");
+  });
+});
+
+describe("the worked example in docs/templates.md", () => {
+  it("puts the ticket first, keeps the built-in file fields, and speaks both languages", () => {
+    const t = withUser({
+      "commit-file.yaml": `extends: _file
+title: "{{t 'title.file' action=(t 'action.commit') name=data.fileName}} · {{default enrich.ownerName data.fileOwner}}"
+fields:
+  - label: "{{t 'field.ticket'}}"
+    value: "{{default enrich.note '—'}}"
+  - "..."
+sections: ~
+`,
+      "locales/en.yaml": "field:\n  ticket: Ticket\n",
+      "locales/zh-CN.yaml": "field:\n  ticket: 变更单\n",
+    });
+    const en = t.render(commit(), "en", { enrich: { note: "CHG-42", ownerName: "alice" } });
+    expect(en.title).toBe("Commit requested: ods_order_detail_di · alice");
+    expect(en.fields[0]).toEqual({ label: "Ticket", value: "CHG-42" });
+    expect(en.fields[1]).toEqual({ label: "File", value: "ods_order_detail_di" });
+    expect(en.sections).toEqual([]);
+    expect(t.render(commit(), "zh-CN").fields[0]).toEqual({ label: "变更单", value: "—" });
+    expect(t.render(toEvent(fixture("deploy-file")), "en").title).toBe("Deploy requested: ods_order_detail_di");
+  });
+});
+
+describe("platform overrides", () => {
+  const slackOverride = `{
+  "text": "{{mrkdwn data.fileName}}",
+  "blocks": [
+    { "type": "header", "text": { "type": "plain_text", "text": "{{text (t 'action.commit')}}: {{text data.fileName}}" } },
+    { "type": "section", "text": { "type": "mrkdwn", "text": "*{{text (t 'field.operator')}}* {{mrkdwn data.operator}}" } },
+    { "type": "context", "elements": [ { "type": "mrkdwn", "text": "{{mrkdwn event.id}}" } ] }
+  ],
+  "metadata": { "event_payload": { "version": {{json data.fileVersion}}, "tags": {{json data.tags}} } }
+}`;
+
+  it("wins over the neutral rendering for its platform only", () => {
+    const t = withUser({ "commit-file.slack.hbs": slackOverride });
+    expect(t.hasOverride("commit-file", "slack")).toBe(true);
+    const native = t.renderOverride(commit(), "slack", "zh-CN") as { blocks: Array<{ text?: { text: string } }> };
+    expect(native.blocks[0]?.text?.text).toBe("申请提交: ods_order_detail_di");
+    expect(t.renderOverride(commit(), "console", "en")).toBeUndefined();
+  });
+
+  it("keeps hostile values inside their strings: no new keys, no mentions, no links", () => {
+    const t = withUser({ "commit-file.slack.hbs": slackOverride });
+    const hostile = '", "blocks": [], "x": "<!channel> <@U1> <https://evil.example|bank> \\ \n {}[]:,';
+    const ev = toEvent({
+      ...fixture("commit-file"),
+      data: { ...(fixture("commit-file").data as object), fileName: hostile, operator: "<!here>", tags: ["a", '"b"'] },
+    });
+    const native = t.renderOverride(ev, "slack", "en") as {
+      text: string;
+      blocks: Array<Record<string, unknown>>;
+      metadata: unknown;
+    };
+    expect(Object.keys(native)).toEqual(["text", "blocks", "metadata"]);
+    expect(native.blocks).toHaveLength(3);
+    expect(native.text).toBe(hostile.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+    expect(JSON.stringify(native.blocks[1])).toContain("&lt;!here&gt;");
+    expect(JSON.stringify(native.blocks[0])).toContain(hostile.slice(0, 10).replace(/"/g, '\\"'));
+    expect(native.metadata).toEqual({ event_payload: { version: 7, tags: ["a", '"b"'] } });
+    expect(blockKitProblem(native.blocks)).toBeUndefined();
+  });
+
+  it("refuses at start-up an override that writes a raw value, naming the line", () => {
+    const bad =
+      '{\n  "text": "ok",\n  "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": "{{data.fileName}}" } }]\n}';
+    expect(() => withUser({ "commit-file.slack.hbs": bad })).toThrow(
+      /commit-file\.slack\.hbs:3: template error: \{\{data\.fileName\}\}/,
+    );
+    expect(() => withUser({ "commit-file.slack.hbs": '{"text": "{{{t "x"}}}"}' })).toThrow(/writes a raw value/);
+    expect(() => withUser({ "commit-file.slack.hbs": '{"text": "{{> _named}}"}' })).toThrow(/partials are not allowed/);
+  });
+
+  it("a misplaced escaping helper cannot change the structure: the JSON no longer parses", () => {
+    const t = withUser({ "commit-file.slack.hbs": '{"text": "x", "n": {{text data.fileName}} }' });
+    const ev = toEvent({ ...fixture("commit-file"), data: { fileName: '1, "blocks": [{}]' } });
+    expect(() => t.renderOverride(ev, "slack", "en")).toThrow(SyntaxError);
+  });
+});
+
+describe("run-time failures", () => {
+  it("a template that throws while rendering propagates, and the fallback is minimal, safe and valid", () => {
+    const t = withUser({ "commit-file.yaml": "title: \"{{consoleUrl 'no-such-page' data.projectId}}\"\n" });
+    expect(() => t.render(commit(), "en")).toThrow(/unknown console page/);
+    const hostileType = {
+      ...fixture("commit-file"),
+      type: "dataworks:<!channel>:X",
+      data: { eventCode: "commit-file" },
+    };
+    for (const locale of ["en", "zh-CN"]) {
+      const m = t.fallback(toEvent(hostileType), locale);
+      expect(m.severity).toBe("warning");
+      expect(m.fields.map((f) => f.value)).toContain("dataworks:<!channel>:X");
+      expect(m.context[0]).toMatch(locale === "en" ? /could not be rendered/ : /无法用其模板渲染/);
+      const slack = renderSlack(m);
+      expect(blockKitProblem(slack.blocks)).toBeUndefined();
+      expect(JSON.stringify(slack)).not.toContain("<!channel>");
+    }
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * Golden files: every fixture × every platform renderer src/adapters.ts knows × both locales, as the exact
+ * native payload. Review a diff here like a UI change. Update with `npx vitest run -u test/unit/templating`.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { rendererFor } from "../../../src/adapters.js";
+import { packageRoot } from "../../../src/package-root.js";
+import { blockKitProblem } from "../../fakes/slack-api.js";
+import { engine, fixtureFiles, LOCALES, loadEvent } from "./support.js";
+
+const PLATFORMS = ["slack", "lark", "dingtalk", "console"].filter((p) => rendererFor(p));
+const GOLDEN = join(packageRoot(), "test", "golden");
+const templates = engine();
+
+describe("golden renderings", () => {
+  it("covers at least the platforms the foundation ships", () => {
+    expect(PLATFORMS).toEqual(expect.arrayContaining(["slack", "console"]));
+  });
+
+  for (const { name, file } of fixtureFiles()) {
+    for (const platform of PLATFORMS) {
+      for (const locale of LOCALES) {
+        it(`${name} → ${platform} (${locale})`, async () => {
+          const event = loadEvent(file);
+          const render = rendererFor(platform)!;
+          const native = templates.renderOverride(event, platform, locale) ?? render(templates.render(event, locale));
+          if (platform === "slack") {
+            const p = native as { text: string; blocks: Array<Record<string, unknown>> };
+            expect(blockKitProblem(p.blocks)).toBeUndefined();
+            expect(p.text.length).toBeGreaterThan(0);
+          }
+          await expect(`${JSON.stringify(native, null, 2)}\n`).toMatchFileSnapshot(
+            join(GOLDEN, name, `${platform}.${locale}.json`),
+          );
+        });
+      }
+    }
+  }
+});
