@@ -1,0 +1,126 @@
+/**
+ * The local console in a real headless browser (Debian's chromium driven by playwright-core; no browser is
+ * ever downloaded). The bot runs with the local defaults' destinations, routes and approval route, against
+ * the real Redis: the page must render what the console destination received and its buttons must run the
+ * real approval flow down to the local stand-in.
+ */
+import { existsSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localDefaults } from "../../src/config/load-config.js";
+import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { freshEvent } from "../helpers/fixtures.js";
+import { waitFor } from "../helpers/wait.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+describe("local console in headless chromium", () => {
+  let bot: TestBot;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`,
+      );
+    const d = localDefaults();
+    bot = await startTestBot(
+      { destinations: d.destinations, routes: d.routes, approvals: d.approvals },
+      { adapterDeps: { console: { print: () => undefined } } },
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage();
+    // CSP violations and script errors show up here; the page must have none.
+    page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await bot?.close();
+  });
+
+  it("shows a rendered failure as the console destination received it, values as text only", async () => {
+    const hostile = freshEvent("instance-status-changes");
+    (hostile.data as Record<string, unknown>).nodeId = '<img src=x onerror="window.__pwned=1">';
+    expect((await bot.post(freshEvent("instance-status-changes"))).status).toBe(202);
+    expect((await bot.post(hostile)).status).toBe(202);
+    await page.goto(`${bot.url}/console`);
+    const failure = page.locator("article.card.sev-danger", { hasText: "Failed" }).first();
+    await failure.waitFor({ timeout: 10_000 });
+    expect(await failure.locator("h3").textContent()).toMatch(/Failed/);
+    expect(await failure.locator("dt").allTextContents()).toContain("Status");
+    // The hostile node id is shown as the text it is, never as markup.
+    await page.locator("article.card h3", { hasText: "<img src=x" }).waitFor();
+    expect(await page.locator("article.card img").count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator("#standin-banner").isVisible()).toBe(true);
+  });
+
+  it("Approve on a card runs the approval flow: the card updates, the audit and the stand-in record it", async () => {
+    const ev = freshEvent("commit-file");
+    await bot.post(ev);
+    const card = page.locator('article.card[data-kind="approval:commit-file"]').first();
+    await card.waitFor({ timeout: 10_000 });
+    await card.getByRole("button", { name: "Approve" }).click();
+    // No name typed yet: the page asks for one and nothing is decided.
+    expect(await card.locator(".reply").textContent()).toMatch(/Type your name/);
+    await page.fill("#user", "alice");
+    await card.getByRole("button", { name: "Approve" }).click();
+    await page.locator(".reply.ok", { hasText: "Approved" }).waitFor();
+
+    const updated = page.locator('article.card[data-kind="approval:commit-file"]', { hasText: "Approved:" });
+    await updated.waitFor({ timeout: 10_000 });
+    await expect.poll(() => updated.first().locator(".updated").count()).toBeGreaterThan(0);
+    expect(await updated.first().getByRole("button").count()).toBe(0);
+    await page.locator("#audit-list li", { hasText: "OK by alice (console)" }).waitFor();
+    await page.locator("#standin-list li", { hasText: "UpdateIDEEventResult OK" }).waitFor();
+    expect(await page.locator("#standin-list").textContent()).toContain(String(ev.id));
+
+    const id = await bot.runtime.approvalStore.idForEvent({ source: String(ev.source), id: String(ev.id) });
+    const a = await waitFor(async () => {
+      const x = await bot.runtime.approvalStore.get(id ?? "");
+      return x?.dataworks?.status === "accepted" ? x : undefined;
+    }, "the decision accepted by the stand-in");
+    expect(a.decision).toMatchObject({ result: "OK", by: { kind: "human", platform: "console", name: "alice" } });
+    expect(a.dataworks?.requestId).toBe("local-stand-in");
+    const audit = await bot.runtime.approvalStore.auditLog(10);
+    expect(audit.some((e) => e.approvalId === id && e.decision?.by.name === "alice")).toBe(true);
+  });
+
+  it("Block asks for a reason first, then blocks with it", async () => {
+    await bot.post(freshEvent("deploy-file"));
+    const card = page.locator('article.card[data-kind="approval:deploy-file"]').first();
+    await card.waitFor({ timeout: 10_000 });
+    await card.getByRole("button", { name: "Block" }).click();
+    const reason = card.locator(".ask input");
+    await reason.waitFor();
+    await reason.fill("Outside the release window");
+    await card.locator(".ask button").click();
+    await page.locator('article.card[data-kind="approval:deploy-file"]', { hasText: "Blocked:" }).waitFor();
+    await page.locator("#audit-list li", { hasText: "FAIL by alice (console)" }).waitFor();
+    await page.locator("#standin-list li", { hasText: "UpdateIDEEventResult FAIL" }).waitFor();
+  });
+
+  it("the audit entry links to the read-only status page", async () => {
+    const link = page.locator("#audit-list li a").first();
+    const href = await link.getAttribute("href");
+    expect(href).toMatch(/^\/approvals\/[A-Za-z0-9_-]{20,}$/);
+    const status = await browser.newPage();
+    await status.goto(`${bot.url}${href}`);
+    expect(await status.locator("h1").textContent()).toMatch(/^(Approved|Blocked):/);
+    expect(await status.locator("table").textContent()).toContain("console: *");
+    await status.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLarkAdapter } from "../../adapters/lark/index.js";
+import type { AdapterRoute, CommandEvent } from "../../src/core/chat-adapter.js";
+import { emptyMessage } from "../../src/core/message.js";
+import { FakeLark } from "../fakes/lark-api.js";
+import { larkRequest, messageReceived } from "../helpers/sign-lark.js";
+import { waitFor } from "../helpers/wait.js";
+
+const APP = { appId: "cli_a1b2c3d4e5f60718", appSecret: "lark-cmd-secret" };
+const KEY = "lark-cmd-encrypt-key";
+const CHAT = "oc_cmd000000000000000";
+
+/** Messages to the bot reach onCommand (mentions stripped) and are answered in the thread through the fake Lark. */
+describe("Lark im.message.receive_v1 → onCommand → reply", () => {
+  let lark: FakeLark;
+  let route: AdapterRoute;
+  const seen: CommandEvent[] = [];
+  let closeListener: () => Promise<void>;
+
+  beforeAll(async () => {
+    lark = new FakeLark({ ...APP, chats: [CHAT] });
+    await lark.start();
+    const adapter = createLarkAdapter({ app: { ...APP, domain: lark.url, encryptKey: KEY }, timeoutMs: 2000 });
+    const l = await adapter.listen!({
+      onAction: async () => ({ ok: false, text: "unused" }),
+      onCommand: async (c) => {
+        seen.push(c);
+        const m = emptyMessage("command", "en");
+        m.title = `recent events: ${c.text}`;
+        return { message: m };
+      },
+    });
+    closeListener = l.close;
+    route = adapter.routes!()[0]!;
+  });
+  afterAll(async () => {
+    await closeListener?.();
+    await lark?.stop();
+  });
+
+  const push = (payload: unknown) => {
+    const { body, headers } = larkRequest(KEY, payload);
+    return route.handle({ method: "POST", path: route.path, headers, rawBody: Buffer.from(body) });
+  };
+
+  it("strips the bot mention, hands the text to onCommand and replies to the message", async () => {
+    const messageId = lark.userMessage(CHAT);
+    const ev = messageReceived({
+      token: "vt",
+      openId: "ou_alice",
+      chatId: CHAT,
+      messageId,
+      text: "@_user_1  recent 5 status=failed @_user_2",
+      mentions: [
+        { key: "@_user_1", name: "DataWorks Bot", openId: "ou_bot" },
+        { key: "@_user_2", name: "Bob", openId: "ou_bob" },
+      ],
+    });
+    const res = await push(ev);
+    expect(res.status).toBe(200);
+    const reply = await waitFor(() => lark.messages.find((m) => m.replyTo === messageId), "the reply");
+    expect(seen.at(-1)).toMatchObject({
+      adapter: "lark",
+      text: "recent 5 status=failed @Bob",
+      user: { id: "ou_alice" },
+      channel: CHAT,
+    });
+    expect(JSON.stringify(reply.card)).toContain("recent events");
+    // Lark re-pushes an event it thinks was lost: answered once.
+    await push(ev);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lark.messages.filter((m) => m.replyTo === messageId)).toHaveLength(1);
+  });
+
+  it("ignores messages from bots and refuses unsigned pushes", async () => {
+    const before = seen.length;
+    const messageId = lark.userMessage(CHAT);
+    await push(
+      messageReceived({ token: "vt", openId: "ou_x", chatId: CHAT, messageId, text: "help", senderType: "app" }),
+    );
+    const { body, headers } = larkRequest(
+      KEY,
+      messageReceived({ token: "vt", openId: "ou_x", chatId: CHAT, messageId, text: "help" }),
+      {
+        unsigned: true,
+      },
+    );
+    const res = await route.handle({ method: "POST", path: route.path, headers, rawBody: Buffer.from(body) });
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.length).toBe(before);
+  });
+});

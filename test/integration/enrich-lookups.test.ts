@@ -1,0 +1,193 @@
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load-config.js";
+import type { DwEvent } from "../../src/core/event.js";
+import { parseEnvelopes } from "../../src/dataworks/envelope.js";
+import { clientFromConfig } from "../../src/dataworks/openapi-client.js";
+import { createEnricher, type Enrich, NAMES_UNAVAILABLE } from "../../src/enrich/enrich-event.js";
+import { redisStore } from "../../src/enrich/lookup-cache.js";
+import { createLogger } from "../../src/logger.js";
+import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { fixture } from "../helpers/fixtures.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+
+const AK = "LTAI-enrich";
+const SECRET = "enrich-secret-abcdef";
+const INSTANCE = 523536569736;
+const NODE = 700001234003;
+const WORKSPACE = 91234;
+
+function parse(raw: unknown): DwEvent {
+  const r = parseEnvelopes(raw);
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.events[0]!;
+}
+
+function instanceEvent(patch: Record<string, unknown> = {}, dataPatch: Record<string, unknown> = {}): DwEvent {
+  const raw = fixture("instance-status-changes");
+  return parse({ ...raw, id: crypto.randomUUID(), ...patch, data: { ...(raw.data as object), ...dataPatch } });
+}
+
+describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, real Redis)", () => {
+  let dw: FakeDataWorks;
+  let redis: Redis;
+  let prefix: string;
+  let enrich: Enrich;
+
+  const build = (over: Record<string, unknown> = {}) => {
+    const config = parseConfig(
+      {
+        dataworks: { endpoint: dw.endpoint, protocol: "http", accessKeyId: AK, accessKeySecret: SECRET },
+        enrich: { timeout: 800, userNames: { "1933790000000001": "Alice 王" }, ...over },
+      },
+      {},
+    );
+    return createEnricher({
+      api: clientFromConfig(config.dataworks),
+      store: redisStore(redis),
+      prefix,
+      config: config.enrich,
+      defaultRegion: "cn-hangzhou",
+      timeZone: "Asia/Shanghai",
+      logger: createLogger("silent"),
+    });
+  };
+
+  beforeAll(async () => {
+    dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
+    await dw.start();
+    redis = new Redis(TEST_REDIS_URL);
+    dw.nodes.set(NODE, {
+      NodeId: NODE,
+      NodeName: "ods_order_detail_di",
+      OwnerId: "1933790000000001",
+      ProjectId: WORKSPACE,
+    });
+    dw.projects.set(WORKSPACE, {
+      ProjectId: WORKSPACE,
+      ProjectName: "销售数仓 sales_dw",
+      ProjectIdentifier: "sales_dw",
+    });
+    dw.instances.set(INSTANCE, {
+      InstanceId: INSTANCE,
+      NodeId: NODE,
+      NodeName: "ods_order_detail_di",
+      CycTime: 1750212600000,
+      Bizdate: 1750089600000, // 2025-06-17 00:00 +08:00
+      Status: "FAILURE",
+      log: `INFO start\n${"INFO noise\n".repeat(5000)}FAILED: ODPS-0130071 column order_amt cannot be resolved\nINFO Current task status: ERROR`,
+    });
+  });
+  beforeEach(async () => {
+    prefix = testPrefix();
+    dw.calls.length = 0;
+    dw.script.length = 0;
+    enrich = build();
+  });
+  afterEach(async () => {
+    await deleteKeys(prefix);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await dw?.stop();
+  });
+
+  it("fills node, owner, workspace, cycle time, biz date and the error lines of a failed instance", async () => {
+    const out = await enrich(instanceEvent());
+    expect(out).toEqual({
+      nodeName: "ods_order_detail_di",
+      ownerName: "Alice 王",
+      ownerId: "1933790000000001",
+      workspaceName: "销售数仓 sales_dw",
+      cycleTime: 1750212600000,
+      bizDate: "2025-06-17",
+      errorLog: expect.stringContaining("FAILED: ODPS-0130071"),
+    });
+    expect(String(out.errorLog).length).toBeLessThan(1500);
+    expect(String(out.errorLog)).not.toContain("INFO noise\nINFO noise\nINFO noise");
+    expect(dw.calls.map((c) => c.action).sort()).toEqual(["GetInstance", "GetInstanceLog", "GetNode", "GetProject"]);
+    // The event's region picks the endpoint region; every read is PROD.
+    expect(dw.callsOf("GetNode")[0]!.params).toEqual({ NodeId: String(NODE), ProjectEnv: "PROD" });
+  });
+
+  it("does not fetch the log for a success", async () => {
+    await enrich(instanceEvent({}, { status: 6 }));
+    expect(dw.callsOf("GetInstanceLog")).toHaveLength(0);
+  });
+
+  it("1,000 concurrent lookups of one failing node → one API call per id; then served from Redis", async () => {
+    // A generous budget: this test is about coalescing, and a loaded CI machine must not turn it into a timeout test.
+    const patient = build({ timeout: 15_000 });
+    const t0 = Date.now();
+    const outs = await Promise.all(Array.from({ length: 1000 }, () => patient(instanceEvent())));
+    const ms = Date.now() - t0;
+    expect(outs.every((o) => o.nodeName === "ods_order_detail_di" && o.workspaceName && o.errorLog)).toBe(true);
+    const count = (a: string) => dw.callsOf(a).length;
+    expect([count("GetNode"), count("GetProject"), count("GetInstance"), count("GetInstanceLog")]).toEqual([
+      1, 1, 1, 1,
+    ]);
+    // Another process (a second enricher on the same Redis) asks nothing.
+    const other = build();
+    await other(instanceEvent());
+    expect(dw.calls).toHaveLength(4);
+    console.log(`1000 concurrent enrichments: ${ms} ms, ${dw.calls.length} API calls`);
+  });
+
+  it("a slow API: the message gets ids and a note within the budget, and the late answer fills the cache", async () => {
+    for (const action of ["GetNode", "GetProject", "GetInstance", "GetInstanceLog"])
+      dw.script.push({ action, answer: { delayMs: 1500 } });
+    const enrichFast = build({ timeout: 300 });
+    const t0 = Date.now();
+    const out = await enrichFast(instanceEvent());
+    const ms = Date.now() - t0;
+    expect(ms).toBeLessThan(600);
+    expect(out).toEqual({ note: NAMES_UNAVAILABLE });
+    // The calls were not abandoned: once they answer, the next event of the storm gets names at once.
+    await new Promise((r) => setTimeout(r, 1400));
+    const t1 = Date.now();
+    const next = await enrichFast(instanceEvent());
+    expect(Date.now() - t1).toBeLessThan(100);
+    expect(next).toMatchObject({ nodeName: "ods_order_detail_di", workspaceName: "销售数仓 sales_dw" });
+    expect(dw.calls).toHaveLength(4);
+  });
+
+  it("a failing API: partial names + note, and the failure is not retried for ttl.failure", async () => {
+    dw.script.push({ action: "GetProject", answer: { status: 500 } });
+    const out = await enrich(instanceEvent());
+    expect(out.nodeName).toBe("ods_order_detail_di");
+    expect(out.workspaceName).toBeUndefined();
+    expect(out.note).toBe(NAMES_UNAVAILABLE);
+    const again = await enrich(instanceEvent());
+    expect(again.note).toBe(NAMES_UNAVAILABLE);
+    expect(dw.callsOf("GetProject")).toHaveLength(1);
+  });
+
+  it("unknown ids, no ids, or a wrong secret never throw", async () => {
+    await expect(enrich(instanceEvent({}, { nodeId: 1, taskId: 2, appId: 3 }))).resolves.toMatchObject({
+      note: NAMES_UNAVAILABLE,
+    });
+    await expect(enrich(instanceEvent({}, { nodeId: "x", taskId: null, appId: undefined }))).resolves.toEqual({});
+    const config = parseConfig(
+      { dataworks: { endpoint: dw.endpoint, protocol: "http", accessKeyId: AK, accessKeySecret: "nope" } },
+      {},
+    );
+    const bad = createEnricher({
+      api: clientFromConfig(config.dataworks),
+      store: redisStore(redis),
+      prefix,
+      config: config.enrich,
+      defaultRegion: "cn-hangzhou",
+      timeZone: "Asia/Shanghai",
+      logger: createLogger("silent"),
+    });
+    await expect(bad(instanceEvent())).resolves.toEqual({ note: NAMES_UNAVAILABLE });
+  });
+
+  it("resolves operators of other events from enrich.userNames without an API call", async () => {
+    const ev = parse({ ...fixture("commit-file"), id: crypto.randomUUID() });
+    const uid = String(ev.data.operator);
+    const e = build({ userNames: { [uid]: "Bob 李" } });
+    const out = await e(ev);
+    expect(out.operatorName).toBe("Bob 李");
+  });
+});

@@ -1,0 +1,172 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import { FakeSlack } from "../fakes/slack-api.js";
+import { type TestBot, startTestBot } from "../helpers/bot.js";
+import { freshEvent } from "../helpers/fixtures.js";
+import { testPrefix } from "../helpers/redis.js";
+import { sleep, waitFor } from "../helpers/wait.js";
+
+const TOKEN = "xoxb-outbox";
+const EVENT_TYPES = [
+  "kill-instance",
+  "rerun-instance",
+  "freeze-instance",
+  "unfreeze-instance",
+  "set-instance-success",
+  "node-change-created",
+];
+
+/** Most sends in any window of `ms` among the given times. */
+function maxInWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((x, y) => x - y);
+  let best = 0;
+  for (let i = 0; i < sorted.length; i++)
+    best = Math.max(best, sorted.filter((t) => t >= (sorted[i] as number) && t < (sorted[i] as number) + ms).length);
+  return best;
+}
+
+describe("outbox: per-destination rate limits across two instances", () => {
+  const stop: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const s of stop.reverse()) await s();
+  });
+
+  it("keeps a Slack channel at its limit while two bot instances deliver, and loses nothing", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0RL"] });
+    await slack.start();
+    stop.push(() => slack.stop());
+    const prefix = testPrefix();
+    const cfg = {
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: {
+        ops: { platform: "slack", channel: "C0RL", rateLimit: { max: 2, per: "1s" }, digest: { enabled: false } },
+      },
+      routes: [{ destinations: ["ops"] }],
+      outbox: { digest: { enabled: false } },
+    };
+    const a = await startTestBot(cfg, { prefix, keepKeys: true });
+    const b = await startTestBot(cfg, { prefix });
+    stop.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ev = freshEvent(EVENT_TYPES[i % EVENT_TYPES.length] as string);
+      ids.push(String(ev.id));
+      await (i % 2 ? a : b).post(ev);
+    }
+    await waitFor(() => slack.messages.length >= 12, "12 messages", 20_000);
+    const posts = slack.calls.filter((c) => c.path.endsWith("chat.postMessage")).map((c) => c.at);
+    expect(maxInWindow(posts, 1_000)).toBeLessThanOrEqual(2);
+    for (const id of ids) expect(slack.messages.filter((m) => JSON.stringify(m.blocks).includes(id))).toHaveLength(1);
+  });
+
+  it("never sends a DingTalk custom robot more than its per-minute budget (18/min, one kept for approval cards)", async () => {
+    const ding = new FakeDingTalk({
+      appKey: "k",
+      appSecret: "s",
+      robotCode: "r",
+      conversations: [],
+      robots: { "robot-token": { secret: "SECrobot" } },
+    });
+    await ding.start();
+    stop.push(() => ding.stop());
+    const prefix = testPrefix();
+    const cfg = {
+      destinations: {
+        robot: {
+          platform: "dingtalk",
+          accessToken: "robot-token",
+          secret: "SECrobot",
+          webhookUrl: ding.webhookUrl,
+          digest: { enabled: false },
+        },
+      },
+      routes: [{ destinations: ["robot"] }],
+      outbox: { digest: { enabled: false } },
+    };
+    const a = await startTestBot(cfg, { prefix, keepKeys: true });
+    const b = await startTestBot(cfg, { prefix });
+    stop.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    for (let i = 0; i < 24; i++) await (i % 2 ? a : b).post(freshEvent(EVENT_TYPES[i % EVENT_TYPES.length] as string));
+    await waitFor(() => ding.messages.length >= 17, "the first 17 messages", 15_000);
+    await sleep(2_000);
+    expect(ding.messages).toHaveLength(17);
+    // The rest wait for the window instead of failing; none triggered DingTalk's 130101 ban.
+    expect(await a.runtime.queues.deliveries.getDelayedCount()).toBe(7);
+    expect(await a.runtime.queues.deliveries.getFailedCount()).toBe(0);
+  });
+});
+
+describe("outbox: digests under a burst", () => {
+  let bot: TestBot;
+  let slack: FakeSlack;
+  afterAll(async () => {
+    await bot?.close();
+    await slack?.stop();
+  });
+
+  it("turns a burst of one group into one digest and counts every event in exactly one message", async () => {
+    slack = new FakeSlack({ token: TOKEN, channels: ["C0DG"] });
+    await slack.start();
+    bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0DG" } },
+      routes: [{ destinations: ["ops"] }],
+      outbox: { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 1, interval: "2s", maxItems: 5 } },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const ev = freshEvent("instance-status-changes");
+      (ev.data as Record<string, unknown>).nodeId = 700001234100 + i;
+      ids.push(String(ev.id));
+      await bot.post(ev);
+    }
+    const counted = () => slack.messages.reduce((n, m) => n + (Number(/^(\d+) ×/.exec(m.text)?.[1]) || 1), 0);
+    await waitFor(() => counted() >= 10, "every event in some message", 10_000);
+    await sleep(2_500);
+    // The burst went out as at most three messages (whatever was waiting at each slot), at least one a digest.
+    expect(counted()).toBe(10);
+    expect(slack.messages.length).toBeLessThanOrEqual(3);
+    const digest = slack.messages.find((m) => /^\d+ ×/.test(m.text) && Number(/^(\d+)/.exec(m.text)?.[1]) > 5);
+    expect(digest, "a digest of the held events").toBeDefined();
+    expect(JSON.stringify(digest?.blocks)).toMatch(/\d+ more/);
+    // Every event is accounted for in exactly one message, none left waiting.
+    const refs = await Promise.all(ids.map((id) => bot.runtime.refs.list(id)));
+    expect(refs.every((r) => r.length === 1)).toBe(true);
+    expect(await bot.runtime.queues.deliveries.getDelayedCount()).toBe(0);
+  });
+});
+
+describe("outbox: update instead of repeat", () => {
+  it("updates a node's failure message when the node recovers, instead of posting another", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0UP"] });
+    await slack.start();
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0UP" } },
+      routes: [{ destinations: ["ops"] }],
+    });
+    try {
+      const nodeId = 700009990001;
+      const failed = freshEvent("instance-status-changes", {});
+      (failed.data as Record<string, unknown>).nodeId = nodeId;
+      await bot.post(failed);
+      const msg = await waitFor(() => slack.messages[0], "the failure message");
+      const ok = freshEvent("variants/instance-status-changes.succeeded");
+      (ok.data as Record<string, unknown>).nodeId = nodeId;
+      await bot.post(ok);
+      await waitFor(() => msg.updates === 1, "the failure message updated");
+      await sleep(300);
+      expect(slack.messages).toHaveLength(1);
+      expect(msg.text).not.toContain("Failed");
+    } finally {
+      await bot.close();
+      await slack.stop();
+    }
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * A private redis-server for the suite (never the shared 6379): its own free port, appendonly on in a temp
+ * dir, noeviction. restart() stops it (SHUTDOWN: the AOF is flushed, like a planned restart or failover) and
+ * starts it again on the same port and dir.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { sleep, waitFor } from "../../helpers/wait.js";
+import { freePort } from "./procs.js";
+
+export class RedisServer {
+  readonly dir = mkdtempSync(join(tmpdir(), "dwc-reliability-redis-"));
+  port = 0;
+  private child?: ChildProcess;
+
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    this.child = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--appendonly",
+        "yes",
+        "--dir",
+        this.dir,
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "noeviction",
+      ],
+      { stdio: "ignore" },
+    );
+    await waitFor(async () => {
+      const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on("error", () => undefined);
+      try {
+        await r.connect();
+        return (await r.ping()) === "PONG";
+      } finally {
+        r.disconnect();
+      }
+    }, `redis-server on ${this.port}`);
+  }
+
+  /** Planned stop: SIGTERM makes redis-server flush the AOF and exit. */
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGTERM");
+    await exited;
+  }
+
+  /** Down for `downMs`, then up again with the same data. Returns how long it was unreachable. */
+  async restart(downMs: number): Promise<number> {
+    const t0 = Date.now();
+    await this.stop();
+    await sleep(downMs);
+    await this.start();
+    return Date.now() - t0;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
