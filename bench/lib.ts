@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Pool } from "undici";
+
+export const ROOT = join(import.meta.dirname, "..");
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export const TOKEN = "bench-ingest-token";
+
+export function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(ROOT, "test/fixtures/events", `${name}.json`), "utf8")) as Record<
+    string,
+    unknown
+  >;
+}
+
+/** Start a bench server script under tsx; resolves with its URL once it prints "LISTENING <url>". */
+export function startServer(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", join(ROOT, "bench/servers", script)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (b: Buffer) => {
+      out += b.toString();
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m)
+        resolve({
+          url: m[1] as string,
+          child,
+          stop: () =>
+            new Promise<void>((r) => {
+              child.once("exit", () => r());
+              child.kill("SIGTERM");
+            }),
+        });
+    });
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
+  });
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Closed-loop load: `connections` keep-alive connections each send the next POST as soon as the previous
+ * answers, for `seconds`. Every body gets a fresh event id (no deduplication shortcuts).
+ */
+export async function load(
+  url: string,
+  path: string,
+  body: () => string,
+  o: { connections: number; seconds: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
+  const pool = new Pool(url, { connections: o.connections, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + o.seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const res = await pool.request({
+          method: "POST",
+          path,
+          headers: { "content-type": "application/json", ...o.headers },
+          body: body(),
+        });
+        await res.body.dump();
+        if (res.statusCode >= 300) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: o.connections }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { requests: latencies.length, errors, seconds, rps: latencies.length / seconds, p50: q(0.5), p99: q(0.99) };
+}
+
+export function eventBody(name: string): () => string {
+  const base = fixture(name);
+  return () => JSON.stringify({ ...base, id: randomUUID() });
+}
+
+export const fmt = (n: number, d = 1) => n.toFixed(d);
+
+/** Remove every key a bench bot wrote under its prefix. */
+export async function deletePrefix(prefix: string): Promise<number> {
+  const { Redis } = await import("ioredis");
+  const r = new Redis(REDIS_URL);
+  let n = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length) n += await r.del(...keys);
+  } while (cursor !== "0");
+  r.disconnect();
+  return n;
+}
