@@ -8,7 +8,8 @@ import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
 import type { Logger } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
-import { rateLimitFor } from "../outbox/policy.js";
+import { destinationLimit } from "../outbox/policy.js";
+import type { Limit } from "../outbox/rate-limiter.js";
 import { mentionsFor } from "../routing/mentions.js";
 import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
@@ -119,15 +120,17 @@ async function deliverApproval(
     };
     return adapter.send(targetFor(destination, dest), adapter.render(alert));
   }
+  let cardSlot: { limits: Limit[]; slot: string } | undefined;
   if (job.name === "approval-card") {
     // Cards share the destination's rate limit but may use the slots reserved for them.
-    const rate = rateLimitFor(deps.config, destination);
-    const wait = rate
-      ? await deps.outbox.limiter.acquire([{ key: `d.${destination}`, max: rate.max, windowMs: rate.per }])
-      : 0;
-    if (wait > 0 && token) {
-      await job.moveToDelayed(Date.now() + wait, token);
-      throw new DelayedError();
+    const limit = destinationLimit(deps.config, destination);
+    if (limit) {
+      const taken = await deps.outbox.limiter.take([limit]);
+      if (taken.wait > 0 && token) {
+        await job.moveToDelayed(Date.now() + taken.wait, token);
+        throw new DelayedError();
+      }
+      cardSlot = taken.slot ? { limits: [limit], slot: taken.slot } : undefined;
     }
   }
   const payload = adapter.render(approvalCard(a, locale, deps.templates, deps.config));
@@ -138,7 +141,13 @@ async function deliverApproval(
     log.info({ state: a.state }, "approval card updated");
     return ref;
   }
-  const ref = await adapter.send(targetFor(destination, dest), payload);
+  let ref: MessageRef;
+  try {
+    ref = await adapter.send(targetFor(destination, dest), payload);
+  } finally {
+    // As for notifications: the slot counts from when the request reached the platform.
+    if (cardSlot) await deps.outbox.limiter.settle(cardSlot.limits, cardSlot.slot).catch(() => undefined);
+  }
   await deps.approvals?.addCard(a.id, ref);
   log.info({ approvalId: a.id }, "approval card posted");
   // A decision taken while this card was being posted found no ref to update: update it now.

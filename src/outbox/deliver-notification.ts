@@ -11,7 +11,7 @@ import type { RecentEvents } from "../state/recent-events.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { DigestGroups } from "./digest-groups.js";
 import { digestMessage } from "./digest-message.js";
-import { digestFor, rateLimitFor } from "./policy.js";
+import { destinationLimit, digestFor } from "./policy.js";
 import type { Limit, RateLimiter } from "./rate-limiter.js";
 
 export interface OutboxDeps {
@@ -54,14 +54,8 @@ export async function deliverNotification(
   }
   const now = (deps.now ?? Date.now)();
   const limits: Limit[] = [];
-  const rate = rateLimitFor(deps.config, destination);
-  if (rate)
-    limits.push({
-      key: `d.${destination}`,
-      max: rate.max,
-      windowMs: rate.per,
-      reserve: deps.config.outbox.reserveForApprovals,
-    });
+  const rate = destinationLimit(deps.config, destination, deps.config.outbox.reserveForApprovals);
+  if (rate) limits.push(rate);
   const digest = group ? digestFor(deps.config, destination) : undefined;
 
   let slot: string | undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load-config.js";
 import { digestOverrideSchema, digestSchema } from "../../../src/config/sections/outbox.js";
 import { ConfigError } from "../../../src/core/errors.js";
-import { digestFor, rateLimitFor } from "../../../src/outbox/policy.js";
+import { destinationLimit, digestFor, rateLimitFor } from "../../../src/outbox/policy.js";
 
 /** A destination's digest/rateLimit override changes only what it names; the rest comes from `outbox`. */
 describe("per-destination outbox overrides", () => {
@@ -41,6 +41,17 @@ describe("per-destination outbox overrides", () => {
     expect(rateLimitFor(config, "ops-fast")).toEqual({ max: 3, per: 2_000 });
     expect(rateLimitFor(config, "ops")).toEqual({ max: 2, per: 1_000 });
     expect(rateLimitFor(config, "plain")).toBeUndefined();
+  });
+
+  it("applies a destination's limit with a guard of a tenth of its window, at most 1 s", () => {
+    expect(destinationLimit(config, "ops", 1)).toEqual({ key: "d.ops", max: 2, windowMs: 1_100, reserve: 1 });
+    expect(destinationLimit(config, "ops-fast")).toMatchObject({ max: 3, windowMs: 2_200, reserve: 0 });
+    const robot = parseConfig(
+      { destinations: { robot: { platform: "dingtalk", accessToken: "t", webhookUrl: "http://127.0.0.1:1/robot" } } },
+      {},
+    );
+    expect(destinationLimit(robot, "robot")).toMatchObject({ max: 18, windowMs: 61_000 });
+    expect(destinationLimit(config, "plain")).toBeUndefined();
   });
 
   it("the override accepts exactly the keys of outbox.digest, with the same checks", () => {
