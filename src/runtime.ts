@@ -198,10 +198,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
           enrich,
           metrics,
           approvals: approvalStore,
-          onLateCard: async (id) => {
-            const a = await approvalStore.get(id);
-            if (a) await approvals.updateCards(a, `late${a.cards.length}`);
-          },
+          onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
         },
         approvals: {
           store: approvalStore,

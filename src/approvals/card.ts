@@ -3,6 +3,7 @@ import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
+import { routeOf } from "./route-of.js";
 import type { Approval, Decision } from "./types.js";
 
 export const APPROVE = "approval.approve";
@@ -37,7 +38,7 @@ export function approvalCard(
   msg.title = t(`approval.${titleKey}`, { title: base.title });
   msg.summary = msg.title;
   msg.kind = `approval:${a.event.eventCode}`;
-  const route = config.approvals.routes.find((r) => r.name === a.route);
+  const route = routeOf(config, a);
   if (a.state === "pending") {
     msg.severity = "warning";
     msg.fields.push({ label: t("approval.deadline"), value: formatTime(a.deadline, tz) });

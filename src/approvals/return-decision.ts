@@ -38,7 +38,11 @@ export async function returnDecision(job: Job<ApprovalJobData>, deps: ReturnDeci
     jobId: job.id,
     attempt: job.attemptsMade + 1,
   });
-  if (a.dataworks?.status === "accepted") return;
+  if (a.dataworks?.status === "accepted") {
+    // A retry after DataWorks accepted (the run stopped before the cards were updated): update them now.
+    await deps.service.updateCards(a);
+    return;
+  }
   if (job.attemptsMade === 0)
     deps.metrics?.decisionLatency.observe({ decided_by: a.decision.by.kind }, (a.decision.at - a.createdAt) / 1000);
   const { checkResult, message } = deps.service.decisionMessage(a);
@@ -62,8 +66,8 @@ export async function returnDecision(job: Job<ApprovalJobData>, deps: ReturnDeci
     if (!final) throw err;
     await deps.store.setDataWorks(a.id, { status: "failed", error, at: Date.now() });
     const updated = await deps.store.get(a.id);
-    if (updated) await deps.service.updateCards(updated, "dataworks");
-    const route = deps.service.routeNamed(a.route);
+    if (updated) await deps.service.updateCards(updated);
+    const route = deps.service.routeOf(a);
     if (route) {
       await deps.deliveries.addBulk(
         route.destinations.map((destination) => ({
@@ -80,5 +84,5 @@ export async function returnDecision(job: Job<ApprovalJobData>, deps: ReturnDeci
   log.info({ api: res.api, requestId: res.requestId, checkResult }, "decision returned to DataWorks");
   deps.metrics?.dataworksReturnLatency.observe((Date.now() - a.decision.at) / 1000);
   const updated = await deps.store.get(a.id);
-  if (updated) await deps.service.updateCards(updated, "dataworks");
+  if (updated) await deps.service.updateCards(updated);
 }

@@ -13,8 +13,9 @@ import { translate } from "../templating/i18n.js";
 import { authorize } from "./authorize.js";
 import { APPROVE, BLOCK } from "./card.js";
 import { evaluatePolicies } from "./policies.js";
+import { routeFields, routeOf } from "./route-of.js";
 import type { ApprovalStore } from "./store.js";
-import type { Approval, CheckResult, Decision } from "./types.js";
+import { type Approval, type CheckResult, type Decision, renderKey } from "./types.js";
 
 export interface ApprovalJobData {
   approvalId: string;
@@ -72,25 +73,16 @@ export class ApprovalService {
     return this.routes.find((r) => r.match(view))?.route;
   }
 
-  routeNamed(name: string): ApprovalRouteConfig | undefined {
-    return this.d.config.approvals.routes.find((r) => r.name === name);
+  /** The route an approval answers to (see routeOf). */
+  routeOf(a: Approval): ApprovalRouteConfig | undefined {
+    return routeOf(this.d.config, a);
   }
 
   /** Called by ingest before it answers 2xx: the approval exists in Redis before EventBridge is acknowledged. */
   async register(events: readonly DwEvent[]): Promise<void> {
     const now = this.now();
     await Promise.all(
-      events
-        .filter((e) => this.handles(e))
-        .map((e) => {
-          const route = this.routeFor(e);
-          const timeout = route?.timeout ?? 0;
-          return this.d.store.create(
-            e,
-            { route: route?.name ?? "", deadline: now + timeout, timeoutOutcome: route?.timeoutOutcome ?? "FAIL" },
-            now,
-          );
-        }),
+      events.filter((e) => this.handles(e)).map((e) => this.d.store.create(e, routeFields(this.routeFor(e), now), now)),
     );
   }
 
@@ -100,9 +92,17 @@ export class ApprovalService {
    */
   async start(e: DwEvent, log: Logger): Promise<boolean> {
     const id = (await this.d.store.idForEvent(e)) ?? (await this.registerOne(e));
-    const a = await this.d.store.get(id);
+    let a = await this.d.store.get(id);
     if (!a) throw new Error(`approval ${id} for event ${e.id} vanished from Redis`);
-    const route = this.routeNamed(a.route);
+    if (!a.route && a.state === "pending") {
+      // Recorded by a process whose config had no matching route; this one may have one.
+      const adopted = this.routeFor(e);
+      if (adopted) {
+        await this.d.store.adoptRoute(id, routeFields(adopted, a.createdAt));
+        a = { ...a, ...routeFields(adopted, a.createdAt) };
+      }
+    }
+    const route = this.routeOf(a);
     if (a.state !== "pending") {
       await this.afterDecision(a);
       return Boolean(route);
@@ -121,9 +121,10 @@ export class ApprovalService {
     }
     if (!route) {
       const unmatched = this.d.config.approvals.unmatched;
-      if (unmatched === "ignore")
+      if (unmatched === "ignore") {
         log.info({ approvalId: id }, "no approval route matches; not answered (approvals.unmatched: ignore)");
-      else
+        await this.d.store.unlist(id);
+      } else
         await this.decideAndReturn(
           id,
           { result: unmatched, by: { kind: "unmatched" }, at: this.now(), reason: "no approval route applies" },
@@ -160,7 +161,7 @@ export class ApprovalService {
       if (a.dataworks?.status !== "accepted") await this.afterDecision(a);
       return { ok: false, text: t("late", this.who(a.decision, locale)) };
     }
-    const route = this.routeNamed(a.route);
+    const route = this.routeOf(a);
     if (!route) return { ok: false, text: t("notApprover", { route: a.route || "-" }) };
     const authz = authorize(action.adapter, action.user.id, a.event, route, this.d.config.approvals);
     if (!authz.ok)
@@ -205,7 +206,7 @@ export class ApprovalService {
     await this.decideAndReturn(
       approvalId,
       { result: a.timeoutOutcome, by: { kind: "timeout" }, at: this.now(), reason },
-      this.routeNamed(a.route),
+      this.routeOf(a),
     );
   }
 
@@ -232,17 +233,35 @@ export class ApprovalService {
       { approvalId: a.id },
       { jobId: a.id, attempts: this.d.config.approvals.deliveryAttempts, backoff: { type: "capped" } },
     );
-    await this.updateCards(a, "decided");
+    await this.updateCards(a);
   }
 
-  /** One update job per posted card; the version keeps a later update from being swallowed by an earlier one. */
-  async updateCards(a: Approval, version: string): Promise<void> {
-    if (!a.cards.length) return;
+  /**
+   * One update job per posted card, named by what it will show (renderKey): a repeated call for the same state
+   * adds nothing, a newer state is never swallowed by an older job.
+   */
+  async updateCards(a: Approval): Promise<void> {
+    await this.queueUpdates(
+      a,
+      a.cards.map((c) => c.destination),
+    );
+  }
+
+  /** A card was rendered from `renderedKey`; if the approval has moved on since, render it again. */
+  async cardRendered(approvalId: string, destination: string, renderedKey: string): Promise<void> {
+    const a = await this.d.store.get(approvalId);
+    if (!a || renderKey(a) === renderedKey) return;
+    await this.queueUpdates(a, [destination], `.after.${renderedKey}`);
+  }
+
+  private async queueUpdates(a: Approval, destinations: readonly string[], suffix = ""): Promise<void> {
+    const posted = destinations.filter((d) => a.cards.some((c) => c.destination === d));
+    if (!posted.length) return;
     await this.d.deliveries.addBulk(
-      a.cards.map((ref) => ({
+      posted.map((destination) => ({
         name: "approval-update",
-        data: { event: a.event, destination: ref.destination, approvalId: a.id },
-        opts: { jobId: `u.${a.id}.${ref.destination}.${version}`, priority: CARD_PRIORITY },
+        data: { event: a.event, destination, approvalId: a.id },
+        opts: { jobId: `u.${a.id}.${destination}.${renderKey(a)}${suffix}`, priority: CARD_PRIORITY },
       })),
     );
   }

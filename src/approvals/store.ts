@@ -67,7 +67,7 @@ export class ApprovalStore {
 
   async create(
     event: DwEvent,
-    a: Pick<Approval, "route" | "deadline" | "timeoutOutcome">,
+    a: Pick<Approval, "route" | "routeConfig" | "deadline" | "timeoutOutcome">,
     now = Date.now(),
   ): Promise<{ id: string; created: boolean }> {
     const id = randomBytes(16).toString("base64url");
@@ -97,6 +97,7 @@ export class ApprovalStore {
     if (!h.approval) return undefined;
     const a = JSON.parse(h.approval) as Approval;
     a.state = (h.state as Approval["state"]) ?? a.state;
+    if (h.route) Object.assign(a, JSON.parse(h.route) as Partial<Approval>);
     if (h.decision) a.decision = JSON.parse(h.decision) as Decision;
     if (h.dataworks) a.dataworks = JSON.parse(h.dataworks) as DataWorksDelivery;
     a.cards = Object.entries(h)
@@ -122,6 +123,23 @@ export class ApprovalStore {
     const approval = await this.get(id);
     if (!approval) return { ok: false, reason: "missing" };
     return { ok: true, approval };
+  }
+
+  /**
+   * A pending approval recorded when no route matched (the receiving process's config had none) takes the route
+   * a newer config gives it, with that route's deadline.
+   */
+  async adoptRoute(id: string, r: Pick<Approval, "route" | "routeConfig" | "deadline" | "timeoutOutcome">) {
+    await this.redis
+      .multi()
+      .hset(this.key(id), "route", JSON.stringify(r))
+      .zadd(this.pendingKey, "XX", r.deadline, id)
+      .exec();
+  }
+
+  /** An approval nobody will answer (approvals.unmatched: ignore) leaves the pending list. */
+  async unlist(id: string): Promise<void> {
+    await this.redis.zrem(this.pendingKey, id);
   }
 
   async addCard(id: string, ref: MessageRef): Promise<void> {
@@ -152,6 +170,9 @@ export class ApprovalStore {
   async pending(limit = 50): Promise<Approval[]> {
     const ids = await this.redis.zrange(this.pendingKey, "0", String(limit - 1));
     const all = await Promise.all(ids.map((id) => this.get(id)));
+    // An approval kept past its retention is gone from Redis; its pending entry goes with it.
+    const gone = ids.filter((_, i) => !all[i]);
+    if (gone.length) await this.redis.zrem(this.pendingKey, ...gone);
     return all.filter((a): a is Approval => a?.state === "pending");
   }
 

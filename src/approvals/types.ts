@@ -1,3 +1,4 @@
+import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 
@@ -33,7 +34,14 @@ export interface Approval {
   /** Unguessable id (it appears in the public status page URL). */
   id: string;
   event: DwEvent;
+  /** The approval route's name ("" when none matched). */
   route: string;
+  /**
+   * The route as configured when the approval was recorded. A process whose config lacks that name (a rolling
+   * deploy with serve and worker on different configs) still asks the same approvers and never falls back to
+   * `approvals.unmatched`.
+   */
+  routeConfig?: ApprovalRouteConfig;
   createdAt: number;
   deadline: number;
   timeoutOutcome: CheckResult;
@@ -41,6 +49,11 @@ export interface Approval {
   decision?: Decision;
   dataworks?: DataWorksDelivery;
   cards: MessageRef[];
+}
+
+/** What a card shows changes with these two; an update job is named by them. */
+export function renderKey(a: Pick<Approval, "state" | "dataworks">): string {
+  return `${a.state}.${a.dataworks?.status ?? "none"}`;
 }
 
 export function stateFor(d: Decision): ApprovalState {

@@ -1,5 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import { approvalCard } from "../approvals/card.js";
+import { renderKey } from "../approvals/types.js";
 import type { ApprovalStore } from "../approvals/store.js";
 import type { Config } from "../config/schema.js";
 import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
@@ -28,8 +29,12 @@ export interface DeliverDeps {
   approvals?: ApprovalStore;
   /** Looks names up for templates; must never throw and never block for long. */
   enrich?: (event: DwEvent) => Promise<Record<string, unknown>>;
-  /** Called when a card was posted after its approval was decided, so it gets updated too. */
-  onLateCard?: (approvalId: string) => Promise<void>;
+  /**
+   * Called after a card was posted or updated with the approval as it was then (its render key): if the approval
+   * has moved on since (decided while the card was being posted, DataWorks answered while an older update was
+   * in flight), the card is updated again, so every copy ends on the latest state.
+   */
+  onCardRendered?: (approvalId: string, destination: string, renderedKey: string) => Promise<void>;
   metrics?: Metrics;
 }
 
@@ -139,6 +144,7 @@ async function deliverApproval(
     if (!ref || !adapter.update) return undefined;
     await adapter.update(ref, payload);
     log.info({ state: a.state }, "approval card updated");
+    await deps.onCardRendered?.(a.id, destination, renderKey(a));
     return ref;
   }
   let ref: MessageRef;
@@ -150,9 +156,8 @@ async function deliverApproval(
   }
   await deps.approvals?.addCard(a.id, ref);
   log.info({ approvalId: a.id }, "approval card posted");
-  // A decision taken while this card was being posted found no ref to update: update it now.
-  const now = await deps.approvals?.get(a.id);
-  if (now && now.state !== a.state) await deps.onLateCard?.(a.id);
+  // A decision taken while this card was being posted found no ref to update.
+  await deps.onCardRendered?.(a.id, destination, renderKey(a));
   return ref;
 }
 

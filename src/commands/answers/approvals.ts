@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { APPROVE, BLOCK } from "../../approvals/card.js";
+import { routeOf } from "../../approvals/route-of.js";
 import type { AuditEntry } from "../../approvals/store.js";
 import type { Approval, Decision } from "../../approvals/types.js";
 import type { Config } from "../../config/schema.js";
@@ -18,8 +19,8 @@ function title(c: CommandContext, a: Approval): string {
 }
 
 /** Who may decide, as on the card: groups as @name, then user ids per platform. */
-function approvers(config: Readonly<Config>, routeName: string): string {
-  const route = config.approvals.routes.find((r) => r.name === routeName);
+function approvers(config: Readonly<Config>, a: Approval): string {
+  const route = routeOf(config, a);
   if (!route) return "-";
   const parts = route.approvers.groups.map((g) => `@${g}`);
   for (const [platform, ids] of Object.entries(route.approvers.users))
@@ -46,7 +47,7 @@ export async function pending(c: CommandContext): Answer {
         `${c.t("pending.deadline")}: ${formatTime(a.deadline, tz)} (${c.t("pending.left", {
           left: formatDuration(Math.max(0, a.deadline - c.now), c.locale),
         })})`,
-        `${c.t("pending.approvers")}: ${approvers(c.deps.config, a.route)}`,
+        `${c.t("pending.approvers")}: ${approvers(c.deps.config, a)}`,
       ].join("\n"),
     ),
   );

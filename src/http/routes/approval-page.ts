@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approversOf } from "../../approvals/authorize.js";
 import { approvalCard } from "../../approvals/card.js";
 import type { ApprovalStore } from "../../approvals/store.js";
+import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
 import type { Config } from "../../config/schema.js";
 import type { Message } from "../../core/message.js";
@@ -64,7 +65,7 @@ function localeFor(req: FastifyRequest, config: Readonly<Config>): string {
 
 function toView(a: Approval, card: Message, config: Readonly<Config>): ApprovalView {
   const tz = config.templates.timeZone;
-  const route = config.approvals.routes.find((r) => r.name === a.route);
+  const route = routeOf(config, a);
   const users: Record<string, string[]> = route ? approversOf(route, config.approvals) : {};
   const by = a.decision?.by;
   return {

@@ -1,0 +1,170 @@
+/**
+ * Approvals stay right when processes disagree or race: a serve and a worker on different configs (a rolling
+ * deploy), a card update overtaken by a newer one, and `approvals.unmatched: ignore` leaving nothing pending.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalDecision, localDecisionSender } from "../../src/approvals/local-decision-sender.js";
+import { createLogger } from "../../src/logger.js";
+import { FakeSlack } from "../fakes/slack-api.js";
+import { type TestBot, startTestBot } from "../helpers/bot.js";
+import { freshEvent } from "../helpers/fixtures.js";
+import { testPrefix } from "../helpers/redis.js";
+import { waitFor } from "../helpers/wait.js";
+
+const TOKEN = "xoxb-consistency";
+const CHANNEL = "C0CONS";
+
+describe("approvals across configs and races", () => {
+  let slack: FakeSlack;
+  const bots: TestBot[] = [];
+  const sent: LocalDecision[] = [];
+
+  const base = () => ({
+    slack: { token: TOKEN, signingSecret: "consistency-signing-secret", apiUrl: slack.apiUrl },
+    dataworks: { extensionCode: "ext-test" },
+    destinations: { approvals: { platform: "slack", channel: CHANNEL } },
+  });
+  const start = async (approvals: Record<string, unknown>, o: { http: boolean; workers: boolean; prefix: string }) => {
+    const bot = await startTestBot(
+      { ...base(), approvals },
+      // A worker shares its serve's prefix; the serve (closed last) removes the keys.
+      { ...o, keepKeys: !o.http, decisionSender: localDecisionSender(createLogger("silent"), sent) },
+    );
+    bots.push(bot);
+    return bot;
+  };
+  const cardOf = (id: string) => slack.messages.find((m) => JSON.stringify(m.blocks).includes(id));
+
+  beforeAll(async () => {
+    slack = new FakeSlack({ token: TOKEN, channels: [CHANNEL] });
+    await slack.start();
+  });
+  afterAll(async () => {
+    for (const b of bots.reverse()) await b.close();
+    await slack?.stop();
+  });
+
+  it("a worker whose config lacks the route's name asks the recorded route's approvers (never `unmatched`)", async () => {
+    const prefix = testPrefix();
+    const serve = await start(
+      { routes: [{ name: "deploys-v2", destinations: ["approvals"], approvers: { users: { slack: ["U0NEW"] } } }] },
+      { http: true, workers: false, prefix },
+    );
+    const worker = await start(
+      {
+        unmatched: "OK",
+        routes: [{ name: "deploys", destinations: ["approvals"], approvers: { users: { slack: ["U0OLD"] } } }],
+      },
+      { http: false, workers: true, prefix },
+    );
+    const ev = freshEvent("deploy-file");
+    expect((await serve.post(ev)).status).toBe(202);
+    const id = String(await serve.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    const card = await waitFor(() => cardOf(id), "the card, posted by the worker");
+    expect(JSON.stringify(card.blocks)).toContain("U0NEW");
+    const a = await worker.runtime.approvalStore.get(id);
+    expect(a?.state).toBe("pending");
+    expect(a?.routeConfig?.name).toBe("deploys-v2");
+    expect(sent.filter((d) => d.messageId === ev.id)).toEqual([]);
+    // The worker's service authorizes against the recorded route: its own "deploys" approver may not decide.
+    const click = (user: string) =>
+      worker.runtime.approvals.handleAction(
+        { id: `click-${user}`, adapter: "slack", actionId: "approval.approve", value: id, user: { id: user } },
+        "en",
+      );
+    expect((await click("U0OLD")).ok).toBe(false);
+    expect((await click("U0NEW")).ok).toBe(true);
+    await waitFor(() => sent.find((d) => d.messageId === ev.id), "the decision returned");
+  });
+
+  it("a pending approval recorded without a route takes the route a newer worker config gives it", async () => {
+    const prefix = testPrefix();
+    const serve = await start(
+      {
+        routes: [
+          {
+            name: "kills-only",
+            match: { type: ["dataworks:InstanceChange:PreKillInstance"] },
+            destinations: ["approvals"],
+            approvers: { users: { slack: ["U0A"] } },
+          },
+        ],
+      },
+      { http: true, workers: false, prefix },
+    );
+    const worker = await start(
+      {
+        routes: [{ name: "all", destinations: ["approvals"], approvers: { users: { slack: ["U0B"] } }, timeout: "2h" }],
+      },
+      { http: false, workers: true, prefix },
+    );
+    const ev = freshEvent("commit-file");
+    await serve.post(ev);
+    const id = String(await serve.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    expect((await serve.runtime.approvalStore.get(id))?.route).toBe("");
+    await waitFor(() => cardOf(id), "the card, under the worker's route");
+    const a = await worker.runtime.approvalStore.get(id);
+    expect(a).toMatchObject({ state: "pending", route: "all" });
+    expect((a?.deadline ?? 0) - (a?.createdAt ?? 0)).toBe(2 * 3_600_000);
+    expect((await worker.runtime.approvalStore.pending()).map((p) => p.id)).toContain(id);
+    expect(sent.filter((d) => d.messageId === ev.id)).toEqual([]);
+  });
+
+  it("every card ends on DataWorks' answer even when an older update lands last", async () => {
+    const bot = await start(
+      { routes: [{ name: "prod", destinations: ["approvals"], approvers: { users: { slack: ["U0ALICE"] } } }] },
+      { http: true, workers: true, prefix: testPrefix() },
+    );
+    const ev = freshEvent("commit-file");
+    await bot.post(ev);
+    const id = String(await bot.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    const card = await waitFor(() => cardOf(id), "the card");
+    await waitFor(async () => (await bot.runtime.approvalStore.get(id))?.cards.length === 1, "the card's ref saved");
+    // The first update ("decided, sending…") is held at Slack while DataWorks accepts and the second lands.
+    slack.script.push({ delayMs: 1_500 });
+    const r = await bot.runtime.approvals.handleAction(
+      {
+        id: "click-1",
+        adapter: "slack",
+        actionId: "approval.approve",
+        value: id,
+        user: { id: "U0ALICE", name: "alice" },
+      },
+      "en",
+    );
+    expect(r.ok).toBe(true);
+    const q = bot.runtime.queues.deliveries;
+    await waitFor(
+      async () => card.updates >= 2 && (await q.getJobCountByTypes("active", "wait", "prioritized", "delayed")) === 0,
+      "every card update done (the held one included)",
+      20_000,
+    );
+    expect(card.text).toContain("Approved");
+    expect(JSON.stringify(card.blocks)).toContain("accepted (UpdateIDEEventResult");
+    expect(JSON.stringify(card.blocks)).not.toContain("sending the decision");
+  });
+
+  it("`unmatched: ignore` answers nothing and leaves nothing pending", async () => {
+    const bot = await start(
+      {
+        unmatched: "ignore",
+        routes: [
+          {
+            name: "kills-only",
+            match: { type: ["dataworks:InstanceChange:PreKillInstance"] },
+            destinations: ["approvals"],
+            approvers: { users: { slack: ["U0A"] } },
+          },
+        ],
+      },
+      { http: true, workers: true, prefix: testPrefix() },
+    );
+    const ev = freshEvent("commit-file");
+    await bot.post(ev);
+    const id = String(await bot.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    await waitFor(async () => (await bot.runtime.approvalStore.pendingCount()) === 0, "the approval unlisted");
+    expect(await bot.runtime.approvalStore.pending()).toEqual([]);
+    expect((await bot.runtime.approvalStore.get(id))?.state).toBe("pending");
+    expect(sent.filter((d) => d.messageId === ev.id)).toEqual([]);
+  });
+});
