@@ -114,7 +114,8 @@ export class DingTalkStream {
         const s = new WebSocket(url, { handshakeTimeout: this.o.timeoutMs });
         // Listen before 'open' resolves: the gateway may push a frame (a ping, a click) right after the
         // upgrade, before this promise's continuation runs, and ws drops frames nobody listens to.
-        s.on("message", (raw) => void this.onFrame(s, raw.toString()));
+        // A frame that still throws is dropped: one bad frame must never take the process down.
+        s.on("message", (raw) => void this.onFrame(s, raw.toString()).catch(() => undefined));
         s.once("open", () => resolve(s));
         s.once("error", (err) => reject(err));
       });
@@ -201,7 +202,8 @@ export class DingTalkStream {
     let f: StreamFrame;
     try {
       f = JSON.parse(raw) as StreamFrame;
-      if (typeof f !== "object" || f === null || typeof f.headers !== "object") return;
+      if (typeof f !== "object" || f === null || Array.isArray(f)) return;
+      if (typeof f.headers !== "object" || f.headers === null || Array.isArray(f.headers)) return;
     } catch {
       return;
     }

@@ -104,6 +104,13 @@ export class FakeDingTalkStream {
     return this.send(socket, frame, messageId, timeoutMs);
   }
 
+  /** Send any text as a frame (malformed frames: the client must survive them). */
+  pushRaw(text: string): void {
+    const socket = this.sockets[0];
+    if (!socket) throw new Error("no client connected");
+    socket.send(text);
+  }
+
   /** A SYSTEM ping; the client must echo it. */
   ping(timeoutMs = 2_000): Promise<StreamAck> {
     const socket = this.sockets[0];

@@ -120,6 +120,24 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
     expect(pong.code).toBe(200);
   });
 
+  it("survives malformed frames on the same connection (dropped, the next ping still answered)", async () => {
+    const connects = gateway.connects;
+    for (const text of [
+      "not json",
+      "42",
+      "null",
+      "[]",
+      JSON.stringify({ type: "CALLBACK", headers: null }),
+      JSON.stringify({ type: "CALLBACK", headers: [] }),
+      JSON.stringify({ type: "SYSTEM", headers: null, data: "{}" }),
+      JSON.stringify({ type: "CALLBACK", headers: { topic: TOPIC_CARD, messageId: "m-bad" }, data: "{not json" }),
+      JSON.stringify({ type: "CALLBACK", headers: { topic: TOPIC_CARD, messageId: "m-num" }, data: 7 }),
+    ])
+      gateway.pushRaw(text);
+    expect((await gateway.ping(10_000)).code).toBe(200);
+    expect(gateway.connects).toBe(connects);
+  });
+
   it("approves from a Stream click, returns OK to DataWorks once and updates both cards", async () => {
     const ev = freshEvent("commit-file");
     const { ops, leads } = await cardsFor(ev);
