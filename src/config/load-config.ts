@@ -124,6 +124,13 @@ function crossCheck(c: Config): string[] {
     for (const g of role?.groups ?? [])
       if (!c.approvals.groups[g])
         problems.push(`commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups)`);
+  const auth = c.ingest.auth;
+  const shared = auth.tokens.length + auth.bearerTokens.length + auth.basic.length + (auth.apiKey ? 1 : 0);
+  // A signature proves EventBridge sent the request, not that your rule did: any account's rule can target the URL.
+  if (auth.signature.enabled && shared === 0 && !c.ingest.accountIds?.length)
+    problems.push(
+      "ingest.accountIds: with only EventBridge signatures (no token or other shared secret), list your Alibaba Cloud account id(s); otherwise events from any account's rule are accepted",
+    );
   for (const d of c.defaultDestinations)
     if (!names.has(d)) problems.push(`defaultDestinations: unknown destination "${d}"`);
   if (c.slack?.socketMode && !c.slack.appToken)

@@ -54,8 +54,12 @@ describe("EventBridge request signatures on POST /dataworks/events (real Redis, 
       ],
       certFetchTimeout: "500ms",
     };
+    // The fixtures' account: signature-only ingest must name the accounts it takes events from.
     const start = (auth: Record<string, unknown>) =>
-      startTestBot({ destinations: { c: { platform: "console" } }, ingest: { auth } }, { workers: false });
+      startTestBot(
+        { destinations: { c: { platform: "console" } }, ingest: { auth, accountIds: ["1234567890981234"] } },
+        { workers: false },
+      );
     [signedOnly, requiredWithToken, coexisting] = await Promise.all([
       start({ tokens: [], signature }),
       start({ tokens: [TOKEN], signature: { ...signature, required: true } }),
@@ -342,7 +346,10 @@ describe("createSignatureVerifier (direct)", () => {
 
   it("the default allow-list takes the documented regional buckets only", () => {
     const config = parseConfig(
-      { destinations: { c: { platform: "console" } }, ingest: { auth: { signature: { enabled: true } } } },
+      {
+        destinations: { c: { platform: "console" } },
+        ingest: { accountIds: ["1234567890981234"], auth: { signature: { enabled: true } } },
+      },
       {},
     );
     const v = createSignatureVerifier(config.ingest.auth.signature);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config/load-config.js";
+import { loadConfig, parseConfig } from "../../../src/config/load-config.js";
 import { ConfigError } from "../../../src/core/errors.js";
 
 /** Where the config comes from: --config, then DW_CHATOPS_CONFIG, then ./dw-chatops.yaml, then local defaults. */
@@ -47,5 +47,25 @@ describe("loadConfig: which file", () => {
     expect(loadConfig({ path: a, env }).config.redis.url).toBe("redis://10.0.0.9:6379");
     const withUrl = file("c.yaml", "redis: { url: 'redis://127.0.0.1:6390' }\n");
     expect(loadConfig({ path: withUrl, env }).config.redis.url).toBe("redis://127.0.0.1:6390");
+  });
+});
+
+describe("parseConfig: signature-only ingest", () => {
+  const withAuth = (ingest: Record<string, unknown>) => () =>
+    parseConfig({ destinations: { c: { platform: "console" } }, ingest }, {});
+
+  it("refuses EventBridge signatures as the only check unless accountIds names the accounts", () => {
+    let err: unknown;
+    try {
+      withAuth({ auth: { signature: { enabled: true } } })();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(/^ingest\.accountIds: with only EventBridge/),
+    ]);
+    expect(withAuth({ accountIds: ["1234567890981234"], auth: { signature: { enabled: true } } })).not.toThrow();
+    expect(withAuth({ auth: { tokens: ["a-token-of-16-chars"], signature: { enabled: true } } })).not.toThrow();
   });
 });
