@@ -10,6 +10,23 @@ export interface EnvelopeProblem {
 export type ParseResult = { ok: true; events: DwEvent[] } | { ok: false; problems: EnvelopeProblem[] };
 
 const MAX_BATCH = 100;
+/** DataWorks payloads nest a few levels; far deeper input would overflow the stack when it is stored. */
+const MAX_DEPTH = 64;
+/** An Alibaba Cloud region id (cn-hangzhou, ap-southeast-1, cn-shanghai-finance-1): it becomes an API host name. */
+const REGION_ID = /^[a-z]{2}(-[a-z0-9]+){1,4}$/;
+
+/** Whether a parsed JSON value nests deeper than `max` (iterative: the check itself must not overflow). */
+function nestsDeeperThan(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v))
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -45,6 +62,7 @@ export function parseEnvelopes(body: unknown): ParseResult {
 
 function parseOne(item: unknown): DwEvent | string {
   if (!isRecord(item)) return "expected a JSON object (a CloudEvent or a Function Compute envelope)";
+  if (nestsDeeperThan(item, MAX_DEPTH)) return `the event nests deeper than ${MAX_DEPTH} levels`;
   if ("messageId" in item || "messageBody" in item) return parseFunctionCompute(item);
   return parseCloudEvent(item);
 }
@@ -66,7 +84,8 @@ function parseCloudEvent(e: Record<string, unknown>): DwEvent | string {
     type,
     eventCode: entry?.eventCode ?? (typeof data.eventCode === "string" ? data.eventCode : type),
     time: typeof time === "string" ? time : undefined,
-    regionId: typeof aliyunregionid === "string" ? aliyunregionid : undefined,
+    // Anything else is ignored (the configured region applies): the region names the host decisions are sent to.
+    regionId: typeof aliyunregionid === "string" && REGION_ID.test(aliyunregionid) ? aliyunregionid : undefined,
     accountId: typeof aliyunaccountid === "string" ? aliyunaccountid : undefined,
     envelope: "cloudevent",
     data,

@@ -57,6 +57,13 @@ describe("POST /dataworks/events validation and authentication", () => {
     ["bad JSON", {}, "{not json", 400, "not valid JSON"],
     ["not an event", {}, { hello: "world" }, 400, "missing"],
     ["data not an object", {}, { ...freshEvent("kill-instance"), data: "x" }, 400, "data"],
+    [
+      "nesting too deep",
+      {},
+      { ...freshEvent("kill-instance"), data: { deep: JSON.parse(`${"[".repeat(1000)}${"]".repeat(1000)}`) } },
+      400,
+      "deeper than 64 levels",
+    ],
     ["foreign source", {}, { ...freshEvent("kill-instance"), source: "acs.ecs" }, 422, "acs.ecs"],
     ["oversized", {}, { ...freshEvent("kill-instance"), data: { big: "x".repeat(5000) } }, 413, "limit"],
     [
