@@ -144,9 +144,13 @@ export class FakeDataWorks {
   get endpoint() {
     return this.fake.url.replace(/^http:\/\//, "");
   }
-  /** The `dataworks:` config section that points a bot at this fake (plain HTTP, a short client timeout). */
+  /**
+   * The `dataworks:` config section that points a bot at this fake (plain HTTP). The client timeout is roomy:
+   * tests count DataWorks calls exactly, and a call timed out on a loaded machine would be retried. Tests of the
+   * timeout build their own config.
+   */
   botConfig(o: { accessKeyId: string; accessKeySecret: string; extensionCode: string }) {
-    return { endpoint: this.endpoint, protocol: "http", timeout: "2s", ...o };
+    return { endpoint: this.endpoint, protocol: "http", timeout: "10s", ...o };
   }
 
   callsOf(action: string) {

@@ -148,7 +148,11 @@ describe("approvals end to end with the DataWorks OpenAPI (two instances)", () =
     await sleep(300);
     // Three refused attempts, then one accepted call, then nothing more.
     expect(dw.callsOf("UpdateWorkbenchEventResult").filter((c) => c.params.MessageId === ev.id)).toHaveLength(4);
-    expect((await a.runtime.approvalStore.get(id))?.dataworks?.status).toBe("accepted");
+    // Recorded after DataWorks answers.
+    await waitFor(
+      async () => (await a.runtime.approvalStore.get(id))?.dataworks?.status === "accepted",
+      "the approval's DataWorks status accepted",
+    );
   });
 
   it("raises an alert in the route's channels when DataWorks refuses the decision", async () => {

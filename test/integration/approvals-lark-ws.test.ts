@@ -161,7 +161,8 @@ describe("Lark long connection: card → card.action.trigger frame → DataWorks
     });
     const res = await gateway.pushEvent(msg);
     expect(res.code).toBe(200);
-    expect(res.afterMs).toBeLessThan(1000);
+    // Lark allows 3 s for the answer; room for a loaded machine inside that.
+    expect(res.afterMs).toBeLessThan(2500);
     const reply = await waitFor(() => lark.messages.find((m) => m.replyTo === messageId), "the command reply");
     expect(JSON.stringify(reply.card)).toMatch(/recent|pending/);
     // A re-pushed event (same event_id) is answered once.
@@ -191,9 +192,11 @@ describe("Lark long connection: card → card.action.trigger frame → DataWorks
 
   it("closes the connection on shutdown and does not come back", async () => {
     const connections = gateway.connections;
+    const closed = gateway.closes.length;
     await bot.close();
-    await waitFor(() => gateway.sockets.length === 0, "the connection closed");
-    expect(gateway.closes.at(-1)).toBe(1005);
+    // The socket leaves `sockets` when the close handshake starts; its code is recorded when it ends.
+    await waitFor(() => gateway.sockets.length === 0 && gateway.closes.length > closed, "the connection closed");
+    expect(gateway.closes[closed]).toBe(1005);
     await sleep(800);
     expect(gateway.connections).toBe(connections);
   });

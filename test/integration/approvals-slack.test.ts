@@ -106,7 +106,11 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
     );
     expect(JSON.stringify(card.blocks)).not.toContain("approval.approve");
     expect(JSON.stringify(card.blocks)).toContain("alice");
-    expect(slack.ephemeral.some((e) => e.user === "U0ALICE" && e.text.includes("Approved"))).toBe(true);
+    // Posted after the click is acked.
+    await waitFor(
+      () => slack.ephemeral.some((e) => e.user === "U0ALICE" && e.text.includes("Approved")),
+      "the clicker's ephemeral answer",
+    );
     // No auth.test round trip per click: the bot token is given to Bolt through authorize().
     expect(slack.calls.filter((c) => c.path.endsWith("auth.test"))).toHaveLength(0);
     const decisions = sent.filter((d) => d.messageId === ev.id);

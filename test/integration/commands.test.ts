@@ -120,9 +120,12 @@ describe("commands: executor against real Redis (startTestBot)", () => {
     expect(byId, "since=1h leaves out the event received two hours ago").not.toContain(String(old.id));
 
     // The instance event carries only appId; its name comes from the enrichment cache filled on delivery.
+    // The lookup may answer after the 500 ms budget (the message went out with ids); its late answer fills the cache.
     await waitFor(() => slackHas(failed.id), "the failure delivered (and enriched)");
-    const byName = shown(await ask("recent 50 workspace=sales_dw"));
-    expect(byName).toContain(String(failed.id));
+    const byName = await waitFor(async () => {
+      const reply = shown(await ask("recent 50 workspace=sales_dw"));
+      return reply.includes(String(failed.id)) ? reply : undefined;
+    }, "the workspace name in the enrichment cache");
     expect(byName).not.toContain(String(other.id));
     expect(byName).toContain("workspace sales_dw");
   });
@@ -282,7 +285,8 @@ describe("commands: executor against real Redis (startTestBot)", () => {
   });
 
   it("a mute stops applying the moment it expires", async () => {
-    const set = await ask("mute type=instance-status-changes workspace=77003 for 2s", "U0LEAD");
+    // Long enough to still be in force when a loaded machine gets to the first event.
+    const set = await ask("mute type=instance-status-changes workspace=77003 for 5s", "U0LEAD");
     const muteId = /\((m[a-z0-9]{5})\)/.exec(set.message.title)?.[1];
     expect(muteId).toBeTruthy();
     const [during] = await postAll(instance(5, 77003));

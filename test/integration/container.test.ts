@@ -244,6 +244,7 @@ describe("container: Dockerfile, .dockerignore and compose.yaml", () => {
       serve.kill("SIGTERM");
       await new Promise((r) => serve?.once("exit", r));
       expect(serve.exitCode).toBe(0);
-    });
+      // Room for the 30 s readiness wait above and the rest on a loaded machine.
+    }, 90_000);
   });
 });

@@ -32,7 +32,11 @@ describe("a delivery re-run after a crash", () => {
     const ev = freshEvent("instance-status-changes");
     expect((await bot.post(ev)).status).toBe(202);
     await waitFor(() => slack.messages.length === 1, "the first message");
-    const [first] = await bot.runtime.refs.list(String(ev.id));
+    // The ref is saved after the platform answers, so it can land a moment after the message shows up.
+    const [first] = await waitFor(async () => {
+      const refs = await bot.runtime.refs.list(String(ev.id));
+      return refs.length > 0 ? refs : undefined;
+    }, "the saved message ref");
     expect(first?.ids.ts).toBe(slack.messages[0]?.ts);
 
     // The same work again, as the stalled-job check hands it to another worker: same event, same destination.

@@ -32,8 +32,10 @@ describe("POST /dataworks/events → DingTalk (real Redis, BullMQ, our OpenAPI/w
       webhookUrl: ding.webhookUrl,
       ...(secret ? { secret } : {}),
     });
+    // A timeout a loaded machine cannot hit by accident: the counts below are exact. The timeout test scripts a
+    // longer delay.
     bot = await startTestBot({
-      dingtalk: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, apiUrl: ding.url, timeoutMs: 1000 },
+      dingtalk: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, apiUrl: ding.url, timeoutMs: 5000 },
       destinations: {
         all: { platform: "dingtalk", conversationId: "cidAll==", locale: "zh-CN" },
         ops: { platform: "dingtalk", conversationId: "cidOps==" },
@@ -164,10 +166,10 @@ describe("POST /dataworks/events → DingTalk (real Redis, BullMQ, our OpenAPI/w
     await bot.post(a);
     await waitFor(() => carrying(a.id).length, "delivery after a 503");
 
-    ding.script.push({ status: 504 }, { delayMs: 1500 });
+    ding.script.push({ status: 504 }, { delayMs: 6500 }); // longer than the bot's 5 s timeout
     const b = freshEvent("unfreeze-instance", { subject: "ops" });
     await bot.post(b);
-    await waitFor(() => sendsCarrying("/v1.0/robot/groupMessages/send", b.id).length >= 3, "three attempts");
+    await waitFor(() => sendsCarrying("/v1.0/robot/groupMessages/send", b.id).length >= 3, "three attempts", 20_000);
     await waitFor(() => carrying(b.id).length, "delivery after a timeout");
 
     ding.revokeTokens();

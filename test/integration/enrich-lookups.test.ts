@@ -10,6 +10,7 @@ import { createLogger } from "../../src/logger.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { fixture } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { waitFor } from "../helpers/wait.js";
 
 const AK = "LTAI-enrich";
 const SECRET = "enrich-secret-abcdef";
@@ -140,13 +141,18 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
     const t0 = Date.now();
     const out = await enrichFast(instanceEvent());
     const ms = Date.now() - t0;
-    expect(ms).toBeLessThan(600);
+    // Well above the 300 ms budget for a loaded machine, well below the 1.5 s the API takes.
+    expect(ms).toBeLessThan(1_000);
     expect(out).toEqual({ note: NAMES_UNAVAILABLE });
     // The calls were not abandoned: once they answer, the next event of the storm gets names at once.
-    await new Promise((r) => setTimeout(r, 1400));
+    await waitFor(
+      async () => (await redis.keys(`${prefix}:enrich:*`)).length >= 4,
+      "the late answers cached (node, workspace, instance, log)",
+    );
     const t1 = Date.now();
     const next = await enrichFast(instanceEvent());
-    expect(Date.now() - t1).toBeLessThan(100);
+    // Below the 300 ms budget: served from the cache, not another wait for the API.
+    expect(Date.now() - t1).toBeLessThan(250);
     expect(next).toMatchObject({ nodeName: "ods_order_detail_di", workspaceName: "销售数仓 sales_dw" });
     expect(dw.calls).toHaveLength(4);
   });

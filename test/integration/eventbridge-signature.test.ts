@@ -304,7 +304,8 @@ describe("createSignatureVerifier (direct)", () => {
     const verifier = createSignatureVerifier({
       certUrlPatterns: [`^http://127\\.0\\.0\\.1:${new URL(certs.url).port}/certs/`],
       maxSkew: 60_000,
-      certCacheTtl: 50,
+      // Long enough that the second verify below is still inside it on a loaded machine.
+      certCacheTtl: 500,
       certFetchTimeout: 1_000,
     });
     const certUrl = `${certs.url}/certs/ttl-${randomUUID()}.pem`;
@@ -313,7 +314,7 @@ describe("createSignatureVerifier (direct)", () => {
     expect(await verifier(h, body, url, Date.now())).toEqual({ ok: true, method: "signature-v2" });
     expect(await verifier(h, body, url, Date.now())).toMatchObject({ ok: true });
     expect(verifier.certs.fetches).toBe(1);
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 600));
     expect(await verifier(h, body, url, Date.now())).toMatchObject({ ok: true });
     expect(verifier.certs.fetches).toBe(2);
     // The URL is part of what is signed: another path or query fails.

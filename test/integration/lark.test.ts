@@ -24,8 +24,10 @@ describe("POST /dataworks/events → Lark (real Redis, BullMQ, @larksuiteoapi/no
       hooks: { "hook-signed": { secret: HOOK_SECRET }, "hook-keyword": { keyword: "DataWorks-only" } },
     });
     await lark.start();
+    // A timeout a loaded machine cannot hit by accident: the counts below are exact. The timeout test scripts a
+    // longer delay.
     bot = await startTestBot({
-      lark: { appId: APP_ID, appSecret: APP_SECRET, domain: lark.url, timeoutMs: 1000 },
+      lark: { appId: APP_ID, appSecret: APP_SECRET, domain: lark.url, timeoutMs: 5000 },
       destinations: {
         all: { platform: "lark", chatId: "oc_all", locale: "zh-CN" },
         ops: { platform: "lark", chatId: "oc_ops" },
@@ -130,11 +132,12 @@ describe("POST /dataworks/events → Lark (real Redis, BullMQ, @larksuiteoapi/no
   });
 
   it("a timeout whose request did arrive is retried without a second message (uuid dedupe)", async () => {
-    lark.script.push({ delayMs: 1500 });
+    lark.script.push({ delayMs: 6500 }); // longer than the bot's 5 s timeout
     const ev = freshEvent("kill-instance", { subject: "ops" });
     await bot.post(ev);
-    await waitFor(() => postsCarrying(ev.id).length >= 2, "the retry after the timeout");
-    await new Promise((r) => setTimeout(r, 1700));
+    await waitFor(() => postsCarrying(ev.id).length >= 2, "the retry after the timeout", 20_000);
+    // Past the delayed first request's answer: it reached the fake too, and must not add a second message.
+    await new Promise((r) => setTimeout(r, 2500));
     expect(carrying(ev.id)).toHaveLength(1);
   });
 

@@ -74,7 +74,7 @@ describe("metrics and log redaction, end to end", () => {
     bot = await startTestBot(
       {
         slack: { token: SLACK_TOKEN, signingSecret: SIGNING, apiUrl: slack.apiUrl },
-        dingtalk: { clientId: DING_ID, clientSecret: DING_SECRET, apiUrl: ding.url, timeoutMs: 1000 },
+        dingtalk: { clientId: DING_ID, clientSecret: DING_SECRET, apiUrl: ding.url, timeoutMs: 5000 },
         dataworks: dw.botConfig({ accessKeyId: AK, accessKeySecret: AK_SECRET, extensionCode: "ext-metrics" }),
         enrich: { enabled: false },
         destinations: {

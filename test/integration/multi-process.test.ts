@@ -124,7 +124,8 @@ describe("serve --no-workers + worker as two processes on one Redis", () => {
     );
     expect(await metricsText(api)).toMatch(/dwc_events_received_total\{outcome="accepted"\} 1/);
     expect(await metricsText(api)).not.toMatch(/dwc_messages_sent_total\{/);
-  });
+    // Room for the 20 s and 10 s waits above on a loaded machine.
+  }, 90_000);
 
   it("an approval: card by the worker, click on serve, decision returned by the worker", async () => {
     const ev = freshEvent("commit-file");
@@ -161,7 +162,8 @@ describe("serve --no-workers + worker as two processes on one Redis", () => {
       "the card updated",
       20_000,
     );
-  });
+    // Room for the three 20 s waits above on a loaded machine.
+  }, 90_000);
 
   it("both stop gracefully on SIGTERM", async () => {
     serve.child.kill("SIGTERM");

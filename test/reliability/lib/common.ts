@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
 import { fixture } from "../../helpers/fixtures.js";
+import { waitFor } from "../../helpers/wait.js";
 
 /**
  * Every secret any scenario configures. Distinctive values, so a hit in a log is never a coincidence.
@@ -148,3 +149,16 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Wait (generously) until an effect that comes later in the bot's path has arrived, before a figure counts it.
+ * On timeout it carries on, so the table shows the shortfall as a failed figure.
+ */
+export async function arrived(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<void> {
+  await waitFor(check, what, timeoutMs, everyMs).catch(() => undefined);
+}

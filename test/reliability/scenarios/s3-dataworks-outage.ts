@@ -8,7 +8,7 @@ import { FakeSlack } from "../../fakes/slack-api.js";
 import { fixture } from "../../helpers/fixtures.js";
 import { sleep, waitFor } from "../../helpers/wait.js";
 import { approvalConfig, approvalState } from "../lib/approvals.js";
-import { baseConfig, pooled, type Scenario, SECRETS, SLACK_CHANNEL, Sender, seconds } from "../lib/common.js";
+import { arrived, baseConfig, pooled, type Scenario, SECRETS, SLACK_CHANNEL, Sender, seconds } from "../lib/common.js";
 import { FaultProxy } from "../lib/fault-proxy.js";
 import { killAll, startBot, writeConfig } from "../lib/procs.js";
 import { OPEN_LIMITS } from "./s5-same-event-twice.js";
@@ -88,6 +88,12 @@ export const dataworksOutage: Scenario = {
         100,
       );
       const allIn = Date.now() - outageEnd;
+      // Each approval records DataWorks' answer after the call returns.
+      const acceptedCount = async () =>
+        (await approvalState(ctx.redisUrl, ctx.prefix)).approvals.filter((a) => a.dataworks?.status === "accepted")
+          .length;
+      await arrived(async () => (await acceptedCount()) >= N, "every approval recorded as accepted", 60_000, 500);
+      // Nothing more: no decision delivered twice.
       await sleep(3000);
       const per = new Map<string, number>();
       for (const c of calls()) per.set(c.params.MessageId ?? "", (per.get(c.params.MessageId ?? "") ?? 0) + 1);

@@ -4,7 +4,7 @@ import { FakeSlack } from "../../fakes/slack-api.js";
 import { fixture } from "../../helpers/fixtures.js";
 import { sleep, waitFor } from "../../helpers/wait.js";
 import { APPROVERS, approvalConfig, approvalIdOf, approvalState, click } from "../lib/approvals.js";
-import { baseConfig, pooled, type Scenario, SECRETS, SLACK_CHANNEL, Sender } from "../lib/common.js";
+import { arrived, baseConfig, pooled, type Scenario, SECRETS, SLACK_CHANNEL, Sender } from "../lib/common.js";
 import { killAll, startBot, writeConfig } from "../lib/procs.js";
 import { OPEN_LIMITS } from "./s5-same-event-twice.js";
 
@@ -54,6 +54,9 @@ export const doubleClick: Scenario = {
         60_000,
         100,
       );
+      // Each clicker's private answer is posted after the click is acked.
+      await arrived(() => slack.ephemeral.length >= 2 * N, "an answer to every click");
+      // Nothing more: no second decision call for any approval.
       await sleep(2000);
       const perMessage = new Map<string, number>();
       for (const c of calls())

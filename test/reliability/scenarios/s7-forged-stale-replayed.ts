@@ -89,10 +89,30 @@ export const forgedStaleReplayed: Scenario = {
         Object.keys(y)
           .filter((k) => x[k] !== y[k])
           .map((k) => `${k} ${x[k]}→${y[k]}`);
+      /**
+       * The effects once they have stopped changing for `quietMs` (at most 20 s): a request's later effects (its
+       * message, the saved refs, a finished job) land after the first one, and must not be blamed on a replay.
+       */
+      const quiet = async (quietMs = 1500) => {
+        let last = await effects();
+        let since = Date.now();
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline && Date.now() - since < quietMs) {
+          await sleep(250);
+          const now = await effects();
+          if (diff(last, now).length) {
+            last = now;
+            since = Date.now();
+          }
+        }
+        return last;
+      };
+      const slackHas = (id: string) => slack.messages.some((m) => JSON.stringify(m.blocks).includes(id));
 
       /** Send the attacks; each must be refused (401) and, together, record nothing. */
       const refused = async (what: string, reqs: Array<[string, Req]>) => {
-        const before = await effects();
+        // After the approval card, its own later effects may still be landing.
+        const before = await quiet();
         const statuses: string[] = [];
         for (const [where, r] of reqs) statuses.push(String((await send(where, r)).status));
         await sleep(1500);
@@ -108,8 +128,7 @@ export const forgedStaleReplayed: Scenario = {
       const replayed = async (what: string, valid: [string, Req], again: string[], settled: () => Promise<unknown>) => {
         const first = await send(valid[0], valid[1]);
         await waitFor(settled, `${what}: the original's effect`, 20_000, 100);
-        await sleep(1000);
-        const before = await effects();
+        const before = await quiet();
         const statuses: string[] = [];
         for (const where of again) statuses.push(String((await send(where, valid[1])).status));
         await sleep(2000);
@@ -134,18 +153,20 @@ export const forgedStaleReplayed: Scenario = {
       ]);
       const recent = () => recorded(ctx.redisUrl, ctx.prefix).then((r) => r.recentEvents);
       const recentBefore = (await recent()) ?? 0;
+      const tokenId = randomUUID();
       await replayed(
         "/dataworks/events token request replayed ×3 (both instances)",
-        [a.url, eventbridge.token(anEvent(randomUUID()))],
+        [a.url, eventbridge.token(anEvent(tokenId))],
         [a.url, b.url, a.url],
-        async () => (await recent()) > recentBefore,
+        async () => (await recent()) > recentBefore && slackHas(tokenId),
       );
       const recent2 = (await recent()) ?? 0;
+      const signedId = randomUUID();
       await replayed(
         "/dataworks/events signed request replayed ×3",
-        [b.url, eventbridge.signed(b.url, cert.url, anEvent(randomUUID()))],
+        [b.url, eventbridge.signed(b.url, cert.url, anEvent(signedId))],
         [b.url, b.url, b.url],
-        async () => (await recent()) > recent2,
+        async () => (await recent()) > recent2 && slackHas(signedId),
       );
 
       // An approval card to click.
