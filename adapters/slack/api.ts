@@ -59,13 +59,15 @@ export function toDeliveryError(err: unknown, destination: string, method: strin
     return new DeliveryError(`Slack ${method} to ${destination} failed with HTTP ${err.statusCode}`, {
       ...base,
       retryable,
+      maybeDone: err.statusCode >= 500,
       platformCode: `http_${err.statusCode}`,
     });
   }
   if (err instanceof webApi.WebAPIRequestError) {
+    // A timeout or a dropped connection: Slack may have done the work.
     return new DeliveryError(
       `Slack ${method} to ${destination} could not reach Slack: ${err.original?.message ?? "request failed"}`,
-      { ...base, retryable: true },
+      { ...base, retryable: true, maybeDone: true },
     );
   }
   return new DeliveryError(`Slack ${method} to ${destination} failed: ${(err as Error)?.message ?? String(err)}`, {

@@ -5,11 +5,13 @@ import type {
   FirstSeen,
   MessageRef,
   InteractionHandlers,
+  SendOptions,
   Target,
 } from "../../src/core/chat-adapter.js";
 import type { Message } from "../../src/core/message.js";
 import { toDeliveryError } from "./api.js";
 import { createSlackInteractive } from "./interactive.js";
+import { findPost, postKey, postMetadata } from "./post-once.js";
 import { renderSlack, type SlackPayload } from "./render.js";
 import { createSlackSocketMode, type SlackSocketModeOptions } from "./socket-mode.js";
 
@@ -23,6 +25,8 @@ export interface SlackAdapterConfig {
   appToken?: string;
   apiUrl: string;
   timeoutMs: number;
+  /** Look for a post whose answer was lost before posting it again (needs channels:history): post-once.ts. */
+  recoverLostPosts?: boolean;
   /** Replay guard across instances: a signed request is handled once. */
   firstSeen?: FirstSeen;
   /** Slash command name (commands.slashCommand). */
@@ -85,23 +89,35 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
     timeout: config.timeoutMs,
     logLevel: webApi.LogLevel.ERROR,
   });
+  const refTo = (target: Target, channel: unknown, ts: unknown): MessageRef => ({
+    adapter: "slack",
+    destination: target.destination,
+    ids: { channel: String(channel ?? target.address), ts: String(ts ?? "") },
+  });
   return {
     name: "slack",
     ...interactivity(config),
     render: (m: Message) => renderSlack(m),
-    async send(target: Target, payload: SlackPayload): Promise<MessageRef> {
+    async send(target: Target, payload: SlackPayload, opts?: SendOptions): Promise<MessageRef> {
+      const key = config.recoverLostPosts ? postKey(target.address, payload.text, payload.blocks) : undefined;
+      if (key && opts?.mayExistSince !== undefined) {
+        try {
+          const ts = await findPost(client, target.address, key, opts.mayExistSince);
+          if (ts) return refTo(target, target.address, ts);
+        } catch (err) {
+          // Without the history scope (or with Slack failing) the retry posts as it would without the option.
+          config.onError?.(toDeliveryError(err, target.destination, "conversations.history"), "finding a lost post");
+        }
+      }
       try {
         const res = await client.chat.postMessage({
           channel: target.address,
           text: payload.text,
           blocks: payload.blocks,
           unfurl_links: false,
+          ...(key ? { metadata: postMetadata(key) } : {}),
         });
-        return {
-          adapter: "slack",
-          destination: target.destination,
-          ids: { channel: String(res.channel ?? target.address), ts: String(res.ts ?? "") },
-        };
+        return refTo(target, res.channel, res.ts);
       } catch (err) {
         throw toDeliveryError(err, target.destination, "chat.postMessage");
       }

@@ -93,6 +93,16 @@ export interface AdapterRoute {
   handle(req: RawRequest): Promise<RawResponse>;
 }
 
+export interface SendOptions {
+  signal?: AbortSignal;
+  /**
+   * An earlier attempt of this same send failed with `maybeDone` at this time (ms): the message may exist.
+   * An adapter that can find it (Slack: message metadata in the channel's history) returns it instead of
+   * posting twice; one whose platform dedupes retries itself (Lark uuid) can ignore it.
+   */
+  mayExistSince?: number;
+}
+
 /**
  * THE interface every chat platform implements. Adapters depend on src/core only; the core never
  * imports an adapter except in src/adapters.ts (the composition root for adapters).
@@ -103,7 +113,7 @@ export interface ChatAdapter<Native = unknown> {
   /** Pure: neutral Message → platform payload. No I/O, no env, no clock. */
   render(message: Message): Native;
   /** Deliver a rendered payload. Throws DeliveryError; never puts secrets in errors. */
-  send(target: Target, payload: Native, opts?: { signal?: AbortSignal }): Promise<MessageRef>;
+  send(target: Target, payload: Native, opts?: SendOptions): Promise<MessageRef>;
   /** Replace a sent message in place. */
   update?(ref: MessageRef, payload: Native, opts?: { signal?: AbortSignal }): Promise<void>;
   /**

@@ -27,6 +27,8 @@ export interface DeliveryErrorInit {
   platformCode?: string;
   /** True when the platform said we are sending too fast. */
   throttled?: boolean;
+  /** The request may have reached the platform and done its work (a timeout, a dropped connection, a 5xx). */
+  maybeDone?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export class DeliveryError extends AppError {
   readonly retryAfterMs: number | undefined;
   readonly platformCode: string | undefined;
   readonly throttled: boolean;
+  readonly maybeDone: boolean;
   constructor(message: string, init: DeliveryErrorInit, options?: ErrorOptions) {
     super(
       init.throttled ? "DELIVERY_THROTTLED" : init.retryable ? "DELIVERY_RETRYABLE" : "DELIVERY_PERMANENT",
@@ -53,5 +56,6 @@ export class DeliveryError extends AppError {
     this.retryAfterMs = init.retryAfterMs;
     this.platformCode = init.platformCode;
     this.throttled = init.throttled ?? false;
+    this.maybeDone = init.maybeDone ?? false;
   }
 }

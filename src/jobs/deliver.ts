@@ -149,7 +149,7 @@ async function deliverApproval(
   }
   let ref: MessageRef;
   try {
-    ref = await adapter.send(targetFor(destination, dest), payload);
+    ref = await adapter.send(targetFor(destination, dest), payload, { mayExistSince: job.data.maybeSentAt });
   } finally {
     // As for notifications: the slot counts from when the request reached the platform.
     if (cardSlot) await deps.outbox.limiter.settle(cardSlot.limits, cardSlot.slot).catch(() => undefined);
@@ -186,6 +186,9 @@ async function retryDecision(
     return new UnrecoverableError(err.message);
   }
   log.warn({ code: err.code, platformCode: err.platformCode }, err.message);
+  // The retry is told the message may exist, in whichever process it runs (job data lives in Redis).
+  if (err.maybeDone && job.data.maybeSentAt === undefined)
+    await job.updateData({ ...job.data, maybeSentAt: Date.now() }).catch(() => undefined);
   if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) metrics?.messagesRetried.inc({ platform: err.adapter });
   return err;
 }

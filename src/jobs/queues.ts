@@ -31,6 +31,8 @@ export interface DeliveryJobData {
   replaces?: string;
   /** How many times the platform throttled this delivery (it waits instead of failing). */
   throttled?: number;
+  /** When an attempt failed in a way that may have delivered anyway (SendOptions.mayExistSince). */
+  maybeSentAt?: number;
 }
 
 /** Job ids are `<kind>.<…>`: BullMQ forbids ':' in custom ids. */

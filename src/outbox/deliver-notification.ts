@@ -141,7 +141,7 @@ async function sendOrUpdate(
     }
   }
   if (!dest) throw new Error(`destination ${data.destination} vanished`);
-  const ref = await adapter.send(targetFor(data.destination, dest), payload);
+  const ref = await adapter.send(targetFor(data.destination, dest), payload, { mayExistSince: data.maybeSentAt });
   log.info({ platform: dest.platform }, "delivered");
   return ref;
 }

@@ -1,8 +1,22 @@
 import type { ServerResponse } from "node:http";
 import { HttpFake, json, type Recorded } from "./http-fake.js";
 
-/** A scripted answer for the next call(s): 429 with Retry-After, a Slack error code, an HTTP status, or a delay. */
-export type SlackScript = { rateLimit: number } | { error: string } | { status: number } | { delayMs: number };
+/**
+ * A scripted answer for the next call(s): 429 with Retry-After, a Slack error code, an HTTP status, a delay
+ * before handling, or the call handled at once with its answer held back (the message exists; the client
+ * may time out first).
+ */
+export type SlackScript =
+  | { rateLimit: number }
+  | { error: string }
+  | { status: number }
+  | { delayMs: number }
+  | { holdAnswerMs: number };
+
+export interface SlackMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
 
 export interface SlackMessage {
   channel: string;
@@ -10,6 +24,7 @@ export interface SlackMessage {
   text: string;
   blocks: Array<Record<string, unknown>>;
   updates: number;
+  metadata?: SlackMetadata;
 }
 
 /**
@@ -30,8 +45,18 @@ export class FakeSlack {
   private readonly appToken?: string;
   private readonly socketUrl?: () => string;
 
-  constructor(opts: { token: string; channels: string[]; appToken?: string; socketUrl?: () => string }) {
+  /** Whether the token has channels:history (conversations.history answers missing_scope without it). */
+  private readonly historyScope: boolean;
+
+  constructor(opts: {
+    token: string;
+    channels: string[];
+    appToken?: string;
+    socketUrl?: () => string;
+    history?: boolean;
+  }) {
     this.token = opts.token;
+    this.historyScope = opts.history ?? true;
     this.appToken = opts.appToken;
     this.socketUrl = opts.socketUrl;
     this.channels = new Set(opts.channels);
@@ -61,43 +86,92 @@ export class FakeSlack {
       return json(res, 429, { ok: false, error: "ratelimited" }, { "retry-after": String(next.rateLimit) });
     if (next && "status" in next) return json(res, next.status, { ok: false, error: "fatal_error" });
     if (next && "error" in next) return json(res, 200, { ok: false, error: next.error });
+    const answer = this.answer(req, method);
+    if (next && "holdAnswerMs" in next) {
+      // Handled now (the message exists), answered late: the client may have given up by then.
+      setTimeout(() => {
+        if (!res.destroyed) json(res, answer.status, answer.body);
+      }, next.holdAnswerMs);
+      return;
+    }
+    return json(res, answer.status, answer.body);
+  }
+
+  private answer(req: Recorded, method: string): { status: number; body: Record<string, unknown> } {
+    const ok = (body: Record<string, unknown>) => ({ status: 200, body: { ok: true, ...body } });
+    const fail = (error: string, extra: Record<string, unknown> = {}) => ({
+      status: 200,
+      body: { ok: false, error, ...extra },
+    });
     const args = parseArgs(req.body);
-    if (method === "auth.test")
-      return json(res, 200, { ok: true, user_id: "U0BOT", bot_id: "B0BOT", team_id: "T0FAKE" });
+    if (method === "auth.test") return ok({ user_id: "U0BOT", bot_id: "B0BOT", team_id: "T0FAKE" });
     if (method === "views.open") {
-      if (!args.trigger_id) return json(res, 200, { ok: false, error: "invalid_trigger_id" });
+      if (!args.trigger_id) return fail("invalid_trigger_id");
       const view =
         typeof args.view === "string"
           ? (JSON.parse(args.view) as Record<string, unknown>)
           : (args.view as Record<string, unknown>);
-      if (!view?.type || !view.title) return json(res, 200, { ok: false, error: "invalid_arguments" });
+      if (!view?.type || !view.title) return fail("invalid_arguments");
       this.views.push({ trigger_id: String(args.trigger_id), view });
-      return json(res, 200, { ok: true, view: { id: `V${this.views.length}` } });
+      return ok({ view: { id: `V${this.views.length}` } });
     }
     if (method === "chat.postEphemeral") {
-      if (!args.user || !args.channel || !args.text) return json(res, 200, { ok: false, error: "invalid_arguments" });
+      if (!args.user || !args.channel || !args.text) return fail("invalid_arguments");
       this.ephemeral.push({ channel: String(args.channel), user: String(args.user), text: String(args.text) });
-      return json(res, 200, { ok: true, message_ts: "1.1" });
+      return ok({ message_ts: "1.1" });
     }
+    if (method === "conversations.history") return this.conversationsHistory(args);
     if (method !== "chat.postMessage" && method !== "chat.update")
-      return json(res, 404, { ok: false, error: "unknown_method" });
+      return { status: 404, body: { ok: false, error: "unknown_method" } };
     const channel = String(args.channel ?? "");
-    if (!channel) return json(res, 200, { ok: false, error: "channel_not_found" });
-    if (!this.channels.has(channel)) return json(res, 200, { ok: false, error: "channel_not_found" });
+    if (!channel) return fail("channel_not_found");
+    if (!this.channels.has(channel)) return fail("channel_not_found");
     const blocks = parseBlocks(args.blocks);
-    if (blocks === "invalid") return json(res, 200, { ok: false, error: "invalid_blocks_format" });
-    if (!args.text && !blocks.length) return json(res, 200, { ok: false, error: "no_text" });
+    if (blocks === "invalid") return fail("invalid_blocks_format");
+    if (!args.text && !blocks.length) return fail("no_text");
     const problem = blockKitProblem(blocks);
-    if (problem) return json(res, 200, { ok: false, error: "invalid_blocks", errors: [problem] });
+    if (problem) return fail("invalid_blocks", { errors: [problem] });
     if (method === "chat.update") {
       const m = this.messages.find((x) => x.channel === channel && x.ts === args.ts);
-      if (!m) return json(res, 200, { ok: false, error: "message_not_found" });
+      if (!m) return fail("message_not_found");
       Object.assign(m, { text: String(args.text ?? ""), blocks, updates: m.updates + 1 });
-      return json(res, 200, { ok: true, channel, ts: m.ts });
+      return ok({ channel, ts: m.ts });
     }
-    const ts = `1750000000.${String(++this.seq).padStart(6, "0")}`;
-    this.messages.push({ channel, ts, text: String(args.text ?? ""), blocks, updates: 0 });
-    return json(res, 200, { ok: true, channel, ts, message: { ts } });
+    const metadata = parseMetadata(args.metadata);
+    if (metadata === "invalid") return fail("invalid_metadata_format");
+    // Real ts values are epoch seconds (conversations.history filters on them); the sequence keeps them unique.
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, "0")}`;
+    this.messages.push({
+      channel,
+      ts,
+      text: String(args.text ?? ""),
+      blocks,
+      updates: 0,
+      ...(metadata ? { metadata } : {}),
+    });
+    return ok({ channel, ts, message: { ts } });
+  }
+
+  /** conversations.history: newest first, after `oldest`; metadata only with include_all_metadata. */
+  private conversationsHistory(args: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+    if (!this.historyScope)
+      return { status: 200, body: { ok: false, error: "missing_scope", needed: "channels:history" } };
+    const channel = String(args.channel ?? "");
+    if (!this.channels.has(channel)) return { status: 200, body: { ok: false, error: "channel_not_found" } };
+    const oldest = Number(args.oldest ?? 0);
+    const limit = Math.min(Number(args.limit ?? 100) || 100, 999);
+    const withMeta = args.include_all_metadata === true || args.include_all_metadata === "true";
+    const messages = this.messages
+      .filter((m) => m.channel === channel && Number(m.ts) > oldest)
+      .reverse()
+      .slice(0, limit)
+      .map((m) => ({
+        type: "message",
+        ts: m.ts,
+        text: m.text,
+        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+      }));
+    return { status: 200, body: { ok: true, messages, has_more: false } };
   }
 
   /**
@@ -152,4 +226,21 @@ export function blockKitProblem(blocks: Array<Record<string, unknown>>): string 
       return `blocks[${i}].elements more than 10`;
   }
   return undefined;
+}
+
+/** chat.postMessage `metadata`: a JSON string or object with an event_type string and an event_payload object. */
+function parseMetadata(v: unknown): SlackMetadata | undefined | "invalid" {
+  if (v === undefined) return undefined;
+  let m: unknown = v;
+  if (typeof v === "string") {
+    try {
+      m = JSON.parse(v);
+    } catch {
+      return "invalid";
+    }
+  }
+  const o = m as Partial<SlackMetadata> | null;
+  if (!o || typeof o.event_type !== "string" || typeof o.event_payload !== "object" || o.event_payload === null)
+    return "invalid";
+  return { event_type: o.event_type, event_payload: o.event_payload };
 }

@@ -16,6 +16,8 @@ export const slackSchema = z
     apiUrl: baseUrl("https://slack.com/api"),
     /** Request timeout for Web API calls. */
     timeoutMs: z.number().int().min(100).default(10_000),
+    /** Before re-posting a message whose answer was lost (timeout), look for it in the channel (channels:history). */
+    recoverLostPosts: z.boolean().default(false),
   })
   .strict();
 
