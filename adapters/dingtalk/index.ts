@@ -38,6 +38,7 @@ export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapte
   const interactive = createDingTalkInteractive({
     timeoutMs: config.timeoutMs,
     now,
+    corpId: config.app?.corpId,
     onError: config.onError,
   });
   const app = config.app;

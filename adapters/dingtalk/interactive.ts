@@ -15,6 +15,11 @@ export interface DingTalkInteractiveConfig {
   timeoutMs: number;
   now: () => number;
   onError?: (err: unknown, what: string) => void;
+  /**
+   * Our organisation. A staff id is unique only within one organisation, and a forwarded card can reach a
+   * cross-organisation group: a callback that names another organisation is refused.
+   */
+  corpId?: string;
 }
 
 /**
@@ -26,6 +31,8 @@ export interface DingTalkInteractiveConfig {
 export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
   let handlers: InteractionHandlers | undefined;
   const seen = new Map<string, number>();
+
+  const foreign = (corpId: unknown) => Boolean(config.corpId && str(corpId) && str(corpId) !== config.corpId);
 
   function firstTime(id: string): boolean {
     const t = config.now();
@@ -53,6 +60,8 @@ export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
     const user = str(data.userId);
     if (!onAction || !actionId || !user)
       return privateReply({ ok: false, text: "This button is not handled by the bot." });
+    if (foreign(data.corpId))
+      return privateReply({ ok: false, text: "Only members of the bot's organisation can use this card." });
     const input = str(params.reason) ?? str(params.blockReason);
     const ev: ActionEvent = {
       id: messageId,
@@ -74,6 +83,7 @@ export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
     const webhook = str(data.sessionWebhook);
     const expires = Number(data.sessionWebhookExpiredTime);
     if (!user || !webhook || !/^https?:\/\//.test(webhook)) return;
+    if (foreign(data.senderCorpId)) return;
     // The session webhook is valid for about 90 minutes (sessionWebhookExpiredTime, ms).
     if (Number.isFinite(expires) && expires < config.now()) throw new Error("the message's sessionWebhook has expired");
     const channel = str(data.conversationId);

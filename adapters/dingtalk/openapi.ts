@@ -13,6 +13,8 @@ export interface DingTalkAppConfig {
   /** Stream mode for clicks and @bot messages (default on); gateway base URL defaults to apiUrl. */
   stream?: boolean;
   streamUrl?: string;
+  /** Our organisation: callbacks naming another one are refused (staff ids are unique only within one). */
+  corpId?: string;
 }
 
 /** Refresh this long before DingTalk's expireIn (7200 s) runs out, so no call races the expiry. */

@@ -28,7 +28,13 @@ describe("DingTalk robot messages → onCommand → sessionWebhook reply", () =>
     gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
     await Promise.all([ding.start(), gateway.start()]);
     const adapter = createDingTalkAdapter({
-      app: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, apiUrl: ding.url, streamUrl: gateway.url },
+      app: {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        apiUrl: ding.url,
+        streamUrl: gateway.url,
+        corpId: "ding-corp",
+      },
       timeoutMs: 2000,
     });
     const l = await adapter.listen!({
@@ -103,5 +109,14 @@ describe("DingTalk robot messages → onCommand → sessionWebhook reply", () =>
     expect(ding.to(`session:${CID}`).length).toBe(before + 1);
     expect(seen.filter((c) => c.text === "pending")).toHaveLength(1);
     expect(seen.some((c) => c.text === "help")).toBe(false);
+  });
+
+  it("ignores a message from a sender in another organisation (staff ids are unique only within one)", async () => {
+    const before = ding.to(`session:${CID}`).length;
+    const foreign = { ...robotMessage("audit", ding.sessionWebhook(CID)), senderCorpId: "other-corp" };
+    expect((await gateway.push(TOPIC_ROBOT, foreign)).code).toBe(200);
+    await sleep(300);
+    expect(ding.to(`session:${CID}`).length).toBe(before);
+    expect(seen.some((c) => c.text === "audit")).toBe(false);
   });
 });

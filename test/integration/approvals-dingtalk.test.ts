@@ -45,6 +45,7 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
       streamUrl: gateway.url,
       cardTemplateId: TEMPLATE,
       timeoutMs: 2000,
+      corpId: "ding-corp",
     };
     // Built the way src/adapters.ts builds it, with a short reconnect backoff so the test need not wait seconds.
     const adapter = createDingTalkAdapter({
@@ -98,10 +99,16 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
   }
 
   /** A card click as DingTalk pushes it (python SDK card_callback.py shape). */
-  const click = (card: DingTalkCard, userId: string, actionId: string, params: Record<string, string> = {}) =>
+  const click = (
+    card: DingTalkCard,
+    userId: string,
+    actionId: string,
+    params: Record<string, string> = {},
+    corpId = "ding-corp",
+  ) =>
     gateway.push(TOPIC_CARD, {
       outTrackId: card.outTrackId,
-      corpId: "ding-corp",
+      corpId,
       userId,
       userIdType: 1,
       type: "actionCallback",
@@ -178,6 +185,9 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
     expect(eve).toMatchObject({ actionOk: "false", actionResult: expect.stringContaining("not an approver") });
     const bob = privateData(await click(ops, "staff_bob", "approval.approve"));
     expect(bob.actionResult).toContain("your own operation");
+    // The same staff id in another organisation (a forwarded card) is someone else.
+    const foreign = privateData(await click(ops, "staff_alice", "approval.approve", {}, "other-corp"));
+    expect(foreign).toMatchObject({ actionOk: "false", actionResult: expect.stringContaining("organisation") });
     await sleep(300);
     expect((await bot.runtime.approvalStore.get(id))?.state).toBe("pending");
     expect(dw.decisions.has(String(ev.id))).toBe(false);

@@ -69,5 +69,7 @@ export const dingtalkSchema = z
       .transform((v) => v.replace(/\/+$/, ""))
       .optional(),
     timeoutMs: z.number().int().min(100).default(10_000),
+    /** Your organisation (CorpId): card clicks and @bot messages that name another organisation are refused. */
+    corpId: z.string().min(1).optional(),
   })
   .strict();
