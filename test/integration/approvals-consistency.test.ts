@@ -167,4 +167,28 @@ describe("approvals across configs and races", () => {
     expect((await bot.runtime.approvalStore.get(id))?.state).toBe("pending");
     expect(sent.filter((d) => d.messageId === ev.id)).toEqual([]);
   });
+
+  it("an operator UID sent as a JSON number beyond 2^53 stays exact, so self-approval is still refused", async () => {
+    const RAM_UID = "203012345678901234"; // a RAM user's UID: 18 digits, not a safe JavaScript number
+    const bot = await start(
+      {
+        users: { [RAM_UID]: { slack: ["U0RAM"] } },
+        routes: [{ name: "prod", destinations: ["approvals"], approvers: { users: { slack: ["U0RAM", "U0ALICE"] } } }],
+      },
+      { http: true, workers: true, prefix: testPrefix() },
+    );
+    const ev = freshEvent("commit-file");
+    const body = JSON.stringify({ ...ev, data: { ...(ev.data as object), operator: "RAW" } }).replace(
+      '"operator":"RAW"',
+      `"operator":${RAM_UID}`,
+    );
+    expect((await bot.post(body)).status).toBe(202);
+    const id = String(await bot.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    expect((await bot.runtime.approvalStore.get(id))?.event.data.operator).toBe(RAM_UID);
+    const r = await bot.runtime.approvals.handleAction(
+      { id: "click-ram", adapter: "slack", actionId: "approval.approve", value: id, user: { id: "U0RAM" } },
+      "en",
+    );
+    expect(r).toMatchObject({ ok: false, text: expect.stringContaining("your own operation") });
+  });
 });

@@ -3,6 +3,7 @@ import type { Config } from "../../config/schema.js";
 import type { Logger } from "../../logger.js";
 import type { DwEvent } from "../../core/event.js";
 import { parseEnvelopes } from "../../dataworks/envelope.js";
+import { parseJsonKeepingLongs } from "../../dataworks/parse-json.js";
 import type { IngestResult } from "../../ingest/ingest-events.js";
 import type { Metrics } from "../../metrics.js";
 import { sendError } from "../errors.js";
@@ -54,7 +55,7 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
       }
       let body: unknown;
       try {
-        body = JSON.parse(raw.toString("utf8"));
+        body = parseJsonKeepingLongs(raw.toString("utf8"));
       } catch (err) {
         return sendError(reply, 400, "invalid_json", `the body is not valid JSON: ${(err as Error).message}`);
       }

@@ -1,0 +1,17 @@
+import { parse } from "lossless-json";
+
+/** An integer literal of 16 or more digits after `:`, `[` or `,`: it may be beyond 2^53. */
+const LONG_INTEGER = /[:[,]\s*-?\d{16,}/;
+
+const keepLongIntegers = (v: string): number | string =>
+  /^-?\d+$/.test(v) && !Number.isSafeInteger(Number(v)) ? v : Number(v);
+
+/**
+ * JSON.parse, except that integers beyond 2^53 stay exact as strings. DataWorks sends ids as JSON numbers
+ * (Longs); rounded, an operator UID would no longer match its approvals.users entry and self-approval would
+ * go unnoticed. Bodies without such a literal (nearly all) take JSON.parse's fast path.
+ */
+export function parseJsonKeepingLongs(text: string): unknown {
+  if (!LONG_INTEGER.test(text)) return JSON.parse(text);
+  return parse(text, undefined, keepLongIntegers);
+}
