@@ -14,6 +14,8 @@ export const POST_METADATA_TYPE = "dw_chatops_post";
 
 /** How far before the uncertain attempt the lookup starts: clock skew between us and Slack. */
 const LOOKBACK_MS = 120_000;
+/** At most this many pages of 200 (a busy channel); history is rate limited (Tier 3), so the search is bounded. */
+const MAX_PAGES = 5;
 
 /** A post's key: the channel and exactly what is posted (as Lark's uuid), so a retry has the same key. */
 export function postKey(channel: string, text: string, blocks: unknown): string {
@@ -38,15 +40,22 @@ export async function findPost(
   key: string,
   since: number,
 ): Promise<string | undefined> {
-  const res = await client.conversations.history({
-    channel,
-    oldest: ((since - LOOKBACK_MS) / 1000).toFixed(6),
-    include_all_metadata: true,
-    limit: 200,
-  });
-  const found = res.messages?.find((m) => {
-    const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
-    return meta?.event_type === POST_METADATA_TYPE && meta.event_payload?.key === key;
-  });
-  return found?.ts;
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const res = await client.conversations.history({
+      channel,
+      oldest: ((since - LOOKBACK_MS) / 1000).toFixed(6),
+      include_all_metadata: true,
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
+    const found = res.messages?.find((m) => {
+      const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+      return meta?.event_type === POST_METADATA_TYPE && meta.event_payload?.key === key;
+    });
+    if (found?.ts) return found.ts;
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!res.has_more || !cursor) return undefined;
+  }
+  return undefined;
 }

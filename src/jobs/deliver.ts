@@ -16,7 +16,7 @@ import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import { type DeliveryJobData, MAX_THROTTLED_WAITS } from "./queues.js";
+import { type DeliveryJobData, MAX_THROTTLED_WAITS, mayExistSince } from "./queues.js";
 import { targetFor } from "./target.js";
 
 export interface DeliverDeps {
@@ -149,7 +149,7 @@ async function deliverApproval(
   }
   let ref: MessageRef;
   try {
-    ref = await adapter.send(targetFor(destination, dest), payload, { mayExistSince: job.data.maybeSentAt });
+    ref = await adapter.send(targetFor(destination, dest), payload, { mayExistSince: mayExistSince(job) });
   } finally {
     // As for notifications: the slot counts from when the request reached the platform.
     if (cardSlot) await deps.outbox.limiter.settle(cardSlot.limits, cardSlot.slot).catch(() => undefined);

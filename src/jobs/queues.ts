@@ -35,6 +35,15 @@ export interface DeliveryJobData {
   maybeSentAt?: number;
 }
 
+/**
+ * Since when the message of this delivery may already exist (SendOptions.mayExistSince): an earlier attempt
+ * failed in a way that may have delivered, or a run was cut off (the worker died: BullMQ's stalled-job check
+ * re-ran it) somewhere between sending and saving its ref.
+ */
+export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: number; timestamp: number }) {
+  return job.data.maybeSentAt ?? ((job.stalledCounter ?? 0) > 0 ? job.timestamp : undefined);
+}
+
 /** Job ids are `<kind>.<…>`: BullMQ forbids ':' in custom ids. */
 export const deliveryJobId = (eventJobId: string, destination: string) => `d.${eventJobId}.${destination}`;
 

@@ -4,7 +4,7 @@ import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
 import { targetFor } from "../jobs/target.js";
-import type { DeliveryJobData } from "../jobs/queues.js";
+import { type DeliveryJobData, mayExistSince } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RecentEvents } from "../state/recent-events.js";
@@ -112,7 +112,7 @@ export async function deliverNotification(
 
   let ref: MessageRef;
   try {
-    ref = await sendOrUpdate(job.data, adapter, payload, deps, log);
+    ref = await sendOrUpdate(job.data, adapter, payload, deps, log, mayExistSince(job));
   } finally {
     // Sent or failed, the request reached the platform by now: its slot counts from here.
     if (slot) await deps.limiter.settle(limits, slot, (deps.now ?? Date.now)()).catch(() => undefined);
@@ -130,6 +130,7 @@ async function sendOrUpdate(
   payload: unknown,
   deps: OutboxDeps,
   log: Logger,
+  maybeSince: number | undefined,
 ): Promise<MessageRef> {
   const dest = deps.config.destinations[data.destination];
   if (data.replaces && adapter.update) {
@@ -141,7 +142,7 @@ async function sendOrUpdate(
     }
   }
   if (!dest) throw new Error(`destination ${data.destination} vanished`);
-  const ref = await adapter.send(targetFor(data.destination, dest), payload, { mayExistSince: data.maybeSentAt });
+  const ref = await adapter.send(targetFor(data.destination, dest), payload, { mayExistSince: maybeSince });
   log.info({ platform: dest.platform }, "delivered");
   return ref;
 }

@@ -161,17 +161,24 @@ export class FakeSlack {
     const oldest = Number(args.oldest ?? 0);
     const limit = Math.min(Number(args.limit ?? 100) || 100, 999);
     const withMeta = args.include_all_metadata === true || args.include_all_metadata === "true";
-    const messages = this.messages
-      .filter((m) => m.channel === channel && Number(m.ts) > oldest)
-      .reverse()
-      .slice(0, limit)
-      .map((m) => ({
-        type: "message",
-        ts: m.ts,
-        text: m.text,
-        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
-      }));
-    return { status: 200, body: { ok: true, messages, has_more: false } };
+    const from = Number(args.cursor ?? 0) || 0;
+    const all = this.messages.filter((m) => m.channel === channel && Number(m.ts) > oldest).reverse();
+    const more = all.length > from + limit;
+    const messages = all.slice(from, from + limit).map((m) => ({
+      type: "message",
+      ts: m.ts,
+      text: m.text,
+      ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+    }));
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        messages,
+        has_more: more,
+        response_metadata: { next_cursor: more ? String(from + limit) : "" },
+      },
+    };
   }
 
   /**

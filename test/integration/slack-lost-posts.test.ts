@@ -67,6 +67,28 @@ describe("Slack posts whose answer was lost", () => {
     expect(lookups[0]?.body).toMatchObject({ channel: "C0OPS", include_all_metadata: "true" });
   });
 
+  it("finds it past the first page of history when the channel was busy in between", async () => {
+    slack.script.push({ holdAnswerMs: 1_500 });
+    const ev = freshEvent("instance-status-changes");
+    const id = String(ev.id);
+    await recovering.post(ev);
+    const lost = await waitFor(() => about(slack, id)[0], "the post Slack made");
+    // 450 newer messages land before the retry looks (two pages and more of 200).
+    const t = Number(lost.ts.split(".")[0]);
+    for (let i = 0; i < 450; i++)
+      slack.messages.push({
+        channel: "C0OPS",
+        ts: `${t + 1}.${String(900_000 + i)}`,
+        text: "x",
+        blocks: [],
+        updates: 0,
+      });
+    await waitFor(async () => (await recovering.runtime.refs.list(id)).length === 1, "the delivery done", 20_000);
+    await sleep(1_500);
+    expect(about(slack, id)).toHaveLength(1);
+    expect((await recovering.runtime.refs.list(id))[0]?.ids.ts).toBe(lost.ts);
+  });
+
   it("without the option a lost answer means a second message (why the option exists)", async () => {
     const { id } = await lostAnswer(slack, plain);
     expect(about(slack, id)).toHaveLength(2);
