@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
-import type { DeliveryJobData } from "../jobs/queues.js";
+import { type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
 import { compilePattern } from "../routing/pattern.js";
 import { patternView } from "../routing/router.js";
@@ -32,7 +32,7 @@ export interface ApprovalServiceDeps {
 }
 
 /** Approval cards are never digested and go before notifications. */
-const CARD_PRIORITY = 1;
+const CARD_PRIORITY = PRIORITY.approval;
 
 /**
  * The approval flow: record at ingest → policies → cards → first click wins → decision queued (job id =

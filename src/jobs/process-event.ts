@@ -8,7 +8,7 @@ import { digestFor, groupKey } from "../outbox/policy.js";
 import type { Config } from "../config/schema.js";
 import type { Router } from "../routing/router.js";
 import type { RecentEvents } from "../state/recent-events.js";
-import { type DeliveryJobData, deliveryJobId, type EventJobData } from "./queues.js";
+import { type DeliveryJobData, deliveryJobId, type EventJobData, PRIORITY } from "./queues.js";
 
 export interface ProcessEventDeps {
   router: Router;
@@ -69,7 +69,7 @@ export async function processEvent(
       data.replaces = node;
       delete data.group;
     }
-    return { name: "deliver", data, opts: { jobId } };
+    return { name: "deliver", data, opts: { jobId, priority: PRIORITY.notification } };
   });
   // Group membership first, so a delivery that runs at once finds itself waiting in its group.
   await deps.groups.add(

@@ -44,6 +44,12 @@ export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: num
   return job.data.maybeSentAt ?? ((job.stalledCounter ?? 0) > 0 ? job.timestamp : undefined);
 }
 
+/**
+ * Delivery priorities (lower goes first). Notifications need one too: BullMQ takes a job without a priority
+ * before every prioritized one, so unprioritized notifications would keep approval cards waiting behind a backlog.
+ */
+export const PRIORITY = { approval: 1, notification: 10 } as const;
+
 /** Job ids are `<kind>.<…>`: BullMQ forbids ':' in custom ids. */
 export const deliveryJobId = (eventJobId: string, destination: string) => `d.${eventJobId}.${destination}`;
 

@@ -24,9 +24,13 @@ describe("approvals across configs and races", () => {
     dataworks: { extensionCode: "ext-test" },
     destinations: { approvals: { platform: "slack", channel: CHANNEL } },
   });
-  const start = async (approvals: Record<string, unknown>, o: { http: boolean; workers: boolean; prefix: string }) => {
+  const start = async (
+    approvals: Record<string, unknown>,
+    o: { http: boolean; workers: boolean; prefix: string },
+    extra: Record<string, unknown> = {},
+  ) => {
     const bot = await startTestBot(
-      { ...base(), approvals },
+      { ...base(), approvals, ...extra },
       // A worker shares its serve's prefix; the serve (closed last) removes the keys.
       { ...o, keepKeys: !o.http, decisionSender: localDecisionSender(createLogger("silent"), sent) },
     );
@@ -190,5 +194,26 @@ describe("approvals across configs and races", () => {
       "en",
     );
     expect(r).toMatchObject({ ok: false, text: expect.stringContaining("your own operation") });
+  });
+
+  it("an approval card goes before a backlog of notifications waiting for the channel's 1/s limit", async () => {
+    const bot = await start(
+      { routes: [{ name: "prod", destinations: ["approvals"], approvers: { users: { slack: ["U0ALICE"] } } }] },
+      { http: true, workers: true, prefix: testPrefix() },
+      {
+        routes: [{ name: "all", destinations: ["approvals"] }],
+        outbox: { rateLimits: { slack: { max: 1, per: "1s" } }, digest: { enabled: false } },
+      },
+    );
+    const before = slack.messages.length;
+    for (let i = 0; i < 8; i++) await bot.post({ ...freshEvent("instance-status-changes"), subject: `backlog-${i}` });
+    await waitFor(() => slack.messages.length > before, "the first notification");
+    const ev = freshEvent("commit-file");
+    await bot.post(ev);
+    const id = String(await bot.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    await waitFor(() => cardOf(id), "the card", 20_000);
+    const order = slack.messages.slice(before).findIndex((m) => JSON.stringify(m.blocks).includes(id));
+    // At most one notification that already held the next slot may go before it; never the backlog.
+    expect(order).toBeLessThanOrEqual(2);
   });
 });
