@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from "bullmq";
 import type { Config } from "../config/schema.js";
 import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
+import { DeliveryError } from "../core/errors.js";
 import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
 import { targetFor } from "../jobs/target.js";
@@ -118,7 +119,9 @@ export async function deliverNotification(
     if (slot) await deps.limiter.settle(limits, slot, (deps.now ?? Date.now)()).catch(() => undefined);
   }
   for (const m of members ?? [{ jobId, eventId: event.id }]) await deps.refs.save(m.eventId, ref);
-  if (job.data.saveAs) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
+  // A digest speaks for many nodes: one node's recovery must not overwrite it.
+  const digested = members !== undefined && members.length > 1;
+  if (job.data.saveAs && !digested) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
   if (members) await deps.groups.release(jobId);
   return ref;
 }
@@ -136,9 +139,15 @@ async function sendOrUpdate(
   if (data.replaces && adapter.update) {
     const earlier = await deps.refs.loadKeyed(data.destination, data.replaces);
     if (earlier) {
-      await adapter.update(earlier, payload);
-      log.info({ replaces: data.replaces }, "updated the earlier message instead of posting a new one");
-      return earlier;
+      try {
+        await adapter.update(earlier, payload);
+        log.info({ replaces: data.replaces }, "updated the earlier message instead of posting a new one");
+        return earlier;
+      } catch (err) {
+        // Not editable (a robot's markdown message, a deleted message): post the news instead of losing it.
+        if (!(err instanceof DeliveryError) || err.retryable) throw err;
+        log.info({ replaces: data.replaces, reason: err.message }, "the earlier message cannot be updated; posting");
+      }
     }
   }
   if (!dest) throw new Error(`destination ${data.destination} vanished`);

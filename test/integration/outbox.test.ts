@@ -152,10 +152,59 @@ describe("outbox: digests under a burst", () => {
       return refs.every((r) => r.length === 1);
     }, "one saved ref per event");
     expect(await bot.runtime.queues.deliveries.getDelayedCount()).toBe(0);
+
+    // The nodes recover: no recovery may overwrite the digest that still speaks for the others.
+    const digestText = digest?.text;
+    for (let i = 0; i < 10; i++) {
+      const ok = freshEvent("variants/instance-status-changes.succeeded");
+      (ok.data as Record<string, unknown>).nodeId = 700001234100 + i;
+      await bot.post(ok);
+    }
+    await waitFor(
+      async () =>
+        (await bot.runtime.queues.deliveries.getJobCountByTypes("delayed", "waiting", "prioritized", "active")) === 0,
+      "the recoveries delivered",
+      20_000,
+    );
+    expect(digest?.updates).toBe(0);
+    expect(digest?.text).toBe(digestText);
   });
 });
 
 describe("outbox: update instead of repeat", () => {
+  it("posts the recovery when the earlier message cannot be edited (a DingTalk custom robot)", async () => {
+    const ding = new FakeDingTalk({
+      appKey: "ding-update",
+      appSecret: "ding-update-secret",
+      robotCode: "ding-update",
+      conversations: [],
+      robots: { "robot-update": { secret: "SECupdate" } },
+    });
+    await ding.start();
+    const bot = await startTestBot({
+      destinations: {
+        robot: { platform: "dingtalk", accessToken: "robot-update", secret: "SECupdate", webhookUrl: ding.webhookUrl },
+      },
+      routes: [{ destinations: ["robot"] }],
+    });
+    try {
+      const nodeId = 700009990077;
+      const failed = freshEvent("instance-status-changes");
+      (failed.data as Record<string, unknown>).nodeId = nodeId;
+      await bot.post(failed);
+      await waitFor(() => bot.runtime.refs.loadKeyed("robot", `node.${nodeId}`), "the failure message ref");
+      const ok = freshEvent("variants/instance-status-changes.succeeded");
+      (ok.data as Record<string, unknown>).nodeId = nodeId;
+      await bot.post(ok);
+      await waitFor(() => ding.messages.length === 2, "the recovery posted as a new message");
+      expect(ding.messages[1]?.title).not.toContain("Failed");
+      expect(await bot.runtime.queues.deliveries.getFailedCount()).toBe(0);
+    } finally {
+      await bot.close();
+      await ding.stop();
+    }
+  });
+
   it("updates a node's failure message when the node recovers, instead of posting another", async () => {
     const slack = new FakeSlack({ token: TOKEN, channels: ["C0UP"] });
     await slack.start();
