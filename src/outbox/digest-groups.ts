@@ -18,6 +18,22 @@ redis.call('SET', KEYS[2], encoded, 'EX', 604800)
 return encoded
 `;
 
+/**
+ * Join once per delivery job: an events job re-run after its worker died (BullMQ's stalled-job check) would
+ * otherwise put an already-sent delivery back in its group, to be counted in a second message.
+ * KEYS: per member, group key then joined key. ARGV: per member, jobId then eventId.
+ */
+const ADD = `
+for i = 1, #KEYS, 2 do
+  local j = (i + 1) / 2
+  if redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', 604800) then
+    redis.call('HSET', KEYS[i], ARGV[2 * j - 1], ARGV[2 * j])
+    redis.call('EXPIRE', KEYS[i], 604800)
+  end
+end
+return 0
+`;
+
 export class DigestGroups {
   private readonly redis: Redis;
   private readonly prefix: string;
@@ -34,15 +50,12 @@ export class DigestGroups {
     return `${this.prefix}:dgclaim:${jobId}`;
   }
 
-  /** Called at fan-out: every delivery job of an event joins its group in one round trip. */
+  /** Called at fan-out: every delivery job of an event joins its group (once ever) in one round trip. */
   async add(...members: Array<{ destination: string; group: string; jobId: string; eventId: string }>): Promise<void> {
     if (!members.length) return;
-    const m = this.redis.multi();
-    for (const x of members) {
-      const key = this.groupKey(x.destination, x.group);
-      m.hset(key, x.jobId, x.eventId).expire(key, 7 * 86_400);
-    }
-    await m.exec();
+    const keys = members.flatMap((x) => [this.groupKey(x.destination, x.group), `${this.prefix}:dgjoined:${x.jobId}`]);
+    const args = members.flatMap((x) => [x.jobId, x.eventId]);
+    await this.redis.eval(ADD, keys.length, ...keys, ...args);
   }
 
   /** Is this delivery still waiting (not yet covered by another delivery's message)? */

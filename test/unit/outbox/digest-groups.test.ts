@@ -98,13 +98,26 @@ describe("digest grouping (real Redis, injected clock)", () => {
 
   it("a delivery claimed by another one while it waited for its slot claims nothing (no event lost or doubled)", async () => {
     const groups = new DigestGroups(redis, prefix);
-    await groups.add({ destination: "ops", group: "g3", jobId: "jobA", eventId: "evA" });
-    await groups.add({ destination: "ops", group: "g3", jobId: "jobB", eventId: "evB" });
-    expect(await groups.waiting("ops", "g3", "jobB")).toBe(true); // B checks, then waits for a slot…
-    const a = await groups.claim("ops", "g3", "jobA"); // …while A claims the group, B included
-    await groups.add({ destination: "ops", group: "g3", jobId: "jobD", eventId: "evD" }); // D arrives after A's claim
-    expect(await groups.claim("ops", "g3", "jobB")).toBe("covered"); // B must not take D or send itself again
+    await groups.add({ destination: "ops", group: "g3", jobId: "jobA3", eventId: "evA" });
+    await groups.add({ destination: "ops", group: "g3", jobId: "jobB3", eventId: "evB" });
+    expect(await groups.waiting("ops", "g3", "jobB3")).toBe(true); // B checks, then waits for a slot…
+    const a = await groups.claim("ops", "g3", "jobA3"); // …while A claims the group, B included
+    await groups.add({ destination: "ops", group: "g3", jobId: "jobD3", eventId: "evD" }); // D arrives after A's claim
+    expect(await groups.claim("ops", "g3", "jobB3")).toBe("covered"); // B must not take D or send itself again
     expect(a === "covered" ? [] : a.map((m) => m.eventId).sort()).toEqual(["evA", "evB"]);
-    expect(await groups.waiting("ops", "g3", "jobD")).toBe(true); // D is still waiting for its own delivery
+    expect(await groups.waiting("ops", "g3", "jobD3")).toBe(true); // D is still waiting for its own delivery
+  });
+
+  it("a delivery joins its group once: an events job re-run after a crash does not make a sent event wait again", async () => {
+    const groups = new DigestGroups(redis, prefix);
+    const member = { destination: "ops", group: "g4", jobId: "jobR", eventId: "evR" };
+    await groups.add(member);
+    const claimed = await groups.claim("ops", "g4", "jobR");
+    expect(claimed === "covered" ? [] : claimed.map((m) => m.eventId)).toEqual(["evR"]);
+    await groups.release("jobR"); // sent
+    await groups.add(member, { destination: "ops", group: "g4", jobId: "jobS", eventId: "evS" }); // the re-run
+    expect(await groups.waiting("ops", "g4", "jobR")).toBe(false);
+    const next = await groups.claim("ops", "g4", "jobS");
+    expect(next === "covered" ? [] : next.map((m) => m.eventId)).toEqual(["evS"]);
   });
 });
