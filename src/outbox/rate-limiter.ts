@@ -6,11 +6,19 @@ import type { Redis } from "ioredis";
  * message within a minute. Several keys (destination rate, digest group interval) are taken all or none.
  * `reserve` keeps the last slots of a window for priority sends (approval cards).
  *
- * KEYS: one per limit. ARGV: now, member, then per key: max, windowMs, reserve.
+ * KEYS: one per limit. ARGV: now ("" = Redis' clock), member, then per key: max, windowMs, reserve.
  * Returns 0 when taken, else the milliseconds to wait.
  */
-const ACQUIRE = `
-local now = tonumber(ARGV[1])
+const NOW = `
+local function clock(arg)
+  if arg ~= '' then return tonumber(arg) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+const ACQUIRE = `${NOW}
+local now = clock(ARGV[1])
 local wait = 0
 for i = 1, #KEYS do
   local max = tonumber(ARGV[3 * i])
@@ -38,11 +46,13 @@ return 0
 /**
  * A taken slot is moved to when its request actually left: the platform counts arrivals, and a request that
  * waited after taking its slot (a busy event loop, a token fetch) would otherwise leave its slot to age out
- * early and bunch with the next window's sends. GT: a slot only moves later. ARGV: at, member, per key windowMs.
+ * early and bunch with the next window's sends. GT: a slot only moves later; one that aged out while its
+ * request was in flight is counted again. ARGV: at ("" = Redis' clock), member, per key windowMs.
  */
-const SETTLE = `
+const SETTLE = `${NOW}
+local at = clock(ARGV[1])
 for i = 1, #KEYS do
-  redis.call('ZADD', KEYS[i], 'XX', 'GT', ARGV[1], ARGV[2])
+  redis.call('ZADD', KEYS[i], 'GT', at, ARGV[2])
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 + i]) + 1000)
 end
 return 0
@@ -66,16 +76,19 @@ export class RateLimiter {
     this.prefix = prefix;
   }
 
-  /** Take a slot in every limit, or none; returns 0 when taken, else how long to wait. */
-  async acquire(limits: readonly Limit[], now = Date.now()): Promise<number> {
+  /**
+   * Take a slot in every limit, or none; returns 0 when taken, else how long to wait. Times are Redis' clock
+   * unless `now` is given (tests): instances whose clocks disagree still share one window.
+   */
+  async acquire(limits: readonly Limit[], now?: number): Promise<number> {
     return (await this.take(limits, now)).wait;
   }
 
   /** As acquire, and name the slot taken so settle() can move it to the moment the request went out. */
-  async take(limits: readonly Limit[], now = Date.now()): Promise<{ wait: number; slot?: string }> {
+  async take(limits: readonly Limit[], now?: number): Promise<{ wait: number; slot?: string }> {
     if (!limits.length) return { wait: 0 };
-    const member = `${now}-${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2, 8)}`;
-    const args: string[] = [String(now), member];
+    const member = `${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2, 10)}`;
+    const args: string[] = [now === undefined ? "" : String(now), member];
     for (const l of limits) args.push(String(l.max), String(l.windowMs), String(Math.min(l.reserve ?? 0, l.max - 1)));
     const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
     const wait = Number(await this.redis.eval(ACQUIRE, keys.length, ...keys, ...args));
@@ -83,10 +96,11 @@ export class RateLimiter {
   }
 
   /** The request of a taken slot has been sent (or failed after leaving): count it from `at`. */
-  async settle(limits: readonly Limit[], slot: string, at = Date.now()): Promise<void> {
+  async settle(limits: readonly Limit[], slot: string, at?: number): Promise<void> {
     if (!limits.length) return;
     const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
-    await this.redis.eval(SETTLE, keys.length, ...keys, String(at), slot, ...limits.map((l) => String(l.windowMs)));
+    const when = at === undefined ? "" : String(at);
+    await this.redis.eval(SETTLE, keys.length, ...keys, when, slot, ...limits.map((l) => String(l.windowMs)));
   }
 
   /** A taken slot whose request was never sent (the work turned out to be done elsewhere): give it back. */

@@ -63,4 +63,27 @@ describe("RateLimiter (sliding window in Redis, injected clock)", () => {
     expect(await l.acquire([dest], 500_030)).toBeGreaterThan(0); // the last slot is reserved
     expect(await l.acquire([{ key: "dest", max: 3, windowMs: 1_000 }], 500_040)).toBe(0); // a card may use it
   });
+
+  it("counts by Redis' clock when no time is given, so instances whose clocks disagree share one window", async () => {
+    const l = new RateLimiter(a, prefix);
+    const lim = { key: "redis-clock", max: 1, windowMs: 60_000 };
+    const taken = await l.take([lim]);
+    expect(taken.wait).toBe(0);
+    const [sec, usec] = await a.time();
+    const redisNow = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    const score = Number(await a.zscore(`${prefix}:rl:redis-clock`, taken.slot as string));
+    expect(Math.abs(score - redisNow)).toBeLessThan(1_000);
+    // An instance whose own clock runs 2.5 s ahead still has to wait out the same window.
+    const wait = await new RateLimiter(b, prefix).acquire([lim]);
+    expect(wait).toBeGreaterThan(58_000);
+  });
+
+  it("counts a slot again when its request was still in flight as the slot aged out", async () => {
+    const l = new RateLimiter(a, prefix);
+    const lim = { key: "in-flight", max: 2, windowMs: 1_000 };
+    const first = await l.take([lim], 400_000);
+    expect(await l.acquire([lim], 401_000)).toBe(0); // the first slot aged out while its request hung; one more went…
+    await l.settle([lim], first.slot as string, 401_200); // …and the first request left at 401_200: it counts again
+    expect(await l.acquire([lim], 401_500)).toBeGreaterThan(0);
+  });
 });
