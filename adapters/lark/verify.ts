@@ -69,22 +69,25 @@ export function verifyLarkRequest(req: RawRequest, encryptKey: string | undefine
   } catch {
     return { ok: false, status: 400, reason: "body is not a JSON object" };
   }
-  const body = typeof outer.encrypt === "string" ? decryptLark(outer.encrypt, encryptKey) : outer;
-  if (!body) return { ok: false, status: 401, reason: "body does not decrypt with lark.encryptKey" };
-
+  const decrypt = () => (typeof outer.encrypt === "string" ? decryptLark(outer.encrypt, encryptKey) : outer);
   const sig = header(req, "x-lark-signature");
   const ts = header(req, "x-lark-request-timestamp");
   const nonce = header(req, "x-lark-request-nonce");
   if (!sig) {
-    // Only the (encrypted) challenge may come unsigned.
-    if (body.type === "url_verification" && typeof outer.encrypt === "string") return { ok: true, body, signed: false };
+    // Only the (encrypted) challenge may come unsigned. Every other unsigned body gets the same answer, whether
+    // or not it decrypts, so the endpoint is no decryption oracle.
+    const challenge = typeof outer.encrypt === "string" ? decrypt() : undefined;
+    if (challenge?.type === "url_verification") return { ok: true, body: challenge, signed: false };
     return { ok: false, status: 401, reason: "missing x-lark-signature" };
   }
   const tsNum = Number(ts);
   if (!ts || !Number.isFinite(tsNum)) return { ok: false, status: 401, reason: "missing x-lark-request-timestamp" };
   if (Math.abs(nowMs / 1000 - tsNum) > WINDOW_S)
     return { ok: false, status: 401, reason: "x-lark-request-timestamp is more than 5 minutes away from now" };
+  // The signature covers the raw (still encrypted) body: checked before anything is decrypted.
   if (!sameHex(sig, larkSignature(ts, nonce, encryptKey, req.rawBody)))
     return { ok: false, status: 401, reason: "x-lark-signature does not match (check lark.encryptKey)" };
+  const body = decrypt();
+  if (!body) return { ok: false, status: 401, reason: "body does not decrypt with lark.encryptKey" };
   return { ok: true, body, signed: true };
 }
