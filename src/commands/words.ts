@@ -1,7 +1,11 @@
 import type { CommandName } from "./parse.js";
 
 /** Command words in English and Chinese; a Chinese word also answers in Chinese. */
-export const WORDS: Readonly<Record<string, CommandName>> = {
+/** Lookup tables without a prototype: "constructor" or "__proto__" typed in chat is no command word. */
+const table = <T>(entries: Record<string, T>): Readonly<Record<string, T>> =>
+  Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+
+export const WORDS: Readonly<Record<string, CommandName>> = table({
   recent: "recent",
   events: "recent",
   最近: "recent",
@@ -33,9 +37,9 @@ export const WORDS: Readonly<Record<string, CommandName>> = {
   help: "help",
   "?": "help",
   帮助: "help",
-};
+});
 
-export const KEYS: Readonly<Record<string, "type" | "status" | "workspace" | "since" | "by">> = {
+export const KEYS: Readonly<Record<string, "type" | "status" | "workspace" | "since" | "by">> = table({
   type: "type",
   types: "type",
   event: "type",
@@ -57,4 +61,4 @@ export const KEYS: Readonly<Record<string, "type" | "status" | "workspace" | "si
   by: "by",
   操作人: "by",
   审批人: "by",
-};
+});

@@ -82,6 +82,7 @@ describe("parseCommand: valid input", () => {
     ["帮助 静音", { name: "help", topic: "mute" }],
     ["", { name: "help" }],
     ["help nonsense", { name: "help" }],
+    ["help constructor", { name: "help" }],
   ];
   it.each(table)("%s", (text, command) => {
     expect(ok(text).command).toEqual(command);
@@ -105,6 +106,9 @@ describe("parseCommand: valid input", () => {
 describe("parseCommand: invalid input", () => {
   const table: Array<[string, string, Record<string, unknown>, string | undefined]> = [
     ["deploy now", "unknownCommand", { word: "deploy" }, undefined],
+    ["constructor", "unknownCommand", { word: "constructor" }, undefined],
+    ["__proto__", "unknownCommand", { word: "__proto__" }, undefined],
+    ["recent constructor=1", "unknownKey", { key: "constructor" }, "recent"],
     ["recent 0", "limit", { max: 50 }, "recent"],
     ["recent 51", "limit", { max: 50 }, "recent"],
     ["recent 5 6", "unexpected", { token: "6" }, "recent"],
