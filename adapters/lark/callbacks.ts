@@ -90,10 +90,14 @@ export function createLarkCallbacks(config: LarkCallbacksConfig) {
     const message = obj(event.message);
     // Bots (including this one) never drive commands: no loops.
     if (!onCommand || sender.sender_type !== "user" || message.message_type !== "text") return;
-    const text = commandText(message.content, message.mentions as LarkMention[] | undefined);
+    const parsed = commandText(message.content, message.mentions as LarkMention[] | undefined);
     const messageId = str(message.message_id);
     const user = str(obj(sender.sender_id).open_id);
-    if (text === undefined || !messageId || !user) return;
+    if (parsed === undefined || !messageId || !user) return;
+    // With the "read all group messages" permission Lark sends every group message: only those that start by
+    // @-mentioning (the bot) are commands; the rest of the conversation gets no "unknown command" replies.
+    if (message.chat_type === "group" && !parsed.addressed) return;
+    const { text } = parsed;
     const chatId = str(message.chat_id);
     const answer = await onCommand({
       adapter: "lark",

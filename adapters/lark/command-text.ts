@@ -7,9 +7,13 @@ export interface LarkMention {
 /**
  * The command line of a text message to the bot: `content` is a JSON string `{"text":"@_user_1 recent 5"}`
  * (im.message.receive_v1, message.content). Leading mentions (the bot, in a group) are dropped; any later
- * mention becomes "@name" so the command sees a readable argument. Undefined when it is not text.
+ * mention becomes "@name" so the command sees a readable argument. Undefined when it is not text. `addressed`:
+ * the message starts with a mention (in a group, the bot is @-mentioned first when the message is for it).
  */
-export function commandText(content: unknown, mentions: readonly LarkMention[] | undefined): string | undefined {
+export function commandText(
+  content: unknown,
+  mentions: readonly LarkMention[] | undefined,
+): { text: string; addressed: boolean } | undefined {
   if (typeof content !== "string") return undefined;
   let text: unknown;
   try {
@@ -20,6 +24,7 @@ export function commandText(content: unknown, mentions: readonly LarkMention[] |
   if (typeof text !== "string") return undefined;
   const keys = (mentions ?? []).filter((m): m is LarkMention & { key: string } => typeof m.key === "string" && !!m.key);
   let rest = text.trim();
+  const addressed = keys.some((m) => rest.startsWith(m.key));
   for (;;) {
     const lead = keys.find((m) => rest.startsWith(m.key));
     if (!lead) break;
@@ -28,5 +33,5 @@ export function commandText(content: unknown, mentions: readonly LarkMention[] |
   // Longest keys first: "@_user_10" must not be replaced as "@_user_1" + "0".
   for (const m of [...keys].sort((a, b) => b.key.length - a.key.length))
     rest = rest.split(m.key).join(`@${m.name ?? ""}`);
-  return rest.replace(/\s+/g, " ").trim();
+  return { text: rest.replace(/\s+/g, " ").trim(), addressed };
 }

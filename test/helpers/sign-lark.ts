@@ -87,6 +87,7 @@ export function messageReceived(o: {
   text: string;
   mentions?: Array<{ key: string; name: string; openId: string }>;
   senderType?: string;
+  chatType?: "group" | "p2p";
 }) {
   return {
     schema: "2.0",
@@ -101,7 +102,7 @@ export function messageReceived(o: {
         message_id: o.messageId,
         create_time: String(Date.now()),
         chat_id: o.chatId,
-        chat_type: "group",
+        chat_type: o.chatType ?? "group",
         message_type: "text",
         content: JSON.stringify({ text: o.text }),
         mentions: (o.mentions ?? []).map((m) => ({

@@ -72,6 +72,34 @@ describe("Lark im.message.receive_v1 → onCommand → reply", () => {
     expect(lark.messages.filter((m) => m.replyTo === messageId)).toHaveLength(1);
   });
 
+  it("in a group, answers only messages that start by @-mentioning; a direct message needs no mention", async () => {
+    const before = seen.length;
+    const chatter = lark.userMessage(CHAT);
+    await push(
+      messageReceived({
+        token: "vt",
+        openId: "ou_alice",
+        chatId: CHAT,
+        messageId: chatter,
+        text: "recent builds look slow",
+      }),
+    );
+    const direct = lark.userMessage(CHAT);
+    await push(
+      messageReceived({
+        token: "vt",
+        openId: "ou_alice",
+        chatId: CHAT,
+        messageId: direct,
+        text: "help",
+        chatType: "p2p",
+      }),
+    );
+    await waitFor(() => lark.messages.find((m) => m.replyTo === direct), "the answer to the direct message");
+    expect(seen.slice(before).map((c) => c.text)).toEqual(["help"]);
+    expect(lark.messages.some((m) => m.replyTo === chatter)).toBe(false);
+  });
+
   it("ignores messages from bots and refuses unsigned pushes", async () => {
     const before = seen.length;
     const messageId = lark.userMessage(CHAT);
