@@ -90,9 +90,10 @@ export async function deliver(
       templates: deps.templates,
       decorate: mention,
     };
-    const ref = await deliverNotification(job, token, adapter, render, outbox, log);
-    if (ref) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
-    return ref;
+    const done = await deliverNotification(job, token, adapter, render, outbox, log);
+    // Counted only when this run posted: a re-run or a digested event found its message already there.
+    if (done?.sent) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
+    return done?.ref;
   } catch (err) {
     throw await retryDecision(err, job, token, log, deps.metrics);
   }

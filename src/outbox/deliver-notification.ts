@@ -41,7 +41,7 @@ export async function deliverNotification(
   render: Render,
   deps: OutboxDeps,
   log: Logger,
-): Promise<MessageRef | undefined> {
+): Promise<{ ref: MessageRef; sent: boolean } | undefined> {
   const { event, destination, group } = job.data;
   const jobId = String(job.id);
   const dest = deps.config.destinations[destination];
@@ -50,8 +50,9 @@ export async function deliverNotification(
   // again (stalled-job check): the saved ref says the message exists, so it is not posted twice.
   const sent = await deps.refs.get(event.id, destination);
   if (sent) {
-    log.info("already delivered (a run interrupted after sending); not sent again");
-    return sent;
+    // Also a member covered by another delivery's digest: that message carries it.
+    log.info("already delivered (a run interrupted after sending, or in a digest); not sent again");
+    return { ref: sent, sent: false };
   }
   const now = (deps.now ?? Date.now)();
   const limits: Limit[] = [];
@@ -124,7 +125,7 @@ export async function deliverNotification(
   const digested = members !== undefined && members.length > 1;
   if (job.data.saveAs && !digested) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
   if (members) await deps.groups.release(jobId);
-  return ref;
+  return { ref, sent: true };
 }
 
 /** A recovery updates the earlier failure message in place when the platform can edit messages. */

@@ -143,6 +143,10 @@ describe("outbox: digests under a burst", () => {
     // The burst went out as at most three messages (whatever was waiting at each slot), at least one a digest.
     expect(counted()).toBe(10);
     expect(slack.messages.length).toBeLessThanOrEqual(3);
+    // Messages posted, not events: deliveries covered by a digest posted nothing.
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    const sentMetric = /dwc_messages_sent_total\{platform="slack",kind="deliver"\} (\d+)/.exec(metrics)?.[1];
+    expect(Number(sentMetric)).toBe(slack.messages.length);
     const digest = slack.messages.find((m) => /^\d+ ×/.test(m.text) && Number(/^(\d+)/.exec(m.text)?.[1]) > 5);
     expect(digest, "a digest of the held events").toBeDefined();
     expect(JSON.stringify(digest?.blocks)).toMatch(/\d+ more/);
