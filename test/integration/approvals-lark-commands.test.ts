@@ -74,27 +74,14 @@ describe("Lark im.message.receive_v1 → onCommand → reply", () => {
 
   it("in a group, answers only messages that start by @-mentioning; a direct message needs no mention", async () => {
     const before = seen.length;
-    const chatter = lark.userMessage(CHAT);
-    await push(
-      messageReceived({
-        token: "vt",
-        openId: "ou_alice",
-        chatId: CHAT,
-        messageId: chatter,
-        text: "recent builds look slow",
-      }),
-    );
-    const direct = lark.userMessage(CHAT);
-    await push(
-      messageReceived({
-        token: "vt",
-        openId: "ou_alice",
-        chatId: CHAT,
-        messageId: direct,
-        text: "help",
-        chatType: "p2p",
-      }),
-    );
+    const say = (text: string, chatType: "group" | "p2p" = "group") => {
+      const messageId = lark.userMessage(CHAT);
+      return push(messageReceived({ token: "vt", openId: "ou_alice", chatId: CHAT, messageId, text, chatType })).then(
+        () => messageId,
+      );
+    };
+    const chatter = await say("recent builds look slow");
+    const direct = await say("help", "p2p");
     await waitFor(() => lark.messages.find((m) => m.replyTo === direct), "the answer to the direct message");
     expect(seen.slice(before).map((c) => c.text)).toEqual(["help"]);
     expect(lark.messages.some((m) => m.replyTo === chatter)).toBe(false);
