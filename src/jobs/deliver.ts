@@ -16,7 +16,7 @@ import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import { type DeliveryJobData, MAX_THROTTLED_WAITS, mayExistSince } from "./queues.js";
+import { CARD_WAIT_IN_PLACE_MS, type DeliveryJobData, MAX_THROTTLED_WAITS, mayExistSince } from "./queues.js";
 import { targetFor } from "./target.js";
 
 export interface DeliverDeps {
@@ -131,7 +131,12 @@ async function deliverApproval(
     // Cards share the destination's rate limit but may use the slots reserved for them.
     const limit = destinationLimit(deps.config, destination);
     if (limit) {
-      const taken = await deps.outbox.limiter.take([limit]);
+      let taken = await deps.outbox.limiter.take([limit]);
+      // Wait in place for a slot that frees soon: taken the moment it frees, before parked notifications wake.
+      for (let tries = 0; taken.wait > 0 && taken.wait <= CARD_WAIT_IN_PLACE_MS && tries < 3; tries++) {
+        await new Promise((r) => setTimeout(r, taken.wait));
+        taken = await deps.outbox.limiter.take([limit]);
+      }
       if (taken.wait > 0 && token) {
         await job.moveToDelayed(Date.now() + taken.wait, token);
         throw new DelayedError();

@@ -50,6 +50,14 @@ export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: num
  */
 export const PRIORITY = { approval: 1, notification: 10 } as const;
 
+/**
+ * A notification parked for a rate limit wakes this long after its slot frees, and an approval card waiting for
+ * the same slot waits in place: at each slot the card goes first, even where no slot can be reserved (1/s).
+ */
+export const NOTIFICATION_WAKE_LAG_MS = 25;
+/** Longest wait an approval card spends in place (holding its worker) before it is parked like the rest. */
+export const CARD_WAIT_IN_PLACE_MS = 5_000;
+
 /** Job ids are `<kind>.<…>`: BullMQ forbids ':' in custom ids. */
 export const deliveryJobId = (eventJobId: string, destination: string) => `d.${eventJobId}.${destination}`;
 

@@ -5,7 +5,7 @@ import { DeliveryError } from "../core/errors.js";
 import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
 import { targetFor } from "../jobs/target.js";
-import { type DeliveryJobData, mayExistSince } from "../jobs/queues.js";
+import { type DeliveryJobData, mayExistSince, NOTIFICATION_WAKE_LAG_MS } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RecentEvents } from "../state/recent-events.js";
@@ -76,7 +76,7 @@ export async function deliverNotification(
   if (taken.wait > 0) {
     if (!token) throw new Error(`rate limited for ${taken.wait} ms and no job token to park the delivery`);
     log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
-    await job.moveToDelayed(now + taken.wait, token);
+    await job.moveToDelayed(now + taken.wait + NOTIFICATION_WAKE_LAG_MS, token);
     throw new DelayedError();
   }
   if (!members && group && digest) {
