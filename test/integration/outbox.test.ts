@@ -62,6 +62,27 @@ describe("outbox: per-destination rate limits across two instances", () => {
     for (const id of ids) expect(slack.messages.filter((m) => JSON.stringify(m.blocks).includes(id))).toHaveLength(1);
   });
 
+  it("counts two destinations on one channel against that channel's one limit", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0SHARE"] });
+    await slack.start();
+    stop.push(() => slack.stop());
+    const limit = { rateLimit: { max: 2, per: "1s" }, digest: { enabled: false } };
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: {
+        ops: { platform: "slack", channel: "C0SHARE", ...limit },
+        "ops-zh": { platform: "slack", channel: "C0SHARE", locale: "zh-CN", ...limit },
+      },
+      routes: [{ destinations: ["ops", "ops-zh"] }],
+      outbox: { reserveForApprovals: 0 },
+    });
+    stop.push(() => bot.close());
+    for (let i = 0; i < 4; i++) await bot.post(freshEvent(EVENT_TYPES[i] as string));
+    await waitFor(() => slack.messages.length >= 8, "8 messages", 20_000);
+    const posts = slack.calls.filter((c) => c.path.endsWith("chat.postMessage")).map((c) => c.at);
+    expect(maxInWindow(posts, 1_000)).toBeLessThanOrEqual(2);
+  });
+
   it("never sends a DingTalk custom robot more than its per-minute budget (18/min, one kept for approval cards)", async () => {
     const ding = new FakeDingTalk({
       appKey: "k",

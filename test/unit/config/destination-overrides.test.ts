@@ -44,7 +44,7 @@ describe("per-destination outbox overrides", () => {
   });
 
   it("applies a destination's limit with a guard of a tenth of its window, at most 1 s", () => {
-    expect(destinationLimit(config, "ops", 1)).toEqual({ key: "d.ops", max: 2, windowMs: 1_100, reserve: 1 });
+    expect(destinationLimit(config, "ops", 1)).toEqual({ key: "d.slack.C0123OPS", max: 2, windowMs: 1_100, reserve: 1 });
     expect(destinationLimit(config, "ops-fast")).toMatchObject({ max: 3, windowMs: 2_200, reserve: 0 });
     const robot = parseConfig(
       { destinations: { robot: { platform: "dingtalk", accessToken: "t", webhookUrl: "http://127.0.0.1:1/robot" } } },
@@ -52,6 +52,32 @@ describe("per-destination outbox overrides", () => {
     );
     expect(destinationLimit(robot, "robot")).toMatchObject({ max: 18, windowMs: 61_000 });
     expect(destinationLimit(config, "plain")).toBeUndefined();
+  });
+
+  it("keys the limit by where messages land, so destinations sharing a channel or robot share its budget", () => {
+    const shared = parseConfig(
+      {
+        slack: { token: "xoxb-test-token" },
+        lark: { appId: "cli_a", appSecret: "s" },
+        destinations: {
+          ops: { platform: "slack", channel: "C0SHARED" },
+          "ops-zh": { platform: "slack", channel: "C0SHARED", locale: "zh-CN" },
+          other: { platform: "slack", channel: "C0OTHER" },
+          "robot-a": { platform: "dingtalk", accessToken: "tok-SECRETISH", secret: "SECa" },
+          "robot-b": { platform: "dingtalk", accessToken: "tok-SECRETISH", secret: "SECa" },
+          "lark-a": { platform: "lark", chatId: "oc_1" },
+          "lark-b": { platform: "lark", chatId: "oc_1" },
+        },
+      },
+      {},
+    );
+    const key = (d: string) => destinationLimit(shared, d)?.key;
+    expect(key("ops")).toBe(key("ops-zh"));
+    expect(key("ops")).not.toBe(key("other"));
+    expect(key("robot-a")).toBe(key("robot-b"));
+    expect(key("lark-a")).toBe(key("lark-b"));
+    // A custom robot's access token is a credential: it must not show up in Redis.
+    expect(key("robot-a")).not.toContain("SECRETISH");
   });
 
   it("the override accepts exactly the keys of outbox.digest, with the same checks", () => {
