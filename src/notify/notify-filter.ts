@@ -43,11 +43,12 @@ export function createNotifyFilter(redis: Redis, prefix: string, config: Readonl
       // Remember every failure, notified or not, so a later success can be told apart.
       await redis.set(failureKey(nodeId), String(event.data.taskId ?? event.id), "PX", config.failureMemory);
     }
-    if (wanted.has(status)) return { notify: true, reason: `status:${status}` };
+    // Before the status check: a success that is also wanted for itself must still update the failure message.
     if (status === SUCCEEDED && config.recoveries && nodeId) {
       const failed = await redis.getdel(failureKey(nodeId));
       if (failed !== null) return { notify: true, reason: "recovery" };
     }
+    if (wanted.has(status)) return { notify: true, reason: `status:${status}` };
     return { notify: false, reason: `status-off:${Number.isFinite(status) ? status : "unknown"}` };
   };
   return async (event) => {

@@ -88,6 +88,13 @@ describe("notify filter (real Redis)", () => {
     expect(await f(inst(6, 9))).toEqual({ notify: true, reason: "recovery" });
   });
 
+  it("a success wanted for itself is still told apart as a recovery when the node failed before", async () => {
+    const { f } = filter({ instanceStatuses: ["failed", "succeeded"] });
+    await f(inst(5, 11));
+    expect(await f(inst(6, 11))).toEqual({ notify: true, reason: "recovery" });
+    expect(await f(inst(6, 11))).toEqual({ notify: true, reason: "status:6" });
+  });
+
   it("per-event switches; others off; extension points cannot be switched off", async () => {
     const { f } = filter({
       events: { "node-change-updated": false, "kill-instance": true, "commit-file": false },
