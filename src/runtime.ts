@@ -187,6 +187,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
           mutes: createMuteCheck(mutes, workspaces),
           config,
           groups,
+          refs,
         },
         deliverDeps: {
           config,

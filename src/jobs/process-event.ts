@@ -7,6 +7,7 @@ import type { DigestGroups } from "../outbox/digest-groups.js";
 import { digestFor, groupKey } from "../outbox/policy.js";
 import type { Config } from "../config/schema.js";
 import type { Router } from "../routing/router.js";
+import type { MessageRefs } from "../state/message-refs.js";
 import type { RecentEvents } from "../state/recent-events.js";
 import { type DeliveryJobData, deliveryJobId, type EventJobData, PRIORITY } from "./queues.js";
 
@@ -22,6 +23,8 @@ export interface ProcessEventDeps {
   groups: DigestGroups;
   /** Mutes set from chat (`mute …`); never applies to extension point events. Absent: nothing is muted. */
   mutes?: MuteCheck;
+  /** Where a node's failure message was posted, so its recovery reaches it. Absent: recoveries follow routes only. */
+  refs?: MessageRefs;
 }
 
 /**
@@ -49,15 +52,20 @@ export async function processEvent(
     return { destinations: [] };
   }
   const routed = deps.router.byDestination(event);
+  const node =
+    event.eventCode === "instance-status-changes" && event.data.nodeId !== undefined
+      ? `node.${event.data.nodeId}`
+      : undefined;
+  // A recovery goes where the node's failure went, even when a route sends failures only.
+  if (node && verdict?.reason === "recovery" && deps.refs) {
+    const others = Object.keys(deps.config.destinations).filter((d) => !routed.has(d));
+    for (const d of await deps.refs.holdingKeyed(others, node)) routed.set(d, []);
+  }
   const destinations = [...routed.keys()];
   if (destinations.length === 0) {
     log.info("no route matched; event stored but not sent");
     return { destinations };
   }
-  const node =
-    event.eventCode === "instance-status-changes" && event.data.nodeId !== undefined
-      ? `node.${event.data.nodeId}`
-      : undefined;
   const jobs = destinations.map((destination) => {
     const jobId = deliveryJobId(String(job.id), destination);
     const digest = digestFor(deps.config, destination);

@@ -38,6 +38,13 @@ export class MessageRefs {
     await this.redis.set(`${this.prefix}:msgkey:${destination}:${name}`, JSON.stringify(ref), "EX", this.ttlSeconds);
   }
 
+  /** Of these destinations, the ones holding a message remembered under `name`. */
+  async holdingKeyed(destinations: readonly string[], name: string): Promise<string[]> {
+    if (destinations.length === 0) return [];
+    const found = await this.redis.mget(destinations.map((d) => `${this.prefix}:msgkey:${d}:${name}`));
+    return destinations.filter((_, i) => found[i] !== null);
+  }
+
   async loadKeyed(destination: string, name: string): Promise<MessageRef | undefined> {
     const v = await this.redis.get(`${this.prefix}:msgkey:${destination}:${name}`);
     return v ? (JSON.parse(v) as MessageRef) : undefined;

@@ -230,6 +230,41 @@ describe("outbox: update instead of repeat", () => {
     }
   });
 
+  it("sends a recovery where the failure went, even through a route that matches failures only", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0FAIL", "C0ALL"] });
+    await slack.start();
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: {
+        failures: { platform: "slack", channel: "C0FAIL" },
+        everything: { platform: "slack", channel: "C0ALL" },
+      },
+      routes: [
+        { match: { data: { status: [5] } }, destinations: ["failures"] },
+        { match: { data: { nodeId: [700009990033] } }, destinations: ["everything"] },
+      ],
+    });
+    try {
+      const nodeId = 700009990002;
+      const failed = freshEvent("instance-status-changes");
+      (failed.data as Record<string, unknown>).nodeId = nodeId;
+      await bot.post(failed);
+      const msg = await waitFor(() => slack.messages[0], "the failure message");
+      await waitFor(() => bot.runtime.refs.loadKeyed("failures", `node.${nodeId}`), "the failure message ref");
+      const ok = freshEvent("variants/instance-status-changes.succeeded");
+      (ok.data as Record<string, unknown>).nodeId = nodeId;
+      await bot.post(ok);
+      await waitFor(() => msg.updates === 1, "the failure message updated by the recovery");
+      expect(msg.text).not.toContain("Failed");
+      await sleep(300);
+      // Nowhere else: the other destination never had this node's failure.
+      expect(slack.messages).toHaveLength(1);
+    } finally {
+      await bot.close();
+      await slack.stop();
+    }
+  });
+
   it("updates a node's failure message when the node recovers, instead of posting another", async () => {
     const slack = new FakeSlack({ token: TOKEN, channels: ["C0UP"] });
     await slack.start();
