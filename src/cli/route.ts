@@ -1,4 +1,5 @@
 import { loadConfig } from "../config/load-config.js";
+import { localeFor } from "../routing/route-locale.js";
 import { Router } from "../routing/router.js";
 import { readEventFile } from "./read-event-file.js";
 
@@ -6,7 +7,9 @@ import { readEventFile } from "./read-event-file.js";
 export async function routeCommand(o: { configPath?: string; file?: string }): Promise<number> {
   const { config } = loadConfig({ path: o.configPath });
   const event = readEventFile(o.file);
-  const matches = new Router(config).match(event);
+  const router = new Router(config);
+  const matches = router.match(event);
+  const routesTo = router.byDestination(event);
   if (!matches.length) {
     process.stdout.write(
       `${event.type} (${event.id}): no route matches and no defaultDestinations: stored, not sent\n`,
@@ -15,7 +18,9 @@ export async function routeCommand(o: { configPath?: string; file?: string }): P
   }
   process.stdout.write(`${event.type} (${event.id}):\n`);
   for (const m of matches) {
-    const dests = m.destinations.map((d) => `${d} (${config.destinations[d]?.platform})`);
+    const dests = m.destinations.map(
+      (d) => `${d} (${config.destinations[d]?.platform}, ${localeFor(config, routesTo.get(d) ?? [], d)})`,
+    );
     process.stdout.write(`  route ${m.route} → ${dests.join(", ")}\n`);
   }
   return 0;

@@ -10,6 +10,7 @@ import type { Message } from "../core/message.js";
 import type { Logger } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
 import { destinationLimit } from "../outbox/policy.js";
+import { localeFor } from "../routing/route-locale.js";
 import type { Limit } from "../outbox/rate-limiter.js";
 import { mentionsFor } from "../routing/mentions.js";
 import type { Metrics } from "../metrics.js";
@@ -64,7 +65,7 @@ export async function deliver(
   const adapter = deps.adapters.get(dest.platform);
   if (!adapter)
     throw new UnrecoverableError(`no ${dest.platform} adapter is configured for destination "${destination}"`);
-  const locale = dest.locale ?? deps.config.templates.defaultLocale;
+  const locale = localeFor(deps.config, job.data.routes ?? [], destination);
   try {
     if (job.name === "approval-card" || job.name === "approval-update" || job.name === "approval-alert") {
       const ref = await deliverApproval(job, token, adapter, locale, deps, log);

@@ -11,6 +11,7 @@ import type { MessageRefs } from "../state/message-refs.js";
 import type { RecentEvents } from "../state/recent-events.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { DigestGroups } from "./digest-groups.js";
+import { localeFor } from "../routing/route-locale.js";
 import { digestMessage } from "./digest-message.js";
 import { destinationLimit, digestFor } from "./policy.js";
 import type { Limit, RateLimiter } from "./rate-limiter.js";
@@ -95,7 +96,7 @@ export async function deliverNotification(
     const listed = await loadEvents(members, digest.maxItems, deps.recent, event);
     const times = listed.map((e) => Date.parse(e.time ?? "")).filter(Number.isFinite);
     const span = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
-    const locale = dest.locale ?? deps.config.templates.defaultLocale;
+    const locale = localeFor(deps.config, job.data.routes ?? [], destination);
     const msg = digestMessage(
       {
         events: listed,

@@ -68,3 +68,42 @@ describe("route mentions: the owner and on-call groups, by severity", () => {
     expect(JSON.stringify(m.blocks)).not.toContain("<@U0ONCALL>");
   });
 });
+
+describe("route locale: one channel, a Chinese route and an English one", () => {
+  it("renders each event in the locale of the route that sent it, over the destination's", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0LOC"] });
+    await slack.start();
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0LOC", locale: "en" } },
+      routes: [
+        {
+          name: "zh failures",
+          match: { type: ["dataworks:InstanceStatusChanges:InstanceStatusChanges"] },
+          destinations: ["ops"],
+          locale: "zh-CN",
+        },
+        { name: "the rest", destinations: ["ops"] },
+      ],
+    });
+    try {
+      const failed = freshEvent("instance-status-changes");
+      const created = freshEvent("node-change-created");
+      await bot.post(failed);
+      await bot.post(created);
+      const zh = await waitFor(
+        () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(String(failed.id))),
+        "the failure",
+      );
+      const en = await waitFor(
+        () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(String(created.id))),
+        "the node change",
+      );
+      expect(zh.text).toMatch(/[\u4e00-\u9fff]/);
+      expect(en.text).not.toMatch(/[\u4e00-\u9fff]/);
+    } finally {
+      await bot.close();
+      await slack.stop();
+    }
+  });
+});

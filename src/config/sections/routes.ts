@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identities } from "./common.js";
+import { identities, locale } from "./common.js";
 
 /** An EventBridge event pattern (JSON object), validated by src/routing/pattern.ts. */
 export const patternSchema = z.record(z.string(), z.unknown());
@@ -10,6 +10,8 @@ export const routeSchema = z
     /** EventBridge event-pattern syntax over the envelope and `data`. Omitted = every event. */
     match: patternSchema.optional(),
     destinations: z.array(z.string().min(1)).min(1),
+    /** Language of this route's messages, over the destination's locale. */
+    locale: locale.optional(),
     /** Keep evaluating later routes after this one matched. */
     continue: z.boolean().default(false),
     /** Who to @mention in this route's messages, e.g. the owner or an on-call group when something failed. */
