@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { parse as parseLossless, stringify as stringifyLossless } from "lossless-json";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { AppError } from "../core/errors.js";
@@ -45,7 +46,10 @@ export function eventFiles(path: string): string[] {
     : [path];
 }
 
-/** POST each file at `rate` per second; fresh envelope ids unless keepIds (so deduplication does not drop them). */
+/**
+ * POST each file at `rate` per second; fresh envelope ids unless keepIds (so deduplication does not drop them).
+ * A file that cannot be read or parsed is named and counted as failed, and the rest still go.
+ */
 export async function sendEvents(o: {
   files: readonly string[];
   url: string;
@@ -58,13 +62,16 @@ export async function sendEvents(o: {
   let failed = 0;
   for (const file of o.files) {
     const started = Date.now();
-    const body = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    if (!o.keepIds) {
-      if ("messageId" in body) body.messageId = randomUUID();
-      else body.id = randomUUID();
+    let body: string;
+    try {
+      body = eventBody(readFileSync(file, "utf8"), o.keepIds);
+    } catch (err) {
+      failed++;
+      o.out(`BAD ${file}: ${(err as Error).message}`);
+      continue;
     }
     try {
-      const res = await fetch(o.url, { method: "POST", headers, body: JSON.stringify(body) });
+      const res = await fetch(o.url, { method: "POST", headers, body });
       const text = await res.text();
       if (!res.ok) failed++;
       o.out(`${res.status} ${file}${res.ok ? "" : `: ${text}`}`);
@@ -77,6 +84,23 @@ export async function sendEvents(o: {
   }
   o.out(`${o.files.length - failed} sent, ${failed} failed`);
   return { sent: o.files.length - failed, failed };
+}
+
+/**
+ * The file's text with a fresh id on each event (an array gets one per element). Parsed and written back with
+ * lossless-json: DataWorks ids beyond 2^53 must reach the bot exactly as they were in the file.
+ */
+export function eventBody(text: string, keepIds: boolean): string {
+  const parsed = parseLossless(text);
+  if (keepIds) return text;
+  const events = Array.isArray(parsed) ? parsed : [parsed];
+  for (const e of events) {
+    if (!e || typeof e !== "object" || Array.isArray(e)) throw new Error("not an event object or a list of them");
+    const event = e as Record<string, unknown>;
+    if ("messageId" in event) event.messageId = randomUUID();
+    else event.id = randomUUID();
+  }
+  return stringifyLossless(parsed) ?? "";
 }
 
 function authHeaders(auth: Config["ingest"]["auth"]): Record<string, string> {
