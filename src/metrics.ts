@@ -20,8 +20,13 @@ export interface Metrics {
   messagesFailed: Counter<"platform" | "reason">;
   /** Deliveries that failed and will be tried again with backoff. */
   messagesRetried: Counter<"platform">;
-  /** Deliveries the platform throttled, which wait as asked (Retry-After and the like). */
-  rateLimitWaits: Counter<"platform">;
+  /**
+   * Deliveries parked instead of sent: reason "outbox" = our own limit or digest interval held them,
+   * "throttled" = the platform answered too fast (Retry-After and the like).
+   */
+  rateLimitWaits: Counter<"platform" | "reason">;
+  /** Events per digest message sent under a burst. */
+  digestSize: Histogram<"platform">;
   /** Time from an approval's creation to its decision, by who decided (human, policy, timeout, unmatched). */
   decisionLatency: Histogram<"decided_by">;
   /** Time from a decision to DataWorks accepting it. */
@@ -49,9 +54,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     messagesSent: counter("messages_sent_total", "Chat messages posted or updated", ["platform", "kind"]),
     messagesFailed: counter("messages_failed_total", "Deliveries that failed for good", ["platform", "reason"]),
     messagesRetried: counter("messages_retried_total", "Deliveries retried after an error", ["platform"]),
-    rateLimitWaits: counter("rate_limit_waits_total", "Deliveries delayed because the platform throttled", [
+    rateLimitWaits: counter("rate_limit_waits_total", "Deliveries parked by a rate limit, ours or the platform's", [
       "platform",
+      "reason",
     ]),
+    digestSize: new Histogram({
+      name: `${P}digest_events`,
+      help: "Events per digest message",
+      labelNames: ["platform"],
+      buckets: [2, 3, 5, 10, 20, 50, 100, 500, 1000, 5000],
+      registers,
+    }),
     decisionLatency: new Histogram({
       name: `${P}approval_decision_seconds`,
       help: "Seconds from an approval's creation to its decision",
@@ -115,14 +128,18 @@ function observeQueues(registry: Registry, queues: Record<string, Queue>) {
   });
   new Gauge({
     name: `${P}queue_oldest_waiting_seconds`,
-    help: "Age of the oldest job waiting to be processed (0 when none waits)",
+    help: "Age of the oldest job not yet processed, parked (delayed) ones included (0 when none waits)",
     labelNames: ["queue"],
     registers,
     async collect() {
       const now = Date.now();
       for (const [name, q] of Object.entries(queues)) {
-        // Oldest first from each list; approval cards wait in "prioritized", the rest in "wait".
-        const jobs = await q.getJobs(["waiting", "prioritized"], 0, 0, true);
+        // Oldest first from each list; approval cards wait in "prioritized", the rest in "wait", and deliveries
+        // parked for a rate limit or backoff in "delayed" (ordered by when they wake, so its oldest is looked for).
+        const jobs = [
+          ...(await q.getJobs(["waiting", "prioritized"], 0, 0, true)),
+          ...(await q.getJobs(["delayed"], 0, 99, true)),
+        ];
         const oldest = Math.min(...jobs.map((j) => j.timestamp), now);
         this.set({ queue: name }, (now - oldest) / 1000);
       }

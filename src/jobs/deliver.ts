@@ -90,6 +90,8 @@ export async function deliver(
       refs: deps.refs,
       templates: deps.templates,
       decorate: mention,
+      metrics: deps.metrics,
+      platform: dest.platform,
     };
     const done = await deliverNotification(job, token, adapter, render, outbox, log);
     // Counted only when this run posted: a re-run or a digested event found its message already there.
@@ -182,7 +184,7 @@ async function retryDecision(
     if (waits <= MAX_THROTTLED_WAITS) {
       const waitMs = Math.max(err.retryAfterMs ?? 1000, 250);
       log.warn({ waitMs, waits }, "platform throttled the delivery; waiting");
-      metrics?.rateLimitWaits.inc({ platform: err.adapter });
+      metrics?.rateLimitWaits.inc({ platform: err.adapter, reason: "throttled" });
       await job.updateData({ ...job.data, throttled: waits });
       await job.moveToDelayed(Date.now() + waitMs, token);
       return new DelayedError();

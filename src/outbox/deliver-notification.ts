@@ -7,6 +7,7 @@ import type { Message } from "../core/message.js";
 import { targetFor } from "../jobs/target.js";
 import { type DeliveryJobData, mayExistSince, NOTIFICATION_WAKE_LAG_MS } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RecentEvents } from "../state/recent-events.js";
 import type { TemplateEngine } from "../templating/engine.js";
@@ -26,6 +27,9 @@ export interface OutboxDeps {
   now?: () => number;
   /** Adds what the route asks for (mentions) to a message before it is rendered natively. */
   decorate?: (m: Message, e: DwEvent) => Message;
+  metrics?: Metrics;
+  /** For metric labels. */
+  platform?: string;
 }
 
 export type Render = (event: DwEvent) => Promise<unknown>;
@@ -77,6 +81,7 @@ export async function deliverNotification(
   if (taken.wait > 0) {
     if (!token) throw new Error(`rate limited for ${taken.wait} ms and no job token to park the delivery`);
     log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
+    deps.metrics?.rateLimitWaits.inc({ platform: deps.platform ?? "unknown", reason: "outbox" });
     await job.moveToDelayed(now + taken.wait + NOTIFICATION_WAKE_LAG_MS, token);
     throw new DelayedError();
   }
@@ -124,6 +129,7 @@ export async function deliverNotification(
   for (const m of members ?? [{ jobId, eventId: event.id }]) await deps.refs.save(m.eventId, ref);
   // A digest speaks for many nodes: one node's recovery must not overwrite it.
   const digested = members !== undefined && members.length > 1;
+  if (digested && members) deps.metrics?.digestSize.observe({ platform: deps.platform ?? "unknown" }, members.length);
   if (job.data.saveAs && !digested) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
   if (members) await deps.groups.release(jobId);
   return { ref, sent: true };

@@ -142,7 +142,7 @@ describe("metrics and log redaction, end to end", () => {
     slack.script.push({ rateLimit: 1 });
     await bot.post(about("ops"));
     await waitFor(async () => (await metric("dwc_messages_sent_total", { platform: "slack" })) === 2, "throttled send");
-    expect(await metric("dwc_rate_limit_waits_total", { platform: "slack" })).toBe(1);
+    expect(await metric("dwc_rate_limit_waits_total", { platform: "slack", reason: "throttled" })).toBe(1);
 
     slack.script.push({ status: 503 });
     await bot.post(about("ops"));

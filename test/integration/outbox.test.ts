@@ -124,6 +124,10 @@ describe("outbox: per-destination rate limits across two instances", () => {
       "the other 7 deliveries parked for the next window",
     );
     expect(await a.runtime.queues.deliveries.getFailedCount()).toBe(0);
+    // Parked deliveries are a backlog too: the age gauge sees them.
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    const age = /dwc_queue_oldest_waiting_seconds\{queue="deliveries"\} ([\d.]+)/.exec(metrics)?.[1];
+    expect(Number(age)).toBeGreaterThan(1);
   });
 });
 
@@ -168,6 +172,15 @@ describe("outbox: digests under a burst", () => {
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     const sentMetric = /dwc_messages_sent_total\{platform="slack",kind="deliver"\} (\d+)/.exec(metrics)?.[1];
     expect(Number(sentMetric)).toBe(slack.messages.length);
+    // Digest sizes and our own waits are counted for operators.
+    const digests = slack.messages.filter((m) => /^\d+ ×/.test(m.text)).length;
+    expect(Number(/dwc_digest_events_count\{platform="slack"\} (\d+)/.exec(metrics)?.[1])).toBe(digests);
+    expect(Number(/dwc_digest_events_sum\{platform="slack"\} (\d+)/.exec(metrics)?.[1])).toBe(
+      counted() - (slack.messages.length - digests),
+    );
+    expect(
+      Number(/dwc_rate_limit_waits_total\{platform="slack",reason="outbox"\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
     const digest = slack.messages.find((m) => /^\d+ ×/.test(m.text) && Number(/^(\d+)/.exec(m.text)?.[1]) > 5);
     expect(digest, "a digest of the held events").toBeDefined();
     expect(JSON.stringify(digest?.blocks)).toMatch(/\d+ more/);

@@ -44,7 +44,12 @@ describe("per-destination outbox overrides", () => {
   });
 
   it("applies a destination's limit with a guard of a tenth of its window, at most 1 s", () => {
-    expect(destinationLimit(config, "ops", 1)).toEqual({ key: "d.slack.C0123OPS", max: 2, windowMs: 1_100, reserve: 1 });
+    expect(destinationLimit(config, "ops", 1)).toEqual({
+      key: "d.slack.C0123OPS",
+      max: 2,
+      windowMs: 1_100,
+      reserve: 1,
+    });
     expect(destinationLimit(config, "ops-fast")).toMatchObject({ max: 3, windowMs: 2_200, reserve: 0 });
     const robot = parseConfig(
       { destinations: { robot: { platform: "dingtalk", accessToken: "t", webhookUrl: "http://127.0.0.1:1/robot" } } },
