@@ -11,6 +11,8 @@ export interface LarkCallbacksConfig {
   onError?: (err: unknown, what: string) => void;
   /** Replay guard across instances (Redis); without it, re-pushes are only caught per process. */
   firstSeen?: FirstSeen;
+  /** The bot's own open_id, so a group message that starts by @-mentioning someone else is not a command. */
+  botOpenId?: () => Promise<string | undefined>;
 }
 
 /** Lark wants the answer within 3 s ("处理卡片回调"), over HTTP and over the long connection; keep a margin. */
@@ -90,12 +92,13 @@ export function createLarkCallbacks(config: LarkCallbacksConfig) {
     const message = obj(event.message);
     // Bots (including this one) never drive commands: no loops.
     if (!onCommand || sender.sender_type !== "user" || message.message_type !== "text") return;
-    const parsed = commandText(message.content, message.mentions as LarkMention[] | undefined);
+    const self = message.chat_type === "group" ? await config.botOpenId?.() : undefined;
+    const parsed = commandText(message.content, message.mentions as LarkMention[] | undefined, self);
     const messageId = str(message.message_id);
     const user = str(obj(sender.sender_id).open_id);
     if (parsed === undefined || !messageId || !user) return;
     // With the "read all group messages" permission Lark sends every group message: only those that start by
-    // @-mentioning (the bot) are commands; the rest of the conversation gets no "unknown command" replies.
+    // @-mentioning the bot are commands; the rest of the conversation gets no "unknown command" replies.
     if (message.chat_type === "group" && !parsed.addressed) return;
     const { text } = parsed;
     const chatId = str(message.chat_id);

@@ -2,17 +2,20 @@
 export interface LarkMention {
   key?: string;
   name?: string;
+  id?: { open_id?: string };
 }
 
 /**
  * The command line of a text message to the bot: `content` is a JSON string `{"text":"@_user_1 recent 5"}`
  * (im.message.receive_v1, message.content). Leading mentions (the bot, in a group) are dropped; any later
  * mention becomes "@name" so the command sees a readable argument. Undefined when it is not text. `addressed`:
- * the message starts with a mention (in a group, the bot is @-mentioned first when the message is for it).
+ * the message starts by @-mentioning the bot (`self`, its open_id); when the bot's open_id is unknown, by
+ * @-mentioning anyone.
  */
 export function commandText(
   content: unknown,
   mentions: readonly LarkMention[] | undefined,
+  self?: string,
 ): { text: string; addressed: boolean } | undefined {
   if (typeof content !== "string") return undefined;
   let text: unknown;
@@ -24,7 +27,8 @@ export function commandText(
   if (typeof text !== "string") return undefined;
   const keys = (mentions ?? []).filter((m): m is LarkMention & { key: string } => typeof m.key === "string" && !!m.key);
   let rest = text.trim();
-  const addressed = keys.some((m) => rest.startsWith(m.key));
+  const first = keys.find((m) => rest.startsWith(m.key));
+  const addressed = first !== undefined && (self === undefined || first.id?.open_id === self);
   for (;;) {
     const lead = keys.find((m) => rest.startsWith(m.key));
     if (!lead) break;

@@ -88,10 +88,32 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
     );
   }
 
+  /**
+   * The bot's open_id (GET /open-apis/bot/v3/info), asked once and kept. Unknown when that call fails: group
+   * messages are then taken as commands when they start with any mention, and it is asked again next time.
+   */
+  let self: Promise<string | undefined> | undefined;
+  function botOpenId(): Promise<string | undefined> {
+    self ??= call("(bot info)", "bot.v3.info", () =>
+      appClient("(bot info)").request<{ code?: number; msg?: string; bot?: { open_id?: string } }>({
+        method: "GET",
+        url: "/open-apis/bot/v3/info",
+      }),
+    ).then(
+      (res) => res.bot?.open_id || undefined,
+      (err: unknown) => {
+        self = undefined;
+        config.onError?.(err, "asking Lark for the bot's open_id");
+        return undefined;
+      },
+    );
+    return self;
+  }
+
   return {
     name: "lark",
     render: (m: Message) => renderLark(m),
-    ...interactivity(config, reply),
+    ...interactivity(config, reply, botOpenId),
 
     async send(target: Target, payload: LarkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
       const o = target.options ?? {};
@@ -154,11 +176,12 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
 function interactivity(
   config: LarkAdapterConfig,
   reply: (messageId: string, card: LarkCard) => Promise<void>,
+  botOpenId: () => Promise<string | undefined>,
 ): Pick<ChatAdapter<LarkPayload>, "listen" | "routes"> {
   const app = config.app;
   if (!app) return {};
   // What the click and message handling needs, whichever way the callbacks arrive.
-  const callbacks = { now: config.now, reply, onError: config.onError, firstSeen: config.firstSeen };
+  const callbacks = { now: config.now, reply, onError: config.onError, firstSeen: config.firstSeen, botOpenId };
   if (app.transport === "ws") {
     const conn = createLarkLongConnection({
       appId: app.appId,

@@ -40,6 +40,8 @@ export interface FakeLarkOptions {
   /** Custom bots by hook id (the last path segment of the webhook URL). */
   hooks?: Record<string, LarkHook>;
   now?: () => number;
+  /** The app bot's open_id, answered by GET /open-apis/bot/v3/info (default ou_bot). */
+  botOpenId?: string;
 }
 
 const CARD_MAX = 30 * 1024;
@@ -138,6 +140,12 @@ export class FakeLark {
     if (req.method === "POST" && reply) return this.reply(decodeURIComponent(reply[1]!), req, res);
     const patch = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(req.path);
     if (req.method === "PATCH" && patch) return this.patch(decodeURIComponent(patch[1]!), req, res);
+    if (req.method === "GET" && req.path === "/open-apis/bot/v3/info")
+      return json(res, 200, {
+        code: 0,
+        msg: "ok",
+        bot: { activate_status: 2, app_name: "DataWorks Bot", open_id: this.opts.botOpenId ?? "ou_bot" },
+      });
     return json(res, 404, { code: 404, msg: "not found" });
   }
 

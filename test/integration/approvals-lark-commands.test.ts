@@ -87,6 +87,27 @@ describe("Lark im.message.receive_v1 → onCommand → reply", () => {
     expect(lark.messages.some((m) => m.replyTo === chatter)).toBe(false);
   });
 
+  it("in a group, a message that starts by @-mentioning someone else is conversation, not a command", async () => {
+    const before = seen.length;
+    const messageId = lark.userMessage(CHAT);
+    await push(
+      messageReceived({
+        token: "vt",
+        openId: "ou_alice",
+        chatId: CHAT,
+        messageId,
+        text: "@_user_1 help me with the deploy",
+        mentions: [{ key: "@_user_1", name: "Bob", openId: "ou_bob" }],
+      }),
+    );
+    // The bot asked Lark who it is (once), then left the message alone.
+    await waitFor(() => lark.calls.some((c) => c.path === "/open-apis/bot/v3/info"), "the bot info lookup");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.length).toBe(before);
+    expect(lark.messages.some((m) => m.replyTo === messageId)).toBe(false);
+    expect(lark.calls.filter((c) => c.path === "/open-apis/bot/v3/info")).toHaveLength(1);
+  });
+
   it("ignores messages from bots and refuses unsigned pushes", async () => {
     const before = seen.length;
     const messageId = lark.userMessage(CHAT);
