@@ -25,6 +25,8 @@ export interface DeliveryJobData {
   approvalId?: string;
   /** Digest group (outbox): deliveries of one group under a burst become one message. */
   group?: string;
+  /** The group's burst was used up when this delivery ran: when its slot opens it sends every waiting event. */
+  heldForDigest?: boolean;
   /** Remember this message under a key (e.g. a node's failure) so a later event can update it in place. */
   saveAs?: string;
   /** Update the message saved under this key instead of posting a new one (e.g. a node recovered). */

@@ -66,6 +66,7 @@ export async function deliverNotification(
   const digest = group ? digestFor(deps.config, destination) : undefined;
 
   let slot: string | undefined;
+  const groupLimitKey = `g.${destination}.${group}`;
   let members = group && digest ? await deps.groups.existingClaim(jobId) : undefined;
   // A retried digest (its claim survived a failed send) still needs a destination slot, not a group slot.
   if (!members && group && digest) {
@@ -73,7 +74,7 @@ export async function deliverNotification(
       log.debug("already sent in another delivery's digest");
       return undefined;
     }
-    limits.push({ key: `g.${destination}.${group}`, max: digest.burst, windowMs: digest.interval });
+    limits.push({ key: groupLimitKey, max: digest.burst, windowMs: digest.interval });
   }
   // Redis' clock unless a test injects one: every instance then counts in one time.
   const taken = await deps.limiter.take(limits, deps.now ? now : undefined);
@@ -82,11 +83,15 @@ export async function deliverNotification(
     if (!token) throw new Error(`rate limited for ${taken.wait} ms and no job token to park the delivery`);
     log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
     deps.metrics?.rateLimitWaits.inc({ platform: deps.platform ?? "unknown", reason: "outbox" });
+    // Held by the group's burst (not only by the destination's rate): when this one's slot opens it speaks for
+    // every event of the group that piled up meanwhile.
+    if (taken.full?.includes(groupLimitKey) && !job.data.heldForDigest)
+      await job.updateData({ ...job.data, heldForDigest: true });
     await job.moveToDelayed(now + taken.wait + NOTIFICATION_WAKE_LAG_MS, token);
     throw new DelayedError();
   }
   if (!members && group && digest) {
-    const claimed = await deps.groups.claim(destination, group, jobId);
+    const claimed = await deps.groups.claim(destination, group, jobId, job.data.heldForDigest ? "all" : "self");
     if (claimed === "covered") {
       // Another delivery claimed this event while this one waited for its slot: it is in that message.
       if (slot) await deps.limiter.cancel(limits, slot);

@@ -11,8 +11,14 @@ const CLAIM = `
 local existing = redis.call('GET', KEYS[2])
 if existing then return existing end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 'covered' end
-local members = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
+local members
+if ARGV[2] == 'all' then
+  members = redis.call('HGETALL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+else
+  members = {ARGV[1], redis.call('HGET', KEYS[1], ARGV[1])}
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
 local encoded = cjson.encode(members)
 redis.call('SET', KEYS[2], encoded, 'EX', 604800)
 return encoded
@@ -69,13 +75,15 @@ export class DigestGroups {
   }
 
   /**
-   * Take every waiting member of the group for this delivery (idempotent per jobId). "covered" when another
-   * delivery claimed this one in the meantime (between waiting() and here): it must then send nothing.
+   * Take every waiting member of the group for this delivery (`only: "self"`: just its own event, a send
+   * within the group's burst), idempotent per jobId. "covered" when another delivery claimed this one in the
+   * meantime (between waiting() and here): it must then send nothing.
    */
   async claim(
     destination: string,
     group: string,
     jobId: string,
+    only: "all" | "self" = "all",
   ): Promise<Array<{ jobId: string; eventId: string }> | "covered"> {
     const v = (await this.redis.eval(
       CLAIM,
@@ -83,6 +91,7 @@ export class DigestGroups {
       this.groupKey(destination, group),
       this.claimKey(jobId),
       jobId,
+      only,
     )) as string;
     return v === "covered" ? "covered" : pairs(v);
   }

@@ -209,6 +209,34 @@ describe("outbox: digests under a burst", () => {
   });
 });
 
+describe("outbox: a burst arriving in one request", () => {
+  it("sends the group's `burst` events on their own, then the rest as one digest", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0BURST"] });
+    await slack.start();
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0BURST" } },
+      routes: [{ destinations: ["ops"] }],
+      outbox: { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 3, interval: "2s" } },
+    });
+    try {
+      const events = Array.from({ length: 5 }, (_, i) => {
+        const ev = freshEvent("instance-status-changes");
+        (ev.data as Record<string, unknown>).nodeId = 700001235100 + i;
+        return ev;
+      });
+      expect((await bot.post(events)).status).toBe(202);
+      const counted = () => slack.messages.reduce((n, m) => n + (Number(/^(\d+) ×/.exec(m.text)?.[1]) || 1), 0);
+      await waitFor(() => counted() >= 5, "every event in some message", 10_000);
+      const sizes = slack.messages.map((m) => Number(/^(\d+) ×/.exec(m.text)?.[1]) || 1);
+      expect(sizes).toEqual([1, 1, 1, 2]);
+    } finally {
+      await bot.close();
+      await slack.stop();
+    }
+  });
+});
+
 describe("outbox: update instead of repeat", () => {
   it("posts the recovery when the earlier message cannot be edited (a DingTalk custom robot)", async () => {
     const ding = new FakeDingTalk({

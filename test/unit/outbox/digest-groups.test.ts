@@ -35,52 +35,68 @@ describe("digest grouping (real Redis, injected clock)", () => {
   });
 
   /**
-   * The outbox's decision, step by step as deliveries run: take the destination and group slots, or wait; the
-   * delivery that gets the slot claims every waiting member of its group.
+   * The outbox's decision, step by step as deliveries run: take the destination and group slots, or wait; a
+   * delivery held by the group's burst claims every waiting member of its group when its slot opens, one within
+   * the burst sends its own event.
    */
-  it("sends the first `burst` events at once and the rest of the interval as one digest; each event once", async () => {
+  async function simulate(o: { arrivals: number[]; burst: number; destPerSec: number }) {
     const limiter = new RateLimiter(redis, prefix);
     const groups = new DigestGroups(redis, prefix);
-    const dest = "ops";
+    const dest = `ops-${Math.random().toString(36).slice(2, 8)}`;
     const g = "g1";
-    const limits = [
-      { key: `d.${dest}`, max: 1, windowMs: 1_000 },
-      { key: `g.${dest}.${g}`, max: 2, windowMs: 60_000 },
-    ];
+    const groupLimit = { key: `g.${dest}.${g}`, max: o.burst, windowMs: 60_000 };
+    const limits = [{ key: `d.${dest}`, max: o.destPerSec, windowMs: 1_000 }, groupLimit];
     const messages: Array<{ at: number; events: string[] }> = [];
     const waiting = new Map<string, number>(); // jobId → when it retries
-    // 12 events, one every 2 s; each joins its group on arrival and its delivery runs then, or when its wait ends.
+    const held = new Set<string>();
     for (let t = 0; t <= 130_000; t += 500) {
-      if (t % 2_000 === 0 && t / 2_000 < 12) {
-        const i = t / 2_000;
-        await groups.add({ destination: dest, group: g, jobId: `job${i}`, eventId: `ev${i}` });
-        waiting.set(`job${i}`, t);
-      }
+      for (const [i, at] of o.arrivals.entries())
+        if (at === t) {
+          await groups.add({ destination: dest, group: g, jobId: `${dest}.job${i}`, eventId: `ev${i}` });
+          waiting.set(`${dest}.job${i}`, t);
+        }
       for (const [job, due] of [...waiting].filter(([, due]) => due <= t)) {
         if (!(await groups.waiting(dest, g, job))) {
           waiting.delete(job); // another delivery's digest covered it
           continue;
         }
-        const wait = await limiter.acquire(limits, t);
-        if (wait > 0) {
-          waiting.set(job, due + wait);
+        const taken = await limiter.take(limits, t);
+        if (taken.wait > 0) {
+          if (taken.full?.includes(groupLimit.key)) held.add(job);
+          waiting.set(job, due + taken.wait);
           continue;
         }
-        const members = await groups.claim(dest, g, job);
+        const members = await groups.claim(dest, g, job, held.has(job) ? "all" : "self");
         if (members === "covered") throw new Error(`${job} was claimed between waiting() and claim()`);
         messages.push({ at: t, events: members.map((m) => m.eventId) });
         await groups.release(job);
         waiting.delete(job);
       }
     }
-    expect(messages.map((m) => [m.at, m.events.length])).toEqual([
+    const all = messages.flatMap((m) => m.events).sort();
+    expect(all).toEqual(o.arrivals.map((_, i) => `ev${i}`).sort());
+    return messages.map((m) => [m.at, m.events.length]);
+  }
+
+  it("sends the first `burst` events at once and the rest of the interval as one digest; each event once", async () => {
+    // 12 events, one every 2 s.
+    const arrivals = Array.from({ length: 12 }, (_, i) => i * 2_000);
+    expect(await simulate({ arrivals, burst: 2, destPerSec: 1 })).toEqual([
       [0, 1],
       [2_000, 1],
       // The group's third send waits for its window: everything that arrived meanwhile goes in one digest.
       [60_000, 10],
     ]);
-    const all = messages.flatMap((m) => m.events).sort();
-    expect(all).toEqual(Array.from({ length: 12 }, (_, i) => `ev${i}`).sort());
+  });
+
+  it("events arriving together still get their `burst` messages of their own before the digest", async () => {
+    const arrivals = Array.from({ length: 8 }, () => 0);
+    expect(await simulate({ arrivals, burst: 3, destPerSec: 100 })).toEqual([
+      [0, 1],
+      [0, 1],
+      [0, 1],
+      [60_000, 5],
+    ]);
   });
 
   it("keeps a claim until its send succeeds, so a retried delivery sends the same events again", async () => {
