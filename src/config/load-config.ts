@@ -71,6 +71,9 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 /** Contradictions no single field can see (alertmanager's UnmarshalYAML checks). */
+/** Slack C…/G…/D… ids, Lark chat ids (oc_…), DingTalk open conversation ids (cid…). */
+const CHANNEL_ID = /^(?:[CGD][A-Z0-9]{6,}|oc_[A-Za-z0-9]+|cid[A-Za-z0-9+/=_-]+)$/;
+
 function crossCheck(c: Config): string[] {
   const problems: string[] = [];
   const names = new Set(Object.keys(c.destinations));
@@ -124,6 +127,12 @@ function crossCheck(c: Config): string[] {
     for (const g of role?.groups ?? [])
       if (!c.approvals.groups[g])
         problems.push(`commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups)`);
+  // A raw id must look like one: a misspelt destination name would otherwise be taken as a channel id, silently.
+  for (const [i, entry] of (c.commands.channels ?? []).entries())
+    if (!names.has(entry) && !CHANNEL_ID.test(entry))
+      problems.push(
+        `commands.channels[${i}]: "${entry}" is neither a destination nor a channel id (Slack C…/G…/D…, Lark oc_…, DingTalk cid…)`,
+      );
   const auth = c.ingest.auth;
   const shared = auth.tokens.length + auth.bearerTokens.length + auth.basic.length + (auth.apiKey ? 1 : 0);
   // A signature proves EventBridge sent the request, not that your rule did: any account's rule can target the URL.

@@ -68,4 +68,20 @@ describe("parseConfig: signature-only ingest", () => {
     expect(withAuth({ accountIds: ["1234567890981234"], auth: { signature: { enabled: true } } })).not.toThrow();
     expect(withAuth({ auth: { tokens: ["a-token-of-16-chars"], signature: { enabled: true } } })).not.toThrow();
   });
+
+  it("commands.channels: a name that is neither a destination nor a channel id is an error, not a silent id", () => {
+    const withChannels = (channels: string[]) => () =>
+      parseConfig({ destinations: { ops: { platform: "console" } }, commands: { channels } }, {});
+    expect(withChannels(["ops", "C0123ABCD", "G01PRIVATE", "oc_1a2b3c", "cidAbC+/9=="])).not.toThrow();
+    let err: unknown;
+    try {
+      withChannels(["ops", "opps"])();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(/^commands\.channels\[1\]: "opps" is neither a destination nor a channel id/),
+    ]);
+  });
 });
