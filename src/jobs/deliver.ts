@@ -115,23 +115,9 @@ async function deliverApproval(
   if (!a) throw new UnrecoverableError(`approval ${approvalId ?? "?"} not found for ${job.name}`);
   const dest = deps.config.destinations[destination];
   if (!dest) throw new UnrecoverableError(`destination "${destination}" is no longer in the config`);
-  if (job.name === "approval-alert") {
-    const t = (k: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, k, p);
-    const card = approvalCard(a, locale, deps.templates, deps.config);
-    const alert: Message = {
-      ...card,
-      kind: `approval-alert:${a.event.eventCode}`,
-      title: t("approval.alertTitle", { title: card.title }),
-      summary: t("approval.alertTitle", { title: card.title }),
-      severity: "danger",
-      sections: [{ text: t("approval.alertText", { error: a.dataworks?.error ?? "" }) }, ...card.sections],
-      actions: [],
-    };
-    return adapter.send(targetFor(destination, dest), adapter.render(alert));
-  }
   let cardSlot: { limits: Limit[]; slot: string } | undefined;
-  if (job.name === "approval-card") {
-    // Cards share the destination's rate limit but may use the slots reserved for them.
+  if (job.name === "approval-card" || job.name === "approval-alert") {
+    // Cards (and alerts about them) share the destination's rate limit but may use the slots reserved for them.
     const limit = destinationLimit(deps.config, destination);
     if (limit) {
       let taken = await deps.outbox.limiter.take([limit]);
@@ -145,6 +131,24 @@ async function deliverApproval(
         throw new DelayedError();
       }
       cardSlot = taken.slot ? { limits: [limit], slot: taken.slot } : undefined;
+    }
+  }
+  if (job.name === "approval-alert") {
+    const t = (k: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, k, p);
+    const card = approvalCard(a, locale, deps.templates, deps.config);
+    const alert: Message = {
+      ...card,
+      kind: `approval-alert:${a.event.eventCode}`,
+      title: t("approval.alertTitle", { title: card.title }),
+      summary: t("approval.alertTitle", { title: card.title }),
+      severity: "danger",
+      sections: [{ text: t("approval.alertText", { error: a.dataworks?.error ?? "" }) }, ...card.sections],
+      actions: [],
+    };
+    try {
+      return await adapter.send(targetFor(destination, dest), adapter.render(alert));
+    } finally {
+      if (cardSlot) await deps.outbox.limiter.settle(cardSlot.limits, cardSlot.slot).catch(() => undefined);
     }
   }
   const payload = adapter.render(approvalCard(a, locale, deps.templates, deps.config));
