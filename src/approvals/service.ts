@@ -132,6 +132,8 @@ export class ApprovalService {
         );
       return false;
     }
+    // No policy decided: from here people may (the card buttons, approve/block commands).
+    await this.d.store.open(id);
     await this.d.deliveries.addBulk(
       route.destinations.map((destination) => ({
         name: "approval-card",
@@ -185,8 +187,14 @@ export class ApprovalService {
       ...(reason ? { reason } : {}),
     };
     const r = await this.d.store.decide(a.id, decision);
-    if (!r.ok)
-      return { ok: false, text: r.reason === "missing" ? t("missing") : t("late", this.who(r.decision, locale)) };
+    if (!r.ok && r.reason === "notOpen") return { ok: false, text: t("notOpen") };
+    if (!r.ok && r.reason === "expired") {
+      // Past the deadline: the timeout outcome stands, whether or not a worker has applied it yet.
+      await this.expire(a.id);
+      const decided = (await this.d.store.get(a.id))?.decision;
+      return { ok: false, text: decided ? t("late", this.who(decided, locale)) : t("missing") };
+    }
+    if (!r.ok) return { ok: false, text: r.reason === "decided" ? t("late", this.who(r.decision, locale)) : t("missing") };
     await this.afterDecision(r.approval);
     return { ok: true, text: t(blocking ? "blocked" : "approved") };
   }

@@ -12,17 +12,27 @@ const CREATE = `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-redis.call('HSET', KEYS[2], 'approval', ARGV[2], 'state', 'pending')
+redis.call('HSET', KEYS[2], 'approval', ARGV[2], 'state', 'pending', 'policies', 'pending')
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return {ARGV[1], 1}
 `;
 
-/** The first decision wins, across any number of bot instances: only a pending approval takes one. */
+/**
+ * The first decision wins, across any number of bot instances: only a pending approval takes one. A person
+ * decides only once the policies have run (a freeze policy must not be beaten by a quick click) and only before
+ * the deadline (its score in the pending set): a late click loses to the timeout even when no worker has
+ * applied it yet. ARGV: state, decision, id, decided by a person ("1"/"0"), now.
+ */
 const DECIDE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing'} end
 if state ~= 'pending' then return {'decided', redis.call('HGET', KEYS[1], 'decision') or '{}'} end
+if ARGV[4] == '1' then
+  if redis.call('HEXISTS', KEYS[1], 'policies') == 1 then return {'notOpen'} end
+  local deadline = redis.call('ZSCORE', KEYS[2], ARGV[3])
+  if deadline and tonumber(ARGV[5]) >= tonumber(deadline) then return {'expired'} end
+end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'decision', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'decision', 'approvalId', ARGV[3], 'decision', ARGV[2])
@@ -31,7 +41,7 @@ return {'ok'}
 
 export type DecideResult =
   | { ok: true; approval: Approval }
-  | { ok: false; reason: "missing" }
+  | { ok: false; reason: "missing" | "notOpen" | "expired" }
   | { ok: false; reason: "decided"; decision: Decision };
 
 export interface AuditEntry {
@@ -100,6 +110,7 @@ export class ApprovalStore {
     if (h.route) Object.assign(a, JSON.parse(h.route) as Partial<Approval>);
     if (h.decision) a.decision = JSON.parse(h.decision) as Decision;
     if (h.dataworks) a.dataworks = JSON.parse(h.dataworks) as DataWorksDelivery;
+    if (h.policies) a.awaitingPolicies = true;
     a.cards = Object.entries(h)
       .filter(([k]) => k.startsWith("card:"))
       .map(([, v]) => JSON.parse(v) as MessageRef);
@@ -117,8 +128,10 @@ export class ApprovalStore {
       stateFor(decision),
       JSON.stringify(decision),
       id,
+      decision.by.kind === "human" ? "1" : "0",
+      String(decision.at),
     )) as string[];
-    if (res[0] === "missing") return { ok: false, reason: "missing" };
+    if (res[0] === "missing" || res[0] === "notOpen" || res[0] === "expired") return { ok: false, reason: res[0] };
     if (res[0] === "decided") return { ok: false, reason: "decided", decision: JSON.parse(res[1] ?? "{}") as Decision };
     const approval = await this.get(id);
     if (!approval) return { ok: false, reason: "missing" };
@@ -135,6 +148,11 @@ export class ApprovalStore {
       .hset(this.key(id), "route", JSON.stringify(r))
       .zadd(this.pendingKey, "XX", r.deadline, id)
       .exec();
+  }
+
+  /** The policies have run and left the decision to people: clicks and commands may now decide. */
+  async open(id: string): Promise<void> {
+    await this.redis.hdel(this.key(id), "policies");
   }
 
   /** An approval nobody will answer (approvals.unmatched: ignore) leaves the pending list. */
@@ -173,7 +191,7 @@ export class ApprovalStore {
     // An approval kept past its retention is gone from Redis; its pending entry goes with it.
     const gone = ids.filter((_, i) => !all[i]);
     if (gone.length) await this.redis.zrem(this.pendingKey, ...gone);
-    return all.filter((a): a is Approval => a?.state === "pending");
+    return all.filter((a): a is Approval => a?.state === "pending" && !a.awaitingPolicies);
   }
 
   /** How many approvals wait for a decision (the metrics gauge). */

@@ -49,6 +49,8 @@ export interface Approval {
   decision?: Decision;
   dataworks?: DataWorksDelivery;
   cards: MessageRef[];
+  /** Recorded at ingest, policies not yet evaluated: nobody may decide it from chat yet. */
+  awaitingPolicies?: boolean;
 }
 
 /** What a card shows changes with these two; an update job is named by them. */

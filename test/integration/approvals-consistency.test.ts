@@ -216,4 +216,45 @@ describe("approvals across configs and races", () => {
     // At most one notification that already held the next slot may go before it; never the backlog.
     expect(order).toBeLessThanOrEqual(2);
   });
+
+  const clickAs = (bot: TestBot, id: string, user: string) =>
+    bot.runtime.approvals.handleAction(
+      { id: `click-${user}-${id}`, adapter: "slack", actionId: "approval.approve", value: id, user: { id: user } },
+      "en",
+    );
+  const route = { name: "deploys", destinations: ["approvals"], approvers: { users: { slack: ["U0A"] } } };
+
+  it("nobody decides before the policies have run: a freeze policy is not beaten by a quick click", async () => {
+    const prefix = testPrefix();
+    const freeze = { name: "freeze", match: { type: ["dataworks:FileChange:DeployFile"] }, decide: "block" };
+    const approvals = { policies: [freeze], routes: [route] };
+    const serve = await start(approvals, { http: true, workers: false, prefix });
+    const ev = freshEvent("deploy-file");
+    expect((await serve.post(ev)).status).toBe(202);
+    const id = String(await serve.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    // Recorded, but the events worker has not run the policies: not listed, not decidable.
+    expect((await serve.runtime.approvalStore.pending()).map((a) => a.id)).not.toContain(id);
+    const early = await clickAs(serve, id, "U0A");
+    expect(early).toMatchObject({ ok: false, text: expect.stringContaining("approval policies") });
+    await start(approvals, { http: false, workers: true, prefix });
+    const d = await waitFor(() => sent.find((x) => x.messageId === ev.id), "the policy's decision");
+    expect(d.checkResult).toBe("FAIL");
+  });
+
+  it("a click after the deadline loses to the timeout outcome, even before a worker applies it", async () => {
+    const prefix = testPrefix();
+    const approvals = { routes: [{ ...route, timeout: "1s", timeoutOutcome: "FAIL" }] };
+    const serve = await start(approvals, { http: true, workers: true, prefix });
+    const ev = freshEvent("deploy-file");
+    expect((await serve.post(ev)).status).toBe(202);
+    const id = String(await serve.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    await waitFor(() => cardOf(id), "the card");
+    // The worker that would apply the timeout is gone (a restart, a backlog): the deadline still holds.
+    await serve.runtime.workers?.close();
+    await new Promise((r) => setTimeout(r, 1_200));
+    const late = await clickAs(serve, id, "U0A");
+    expect(late.ok).toBe(false);
+    expect(late.text).toMatch(/Already decided: .* by timeout/);
+    expect((await serve.runtime.approvalStore.get(id))?.decision?.by.kind).toBe("timeout");
+  });
 });

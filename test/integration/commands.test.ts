@@ -247,7 +247,10 @@ describe("commands: executor against real Redis (startTestBot)", () => {
     expect(shown(set)).toContain("status=failed workspace=77001");
 
     // Three different nodes: a success of the node whose failure was posted would update that message instead.
-    const node = (e: Record<string, unknown>, nodeId: number) => ({ ...e, data: { ...(e.data as object), nodeId } });
+    const node = (e: Record<string, unknown>, nodeId: number): Record<string, unknown> => ({
+      ...e,
+      data: { ...(e.data as object), nodeId },
+    });
     const silenced = node(instance(5, 77001), 700007700101);
     const otherWs = node(instance(5, 77002), 700007700201);
     const success = node(instance(6, 77001), 700007700102);
