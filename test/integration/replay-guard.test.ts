@@ -64,6 +64,12 @@ describe("replayed signed callbacks across two instances", () => {
       expect(await again.text()).toBe("");
     }
     expect(await a.runtime.mutes.active()).toHaveLength(1);
+    // The same signature dressed up ("v0=<hex>=x" still verifies in Bolt) is refused, not taken as new.
+    for (const suffix of ["=x", "=y"]) {
+      const dressed = { ...headers, "x-slack-signature": `${headers["x-slack-signature"]}${suffix}` };
+      expect((await fetch(`${b.url}/slack/events`, { method: "POST", headers: dressed, body })).status).toBe(401);
+    }
+    expect(await a.runtime.mutes.active()).toHaveLength(1);
 
     // A new request (new timestamp, so a new signature) is not a replay.
     const fresh = { ...slackHeaders(SLACK.signingSecret, body, Math.floor(Date.now() / 1000) - 30) };
