@@ -242,6 +242,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
                     store: approvalStore,
                     onAction,
                     standIn: !o.decisionSender && !config.dataworks.accessKeyId,
+                    logger,
                   }),
               ]
             : []),

@@ -194,7 +194,8 @@ export class ApprovalService {
       const decided = (await this.d.store.get(a.id))?.decision;
       return { ok: false, text: decided ? t("late", this.who(decided, locale)) : t("missing") };
     }
-    if (!r.ok) return { ok: false, text: r.reason === "decided" ? t("late", this.who(r.decision, locale)) : t("missing") };
+    if (!r.ok)
+      return { ok: false, text: r.reason === "decided" ? t("late", this.who(r.decision, locale)) : t("missing") };
     await this.afterDecision(r.approval);
     return { ok: true, text: t(blocking ? "blocked" : "approved") };
   }

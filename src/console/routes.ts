@@ -6,6 +6,7 @@ import type { ApprovalStore } from "../approvals/store.js";
 import type { Config } from "../config/schema.js";
 import type { OnAction } from "../core/chat-adapter.js";
 import { sendError } from "../http/errors.js";
+import type { Logger } from "../logger.js";
 import { packageRoot } from "../package-root.js";
 import type { ConsoleFeed } from "./feed.js";
 
@@ -17,6 +18,7 @@ export interface ConsoleRouteDeps {
   onAction: OnAction;
   /** True when decisions go to the local stand-in (no DataWorks credentials). */
   standIn: boolean;
+  logger: Logger;
 }
 
 const LIMITS = { user: 64, actionId: 64, value: 128, input: 500, destination: 128 };
@@ -24,20 +26,24 @@ const LIMITS = { user: 64, actionId: 64, value: 128, input: 500, destination: 12
 /**
  * The local console: a web page that acts as the `console` chat channel. GET /console (the page),
  * GET /console/api/feed (messages, stand-in decisions, audit), POST /console/api/action (a click).
- * Anyone who can reach it can click as any name, so it only answers on loopback or the configured host
- * names (which also defeats DNS rebinding), and clicks must be same-origin JSON (no cross-site form posts).
+ * Anyone who can reach it can click as any name, so it answers only requests from this machine (the peer
+ * address, which a client cannot choose) naming loopback or the configured host names (which defeats DNS
+ * rebinding), and clicks must be same-origin JSON (no cross-site form posts).
  */
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleRouteDeps) {
   const html = readFileSync(join(packageRoot(), "src", "console", "console.html"), "utf8");
   const csp = contentSecurityPolicy(html);
   const hosts = allowedHosts(deps.config);
   if (!["127.0.0.1", "localhost", "::1"].includes(deps.config.server.host))
-    app.log.warn(
+    deps.logger.warn(
       { host: deps.config.server.host },
-      "a console destination is configured on a non-loopback server: anyone who reaches /console can click as any name",
+      "a console destination is configured on a non-loopback server: /console answers only requests from this machine",
     );
 
   app.addHook("onRequest", async (req, reply) => {
+    // The Host header is the client's to write; the peer address is not.
+    if (!isLoopback(req.socket.remoteAddress))
+      return sendError(reply, 403, "forbidden_peer", "the local console answers only requests from this machine");
     const host = hostName(req.headers.host);
     if (!host || !hosts.has(host))
       return sendError(
@@ -120,6 +126,13 @@ function allowedHosts(config: Readonly<Config>): Set<string> {
   if (h !== "0.0.0.0" && h !== "::") hosts.add(h.includes(":") ? `[${h}]` : h);
   if (config.server.publicUrl) hosts.add(new URL(config.server.publicUrl).hostname);
   return hosts;
+}
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped loopback (a dual-stack socket). */
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(v4);
 }
 
 /** "host:port" → host (IPv6 keeps its brackets). */

@@ -23,7 +23,14 @@ export interface TestBot {
  */
 export async function startTestBot(
   raw: Record<string, unknown>,
-  opts: Partial<RuntimeOptions> & { http?: boolean; workers?: boolean; prefix?: string; keepKeys?: boolean } = {},
+  opts: Partial<RuntimeOptions> & {
+    http?: boolean;
+    workers?: boolean;
+    prefix?: string;
+    keepKeys?: boolean;
+    /** Where the HTTP server listens (default 127.0.0.1); `url` still points at 127.0.0.1. */
+    listenHost?: string;
+  } = {},
 ): Promise<TestBot> {
   const prefix = opts.prefix ?? testPrefix();
   const ingest = (raw.ingest as Record<string, unknown> | undefined) ?? {};
@@ -55,7 +62,7 @@ export async function startTestBot(
   });
   let url = "";
   if (runtime.app) {
-    await runtime.app.listen({ host: "127.0.0.1", port: 0 });
+    await runtime.app.listen({ host: opts.listenHost ?? "127.0.0.1", port: 0 });
     url = `http://127.0.0.1:${(runtime.app.server.address() as AddressInfo).port}`;
   }
   return {

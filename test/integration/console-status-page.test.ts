@@ -3,6 +3,7 @@
  * a real bot and Redis. The browser test (test/browser) covers the page itself.
  */
 import { request } from "node:http";
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
@@ -32,7 +33,8 @@ describe("console API and approval status page", () => {
           ],
         },
       },
-      { adapterDeps: { console: { print: () => undefined } } },
+      // On every interface, so a request can arrive from another address than loopback.
+      { adapterDeps: { console: { print: () => undefined } }, listenHost: "0.0.0.0" },
     );
   });
   afterAll(async () => {
@@ -46,9 +48,9 @@ describe("console API and approval status page", () => {
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  const statusWithHost = (path: string, host: string) =>
+  const statusWithHost = (path: string, host: string, base = bot.url) =>
     new Promise<number>((resolve, reject) => {
-      const req = request(`${bot.url}${path}`, { headers: { host } }, (res) => {
+      const req = request(`${base}${path}`, { headers: { host } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -94,6 +96,18 @@ describe("console API and approval status page", () => {
     expect(again).toMatchObject({ ok: false, text: expect.stringContaining("Already decided") });
     const a = await bot.runtime.approvalStore.get(id);
     expect(a?.decision?.by).toMatchObject({ kind: "human", platform: "console", name: "bob" });
+  });
+
+  // This machine's own non-loopback address: a request to it comes from it, not from loopback.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+  it.skipIf(!external)("refuses a request from another address even when it names localhost as Host", async () => {
+    const base = `http://${external}:${new URL(bot.url).port}`;
+    const port = new URL(bot.url).port;
+    expect(await statusWithHost("/console/api/feed", `localhost:${port}`, base)).toBe(403);
+    expect(await statusWithHost("/console", `127.0.0.1:${port}`, base)).toBe(403);
+    expect(await statusWithHost("/console/api/feed", `localhost:${port}`)).toBe(200);
   });
 
   it("refuses other hosts, cross-site posts, non-JSON bodies and malformed clicks", async () => {
