@@ -15,7 +15,8 @@ export interface CertStoreOptions {
   now?: () => number;
 }
 
-export type CertResult = { ok: true; key: KeyObject } | { ok: false; reason: string };
+/** transient: the certificate server could not be reached or failed (ours to retry later, not the sender's fault). */
+export type CertResult = { ok: true; key: KeyObject } | { ok: false; reason: string; transient?: true };
 
 /** Anchored at the start so a pattern cannot be satisfied by text later in the URL. */
 export function compileCertUrlPattern(p: string): RegExp {
@@ -86,7 +87,8 @@ export class CertStore {
       const res = await this.o.fetch(url, { redirect: "error", signal: AbortSignal.timeout(this.o.timeoutMs) });
       if (!res.ok) {
         await res.body?.cancel();
-        return { ok: false, reason: `could not fetch the signing certificate: HTTP ${res.status}` };
+        const reason = `could not fetch the signing certificate: HTTP ${res.status}`;
+        return res.status >= 500 || res.status === 429 ? { ok: false, reason, transient: true } : { ok: false, reason };
       }
       const body = await readLimited(res, this.o.maxBytes);
       if (body === undefined)
@@ -95,7 +97,7 @@ export class CertStore {
     } catch (err) {
       const e = err as Error;
       const why = e.name === "TimeoutError" ? `no answer within ${this.o.timeoutMs} ms` : causeOf(e);
-      return { ok: false, reason: `could not fetch the signing certificate: ${why}` };
+      return { ok: false, reason: `could not fetch the signing certificate: ${why}`, transient: true };
     }
     let key: KeyObject;
     try {

@@ -57,7 +57,8 @@ export function createSignatureVerifier(o: SignatureVerifierOptions): VerifySign
     const allowed = certs.allowed(fields.certUrl);
     if (!allowed.ok) return fail(allowed.reason);
     const cert = await certs.publicKey(allowed.url);
-    if (!cert.ok) return fail(cert.reason);
+    if (!cert.ok)
+      return cert.transient ? { ok: false as const, reason: cert.reason, transient: true as const } : fail(cert.reason);
 
     const candidates = stringsToSign(version, fields, rawBody);
     if (version === 2) return checkV2(cert.key, v2 ?? "", candidates);

@@ -5,7 +5,8 @@ import type { ingestAuthSchema } from "../config/sections/ingest.js";
 export type IngestAuthConfig = z.infer<typeof ingestAuthSchema>;
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
-export type AuthResult = { ok: true; method: string } | { ok: false; reason: string };
+/** transient: the request could not be checked now (a certificate download failed); the sender should retry. */
+export type AuthResult = { ok: true; method: string } | { ok: false; reason: string; transient?: true };
 
 /** Constant-time equality of two secrets of any length (hash first so lengths leak nothing). */
 export function secretEquals(a: string, b: string): boolean {

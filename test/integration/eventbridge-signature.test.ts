@@ -82,7 +82,7 @@ describe("EventBridge request signatures on POST /dataworks/events (real Redis, 
       headers: { "content-type": "application/json", ...headers },
       body,
     });
-    return { status: res.status, json: (await res.json()) as { message?: string; accepted?: number } };
+    return { status: res.status, json: (await res.json()) as { error?: string; message?: string; accepted?: number } };
   }
 
   /** Sign a fresh event for `bot`; `patch` changes what is signed, `send` what is sent. */
@@ -187,16 +187,6 @@ describe("EventBridge request signatures on POST /dataworks/events (real Redis, 
       "is not allow-listed",
     ],
     [
-      "an unreachable certificate URL",
-      () => signed(signedOnly, 2, { certUrl: `http://127.0.0.1:${closedPort}/cert.pem` }),
-      "could not fetch the signing certificate: ECONNREFUSED",
-    ],
-    [
-      "a certificate server that does not answer in time",
-      () => signed(signedOnly, 1, { certUrl: certUrl(`/slow/${randomUUID()}.pem`) }),
-      "no answer within 500 ms",
-    ],
-    [
       "a certificate URL answering 404",
       () => signed(signedOnly, 2, { certUrl: certUrl(`/missing/${randomUUID()}.pem`) }),
       "could not fetch the signing certificate: HTTP 404",
@@ -247,6 +237,31 @@ describe("EventBridge request signatures on POST /dataworks/events (real Redis, 
       expect(res.json.message).toContain(reason);
       for (const secret of [headers["x-eventbridge-signature-secret"], headers["x-eventbridge-signature"]])
         if (secret) expect(res.json.message).not.toContain(secret);
+      expect(await jobs(signedOnly)).toBe(before);
+    });
+  }
+
+  // Our side could not check the signature: EventBridge must retry (503), not drop the event as unauthorized.
+  const unverifiable: Array<[string, () => { body: string; headers: Record<string, string> }, string]> = [
+    [
+      "an unreachable certificate URL",
+      () => signed(signedOnly, 2, { certUrl: `http://127.0.0.1:${closedPort}/cert.pem` }),
+      "could not fetch the signing certificate: ECONNREFUSED",
+    ],
+    [
+      "a certificate server that does not answer in time",
+      () => signed(signedOnly, 1, { certUrl: certUrl(`/slow/${randomUUID()}.pem`) }),
+      "no answer within 500 ms",
+    ],
+  ];
+  for (const [name, make, reason] of unverifiable) {
+    it(`answers ${name} with 503 (retry later), queuing nothing`, async () => {
+      const before = await jobs(signedOnly);
+      const { body, headers } = make();
+      const res = await post(signedOnly, body, headers);
+      expect(res.status).toBe(503);
+      expect(res.json.error).toBe("signature_unverifiable");
+      expect(res.json.message).toContain(reason);
       expect(await jobs(signedOnly)).toBe(before);
     });
   }

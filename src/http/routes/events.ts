@@ -26,7 +26,8 @@ export interface EventsRouteDeps {
 
 /**
  * POST /dataworks/events: verify the raw bytes, parse, validate, then queue durably before answering 2xx.
- * Each failure has its own status: 401 auth, 400 JSON/envelope, 413 size, 415 media type, 422 source.
+ * Each failure has its own status: 401 auth, 400 JSON/envelope, 413 size, 415 media type, 422 source, 503 when
+ * the event cannot be stored or its signature cannot be checked right now (certificate server down).
  */
 export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
   const cfg = deps.config.ingest;
@@ -49,6 +50,11 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
     async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const auth = await authenticate(req, raw, deps, now());
+      if (!auth.ok && auth.transient) {
+        // Not the sender's fault: 503 makes EventBridge retry instead of dropping the event as unauthorized.
+        deps.logger.warn({ reason: auth.reason }, "event request could not be verified now");
+        return sendError(reply, 503, "signature_unverifiable", `${auth.reason}; retry later`);
+      }
       if (!auth.ok) {
         deps.logger.warn({ reason: auth.reason }, "event request refused");
         return sendError(reply, 401, "unauthorized", auth.reason);
