@@ -298,7 +298,6 @@ export function enricherFor(config: Readonly<Config>, store: CacheStore, logger:
     prefix: config.redis.prefix,
     config: config.enrich,
     defaultRegion: dw.regionId,
-    timeZone: config.templates.timeZone,
     logger: logger.child({ component: "enrich" }),
   });
 }

@@ -7,6 +7,7 @@
  * Output keys used by templates: nodeName, ownerName, workspaceName, operatorName, cycleTime (epoch ms),
  * bizDate (yyyy-MM-dd), errorLog, note.
  */
+import { formatDate } from "../templating/format.js";
 import type { EnrichConfig } from "../config/sections/enrich.js";
 import type { DwEvent } from "../core/event.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
@@ -24,8 +25,6 @@ export interface EnricherDeps {
   config: Readonly<EnrichConfig>;
   /** Region when the event carries none. */
   defaultRegion: string;
-  /** For bizDate (a date in the workspace's zone). */
-  timeZone: string;
   logger: Logger;
 }
 
@@ -89,7 +88,7 @@ export function createEnricher(deps: EnricherDeps): Enrich {
         (i) => {
           if (i.nodeName && !out.nodeName) out.nodeName = i.nodeName;
           if (i.cycTime) out.cycleTime = i.cycTime;
-          if (i.bizdate) out.bizDate = formatDate(i.bizdate, deps.timeZone);
+          if (i.bizdate) out.bizDate = formatDate(i.bizdate);
         },
       );
       if (Number(d.status) === FAILED)
@@ -135,11 +134,4 @@ function id(v: unknown): string | undefined {
   if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return String(v);
   if (typeof v === "string" && /^\d{1,20}$/.test(v)) return v;
   return undefined;
-}
-
-function formatDate(ms: number, timeZone: string): string {
-  // en-CA formats as yyyy-MM-dd.
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(ms),
-  );
 }

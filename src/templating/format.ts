@@ -73,15 +73,20 @@ export function formatTime(v: unknown, timeZone: string): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${offset === "UTC" ? "UTC+00:00" : offset})`;
 }
 
-/** "2025-06-18": a business date. Plain dates are kept as they are; times are converted to the zone first. */
-export function formatDate(v: unknown, timeZone: string): string {
+/**
+ * "2025-06-18": a business date, a calendar day and not a moment, so it is never shifted to the display zone.
+ * DataWorks sends it as a plain date or as the epoch of midnight in its own time (+08:00): read there, the
+ * 18th stays the 18th for a team in UTC or New York.
+ */
+export function formatDate(v: unknown): string {
   if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}( 00:00:00)?$/.test(v.trim())) return v.trim().slice(0, 10);
   if (typeof v === "string" && /^\d{8}$/.test(v.trim())) return `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)}`;
   const d = toDate(v);
   if (!d) return v === undefined || v === null ? "" : String(v);
-  const p = parts(d, timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
+  return new Date(d.getTime() + DATAWORKS_OFFSET_MS).toISOString().slice(0, 10);
 }
+
+const DATAWORKS_OFFSET_MS = 8 * 3_600_000; // DATAWORKS_LOCAL_OFFSET
 
 /** Milliseconds → "1h 2m 5s" / "1小时2分5秒". */
 export function formatDuration(ms: number, locale: string): string {

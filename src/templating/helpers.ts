@@ -82,7 +82,7 @@ export function registerHelpers(hb: HB, messages: Messages): void {
   /** {{time data.finishTime}}: in the configured time zone, with the offset. */
   hb.registerHelper("time", (v: unknown, options: HelperOptions) => formatTime(v, root(options).timeZone));
   /** {{date data.bizDate}}: a business date, "2025-06-17". */
-  hb.registerHelper("date", (v: unknown, options: HelperOptions) => formatDate(v, root(options).timeZone));
+  hb.registerHelper("date", (v: unknown) => formatDate(v));
   /** {{duration from to}}: the span between two times, e.g. "15m 25s". */
   hb.registerHelper("duration", (from: unknown, to: unknown, options: HelperOptions) => {
     const a = toDate(from);

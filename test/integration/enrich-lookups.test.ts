@@ -49,7 +49,6 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
       prefix,
       config: config.enrich,
       defaultRegion: "cn-hangzhou",
-      timeZone: "Asia/Shanghai",
       logger: createLogger("silent"),
     });
   };
@@ -183,7 +182,6 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
       prefix,
       config: config.enrich,
       defaultRegion: "cn-hangzhou",
-      timeZone: "Asia/Shanghai",
       logger: createLogger("silent"),
     });
     await expect(bad(instanceEvent())).resolves.toEqual({ note: NAMES_UNAVAILABLE });

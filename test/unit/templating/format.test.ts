@@ -9,6 +9,8 @@ import {
   toDate,
 } from "../../../src/templating/format.js";
 import { formatList, fromJson, redactSecrets, toList } from "../../../src/templating/values.js";
+import { fixture } from "../../helpers/fixtures.js";
+import { engine, toEvent } from "./support.js";
 
 describe("times: DataWorks' mixed formats, shown in the configured zone with the offset", () => {
   const instant = "2025-06-18T02:15:30.000Z";
@@ -37,10 +39,10 @@ describe("times: DataWorks' mixed formats, shown in the configured zone with the
   });
 
   it("formats business dates without shifting plain dates across zones", () => {
-    expect(formatDate("2025-06-17 00:00:00", "UTC")).toBe("2025-06-17");
-    expect(formatDate("20250617", "UTC")).toBe("2025-06-17");
-    expect(formatDate(1750176000000, "Asia/Shanghai")).toBe("2025-06-18");
-    expect(formatDate(1750176000000, "UTC")).toBe("2025-06-17");
+    expect(formatDate("2025-06-17 00:00:00")).toBe("2025-06-17");
+    expect(formatDate("20250617")).toBe("2025-06-17");
+    // Midnight of 2025-06-18 in DataWorks' time (+08:00) is 2025-06-17T16:00Z: still the 18th, in any display zone.
+    expect(formatDate(1750176000000)).toBe("2025-06-18");
   });
 
   it("rejects an unknown time zone at start-up with a readable message", () => {
@@ -89,5 +91,16 @@ describe("payload quirks", () => {
     expect(redactSecrets("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1")).toBe(
       "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***",
     );
+  });
+});
+
+describe("business dates in a display zone west of DataWorks'", () => {
+  it("a baseline alert's business date stays the day DataWorks meant, in UTC as in Shanghai", () => {
+    const event = toEvent(fixture("workbench-monitor-alert"));
+    const bizDate = (timeZone: string) =>
+      engine({ timeZone })
+        .render(event, "en")
+        .fields.find((f) => f.label === "Business date")?.value;
+    for (const zone of ["Asia/Shanghai", "UTC", "America/New_York"]) expect(bizDate(zone)).toBe("2025-06-18 · #14");
   });
 });
