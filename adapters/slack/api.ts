@@ -16,6 +16,11 @@ const PERMANENT = new Set([
   "invalid_blocks",
   "invalid_blocks_format",
   "msg_too_long",
+  "msg_blocks_too_long",
+  "invalid_metadata_format",
+  "invalid_metadata_schema",
+  "metadata_too_large",
+  "metadata_must_be_sent_from_app",
   "no_text",
   "restricted_action",
   "cant_update_message",
@@ -24,6 +29,11 @@ const PERMANENT = new Set([
   "invalid_arguments",
   "team_access_not_granted",
 ]);
+
+/** Slack's own failures where, it says, some aspect of the operation may have succeeded: a retry may repeat it. */
+const MAY_HAVE_SUCCEEDED = new Set(["fatal_error", "internal_error"]);
+/** Throttling answered as HTTP 200 ok:false instead of 429 (no Retry-After: wait a second). */
+const THROTTLED = new Set(["ratelimited", "rate_limited"]);
 
 /** Map a WebClient failure to a DeliveryError with the retry decision; never includes the token. */
 export function toDeliveryError(err: unknown, destination: string, method: string): DeliveryError {
@@ -39,6 +49,14 @@ export function toDeliveryError(err: unknown, destination: string, method: strin
   }
   if (err instanceof webApi.WebAPIPlatformError) {
     const code = String(err.data.error ?? "unknown_error");
+    if (THROTTLED.has(code))
+      return new DeliveryError(`Slack ${method} to ${destination} was rate limited (${code})`, {
+        ...base,
+        retryable: true,
+        throttled: true,
+        retryAfterMs: 1_000,
+        platformCode: code,
+      });
     const permanent = PERMANENT.has(code);
     const hint =
       code === "not_in_channel" || code === "channel_not_found"
@@ -51,6 +69,7 @@ export function toDeliveryError(err: unknown, destination: string, method: strin
     return new DeliveryError(`Slack ${method} to ${destination} failed: ${code}${hint}`, {
       ...base,
       retryable: !permanent,
+      ...(MAY_HAVE_SUCCEEDED.has(code) ? { maybeDone: true } : {}),
       platformCode: code,
     });
   }
