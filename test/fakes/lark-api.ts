@@ -168,6 +168,7 @@ export class FakeLark {
     if (!this.opts.chats.includes(chatId))
       return json(res, 400, { code: 230002, msg: "Bot/User can NOT be out of the chat." });
     if (b.msg_type !== "interactive") return json(res, 400, { code: 230001, msg: "msg_type must be interactive" });
+    if (bodyTooLarge(req, res)) return;
     const card = parseContent(b.content);
     if (typeof card === "string") return json(res, 400, { code: 230001, msg: card });
     const uuid = typeof b.uuid === "string" ? b.uuid : undefined;
@@ -197,6 +198,7 @@ export class FakeLark {
     if (!chatId) return json(res, 400, { code: 230011, msg: "The message is not found." });
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (b.msg_type !== "interactive") return json(res, 400, { code: 230001, msg: "msg_type must be interactive" });
+    if (bodyTooLarge(req, res)) return;
     const card = parseContent(b.content);
     if (typeof card === "string") return json(res, 400, { code: 230001, msg: card });
     const uuid = typeof b.uuid === "string" ? b.uuid : undefined;
@@ -218,6 +220,7 @@ export class FakeLark {
   private patch(id: string, req: Recorded, res: ServerResponse) {
     const m = this.messages.find((x) => x.message_id === id && x.via === "app");
     if (!m) return json(res, 400, { code: 230011, msg: "The message is not found." });
+    if (bodyTooLarge(req, res)) return;
     const card = parseContent((req.body as Record<string, unknown> | undefined)?.content);
     if (typeof card === "string") return json(res, 400, { code: 230001, msg: card });
     Object.assign(m, { card, updates: m.updates + 1 });
@@ -262,9 +265,16 @@ export class FakeLark {
   }
 }
 
+/** Lark limits the whole card request body to 30 KB (the card travels escaped again inside `content`). */
+function bodyTooLarge(req: Recorded, res: ServerResponse): boolean {
+  const bytes = Buffer.byteLength(req.raw);
+  if (bytes <= CARD_MAX) return false;
+  json(res, 400, { code: 230025, msg: `The length of the message content reaches its limit (${bytes} bytes)` });
+  return true;
+}
+
 function parseContent(content: unknown): Record<string, unknown> | string {
   if (typeof content !== "string") return "content must be a JSON string";
-  if (Buffer.byteLength(content) > CARD_MAX) return `card content larger than 30 KB (${Buffer.byteLength(content)})`;
   let card: unknown;
   try {
     card = JSON.parse(content);

@@ -29,6 +29,21 @@ describe("Lark adapter against the fake Lark API", () => {
     expect(patch.path).toBe(`/open-apis/im/v1/messages/${ref.ids.message_id}`);
   });
 
+  it("fits a quote-heavy card to Lark's 30 KB request body (escaped twice), without cutting it to nothing", async () => {
+    const a = createLarkAdapter({ app: { ...APP, domain: lark.url }, timeoutMs: 2000 });
+    const m = message("Data quality task");
+    // Quotes and backslashes cost 4 bytes each once the card is a JSON string inside the request's JSON.
+    for (let i = 0; i < 10; i++)
+      m.sections.push({ title: `condition ${i}`, text: 'abcdefghi"\\'.repeat(300), style: "code" });
+    await a.send({ destination: "d", address: "oc_1", options: { mode: "app" } }, a.render(m));
+    const post = lark.calls.filter((c) => c.method === "POST" && c.path === "/open-apis/im/v1/messages").at(-1);
+    expect(post).toBeDefined();
+    const bytes = Buffer.byteLength(post?.raw ?? "");
+    expect(bytes).toBeLessThanOrEqual(30 * 1024);
+    // Cut to fit, not to the bone.
+    expect(bytes).toBeGreaterThan(20 * 1024);
+  });
+
   it("refuses to update a custom-bot message, permanently", async () => {
     const a = createLarkAdapter({ timeoutMs: 2000 });
     const ref = await a.send(
