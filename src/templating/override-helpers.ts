@@ -71,6 +71,8 @@ export function registerOverrideHelpers(hb: HB): void {
   hb.registerHelper("dingMd", (v: unknown) => jsonStringBody(escapeDingMd(str(v))));
 }
 
+const CONTROL_BLOCKS = new Set(["if", "unless", "each", "with"]);
+
 /** Output statements in an override that do not go through a safe helper, with their line. */
 export function checkOverrideSafety(ast: unknown): Array<{ line: number; problem: string }> {
   const found: Array<{ line: number; problem: string }> = [];
@@ -83,6 +85,17 @@ export function checkOverrideSafety(ast: unknown): Array<{ line: number; problem
           problem: `{{${name || "…"}}} writes a raw value into JSON; use {{json x}} outside quotes or "{{text x}}" / "{{mrkdwn x}}" / "{{larkMd x}}" / "{{dingMd x}}" inside them`,
         });
       return "skip";
+    }
+    if (n.type === "BlockStatement") {
+      // if/unless/each/with output only their (checked) contents; any other helper used as a block writes its
+      // own return value, raw: {{#default data.fileName}}{{/default}} would inject.
+      const name = n.path?.type === "PathExpression" ? String(n.path.original) : "";
+      if (!CONTROL_BLOCKS.has(name))
+        found.push({
+          line: lineOf(n),
+          problem: `{{#${name || "…"}}} used as a block writes its value raw into JSON; only #if, #unless, #each and #with may open a block`,
+        });
+      return undefined;
     }
     if (n.type === "PartialStatement" || n.type === "PartialBlockStatement" || n.type === "DecoratorBlock")
       found.push({

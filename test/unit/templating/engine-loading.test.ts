@@ -157,6 +157,13 @@ describe("platform overrides", () => {
     );
     expect(() => withUser({ "commit-file.slack.hbs": '{"text": "{{{t "x"}}}"}' })).toThrow(/writes a raw value/);
     expect(() => withUser({ "commit-file.slack.hbs": '{"text": "{{> _named}}"}' })).toThrow(/partials are not allowed/);
+    // A value helper opened as a block returns its value raw: refused; control blocks around safe output are fine.
+    expect(() =>
+      withUser({ "commit-file.slack.hbs": '{"text": "{{#default data.fileName}}{{/default}}", "blocks": []}' }),
+    ).toThrow(/commit-file\.slack\.hbs:1: .*only #if, #unless, #each and #with may open a block/);
+    expect(() =>
+      withUser({ "commit-file.slack.hbs": '{"text": "{{#if data.fileName}}{{text data.fileName}}{{/if}}"}' }),
+    ).not.toThrow();
   });
 
   it("a misplaced escaping helper cannot change the structure: the JSON no longer parses", () => {
