@@ -49,6 +49,10 @@ const SECRET_KEYS = new Set(
     "cookie",
     "x-eventbridge-signature-token",
     "x-eventbridge-signature-secret",
+    "x-eventbridge-signature",
+    "x-slack-signature",
+    "x-lark-signature",
+    "x-api-key",
   ].map((k) => k.toLowerCase()),
 );
 
@@ -59,6 +63,7 @@ export function censorSecrets(v: unknown, depth = 0): unknown {
     return out.some((x, i) => x !== v[i]) ? out : v;
   }
   const proto = Object.getPrototypeOf(v);
+  if (v instanceof Error) return censorError(v, depth);
   if (proto !== Object.prototype && proto !== null) return v;
   let out: Record<string, unknown> | undefined;
   for (const [k, x] of Object.entries(v)) {
@@ -70,6 +75,20 @@ export function censorSecrets(v: unknown, depth = 0): unknown {
     }
   }
   return out ?? v;
+}
+
+/**
+ * An error logged as `{ err }` keeps its class (pino's serializer wants it), but its own fields (an HTTP client's
+ * request config with its Authorization header, say) are censored like any object's.
+ */
+function censorError(e: Error, depth: number): Error {
+  const fields = Object.fromEntries(Object.entries(e));
+  const censored = censorSecrets(fields, depth) as Record<string, unknown>;
+  if (censored === fields) return e;
+  const copy = Object.create(Object.getPrototypeOf(e)) as Error;
+  for (const k of ["name", "message", "stack", "cause"] as const)
+    if (k in e) Object.defineProperty(copy, k, { value: e[k], enumerable: false, writable: true, configurable: true });
+  return Object.assign(copy, censored);
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

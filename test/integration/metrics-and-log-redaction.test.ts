@@ -192,7 +192,16 @@ describe("metrics and log redaction, end to end", () => {
     for (const [name, d] of Object.entries(bot.config.destinations))
       logger.warn({ job: { target: targetFor(name, d) } }, "a whole target");
     logger.info({ request: { headers: { authorization: `Bearer ${SLACK_TOKEN}` } } }, "headers at depth 2");
+    // An HTTP client's error carries its request config, Authorization header included.
+    const clientError = Object.assign(new Error("request failed"), {
+      config: { headers: { Authorization: `Bearer ${SLACK_TOKEN}`, "x-slack-signature": "v0=abc" } },
+    });
+    logger.error({ err: clientError }, "an HTTP client error");
     expect(lines.some((l) => l.includes("the whole config") && l.includes("[redacted]"))).toBe(true);
+    const errLine = lines.find((l) => l.includes("an HTTP client error")) ?? "";
+    expect(errLine).toContain("request failed");
+    expect(errLine).toContain('"type":"Error"');
+    expect(errLine).not.toContain("v0=abc");
   });
 
   it("logs none of the secrets, at trace level, across all of the above", async () => {
