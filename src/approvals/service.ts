@@ -112,7 +112,10 @@ export class ApprovalService {
       const delay = Math.max(0, a.deadline - this.now());
       await this.d.approvals.add("timeout", { approvalId: id }, { jobId: `t.${id}`, delay });
     }
-    const policy = evaluatePolicies(e, this.d.config.approvals.policies, this.now());
+    // Windows (a freeze) apply to when the developer acted, not to when a backlog let us look: the event's time,
+    // never later than now.
+    const actedAt = Math.min(this.now(), Date.parse(e.time ?? "") || this.now());
+    const policy = evaluatePolicies(e, this.d.config.approvals.policies, actedAt);
     if (policy.kind === "decide") {
       log.info({ approvalId: id, policy: policy.policy, result: policy.result }, "decided by policy");
       const by = { kind: "policy" as const, policy: policy.policy };

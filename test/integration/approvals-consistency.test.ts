@@ -257,4 +257,21 @@ describe("approvals across configs and races", () => {
     expect(late.text).toMatch(/Already decided: .* by timeout/);
     expect((await serve.runtime.approvalStore.get(id))?.decision?.by.kind).toBe("timeout");
   });
+
+  it("a freeze window applies to when the developer acted, even if the event is processed after it", async () => {
+    const prefix = testPrefix();
+    const ended = new Date(Date.now() - 60_000).toISOString();
+    const freeze = {
+      name: "freeze",
+      match: { type: ["dataworks:FileChange:DeployFile"] },
+      when: { during: [{ from: "2000-01-01T00:00:00+08:00", to: ended }] },
+      decide: "block",
+    };
+    const bot = await start({ policies: [freeze], routes: [route] }, { http: true, workers: true, prefix });
+    // Deployed two minutes ago, inside the window; processed now, after it (a backlog, an outage).
+    const ev = { ...freshEvent("deploy-file"), time: new Date(Date.now() - 120_000).toISOString() };
+    expect((await bot.post(ev)).status).toBe(202);
+    const d = await waitFor(() => sent.find((x) => x.messageId === ev.id), "the policy's decision");
+    expect(d.checkResult).toBe("FAIL");
+  });
 });
