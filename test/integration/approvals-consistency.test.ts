@@ -269,7 +269,10 @@ describe("approvals across configs and races", () => {
     };
     const bot = await start({ policies: [freeze], routes: [route] }, { http: true, workers: true, prefix });
     // Deployed two minutes ago, inside the window; processed now, after it (a backlog, an outage).
-    const ev = { ...freshEvent("deploy-file"), time: new Date(Date.now() - 120_000).toISOString() };
+    const ev: Record<string, unknown> = {
+      ...freshEvent("deploy-file"),
+      time: new Date(Date.now() - 120_000).toISOString(),
+    };
     expect((await bot.post(ev)).status).toBe(202);
     const d = await waitFor(() => sent.find((x) => x.messageId === ev.id), "the policy's decision");
     expect(d.checkResult).toBe("FAIL");
