@@ -172,6 +172,10 @@ describe("console API and approval status page", () => {
 
     const zh = await (await fetch(`${bot.url}/approvals/${id}?lang=zh-CN`)).text();
     expect(zh).toContain('lang="zh-CN"');
+    // The page's own labels are translated too, not only the card's fields.
+    for (const label of ["状态", "等待审批", "审批截止", "审批人", "卡片发送至", "只读"]) expect(zh).toContain(label);
+    for (const label of ["State", "Waiting for a decision", "Who may decide", "Cards posted to"])
+      expect(zh).not.toContain(label);
 
     await action({ actionId: "approval.block", value: id, user: "bob", input: "freeze <b>week</b>" });
     const decided = await waitFor(async () => {

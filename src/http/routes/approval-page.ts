@@ -8,6 +8,7 @@ import type { Config } from "../../config/schema.js";
 import type { Message } from "../../core/message.js";
 import { formatTime } from "../../templating/format.js";
 import type { TemplateEngine } from "../../templating/engine.js";
+import { translate } from "../../templating/i18n.js";
 import { sendError } from "../errors.js";
 
 export interface ApprovalPageDeps {
@@ -46,7 +47,9 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     const view = toView(a, card, deps.config);
     const accept = String(req.headers.accept ?? "");
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
-    return reply.type("text/html; charset=utf-8").send(html(view, card, locale));
+    const t = (key: string, p: Record<string, unknown> = {}) =>
+      translate(deps.templates.messages, locale, `approval.${key}`, p);
+    return reply.type("text/html; charset=utf-8").send(html(view, card, locale, t));
   });
 }
 
@@ -132,33 +135,34 @@ const COLOR: Record<string, string> = {
   expired: "#6b7280",
 };
 
-function html(v: ApprovalView, card: Message, locale: string): string {
+function html(v: ApprovalView, card: Message, locale: string, t: (key: string, p?: Record<string, unknown>) => string) {
   const row = (k: string, val: string) => `<tr><th>${esc(k)}</th><td>${val}</td></tr>`;
   const approvers = [
     ...v.approvers.groups.map((g) => `@${esc(g)}`),
     ...Object.entries(v.approvers.users).map(([p, ids]) => `${esc(p)}: ${ids.map(esc).join(", ")}`),
   ];
+  const outcome = (r: string) => t(`outcome.${r}`);
   const rows = [
-    row("State", `<b class="state">${esc(v.state)}</b>`),
+    row(t("page.state"), `<b class="state">${esc(t(`page.states.${v.state}`))}</b>`),
     ...v.operation.fields.map((f) => row(f.label, esc(f.value))),
-    row("Event", `${esc(v.operation.eventType)} · ${esc(v.operation.eventId)}`),
-    row("Created", esc(v.createdAt)),
-    row("Deadline", `${esc(v.deadline)} (then ${esc(v.timeoutOutcome)})`),
-    row("Approval route", esc(v.route || "-")),
-    row("Who may decide", approvers.join("<br>") || "-"),
-    row("Cards posted to", v.cards.map((c) => `${esc(c.destination)} (${esc(c.platform)})`).join("<br>") || "-"),
+    row(t("page.event"), `${esc(v.operation.eventType)} · ${esc(v.operation.eventId)}`),
+    row(t("page.created"), esc(v.createdAt)),
+    row(t("deadline"), esc(t("page.deadlineThen", { deadline: v.deadline, outcome: outcome(v.timeoutOutcome) }))),
+    row(t("page.route"), esc(v.route || "-")),
+    row(t("approvers"), approvers.join("<br>") || "-"),
+    row(t("page.cards"), v.cards.map((c) => `${esc(c.destination)} (${esc(c.platform)})`).join("<br>") || "-"),
     ...(v.decision
       ? [
           row(
-            "Decision",
-            `${esc(v.decision.result)} by ${esc(v.decision.by)} at ${esc(v.decision.at)}${v.decision.reason ? `<br>${esc(v.decision.reason)}` : ""}`,
+            t("status"),
+            `${esc(t("page.decision", { result: outcome(v.decision.result), who: v.decision.by, time: v.decision.at }))}${v.decision.reason ? `<br>${esc(v.decision.reason)}` : ""}`,
           ),
         ]
       : []),
     ...(v.dataworks
       ? [
           row(
-            "DataWorks",
+            t("dataworks"),
             `${esc(v.dataworks.status)} ${esc(v.dataworks.api ?? "")} ${esc(v.dataworks.requestId ?? v.dataworks.error ?? "")} (${esc(v.dataworks.at)})`,
           ),
         ]
@@ -176,5 +180,5 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:t
 th{color:#6b7280;font-weight:normal;width:30%}pre{white-space:pre-wrap;background:#f3f4f6;padding:8px;border-radius:4px}
 h2{font-size:14px;margin:16px 0 4px}footer{color:#6b7280;font-size:12px;margin-top:24px}
 </style></head><body><h1>${esc(v.operation.title)}</h1><table>${rows.join("")}</table>${sections}
-<footer>dataworks-chatops · approval ${esc(v.id)} · read-only</footer></body></html>`;
+<footer>dataworks-chatops · ${esc(v.id)} · ${esc(t("page.readOnly"))}</footer></body></html>`;
 }
