@@ -105,6 +105,9 @@ export class ApprovalService {
     const route = this.routeOf(a);
     if (a.state !== "pending") {
       await this.afterDecision(a);
+      // An automatic decision whose notice was never queued (the process died right after deciding): queue it.
+      const automatic = a.decision && a.decision.by.kind !== "human" && a.decision.by.kind !== "timeout";
+      if (automatic && route) await this.postNotices(a, route);
       return Boolean(route);
     }
     // The deadline first: whatever fails after this (a policy, a card), the route's default outcome still comes.
@@ -227,15 +230,20 @@ export class ApprovalService {
     if (!r.ok) return;
     await this.afterDecision(r.approval);
     // Automatic decisions are also posted as a notification where the route would have posted cards.
-    if (decision.by.kind !== "human" && decision.by.kind !== "timeout" && route) {
-      await this.d.deliveries.addBulk(
-        route.destinations.map((destination) => ({
-          name: "approval-card",
-          data: { event: r.approval.event, destination, approvalId: id },
-          opts: { jobId: `c.${id}.${destination}`, priority: CARD_PRIORITY },
-        })),
-      );
-    }
+    if (decision.by.kind !== "human" && decision.by.kind !== "timeout" && route)
+      await this.postNotices(r.approval, route);
+  }
+
+  /** The decided card, once per destination of the route that has none yet (job id per approval and destination). */
+  private async postNotices(a: Approval, route: ApprovalRouteConfig): Promise<void> {
+    const missing = route.destinations.filter((d) => !a.cards.some((c) => c.destination === d));
+    await this.d.deliveries.addBulk(
+      missing.map((destination) => ({
+        name: "approval-card",
+        data: { event: a.event, destination, approvalId: a.id },
+        opts: { jobId: `c.${a.id}.${destination}`, priority: CARD_PRIORITY },
+      })),
+    );
   }
 
   /** Queue the DataWorks call (job id = approval id: applied once) and update every card. */

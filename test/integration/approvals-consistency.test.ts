@@ -277,4 +277,28 @@ describe("approvals across configs and races", () => {
     const d = await waitFor(() => sent.find((x) => x.messageId === ev.id), "the policy's decision");
     expect(d.checkResult).toBe("FAIL");
   });
+
+  it("a policy decision whose notice was never queued (a crash right after deciding) still gets its notice", async () => {
+    const prefix = testPrefix();
+    const approvals = { routes: [route] };
+    const serve = await start(approvals, { http: true, workers: false, prefix });
+    const ev = freshEvent("deploy-file");
+    expect((await serve.post(ev)).status).toBe(202);
+    const id = String(await serve.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(ev.id) }));
+    // What a process that died between deciding and queueing the notice leaves behind.
+    const decided = await serve.runtime.approvalStore.decide(id, {
+      result: "FAIL",
+      by: { kind: "policy", policy: "freeze" },
+      at: Date.now(),
+      reason: "frozen",
+    });
+    expect(decided.ok).toBe(true);
+    await start(approvals, { http: false, workers: true, prefix });
+    const card = await waitFor(
+      () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(String(ev.id))),
+      "the policy notice, posted on the event job's run",
+    );
+    expect(JSON.stringify(card.blocks)).toContain("freeze");
+    await waitFor(() => sent.find((x) => x.messageId === ev.id), "the decision at DataWorks");
+  });
 });
