@@ -82,7 +82,8 @@ export function registerSlackListeners(app: App, o: SlackListenerOptions): void 
 
   app.command(o.command ?? "/dataworks", async ({ command, ack, respond }) => {
     const onCommand = o.handlers().onCommand;
-    if (!onCommand) return ack({ response_type: "ephemeral", text: "Commands are not enabled on this bot." });
+    if (!onCommand)
+      return ack({ response_type: "ephemeral", text: "Commands are not enabled on this bot. / 此机器人未启用命令。" });
     const answer = onCommand({
       adapter: "slack",
       text: slackText(command.text ?? ""),
@@ -91,7 +92,8 @@ export function registerSlackListeners(app: App, o: SlackListenerOptions): void 
     });
     const early = await Promise.race([answer, sleep(COMMAND_ANSWER_MS)]);
     if (early) return ack(commandPayload(early));
-    await ack({ response_type: "ephemeral", text: "Working on it…" });
+    // Said before the command is parsed, so its language is not known yet: both.
+    await ack({ response_type: "ephemeral", text: "Working on it… / 处理中…" });
     await respond(commandPayload(await answer));
   });
 }
