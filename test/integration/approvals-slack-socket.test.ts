@@ -118,7 +118,7 @@ describe("Slack Socket Mode: card → click envelope → DataWorks once → card
     const path = `/commands/${++slashes}`;
     const ack = await socket.push("slash_commands", slashPayload(text, "U0ALICE", `${responses.url}${path}`));
     const inAck = (ack.payload ?? {}) as SlashAnswer;
-    if (inAck.text !== "Working on it…") return { afterMs: ack.afterMs, answer: inAck };
+    if (inAck.text !== "Working on it… / 处理中…") return { afterMs: ack.afterMs, answer: inAck };
     const later = await waitFor(() => responses.requests.find((r) => r.path === path), "the answer at response_url");
     return { afterMs: ack.afterMs, answer: later.body as SlashAnswer };
   }

@@ -91,7 +91,7 @@ describe("slash command /dw through Bolt behind POST /slack/events (signed reque
     const ms = performance.now() - t0;
     const raw = await res.text();
     const acked = (raw ? JSON.parse(raw) : {}) as SlashAnswer;
-    if (acked.text !== "Working on it…") return { status: res.status, ms, answer: acked };
+    if (acked.text !== "Working on it… / 处理中…") return { status: res.status, ms, answer: acked };
     const later = await waitFor(() => responses.requests.find((r) => r.path === path), "the answer at response_url");
     return { status: res.status, ms, answer: later.body as SlashAnswer };
   };
@@ -214,7 +214,7 @@ describe("slash command answers that take longer than the ack deadline", () => {
       // Acked at the 2 s mark, with room for a loaded machine, inside Slack's 3 s.
       expect(performance.now() - t0).toBeLessThan(2_900);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ response_type: "ephemeral", text: "Working on it…" });
+      expect(res.body).toMatchObject({ response_type: "ephemeral", text: "Working on it… / 处理中…" });
       expect(seen[0]).toMatchObject({ adapter: "slack", text: "recent 5", user: { id: "U0ALICE" }, channel: "C0OPS" });
       const later = await waitFor(() => posted[0], "the answer at response_url", 5_000);
       expect(later.path).toBe("/commands/T0/1/xyz");
