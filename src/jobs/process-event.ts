@@ -79,6 +79,10 @@ export async function processEvent(
     }
     return { name: "deliver", data, opts: { jobId, priority: PRIORITY.notification } };
   });
+  // A failure on its way: its node's recovery waits for it rather than overtaking it (deliver-notification.ts).
+  await deps.refs?.markPending(
+    jobs.flatMap((j) => (j.data.saveAs ? [{ destination: j.data.destination, name: j.data.saveAs }] : [])),
+  );
   // Group membership first, so a delivery that runs at once finds itself waiting in its group.
   await deps.groups.add(
     ...jobs.flatMap((j) =>

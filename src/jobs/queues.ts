@@ -31,6 +31,8 @@ export interface DeliveryJobData {
   saveAs?: string;
   /** Update the message saved under this key instead of posting a new one (e.g. a node recovered). */
   replaces?: string;
+  /** How many times this update waited for the message it replaces, still on its way. */
+  waitedForEarlier?: number;
   /** How many times the platform throttled this delivery (it waits instead of failing). */
   throttled?: number;
   /** When an attempt failed in a way that may have delivered anyway (SendOptions.mayExistSince). */

@@ -34,6 +34,10 @@ export interface OutboxDeps {
 
 export type Render = (event: DwEvent) => Promise<unknown>;
 
+/** A recovery waits up to 150 × 2 s = 5 min for its failure message, then posts on its own. */
+const MAX_EARLIER_WAITS = 150;
+const EARLIER_WAIT_MS = 2_000;
+
 /**
  * Send one notification through the destination's outbox: wait for a rate-limit slot (the job is parked,
  * not failed), and under a burst send every waiting event of its digest group as one message. Returns
@@ -54,12 +58,27 @@ export async function deliverNotification(
   // A worker killed after the platform answered but before BullMQ marked the job done leaves it to be run
   // again (stalled-job check): the saved ref says the message exists, so it is not posted twice.
   const sent = await deps.refs.get(event.id, destination);
+  const ended = () => (job.data.saveAs ? deps.refs.clearPending(destination, job.data.saveAs) : undefined);
   if (sent) {
     // Also a member covered by another delivery's digest: that message carries it.
     log.info("already delivered (a run interrupted after sending, or in a digest); not sent again");
+    await ended();
     return { ref: sent, sent: false };
   }
   const now = (deps.now ?? Date.now)();
+  // A recovery whose failure message is still on its way (parked by a rate limit) waits for it: posted first,
+  // it would leave the channel ending on "failed" for a node that recovered.
+  const earlier = job.data.replaces;
+  if (earlier && token && (job.data.waitedForEarlier ?? 0) < MAX_EARLIER_WAITS) {
+    const waiting =
+      !(await deps.refs.loadKeyed(destination, earlier)) && (await deps.refs.isPending(destination, earlier));
+    if (waiting) {
+      log.debug({ replaces: earlier }, "waiting for the message this one updates");
+      await job.updateData({ ...job.data, waitedForEarlier: (job.data.waitedForEarlier ?? 0) + 1 });
+      await job.moveToDelayed(now + EARLIER_WAIT_MS, token);
+      throw new DelayedError();
+    }
+  }
   const limits: Limit[] = [];
   const rate = destinationLimit(deps.config, destination, deps.config.outbox.reserveForApprovals);
   if (rate) limits.push(rate);
@@ -72,6 +91,7 @@ export async function deliverNotification(
   if (!members && group && digest) {
     if (!(await deps.groups.waiting(destination, group, jobId))) {
       log.debug("already sent in another delivery's digest");
+      await ended();
       return undefined;
     }
     limits.push({ key: groupLimitKey, max: digest.burst, windowMs: digest.interval });
@@ -96,6 +116,7 @@ export async function deliverNotification(
       // Another delivery claimed this event while this one waited for its slot: it is in that message.
       if (slot) await deps.limiter.cancel(limits, slot);
       log.debug("claimed by another delivery's digest while waiting for a slot");
+      await ended();
       return undefined;
     }
     members = claimed;
@@ -136,6 +157,7 @@ export async function deliverNotification(
   const digested = members !== undefined && members.length > 1;
   if (digested && members) deps.metrics?.digestSize.observe({ platform: deps.platform ?? "unknown" }, members.length);
   if (job.data.saveAs && !digested) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
+  else await ended();
   if (members) await deps.groups.release(jobId);
   return { ref, sent: true };
 }

@@ -1,6 +1,8 @@
 import type { Redis } from "ioredis";
 import type { MessageRef } from "../core/chat-adapter.js";
 
+const PENDING_TTL_S = 3_600;
+
 /** Where each event's messages were posted, so later steps (approvals, reruns) can update them in place. */
 export class MessageRefs {
   private readonly redis: Redis;
@@ -35,14 +37,43 @@ export class MessageRefs {
 
   /** A message remembered under a name (e.g. a node's last failure) for a later in-place update. */
   async saveKeyed(destination: string, name: string, ref: MessageRef): Promise<void> {
-    await this.redis.set(`${this.prefix}:msgkey:${destination}:${name}`, JSON.stringify(ref), "EX", this.ttlSeconds);
+    await this.redis
+      .multi()
+      .set(`${this.prefix}:msgkey:${destination}:${name}`, JSON.stringify(ref), "EX", this.ttlSeconds)
+      .del(this.pendingKey(destination, name))
+      .exec();
   }
 
-  /** Of these destinations, the ones holding a message remembered under `name`. */
+  /**
+   * A message to be remembered under `name` is on its way (queued, maybe parked by a rate limit): a later
+   * update waits for it instead of posting ahead of it. Bounded by a TTL in case that delivery fails for good.
+   */
+  async markPending(items: ReadonlyArray<{ destination: string; name: string }>): Promise<void> {
+    if (!items.length) return;
+    const m = this.redis.multi();
+    for (const i of items) m.set(this.pendingKey(i.destination, i.name), "1", "EX", PENDING_TTL_S);
+    await m.exec();
+  }
+
+  /** The delivery marked pending ended without a message to remember (in a digest, or already covered). */
+  async clearPending(destination: string, name: string): Promise<void> {
+    await this.redis.del(this.pendingKey(destination, name));
+  }
+
+  async isPending(destination: string, name: string): Promise<boolean> {
+    return (await this.redis.exists(this.pendingKey(destination, name))) === 1;
+  }
+
+  /** Of these destinations, the ones holding (or about to hold) a message remembered under `name`. */
   async holdingKeyed(destinations: readonly string[], name: string): Promise<string[]> {
     if (destinations.length === 0) return [];
-    const found = await this.redis.mget(destinations.map((d) => `${this.prefix}:msgkey:${d}:${name}`));
-    return destinations.filter((_, i) => found[i] !== null);
+    const keys = destinations.flatMap((d) => [`${this.prefix}:msgkey:${d}:${name}`, this.pendingKey(d, name)]);
+    const found = await this.redis.mget(keys);
+    return destinations.filter((_, i) => found[2 * i] !== null || found[2 * i + 1] !== null);
+  }
+
+  private pendingKey(destination: string, name: string) {
+    return `${this.prefix}:msgpending:${destination}:${name}`;
   }
 
   async loadKeyed(destination: string, name: string): Promise<MessageRef | undefined> {

@@ -306,6 +306,40 @@ describe("outbox: update instead of repeat", () => {
     }
   });
 
+  it("a recovery waits for its failure message still held by the outbox, then updates it", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0HELD"] });
+    await slack.start();
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0HELD" } },
+      routes: [{ destinations: ["ops"] }],
+      // One failure message per group per 3 s: the second node's failure is held; its recovery is never grouped.
+      outbox: { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 1, interval: "3s" } },
+    });
+    try {
+      const failure = (nodeId: number) => {
+        const ev = freshEvent("instance-status-changes");
+        (ev.data as Record<string, unknown>).nodeId = nodeId;
+        return ev;
+      };
+      await bot.post(failure(700009990010));
+      await waitFor(() => slack.messages.length === 1, "the first failure");
+      const held = failure(700009990011);
+      await bot.post(held);
+      const ok = freshEvent("variants/instance-status-changes.succeeded");
+      (ok.data as Record<string, unknown>).nodeId = 700009990011;
+      await bot.post(ok);
+      const mine = () => slack.messages.filter((m) => JSON.stringify(m.blocks).includes("700009990011"));
+      await waitFor(() => mine()[0]?.updates === 1, "the held failure posted, then updated by its recovery", 15_000);
+      await sleep(300);
+      expect(mine()).toHaveLength(1);
+      expect(mine()[0]?.text).not.toContain("Failed");
+    } finally {
+      await bot.close();
+      await slack.stop();
+    }
+  });
+
   it("updates a node's failure message when the node recovers, instead of posting another", async () => {
     const slack = new FakeSlack({ token: TOKEN, channels: ["C0UP"] });
     await slack.start();
