@@ -33,7 +33,10 @@ describe("POST /dataworks/events when storing hangs", () => {
     const ms = Date.now() - t0;
     await app.close();
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ error: "unavailable" });
+    expect(res.json()).toMatchObject({
+      error: "unavailable",
+      message: expect.stringContaining("Redis did not answer within 300 ms"),
+    });
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(3_000);
   });

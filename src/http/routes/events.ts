@@ -105,7 +105,12 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
         result = await withTimeout(deps.ingest(parsed.events), cfg.storeTimeout);
       } catch (err) {
         deps.logger.error({ err }, "could not queue events");
-        return sendError(reply, 503, "unavailable", "the event could not be stored (Redis unavailable); retry later");
+        // Only our own timeout says Redis is slow or away; anything else is named by kind (the log has the rest).
+        const why =
+          err instanceof StoreTimeout
+            ? `Redis did not answer within ${cfg.storeTimeout} ms`
+            : `${(err as Error).name}, see the bot's log`;
+        return sendError(reply, 503, "unavailable", `the event could not be stored (${why}); retry later`);
       }
       deps.metrics?.countReceived(result);
       deps.logger.info(
@@ -157,10 +162,14 @@ function requestUrl(req: FastifyRequest, config: Readonly<Config>): string {
   return `${req.protocol}://${req.host}${req.url}`;
 }
 
+class StoreTimeout extends Error {
+  override name = "StoreTimeout";
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`storing the event took more than ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new StoreTimeout(`storing the event took more than ${ms} ms`)), ms);
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
