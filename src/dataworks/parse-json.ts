@@ -13,5 +13,19 @@ const keepLongIntegers = (v: string): number | string =>
  */
 export function parseJsonKeepingLongs(text: string): unknown {
   if (!LONG_INTEGER.test(text)) return JSON.parse(text);
-  return parse(text, undefined, keepLongIntegers);
+  try {
+    return parse(text, undefined, keepLongIntegers);
+  } catch (err) {
+    // lossless-json recurses: a body nested tens of thousands deep overflows the stack. No event nests like that.
+    if (err instanceof RangeError) throw new TooDeepError();
+    throw err;
+  }
+}
+
+/** JSON nested too deeply to parse (only the long-integer path recurses; JSON.parse does not). */
+export class TooDeepError extends Error {
+  override name = "TooDeepError";
+  constructor() {
+    super("the body nests too deeply to be an event");
+  }
 }

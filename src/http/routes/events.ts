@@ -3,7 +3,7 @@ import type { Config } from "../../config/schema.js";
 import type { Logger } from "../../logger.js";
 import type { DwEvent } from "../../core/event.js";
 import { parseEnvelopes } from "../../dataworks/envelope.js";
-import { parseJsonKeepingLongs } from "../../dataworks/parse-json.js";
+import { parseJsonKeepingLongs, TooDeepError } from "../../dataworks/parse-json.js";
 import type { IngestResult } from "../../ingest/ingest-events.js";
 import type { Metrics } from "../../metrics.js";
 import { sendError } from "../errors.js";
@@ -63,6 +63,7 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
       try {
         body = parseJsonKeepingLongs(raw.toString("utf8"));
       } catch (err) {
+        if (err instanceof TooDeepError) return sendError(reply, 400, "invalid_event", err.message);
         return sendError(reply, 400, "invalid_json", `the body is not valid JSON: ${(err as Error).message}`);
       }
       const parsed = parseEnvelopes(body);

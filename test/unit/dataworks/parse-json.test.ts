@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonKeepingLongs } from "../../../src/dataworks/parse-json.js";
+import { parseJsonKeepingLongs, TooDeepError } from "../../../src/dataworks/parse-json.js";
 
 describe("parseJsonKeepingLongs", () => {
   it("keeps integers beyond 2^53 exact as strings and everything else as JSON.parse gives it", () => {
@@ -21,5 +21,11 @@ describe("parseJsonKeepingLongs", () => {
   it("throws SyntaxError for invalid JSON on both paths", () => {
     expect(() => parseJsonKeepingLongs("{not json")).toThrow(SyntaxError);
     expect(() => parseJsonKeepingLongs('{"a":12345678901234567890,')).toThrow(SyntaxError);
+  });
+
+  it("says a body nested 100,000 deep with a long integer is too deep, not that it is invalid JSON", () => {
+    const deep = `${"[".repeat(100_000)}12345678901234567890${"]".repeat(100_000)}`;
+    expect(() => parseJsonKeepingLongs(deep)).toThrow(/nests too deeply/);
+    expect(() => parseJsonKeepingLongs(deep)).toThrow(TooDeepError);
   });
 });
