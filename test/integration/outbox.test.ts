@@ -25,6 +25,37 @@ function maxInWindow(times: number[], ms: number): number {
   return best;
 }
 
+/** An instance event of one node: its failure, or its success after a rerun. */
+function nodeEvent(nodeId: number, outcome: "failed" | "succeeded" = "failed"): Record<string, unknown> {
+  const ev = freshEvent(
+    outcome === "failed" ? "instance-status-changes" : "variants/instance-status-changes.succeeded",
+  );
+  (ev.data as Record<string, unknown>).nodeId = nodeId;
+  return ev;
+}
+
+/** A bot whose routes send everything to one Slack channel ("ops"), for the length of `run`. */
+async function withSlackBot(
+  channel: string,
+  extra: Record<string, unknown>,
+  run: (bot: TestBot, slack: FakeSlack) => Promise<void>,
+): Promise<void> {
+  const slack = new FakeSlack({ token: TOKEN, channels: [channel] });
+  await slack.start();
+  const bot = await startTestBot({
+    slack: { token: TOKEN, apiUrl: slack.apiUrl },
+    destinations: { ops: { platform: "slack", channel } },
+    routes: [{ destinations: ["ops"] }],
+    ...extra,
+  });
+  try {
+    await run(bot, slack);
+  } finally {
+    await bot.close();
+    await slack.stop();
+  }
+}
+
 describe("outbox: per-destination rate limits across two instances", () => {
   const stop: Array<() => Promise<void>> = [];
   afterAll(async () => {
@@ -150,8 +181,7 @@ describe("outbox: digests under a burst", () => {
     });
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const ev = freshEvent("instance-status-changes");
-      (ev.data as Record<string, unknown>).nodeId = 700001234100 + i;
+      const ev = nodeEvent(700001234100 + i);
       ids.push(String(ev.id));
       await bot.post(ev);
     }
@@ -194,8 +224,7 @@ describe("outbox: digests under a burst", () => {
     // The nodes recover: no recovery may overwrite the digest that still speaks for the others.
     const digestText = digest?.text;
     for (let i = 0; i < 10; i++) {
-      const ok = freshEvent("variants/instance-status-changes.succeeded");
-      (ok.data as Record<string, unknown>).nodeId = 700001234100 + i;
+      const ok = nodeEvent(700001234100 + i, "succeeded");
       await bot.post(ok);
     }
     await waitFor(
@@ -211,29 +240,15 @@ describe("outbox: digests under a burst", () => {
 
 describe("outbox: a burst arriving in one request", () => {
   it("sends the group's `burst` events on their own, then the rest as one digest", async () => {
-    const slack = new FakeSlack({ token: TOKEN, channels: ["C0BURST"] });
-    await slack.start();
-    const bot = await startTestBot({
-      slack: { token: TOKEN, apiUrl: slack.apiUrl },
-      destinations: { ops: { platform: "slack", channel: "C0BURST" } },
-      routes: [{ destinations: ["ops"] }],
-      outbox: { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 3, interval: "2s" } },
-    });
-    try {
-      const events = Array.from({ length: 5 }, (_, i) => {
-        const ev = freshEvent("instance-status-changes");
-        (ev.data as Record<string, unknown>).nodeId = 700001235100 + i;
-        return ev;
-      });
+    const outbox = { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 3, interval: "2s" } };
+    await withSlackBot("C0BURST", { outbox }, async (bot, slack) => {
+      const events = Array.from({ length: 5 }, (_, i) => nodeEvent(700001235100 + i));
       expect((await bot.post(events)).status).toBe(202);
       const counted = () => slack.messages.reduce((n, m) => n + (Number(/^(\d+) ×/.exec(m.text)?.[1]) || 1), 0);
       await waitFor(() => counted() >= 5, "every event in some message", 10_000);
       const sizes = slack.messages.map((m) => Number(/^(\d+) ×/.exec(m.text)?.[1]) || 1);
       expect(sizes).toEqual([1, 1, 1, 2]);
-    } finally {
-      await bot.close();
-      await slack.stop();
-    }
+    });
   });
 });
 
@@ -255,12 +270,10 @@ describe("outbox: update instead of repeat", () => {
     });
     try {
       const nodeId = 700009990077;
-      const failed = freshEvent("instance-status-changes");
-      (failed.data as Record<string, unknown>).nodeId = nodeId;
+      const failed = nodeEvent(nodeId);
       await bot.post(failed);
       await waitFor(() => bot.runtime.refs.loadKeyed("robot", `node.${nodeId}`), "the failure message ref");
-      const ok = freshEvent("variants/instance-status-changes.succeeded");
-      (ok.data as Record<string, unknown>).nodeId = nodeId;
+      const ok = nodeEvent(nodeId, "succeeded");
       await bot.post(ok);
       await waitFor(() => ding.messages.length === 2, "the recovery posted as a new message");
       expect(ding.messages[1]?.title).not.toContain("Failed");
@@ -287,13 +300,11 @@ describe("outbox: update instead of repeat", () => {
     });
     try {
       const nodeId = 700009990002;
-      const failed = freshEvent("instance-status-changes");
-      (failed.data as Record<string, unknown>).nodeId = nodeId;
+      const failed = nodeEvent(nodeId);
       await bot.post(failed);
       const msg = await waitFor(() => slack.messages[0], "the failure message");
       await waitFor(() => bot.runtime.refs.loadKeyed("failures", `node.${nodeId}`), "the failure message ref");
-      const ok = freshEvent("variants/instance-status-changes.succeeded");
-      (ok.data as Record<string, unknown>).nodeId = nodeId;
+      const ok = nodeEvent(nodeId, "succeeded");
       await bot.post(ok);
       await waitFor(() => msg.updates === 1, "the failure message updated by the recovery");
       expect(msg.text).not.toContain("Failed");
@@ -307,65 +318,33 @@ describe("outbox: update instead of repeat", () => {
   });
 
   it("a recovery waits for its failure message still held by the outbox, then updates it", async () => {
-    const slack = new FakeSlack({ token: TOKEN, channels: ["C0HELD"] });
-    await slack.start();
-    const bot = await startTestBot({
-      slack: { token: TOKEN, apiUrl: slack.apiUrl },
-      destinations: { ops: { platform: "slack", channel: "C0HELD" } },
-      routes: [{ destinations: ["ops"] }],
-      // One failure message per group per 3 s: the second node's failure is held; its recovery is never grouped.
-      outbox: { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 1, interval: "3s" } },
-    });
-    try {
-      const failure = (nodeId: number) => {
-        const ev = freshEvent("instance-status-changes");
-        (ev.data as Record<string, unknown>).nodeId = nodeId;
-        return ev;
-      };
-      await bot.post(failure(700009990010));
+    // One failure message per group per 3 s: the second node's failure is held; its recovery is never grouped.
+    const outbox = { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 1, interval: "3s" } };
+    await withSlackBot("C0HELD", { outbox }, async (bot, slack) => {
+      await bot.post(nodeEvent(700009990010));
       await waitFor(() => slack.messages.length === 1, "the first failure");
-      const held = failure(700009990011);
-      await bot.post(held);
-      const ok = freshEvent("variants/instance-status-changes.succeeded");
-      (ok.data as Record<string, unknown>).nodeId = 700009990011;
-      await bot.post(ok);
+      await bot.post(nodeEvent(700009990011));
+      await bot.post(nodeEvent(700009990011, "succeeded"));
       const mine = () => slack.messages.filter((m) => JSON.stringify(m.blocks).includes("700009990011"));
       await waitFor(() => mine()[0]?.updates === 1, "the held failure posted, then updated by its recovery", 15_000);
       await sleep(300);
       expect(mine()).toHaveLength(1);
       expect(mine()[0]?.text).not.toContain("Failed");
-    } finally {
-      await bot.close();
-      await slack.stop();
-    }
+    });
   });
 
   it("updates a node's failure message when the node recovers, instead of posting another", async () => {
-    const slack = new FakeSlack({ token: TOKEN, channels: ["C0UP"] });
-    await slack.start();
-    const bot = await startTestBot({
-      slack: { token: TOKEN, apiUrl: slack.apiUrl },
-      destinations: { ops: { platform: "slack", channel: "C0UP" } },
-      routes: [{ destinations: ["ops"] }],
-    });
-    try {
+    await withSlackBot("C0UP", {}, async (bot, slack) => {
       const nodeId = 700009990001;
-      const failed = freshEvent("instance-status-changes", {});
-      (failed.data as Record<string, unknown>).nodeId = nodeId;
-      await bot.post(failed);
+      await bot.post(nodeEvent(nodeId));
       const msg = await waitFor(() => slack.messages[0], "the failure message");
       // The failure message is remembered under the node after the send; the recovery looks it up.
       await waitFor(() => bot.runtime.refs.loadKeyed("ops", `node.${nodeId}`), "the node's failure message ref");
-      const ok = freshEvent("variants/instance-status-changes.succeeded");
-      (ok.data as Record<string, unknown>).nodeId = nodeId;
-      await bot.post(ok);
+      await bot.post(nodeEvent(nodeId, "succeeded"));
       await waitFor(() => msg.updates === 1, "the failure message updated");
       await sleep(300);
       expect(slack.messages).toHaveLength(1);
       expect(msg.text).not.toContain("Failed");
-    } finally {
-      await bot.close();
-      await slack.stop();
-    }
+    });
   });
 });
