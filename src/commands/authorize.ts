@@ -1,27 +1,13 @@
 import type { CommandRole } from "../config/sections/commands.js";
-import type { DestinationConfig } from "../config/sections/destinations.js";
+import { chatAddress } from "../config/sections/destinations.js";
 import type { Config } from "../config/schema.js";
 import type { CommandEvent } from "../core/chat-adapter.js";
 import type { CommandName } from "./parse.js";
 
-/** The chat address of a destination on its platform (webhook-only robots have none: they cannot receive). */
-function addressOf(d: DestinationConfig): string | undefined {
-  switch (d.platform) {
-    case "slack":
-      return d.channel;
-    case "lark":
-      return d.chatId;
-    case "dingtalk":
-      return d.conversationId;
-    case "console":
-      return undefined;
-  }
-}
-
 /** The configured destination for the channel a command was typed in, if any. */
 export function destinationFor(config: Readonly<Config>, adapter: string, channel?: string): string | undefined {
   if (!channel) return undefined;
-  return Object.entries(config.destinations).find(([, d]) => d.platform === adapter && addressOf(d) === channel)?.[0];
+  return Object.entries(config.destinations).find(([, d]) => d.platform === adapter && chatAddress(d) === channel)?.[0];
 }
 
 /** Commands are answered in commands.channels (destination names or channel ids), else in every destination's channel. */
@@ -32,7 +18,7 @@ export function channelAllowed(config: Readonly<Config>, ev: CommandEvent): bool
   return listed.some((entry) => {
     const d = config.destinations[entry];
     if (d)
-      return entry === dest || (d.platform === ev.adapter && addressOf(d) === ev.channel && ev.channel !== undefined);
+      return entry === dest || (d.platform === ev.adapter && chatAddress(d) === ev.channel && ev.channel !== undefined);
     return ev.channel !== undefined && entry === ev.channel;
   });
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { chatAddress } from "../config/sections/destinations.js";
 import { DEFAULT_RATE_LIMITS, type DigestConfig, type RateLimit } from "../config/sections/outbox.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
@@ -21,28 +22,24 @@ export function rateLimitFor(config: Readonly<Config>, destination: string): Rat
 export function destinationLimit(config: Readonly<Config>, destination: string, reserve = 0): Limit | undefined {
   const rate = rateLimitFor(config, destination);
   if (!rate) return undefined;
-  const key = `d.${addressOf(config, destination)}`;
+  const key = `d.${limitAddress(config, destination)}`;
   return { key, max: rate.max, windowMs: rate.per + guardMs(rate.per), reserve };
 }
 
 /**
  * Where a destination's messages land, as the platform counts them: two destinations naming the same Slack
  * channel, Lark chat or DingTalk robot share one limit (a DingTalk robot over 20/min is muted for 10 minutes).
- * Webhook secrets are hashed so they never appear in a Redis key.
+ * Webhook credentials are hashed so they never appear in a Redis key.
  */
-export function addressOf(config: Readonly<Config>, destination: string): string {
+export function limitAddress(config: Readonly<Config>, destination: string): string {
   const d = config.destinations[destination];
-  const hash = (v: string) => createHash("sha256").update(v).digest("hex").slice(0, 16);
-  switch (d?.platform) {
-    case "slack":
-      return `slack.${d.channel}`;
-    case "lark":
-      return d.chatId ? `lark.${d.chatId}` : `lark.hook.${hash(d.webhook ?? "")}`;
-    case "dingtalk":
-      return d.conversationId ? `dingtalk.${d.conversationId}` : `dingtalk.hook.${hash(d.accessToken ?? "")}`;
-    default:
-      return `dest.${destination}`;
-  }
+  if (!d) return `dest.${destination}`;
+  const chat = chatAddress(d);
+  if (chat) return `${d.platform}.${chat}`;
+  const hook = d.platform === "lark" ? d.webhook : d.platform === "dingtalk" ? d.accessToken : undefined;
+  return hook
+    ? `${d.platform}.hook.${createHash("sha256").update(hook).digest("hex").slice(0, 16)}`
+    : `dest.${destination}`;
 }
 
 export const guardMs = (windowMs: number): number => Math.min(Math.ceil(windowMs / 10), 1000);

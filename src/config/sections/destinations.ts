@@ -54,3 +54,17 @@ export const destinationSchema = z.discriminatedUnion("platform", [
 ]);
 export type DestinationConfig = z.infer<typeof destinationSchema>;
 export type Platform = DestinationConfig["platform"];
+
+/** The chat address of a destination on its platform (webhook-only robots have none: they cannot receive). */
+export function chatAddress(d: DestinationConfig): string | undefined {
+  switch (d.platform) {
+    case "slack":
+      return d.channel;
+    case "lark":
+      return d.chatId;
+    case "dingtalk":
+      return d.conversationId;
+    case "console":
+      return undefined;
+  }
+}
