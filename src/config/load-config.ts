@@ -70,10 +70,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`);
 }
 
-/** Contradictions no single field can see (alertmanager's UnmarshalYAML checks). */
 /** Slack C…/G…/D… ids, Lark chat ids (oc_…), DingTalk open conversation ids (cid…). */
 const CHANNEL_ID = /^(?:[CGD][A-Z0-9]{6,}|oc_[A-Za-z0-9]+|cid[A-Za-z0-9+/=_-]+)$/;
 
+/** Contradictions no single field can see (alertmanager's UnmarshalYAML checks). */
 function crossCheck(c: Config): string[] {
   const problems: string[] = [];
   const names = new Set(Object.keys(c.destinations));

@@ -86,7 +86,9 @@ export function formatDate(v: unknown): string {
   return new Date(d.getTime() + DATAWORKS_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-const DATAWORKS_OFFSET_MS = 8 * 3_600_000; // DATAWORKS_LOCAL_OFFSET
+/** DATAWORKS_LOCAL_OFFSET in milliseconds. */
+const DATAWORKS_OFFSET_MS =
+  Date.parse("1970-01-01T00:00:00Z") - Date.parse(`1970-01-01T00:00:00${DATAWORKS_LOCAL_OFFSET}`);
 
 /** Milliseconds → "1h 2m 5s" / "1小时2分5秒". */
 export function formatDuration(ms: number, locale: string): string {
