@@ -70,9 +70,7 @@ export async function deliverNotification(
   // it would leave the channel ending on "failed" for a node that recovered.
   const earlier = job.data.replaces;
   if (earlier && token && (job.data.waitedForEarlier ?? 0) < MAX_EARLIER_WAITS) {
-    const waiting =
-      !(await deps.refs.loadKeyed(destination, earlier)) && (await deps.refs.isPending(destination, earlier));
-    if (waiting) {
+    if (await deps.refs.awaiting(destination, earlier)) {
       log.debug({ replaces: earlier }, "waiting for the message this one updates");
       await job.updateData({ ...job.data, waitedForEarlier: (job.data.waitedForEarlier ?? 0) + 1 });
       await job.moveToDelayed(now + EARLIER_WAIT_MS, token);

@@ -39,7 +39,7 @@ export class MessageRefs {
   async saveKeyed(destination: string, name: string, ref: MessageRef): Promise<void> {
     await this.redis
       .multi()
-      .set(`${this.prefix}:msgkey:${destination}:${name}`, JSON.stringify(ref), "EX", this.ttlSeconds)
+      .set(this.keyedKey(destination, name), JSON.stringify(ref), "EX", this.ttlSeconds)
       .del(this.pendingKey(destination, name))
       .exec();
   }
@@ -60,16 +60,25 @@ export class MessageRefs {
     await this.redis.del(this.pendingKey(destination, name));
   }
 
-  async isPending(destination: string, name: string): Promise<boolean> {
-    return (await this.redis.exists(this.pendingKey(destination, name))) === 1;
+  /** Is the message to be remembered under `name` still on its way (marked pending, not yet saved)? */
+  async awaiting(destination: string, name: string): Promise<boolean> {
+    const [saved, pending] = await this.redis.mget(
+      this.keyedKey(destination, name),
+      this.pendingKey(destination, name),
+    );
+    return saved === null && pending !== null;
   }
 
   /** Of these destinations, the ones holding (or about to hold) a message remembered under `name`. */
   async holdingKeyed(destinations: readonly string[], name: string): Promise<string[]> {
     if (destinations.length === 0) return [];
-    const keys = destinations.flatMap((d) => [`${this.prefix}:msgkey:${d}:${name}`, this.pendingKey(d, name)]);
+    const keys = destinations.flatMap((d) => [this.keyedKey(d, name), this.pendingKey(d, name)]);
     const found = await this.redis.mget(keys);
     return destinations.filter((_, i) => found[2 * i] !== null || found[2 * i + 1] !== null);
+  }
+
+  private keyedKey(destination: string, name: string) {
+    return `${this.prefix}:msgkey:${destination}:${name}`;
   }
 
   private pendingKey(destination: string, name: string) {
@@ -77,7 +86,7 @@ export class MessageRefs {
   }
 
   async loadKeyed(destination: string, name: string): Promise<MessageRef | undefined> {
-    const v = await this.redis.get(`${this.prefix}:msgkey:${destination}:${name}`);
+    const v = await this.redis.get(this.keyedKey(destination, name));
     return v ? (JSON.parse(v) as MessageRef) : undefined;
   }
 }
