@@ -134,11 +134,12 @@ function observeQueues(registry: Registry, queues: Record<string, Queue>) {
     async collect() {
       const now = Date.now();
       for (const [name, q] of Object.entries(queues)) {
-        // Oldest first from each list; approval cards wait in "prioritized", the rest in "wait", and deliveries
-        // parked for a rate limit or backoff in "delayed" (ordered by when they wake, so its oldest is looked for).
+        // Oldest first from each list; approval cards wait in "prioritized", the rest in "wait". Deliveries parked
+        // for a rate limit or backoff are in "delayed", ordered by when they wake, not by age: the next few to wake
+        // (under a rate limit, the ones parked longest) stand for it, as every job is loaded whole at each scrape.
         const jobs = [
           ...(await q.getJobs(["waiting", "prioritized"], 0, 0, true)),
-          ...(await q.getJobs(["delayed"], 0, 99, true)),
+          ...(await q.getJobs(["delayed"], 0, 9, true)),
         ];
         const oldest = Math.min(...jobs.map((j) => j.timestamp), now);
         this.set({ queue: name }, (now - oldest) / 1000);
