@@ -48,7 +48,8 @@ export function eventFiles(path: string): string[] {
 
 /**
  * POST each file at `rate` per second; fresh envelope ids unless keepIds (so deduplication does not drop them).
- * A file that cannot be read or parsed is named and counted as failed, and the rest still go.
+ * Each line says what the server answered (accepted, duplicates), never just "sent". A file that cannot be read
+ * or parsed is named and counted as failed, and the rest still go.
  */
 export async function sendEvents(o: {
   files: readonly string[];
@@ -57,34 +58,67 @@ export async function sendEvents(o: {
   rate: number;
   keepIds: boolean;
   out: (line: string) => void;
-}): Promise<{ sent: number; failed: number }> {
+}): Promise<ReplayTotals> {
   const headers = { "content-type": "application/json", ...authHeaders(o.auth) };
-  let failed = 0;
+  const totals: ReplayTotals = { accepted: 0, duplicates: 0, failed: 0 };
   for (const file of o.files) {
     const started = Date.now();
     let body: string;
     try {
       body = eventBody(readFileSync(file, "utf8"), o.keepIds);
     } catch (err) {
-      failed++;
+      totals.failed++;
       o.out(`BAD ${file}: ${(err as Error).message}`);
       continue;
     }
     try {
       const res = await fetch(o.url, { method: "POST", headers, body });
       const text = await res.text();
-      if (!res.ok) failed++;
-      o.out(`${res.status} ${file}${res.ok ? "" : `: ${text}`}`);
+      const answer = res.ok ? ingestAnswer(text) : undefined;
+      if (answer) {
+        totals.accepted += answer.accepted;
+        totals.duplicates += answer.duplicates;
+      } else totals.failed++;
+      o.out(`${res.status} ${file}: ${answer ? describeAnswer(answer) : text}`);
     } catch (err) {
-      failed++;
+      totals.failed++;
       o.out(`ERR ${file}: ${(err as Error).message} (is the bot running at ${o.url}?)`);
     }
     const wait = 1000 / o.rate - (Date.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  o.out(`${o.files.length - failed} sent, ${failed} failed`);
-  return { sent: o.files.length - failed, failed };
+  o.out(
+    `${plural(o.files.length, "file")}: ${plural(totals.accepted, "event")} accepted, ` +
+      `${plural(totals.duplicates, "duplicate")}, ${plural(totals.failed, "file")} failed`,
+  );
+  return totals;
 }
+
+export interface ReplayTotals {
+  /** Events the bot queued. */
+  accepted: number;
+  /** Events the bot already had (same source and id within ingest.dedupeWindow): answered 202, not processed again. */
+  duplicates: number;
+  /** Files not read, refused or unanswered. */
+  failed: number;
+}
+
+/** The 202 body of POST /dataworks/events; undefined when the answer is not one (a proxy's page, say). */
+function ingestAnswer(text: string): { accepted: number; duplicates: number } | undefined {
+  try {
+    const b = JSON.parse(text) as { accepted?: unknown; duplicates?: unknown };
+    if (typeof b.accepted === "number" && typeof b.duplicates === "number")
+      return { accepted: b.accepted, duplicates: b.duplicates };
+  } catch {}
+  return undefined;
+}
+
+function describeAnswer(a: { accepted: number; duplicates: number }): string {
+  const dup = a.duplicates ? `, ${plural(a.duplicates, "duplicate")} (already received: not processed again)` : "";
+  return `${a.accepted} accepted${dup}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * The file's text with a fresh id on each event (an array gets one per element). Parsed and written back with

@@ -38,9 +38,10 @@ describe("replay and event files", () => {
       keepIds: false,
       out: (l) => lines.push(l),
     });
-    expect(result).toEqual({ sent: 2, failed: 1 });
+    expect(result).toEqual({ accepted: 3, duplicates: 0, failed: 1 });
     expect(lines).toContainEqual(expect.stringMatching(/^BAD .*b-broken\.json: /));
-    expect(lines.at(-1)).toBe("2 sent, 1 failed");
+    expect(lines).toContainEqual(expect.stringMatching(/^202 .*a-array\.json: 2 accepted$/));
+    expect(lines.at(-1)).toBe("3 files: 3 events accepted, 0 duplicates, 1 file failed");
     const stored = await waitFor(async () => {
       const recent = await bot.runtime.recent.list(10);
       return recent.length === 3 ? recent : undefined;
@@ -49,6 +50,29 @@ describe("replay and event files", () => {
     expect(ids.size).toBe(3);
     const inst = stored.find((s) => s.event.eventCode === "instance-status-changes");
     expect(String(inst?.event.data.nodeId)).toBe(LONG);
+  });
+
+  it('prints what the server answered: an event sent again with its id is a duplicate, not "sent"', async () => {
+    const file = join(dir, "c-long.json");
+    const send = async () => {
+      const lines: string[] = [];
+      const result = await sendEvents({
+        files: [file],
+        url: `${bot.url}${bot.config.ingest.path}`,
+        auth: bot.config.ingest.auth,
+        rate: 1000,
+        keepIds: true,
+        out: (l) => lines.push(l),
+      });
+      return { result, lines };
+    };
+    await send();
+    const again = await send();
+    expect(again.result).toEqual({ accepted: 0, duplicates: 1, failed: 0 });
+    expect(again.lines[0]).toMatch(
+      /^202 .*c-long\.json: 0 accepted, 1 duplicate \(already received: not processed again\)$/,
+    );
+    expect(again.lines.at(-1)).toBe("1 file: 0 events accepted, 1 duplicate, 0 files failed");
   });
 
   it("`render` and `route` read an event file with long ids exact", () => {
