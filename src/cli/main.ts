@@ -15,7 +15,7 @@ Commands:
   serve                 HTTP server (POST /dataworks/events, callbacks, /console, /approvals/<id>, /metrics,
                         health) and workers in one process
                           --no-workers (HTTP only; run 'worker' processes next to it)  --port N
-                          --no-samples (local mode: do not replay the sample events at start-up)
+                          --no-samples (local mode: do not send the sample events on the first start)
   worker                workers only (run any number next to one or more 'serve')
                           --metrics-port N (serve /healthz, /readyz and /metrics on this port)
   check-config          validate the config and templates; print every problem by key path

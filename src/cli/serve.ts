@@ -4,6 +4,7 @@ import { buildOpsApp } from "../http/routes/metrics.js";
 import { createLogger } from "../logger.js";
 import { type LocalRedis, startLocalRedis } from "../redis/local-redis.js";
 import { startRuntime } from "../runtime.js";
+import { claimFirstStart, releaseFirstStart } from "./first-start.js";
 import { localIngestToken, localTokenPath } from "./local-token.js";
 import { eventFiles, sampleEventsDir, sendEvents } from "./replay.js";
 
@@ -58,11 +59,19 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     const hasConsole = Object.values(config.destinations).some((d) => d.platform === "console");
     if (hasConsole) process.stderr.write(`\nLocal console (the console destination's channel): ${base}/console\n`);
     if (!path) {
-      const samples = o.samples ?? true;
+      // Once per data directory: a restart must not pile up another set of sample approvals.
+      const samples = (o.samples ?? true) && claimFirstStart(config.dataDir);
+      const already = (o.samples ?? true) && !samples;
       process.stderr.write(
         `No config file: local defaults. Every event is also printed here.\n` +
           `The ingest token is in ${localTokenPath(config.dataDir)}. ` +
-          `${samples ? "Sending the sample events now; send them again" : "Send the sample events"} with:\n` +
+          `${
+            samples
+              ? "Sending the sample events now (first start of this data directory); send them again"
+              : already
+                ? `The sample events were sent on the first start of ${config.dataDir}; send them again`
+                : "Send the sample events"
+          } with:\n` +
           `  npx dw-chatops replay\n\n`,
       );
       if (samples) {
@@ -74,7 +83,15 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
           rate: 5,
           keepIds: false,
           out: (line) => logger.info({ replay: line }, "sample event"),
-        }).catch((err) => logger.warn({ err }, "could not send the sample events"));
+        }).then(
+          ({ sent }) => {
+            if (sent === 0) releaseFirstStart(config.dataDir);
+          },
+          (err) => {
+            releaseFirstStart(config.dataDir);
+            logger.warn({ err }, "could not send the sample events");
+          },
+        );
       }
     }
   } else {
