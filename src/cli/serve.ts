@@ -84,8 +84,8 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
           keepIds: false,
           out: (line) => logger.info({ replay: line }, "sample event"),
         }).then(
-          ({ sent }) => {
-            if (sent === 0) releaseFirstStart(config.dataDir);
+          ({ accepted, duplicates }) => {
+            if (accepted + duplicates === 0) releaseFirstStart(config.dataDir);
           },
           (err) => {
             releaseFirstStart(config.dataDir);
