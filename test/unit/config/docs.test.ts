@@ -116,6 +116,23 @@ describe("docs/configuration.md pattern examples", () => {
       expect(hits.length, title).toBeLessThan(views.length);
     });
   }
+
+  it("an example that leaves out backfills leaves out the backfill fixture (dagType 3, as the templates say)", () => {
+    const dagTypes = (
+      parseYaml(readFileSync(join(ROOT, "templates/locales/en.yaml"), "utf8")) as {
+        enum: { dagType: Record<string, string> };
+      }
+    ).enum.dagType;
+    const backfill = Object.entries(dagTypes).find(([, label]) => label === "Backfill")?.[0];
+    expect(backfill).toBe("3");
+    const chunk = examples.find((c) => /not backfills/i.test(c.split("\n")[0] ?? ""));
+    expect(chunk, "the example is still there").toBeDefined();
+    expect((chunk ?? "").split("\n")[0]).toContain(`dagType ${backfill}`);
+    const compiled = compilePattern((parseYaml(chunk ?? "") as { match: unknown }).match);
+    const backfills = views.filter((v) => String((v.view.data as { dagType?: unknown })?.dagType) === backfill);
+    expect(backfills.map((v) => v.name)).toContain("dag-status-changes");
+    expect(backfills.filter((v) => compiled.match?.(v.view)).map((v) => v.name)).toEqual([]);
+  });
 });
 
 /** Every string value of a parsed YAML tree (comments are gone by then). */
