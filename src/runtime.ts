@@ -45,6 +45,7 @@ import { firstSeenIn } from "./state/replay-guard.js";
 import { DigestGroups } from "./outbox/digest-groups.js";
 import { RateLimiter } from "./outbox/rate-limiter.js";
 import { TemplateEngine } from "./templating/engine.js";
+import { translate } from "./templating/i18n.js";
 
 export interface RuntimeOptions {
   config: Readonly<Config>;
@@ -157,13 +158,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     logger,
     now: o.now,
   });
-  const onAction: OnAction = (action) => {
-    const dest = action.message?.destination ? config.destinations[action.message.destination] : undefined;
-    return approvals.handleAction(action, dest?.locale ?? config.templates.defaultLocale).catch((err) => {
+  const onAction: OnAction = (action) =>
+    // Answered in the language of the destination the click came from (its card, else its chat).
+    approvals.handleAction(action).catch((err) => {
       logger.error({ err, adapter: action.adapter, actionId: action.actionId }, "action failed");
-      return { ok: false, text: "The bot could not process this action; it was logged. Try again." };
+      const text = translate(templates.messages, approvals.clickLocale(action), "approval.reply.failed");
+      return { ok: false, text };
     });
-  };
   const listeners: Array<{ close(): Promise<void> }> = [];
   for (const adapter of adapters.values()) {
     if (!adapter.listen) continue;

@@ -59,9 +59,13 @@ export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
       str(params.value) ?? str(params.actionValue) ?? (outTrackId ? valueFromOutTrackId(outTrackId) : undefined);
     const user = str(data.userId);
     if (!onAction || !actionId || !user)
-      return privateReply({ ok: false, text: "This button is not handled by the bot." });
+      // Answered without the core, so the group's language is not known here: both.
+      return privateReply({ ok: false, text: "This button is not handled by the bot. / 机器人不处理此按钮。" });
     if (foreign(data.corpId))
-      return privateReply({ ok: false, text: "Only members of the bot's organisation can use this card." });
+      return privateReply({
+        ok: false,
+        text: "Only members of the bot's organisation can use this card. / 仅机器人所在组织的成员可使用此卡片。",
+      });
     const input = str(params.reason) ?? str(params.blockReason);
     const ev: ActionEvent = {
       id: messageId,

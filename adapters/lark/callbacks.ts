@@ -57,7 +57,8 @@ export function createLarkCallbacks(config: LarkCallbacksConfig) {
     const actionId = str(v.actionId);
     const value = str(v.value);
     const user = str(obj(event.operator).open_id);
-    if (!onAction || !actionId || !user) return toast("error", "This button is not handled by the bot.");
+    if (!onAction || !actionId || !user)
+      return toast("error", "This button is not handled by the bot. / 机器人不处理此按钮。");
     const ctx = obj(event.context);
     const messageId = str(ctx.open_message_id) ?? str(event.open_message_id);
     const chatId = str(ctx.open_chat_id) ?? str(event.open_chat_id);
@@ -73,7 +74,8 @@ export function createLarkCallbacks(config: LarkCallbacksConfig) {
       ...(value ? { value } : {}),
       ...(input ? { input } : {}),
       user: { id: user },
-      ...(message && !fromForm ? { message } : {}),
+      // A reason form is a reply in the card's chat: its chat still tells which destination (and language) it is.
+      ...(message ? { message } : {}),
     };
     const reply = await onAction(ev);
     if (reply.needsInput) {
@@ -117,10 +119,13 @@ export function createLarkCallbacks(config: LarkCallbacksConfig) {
     },
     /** A click: the core's answer as a toast, or "Processing…" if it takes longer than Lark waits. */
     cardAction(header: Json, event: Json): Promise<Json> {
-      const work = onCardAction(header, event).catch(() => toast("error", "The bot could not process this click."));
+      // Said before (or without) the core, so the destination's language is not known here: both.
+      const work = onCardAction(header, event).catch(() =>
+        toast("error", "The bot could not process this click. / 机器人未能处理此次点击。"),
+      );
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<Json>((r) => {
-        timer = setTimeout(() => r(toast("info", "Processing…")), ACK_BUDGET_MS);
+        timer = setTimeout(() => r(toast("info", "Processing… / 处理中…")), ACK_BUDGET_MS);
       });
       return Promise.race([work, late]).finally(() => clearTimeout(timer));
     },

@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
-import type { TemplateEngine } from "../templating/engine.js";
+import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
 import { routeOf } from "./route-of.js";
 import type { Approval, Decision } from "./types.js";
@@ -21,7 +21,11 @@ export function approvalCard(
 ): Message {
   const t = (key: string, params: Record<string, unknown> = {}) => translate(templates.messages, locale, key, params);
   const tz = config.templates.timeZone;
-  const base = safeRender(a, locale, templates);
+  // Once decided, the event's "DataWorks is holding this operation" line states the outcome instead.
+  const decided = a.decision
+    ? { outcome: t(`approval.outcome.${a.decision.result}`), dataworks: a.dataworks?.status ?? "sending" }
+    : undefined;
+  const base = safeRender(a, locale, templates, decided ? { extra: { decided } } : {});
   const msg: Message = {
     ...base,
     fields: [...base.fields],
@@ -63,11 +67,11 @@ export function approvalCard(
   return msg;
 }
 
-function safeRender(a: Approval, locale: string, templates: TemplateEngine): Message {
+function safeRender(a: Approval, locale: string, templates: TemplateEngine, extras: RenderContextExtras): Message {
   try {
-    return templates.render(a.event, locale);
+    return templates.render(a.event, locale, extras);
   } catch {
-    return templates.fallback(a.event, locale);
+    return templates.fallback(a.event, locale, extras);
   }
 }
 

@@ -11,6 +11,7 @@ import { patternView } from "../routing/router.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
 import { authorize } from "./authorize.js";
+import { clickDestination } from "./click-destination.js";
 import { APPROVE, BLOCK } from "./card.js";
 import { evaluatePolicies } from "./policies.js";
 import { routeFields, routeOf } from "./route-of.js";
@@ -157,17 +158,21 @@ export class ApprovalService {
     return id;
   }
 
-  /** A click or command from chat. Answers within the platform's ack deadline (Redis work only). */
-  async handleAction(action: ActionEvent, locale: string): Promise<ActionReply> {
-    const t = (k: string, p: Record<string, unknown> = {}) =>
-      translate(this.d.templates.messages, locale, `approval.reply.${k}`, p);
+  /**
+   * A click or command from chat. Answers within the platform's ack deadline (Redis work only), in `locale` (a
+   * command's) or else the language of the destination the click came from.
+   */
+  async handleAction(action: ActionEvent, locale?: string): Promise<ActionReply> {
     if (action.actionId !== APPROVE && action.actionId !== BLOCK) return { ok: false, text: "unknown action" };
     const a = action.value ? await this.d.store.get(action.value) : undefined;
+    const lang = locale ?? this.clickLocale(action, a);
+    const t = (k: string, p: Record<string, unknown> = {}) =>
+      translate(this.d.templates.messages, lang, `approval.reply.${k}`, p);
     if (!a) return { ok: false, text: t("missing") };
     if (a.state !== "pending" && a.decision) {
       // Decided, but maybe its DataWorks job was never queued (Redis failed right after the decision): queue it.
       if (a.dataworks?.status !== "accepted") await this.afterDecision(a);
-      return { ok: false, text: t("late", this.who(a.decision, locale)) };
+      return { ok: false, text: t("late", this.who(a.decision, lang)) };
     }
     const route = this.routeOf(a);
     if (!route) return { ok: false, text: t("notApprover", { route: a.route || "-" }) };
@@ -198,12 +203,18 @@ export class ApprovalService {
       // Past the deadline: the timeout outcome stands, whether or not a worker has applied it yet.
       await this.expire(a.id);
       const decided = (await this.d.store.get(a.id))?.decision;
-      return { ok: false, text: decided ? t("late", this.who(decided, locale)) : t("missing") };
+      return { ok: false, text: decided ? t("late", this.who(decided, lang)) : t("missing") };
     }
     if (!r.ok)
-      return { ok: false, text: r.reason === "decided" ? t("late", this.who(r.decision, locale)) : t("missing") };
+      return { ok: false, text: r.reason === "decided" ? t("late", this.who(r.decision, lang)) : t("missing") };
     await this.afterDecision(r.approval);
     return { ok: true, text: t(blocking ? "blocked" : "approved") };
+  }
+
+  /** The language of the destination a click came from, else templates.defaultLocale. */
+  clickLocale(action: ActionEvent, a?: Approval): string {
+    const dest = clickDestination(this.d.config, action, a);
+    return (dest && this.d.config.destinations[dest]?.locale) || this.d.config.templates.defaultLocale;
   }
 
   /** The deadline passed: apply the route's default outcome unless someone decided first. */

@@ -208,6 +208,20 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
     for (const card of [ops, leads]) await waitFor(() => card.cardParamMap.status === "done", "cards updated");
   });
 
+  it("answers a click in the language of the card's group (actionResult, the request for a reason)", async () => {
+    const ev = freshEvent("delete-file");
+    const { ops, leads } = await cardsFor(ev);
+    const ask = privateData(await click(leads, "staff_lead", "block"));
+    expect(ask).toMatchObject({ needReason: "true", actionResult: "请填写拒绝原因。" });
+    const done = privateData(await click(leads, "staff_lead", "block", { reason: "Change freeze" }));
+    expect(done).toMatchObject({ actionOk: "true", actionResult: "已拒绝，正在回传 DataWorks。" });
+    const late = privateData(await click(ops, "staff_alice", "approve"));
+    expect(late.actionResult).toMatch(/^Already decided: Blocked/);
+    // The decided card says what was decided where it said DataWorks was waiting.
+    await waitFor(() => leads.cardParamMap.markdown?.includes("已拒绝："), "the zh-CN card states the outcome");
+    expect(leads.cardParamMap.markdown).not.toContain("正在等待");
+  });
+
   it("reconnects once after the gateway drops the connection, with backoff and no storm", async () => {
     const before = { opens: gateway.opens, connects: gateway.connects };
     gateway.failNextOpens = { count: 3, status: 503 };

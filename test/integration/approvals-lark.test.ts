@@ -197,6 +197,48 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
     for (const card of [ops, leads])
       await waitFor(() => card.updates >= 1 && JSON.stringify(card.card).includes("finance"), "cards show the reason");
   });
+
+  it("answers a click in the language of the card's destination: toast, reason form and its outcome", async () => {
+    const ev = freshEvent("delete-file");
+    const { ops, leads } = await cardsFor(ev);
+    const res = await click(leads, "ou_lead", "approval.block");
+    expect(await res.json()).toEqual({ toast: { type: "info", content: "请填写拒绝原因。" } });
+    const form = await waitFor(() => lark.messages.find((m) => m.replyTo === leads.message_id), "the reason form");
+    expect(JSON.stringify(form.card)).toContain("拒绝该操作");
+    const sent = await post(
+      cardAction({
+        token: VERIFY_TOKEN,
+        openId: "ou_lead",
+        value: findSubmit(form.card),
+        messageId: form.message_id,
+        chatId: form.chat_id,
+        formValue: { reason_choice: "Change freeze" },
+      }),
+    );
+    const answer = (await sent.json()) as { toast: { content: string }; card: { data: unknown } };
+    expect(answer.toast.content).toBe("已拒绝，正在回传 DataWorks。");
+    expect(JSON.stringify(answer.card.data)).toContain("已拒绝");
+    // The English card's clicks stay English.
+    const late = await click(ops, "ou_alice", "approval.approve");
+    expect(((await late.json()) as { toast: { content: string } }).toast.content).toMatch(/^Already decided: Blocked/);
+  });
+
+  it("a decided card states the outcome where it said DataWorks was waiting", async () => {
+    const ev = freshEvent("commit-file");
+    const { ops, leads } = await cardsFor(ev);
+    expect(JSON.stringify(ops.card)).toContain("DataWorks is holding this operation");
+    expect(JSON.stringify(leads.card)).toContain("DataWorks 正在等待");
+    await click(ops, "ou_alice", "approval.approve");
+    for (const card of [ops, leads])
+      await waitFor(
+        () => JSON.stringify(card.card).includes("accepted") || JSON.stringify(card.card).includes("已接收"),
+        "DataWorks accepted",
+      );
+    expect(JSON.stringify(ops.card)).not.toContain("DataWorks is holding");
+    expect(JSON.stringify(ops.card)).toContain("Approved&#58; DataWorks accepted the answer");
+    expect(JSON.stringify(leads.card)).not.toContain("正在等待");
+    expect(JSON.stringify(leads.card)).toContain("已批准：DataWorks 已接收结果（检查");
+  });
 });
 
 /** The callback value of the button with this actionId, as the card carries it. */
