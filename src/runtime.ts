@@ -21,6 +21,7 @@ import { ConsoleFeed, consoleAdapterDeps, recordStandIn } from "./console/feed.j
 import { consoleRoutes } from "./console/routes.js";
 import type { ChatAdapter, OnAction, OnCommand } from "./core/chat-adapter.js";
 import type { DwEvent } from "./core/event.js";
+import { makeWellFormed } from "./core/text.js";
 import { createDecisionSender } from "./dataworks/decisions.js";
 import { clientFromConfig } from "./dataworks/openapi-client.js";
 import { createEnricher, type Enrich } from "./enrich/enrich-event.js";
@@ -146,7 +147,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
   const mutes = new MuteStore(redis, prefix, o.now);
   const workspaces = new WorkspaceNames(redis, prefix, config.dataworks.regionId);
-  const onCommand = createCommandHandler({
+  const answerCommand = createCommandHandler({
     config,
     templates,
     recent,
@@ -158,13 +159,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     logger,
     now: o.now,
   });
-  const onAction: OnAction = (action) =>
+  // Text typed in chat (a block reason, a command, a display name) is made well formed where it enters, as events
+  // are at ingest: it ends up in cards and answers that every platform must be able to encode.
+  const onCommand: OnCommand = (command) => answerCommand(makeWellFormed(command));
+  const onAction: OnAction = (raw) => {
+    const action = makeWellFormed(raw);
     // Answered in the language of the destination the click came from (its card, else its chat).
-    approvals.handleAction(action).catch((err) => {
+    return approvals.handleAction(action).catch((err) => {
       logger.error({ err, adapter: action.adapter, actionId: action.actionId }, "action failed");
       const text = translate(templates.messages, approvals.clickLocale(action), "approval.reply.failed");
       return { ok: false, text };
     });
+  };
   const listeners: Array<{ close(): Promise<void> }> = [];
   for (const adapter of adapters.values()) {
     if (!adapter.listen) continue;

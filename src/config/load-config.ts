@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.js";
+import { makeWellFormed } from "../core/text.js";
 import { compilePattern } from "../routing/pattern.js";
 import { interpolateEnv } from "./interpolate.js";
 import { type Config, configSchema } from "./schema.js";
@@ -39,7 +40,8 @@ export function loadConfig(
   }
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+    // A "\ud800" escape in a double-quoted scalar is an unpaired surrogate: it would reach chat as broken text.
+    raw = makeWellFormed(parseYaml(readFileSync(path, "utf8")) ?? {});
   } catch (err) {
     throw new ConfigError([`${path}: not valid YAML: ${(err as Error).message}`]);
   }

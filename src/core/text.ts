@@ -23,3 +23,40 @@ export function truncateBytes(text: string, maxBytes: number, marker = "…"): s
   }
   return out + marker;
 }
+
+/**
+ * An unpaired UTF-16 surrogate. JSON may carry one as an escape ("\ud800"), but it is not text: Node's
+ * querystring (Slack's client form-encodes every call) throws "URI malformed" for one at the end of a string and
+ * swallows the next character for one inside. Text entering the bot is made well formed once, where it enters.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The text with each unpaired surrogate replaced by U+FFFD (what String.prototype.toWellFormed does). */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, "\uFFFD");
+}
+
+/**
+ * Make every string of a JSON-like value well formed, object keys too, in place (arrays and plain objects are
+ * changed, a string root is returned replaced). Iterative: input nested deeper than the stack is still walked.
+ */
+export function makeWellFormed<T>(root: T): T {
+  if (typeof root === "string") return wellFormed(root) as T;
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node !== "object" || node === null) continue;
+    const obj = node as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      if (typeof v === "string") obj[key] = wellFormed(v);
+      else if (typeof v === "object" && v !== null) stack.push(v);
+      const fixed = wellFormed(key);
+      if (fixed !== key && !Array.isArray(obj)) {
+        obj[fixed] = obj[key];
+        delete obj[key];
+      }
+    }
+  }
+  return root;
+}

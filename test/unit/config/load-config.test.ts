@@ -23,6 +23,16 @@ describe("loadConfig: which file", () => {
     expect(loadConfig({ env: { DW_CHATOPS_CONFIG: b } }).config.redis.prefix).toBe("from-b");
   });
 
+  it("replaces an unpaired surrogate escape with U+FFFD: config text reaches chat well formed", () => {
+    const yaml = [
+      "destinations: { ops: { platform: console } }",
+      "approvals:",
+      '  routes: [{ name: r, destinations: [ops], approvers: { groups: [] }, blockReasons: ["frozen\\ud800"] }]',
+    ].join("\n");
+    const { config } = loadConfig({ path: file("lone.yaml", yaml), env: {} });
+    expect(config.approvals.routes[0]?.blockReasons).toEqual(["frozen\ufffd"]);
+  });
+
   it("an empty DW_CHATOPS_CONFIG counts as unset (not the current directory)", () => {
     const cwd = process.cwd();
     process.chdir(dir);

@@ -28,4 +28,14 @@ describe("parseJsonKeepingLongs", () => {
     expect(() => parseJsonKeepingLongs(deep)).toThrow(/nests too deeply/);
     expect(() => parseJsonKeepingLongs(deep)).toThrow(TooDeepError);
   });
+
+  it("replaces unpaired surrogates (keys too) with U+FFFD on both paths and keeps pairs", () => {
+    const body = '{"a":"x\\ud800","b":["\\udc00y","\\ud83d\\ude00"],"k\\udbff":1,"n":{"m":"\\ud800\\ud800"}}';
+    const want = { a: "x\ufffd", b: ["\ufffdy", "\u{1f600}"], "k\ufffd": 1, n: { m: "\ufffd\ufffd" } };
+    expect(parseJsonKeepingLongs(body)).toEqual(want);
+    const long = body.replace("{", '{"id":12345678901234567890,');
+    expect(parseJsonKeepingLongs(long)).toEqual({ id: "12345678901234567890", ...want });
+    // An escaped backslash before "ud800" is text, not an escape: left as it is.
+    expect(parseJsonKeepingLongs('{"a":"\\\\ud800"}')).toEqual({ a: "\\ud800" });
+  });
 });
