@@ -9,7 +9,7 @@ import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
 import type { Logger } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
-import { destinationLimit } from "../outbox/policy.js";
+import { destinationLimits } from "../outbox/policy.js";
 import { localeFor } from "../routing/route-locale.js";
 import type { Limit } from "../outbox/rate-limiter.js";
 import { mentionsFor } from "../routing/mentions.js";
@@ -118,19 +118,19 @@ async function deliverApproval(
   let cardSlot: { limits: Limit[]; slot: string } | undefined;
   if (job.name === "approval-card" || job.name === "approval-alert") {
     // Cards (and alerts about them) share the destination's rate limit but may use the slots reserved for them.
-    const limit = destinationLimit(deps.config, destination);
-    if (limit) {
-      let taken = await deps.outbox.limiter.take([limit]);
+    const limits = destinationLimits(deps.config, destination);
+    if (limits.length) {
+      let taken = await deps.outbox.limiter.take(limits);
       // Wait in place for a slot that frees soon: taken the moment it frees, before parked notifications wake.
       for (let tries = 0; taken.wait > 0 && taken.wait <= CARD_WAIT_IN_PLACE_MS && tries < 3; tries++) {
         await new Promise((r) => setTimeout(r, taken.wait));
-        taken = await deps.outbox.limiter.take([limit]);
+        taken = await deps.outbox.limiter.take(limits);
       }
       if (taken.wait > 0 && token) {
         await job.moveToDelayed(Date.now() + taken.wait, token);
         throw new DelayedError();
       }
-      cardSlot = taken.slot ? { limits: [limit], slot: taken.slot } : undefined;
+      cardSlot = taken.slot ? { limits, slot: taken.slot } : undefined;
     }
   }
   if (job.name === "approval-alert") {

@@ -14,7 +14,7 @@ import type { TemplateEngine } from "../templating/engine.js";
 import type { DigestGroups } from "./digest-groups.js";
 import { localeFor } from "../routing/route-locale.js";
 import { digestMessage } from "./digest-message.js";
-import { destinationLimit, digestFor } from "./policy.js";
+import { destinationLimits, digestFor } from "./policy.js";
 import type { Limit, RateLimiter } from "./rate-limiter.js";
 
 export interface OutboxDeps {
@@ -77,9 +77,7 @@ export async function deliverNotification(
       throw new DelayedError();
     }
   }
-  const limits: Limit[] = [];
-  const rate = destinationLimit(deps.config, destination, deps.config.outbox.reserveForApprovals);
-  if (rate) limits.push(rate);
+  const limits: Limit[] = destinationLimits(deps.config, destination, deps.config.outbox.reserveForApprovals);
   const digest = group ? digestFor(deps.config, destination) : undefined;
 
   let slot: string | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chatAddress } from "../config/sections/destinations.js";
+import { chatAddress, type DestinationConfig } from "../config/sections/destinations.js";
 import { DEFAULT_RATE_LIMITS, type DigestConfig, type RateLimit } from "../config/sections/outbox.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
@@ -10,20 +10,31 @@ export function rateLimitFor(config: Readonly<Config>, destination: string): Rat
   const d = config.destinations[destination];
   if (!d) return undefined;
   if (d.rateLimit) return d.rateLimit;
-  const kind = d.platform === "dingtalk" && !d.conversationId ? "dingtalk-webhook" : d.platform;
+  const kind = limitKind(d);
   return config.outbox.rateLimits[kind as keyof Config["outbox"]["rateLimits"]] ?? DEFAULT_RATE_LIMITS[kind];
 }
 
+/** The `outbox.rateLimits` key of a destination: its platform, or the platform's webhook robot. */
+function limitKind(d: DestinationConfig): string {
+  if (d.platform === "dingtalk" && !d.conversationId) return "dingtalk-webhook";
+  if (d.platform === "lark" && !d.chatId) return "lark-webhook";
+  return d.platform;
+}
+
 /**
- * A destination's limit as the limiter applies it. The window is padded by a tenth (at most 1 s): the platform
- * counts arrivals, and event-loop and network jitter can put two sends a few milliseconds closer together there
- * than they were here (the reliability suite once measured 6 in a second against a limit of 5).
+ * A destination's limit as the limiter applies it: one limit per window, taken together or not at all. Each
+ * window is padded by a tenth (at most 1 s): the platform counts arrivals, and event-loop and network jitter can
+ * put two sends a few milliseconds closer together there than they were here (the reliability suite once
+ * measured 6 in a second against a limit of 5).
  */
-export function destinationLimit(config: Readonly<Config>, destination: string, reserve = 0): Limit | undefined {
-  const rate = rateLimitFor(config, destination);
-  if (!rate) return undefined;
-  const key = `d.${limitAddress(config, destination)}`;
-  return { key, max: rate.max, windowMs: rate.per + guardMs(rate.per), reserve };
+export function destinationLimits(config: Readonly<Config>, destination: string, reserve = 0): Limit[] {
+  const address = limitAddress(config, destination);
+  return (rateLimitFor(config, destination) ?? []).map((w) => ({
+    key: `d.${address}.${w.per}`,
+    max: w.max,
+    windowMs: w.per + guardMs(w.per),
+    reserve,
+  }));
 }
 
 /**

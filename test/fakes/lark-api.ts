@@ -46,6 +46,15 @@ export interface FakeLarkOptions {
 
 const CARD_MAX = 30 * 1024;
 const HOOK_BODY_MAX = 20 * 1024;
+/**
+ * A custom bot takes 5 requests a second and 100 a minute; beyond either it answers code 11232 (custom bot guide,
+ * "频率控制": https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot). Refused requests are not counted
+ * here: the guide does not say they are.
+ */
+const HOOK_WINDOWS = [
+  { max: 5, ms: 1_000 },
+  { max: 100, ms: 60_000 },
+] as const;
 const HEADER_TEMPLATES = new Set([
   "blue",
   "wathet",
@@ -65,7 +74,7 @@ const HEADER_TEMPLATES = new Set([
 /**
  * Fake Lark Open API + custom bots. Checks what Lark checks: app credentials, Bearer token, receive_id_type,
  * the bot being in the chat, card JSON 2.0 shape, the 30 KB card / 20 KB custom-bot limits, uuid dedupe,
- * custom-bot signatures (timestamp ±1 h) and keywords.
+ * custom-bot signatures (timestamp ±1 h), keywords and rate (5/s and 100/min, code 11232).
  */
 export class FakeLark {
   readonly messages: LarkMessage[] = [];
@@ -76,6 +85,10 @@ export class FakeLark {
   /** Tokens issued; revokeTokens() empties it so the next call gets 99991663. */
   readonly tokens = new Set<string>();
   tokenRequests = 0;
+  /** Custom bot requests refused for their rate (code 11232), by hook id. */
+  readonly hookThrottled = new Map<string, number>();
+  /** Accepted custom bot sends by hook id (arrival times), for the rate windows. */
+  private readonly hookSends = new Map<string, number[]>();
   private seq = 0;
   private readonly opts: FakeLarkOptions;
 
@@ -250,10 +263,18 @@ export class FakeLark {
     }
     if (hook.keyword && !req.raw.includes(hook.keyword))
       return json(res, 200, { code: 19024, msg: "Key Words Not Found", data: {} });
+    const now = this.now();
+    const sends = (this.hookSends.get(id) ?? []).filter((t) => t > now - 60_000);
+    this.hookSends.set(id, sends);
+    if (HOOK_WINDOWS.some((w) => sends.filter((t) => t > now - w.ms).length >= w.max)) {
+      this.hookThrottled.set(id, (this.hookThrottled.get(id) ?? 0) + 1);
+      return json(res, 200, { code: 11232, msg: "frequency limited psm[lark.oapi.app_platform_runtime]", data: {} });
+    }
     if (b.msg_type !== "interactive" || typeof b.card !== "object" || b.card === null)
       return json(res, 200, { code: 9499, msg: "Bad Request", data: {} });
     const problem = cardProblem(b.card as Record<string, unknown>);
     if (problem) return json(res, 200, { code: 9499, msg: problem, data: {} });
+    sends.push(now);
     this.messages.push({
       message_id: "",
       chat_id: `hook:${id}`,

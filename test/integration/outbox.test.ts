@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import { FakeLark } from "../fakes/lark-api.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
@@ -160,6 +161,37 @@ describe("outbox: per-destination rate limits across two instances", () => {
     const age = /dwc_queue_oldest_waiting_seconds\{queue="deliveries"\} ([\d.]+)/.exec(metrics)?.[1];
     expect(Number(age)).toBeGreaterThan(1);
   });
+});
+
+describe("outbox: a limit of several windows", () => {
+  it("keeps a Lark custom bot under both 5/s and 100/min with the built-in limit: 120 failures, no 11232", async () => {
+    const lark = new FakeLark({ appId: "cli_storm", appSecret: "s", chats: [], hooks: { "hook-storm": {} } });
+    await lark.start();
+    const bot = await startTestBot({
+      lark: { appId: "cli_storm", appSecret: "s", domain: lark.url },
+      destinations: { hook: { platform: "lark", webhook: lark.hookUrl("hook-storm") } },
+      routes: [{ destinations: ["hook"] }],
+      // The built-in limits, one slot of each window kept for approval cards; every event on its own.
+      outbox: { digest: { enabled: false } },
+    });
+    try {
+      const events = Array.from({ length: 120 }, (_, i) => nodeEvent(700001236000 + i));
+      for (let i = 0; i < events.length; i += 20) expect((await bot.post(events.slice(i, i + 20))).status).toBe(202);
+      // 4 per 1.1 s reach 89 (90 a minute less the card's slot) in about 25 s; then the minute window holds.
+      await waitFor(() => lark.messages.length >= 89, "the minute's 89 messages", 45_000, 200);
+      await sleep(2_500);
+      expect(lark.messages).toHaveLength(89);
+      expect(lark.hookThrottled.get("hook-storm") ?? 0).toBe(0);
+      const arrivals = lark.calls.filter((c) => c.path.startsWith("/open-apis/bot/v2/hook/")).map((c) => c.at);
+      expect(maxInWindow(arrivals, 1_000)).toBeLessThanOrEqual(5);
+      // The rest wait for the minute window, parked, not failed.
+      expect(await bot.runtime.queues.deliveries.getFailedCount()).toBe(0);
+      expect(await bot.runtime.queues.deliveries.getDelayedCount()).toBeGreaterThan(0);
+    } finally {
+      await bot.close();
+      await lark.stop();
+    }
+  }, 60_000);
 });
 
 describe("outbox: digests under a burst", () => {

@@ -2,8 +2,30 @@ import { z } from "zod";
 import { duration, optionalDuration } from "./common.js";
 
 /** At most `max` messages per `per` window to one destination, enforced across every bot instance. */
-export const rateLimitSchema = z.object({ max: z.number().int().min(1).max(10_000), per: duration("1s") }).strict();
-export type RateLimit = { max: number; per: number };
+const rateWindowSchema = z.object({ max: z.number().int().min(1).max(10_000), per: duration("1s") }).strict();
+export type RateWindow = { max: number; per: number };
+
+/**
+ * One window `{max, per}` or several (`[{max: 5, per: 1s}, {max: 100, per: 1m}]`), all of which must hold: a
+ * Lark custom bot allows 5 a second and 100 a minute. Always a list once parsed.
+ */
+export const rateLimitSchema = z
+  .union([rateWindowSchema.transform((w) => [w]), z.array(rateWindowSchema).min(1).max(5)], {
+    error: (iss) => unionProblem(iss as { errors?: Array<Array<{ path: PropertyKey[]; message: string }>> }),
+  })
+  .refine((ws) => new Set(ws.map((w) => w.per)).size === ws.length, {
+    message: "two windows of the same length: give each window a different `per`",
+  });
+export type RateLimit = RateWindow[];
+
+/** The problem of the form the user wrote (object or list), not zod's "Invalid input" for the union. */
+function unionProblem(iss: { errors?: Array<Array<{ path: PropertyKey[]; message: string }>> }): string {
+  const branches = iss.errors ?? [];
+  const chosen = branches.find((b) => !b.some((i) => i.path.length === 0 && /expected (object|array)/.test(i.message)));
+  const first = chosen?.[0];
+  if (!first) return "must be {max, per} or a list of them, e.g. [{max: 5, per: 1s}, {max: 100, per: 1m}]";
+  return first.path.length ? `${first.path.map(String).join(".")}: ${first.message}` : first.message;
+}
 
 /** Under a burst, events of one group become one digest message per interval. */
 export const digestSchema = z
@@ -38,12 +60,19 @@ export const digestOverrideSchema = z
 /**
  * Platform defaults (overridable per destination): Slack about 1 message/s per channel; Lark 5/s per chat;
  * DingTalk custom robots 20/min then a 10-minute ban, so 18/min leaves a margin; DingTalk app robots 20 QPS.
+ * Lark custom bots 5/s and 100/min, refused with code 11232 beyond either
+ * (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot, "频率控制"): the minute keeps the DingTalk
+ * robot's tenth of margin, 90.
  */
 export const DEFAULT_RATE_LIMITS: Record<string, RateLimit | undefined> = {
-  slack: { max: 1, per: 1_000 },
-  lark: { max: 5, per: 1_000 },
-  "dingtalk-webhook": { max: 18, per: 60_000 },
-  dingtalk: { max: 20, per: 1_000 },
+  slack: [{ max: 1, per: 1_000 }],
+  lark: [{ max: 5, per: 1_000 }],
+  "lark-webhook": [
+    { max: 5, per: 1_000 },
+    { max: 90, per: 60_000 },
+  ],
+  "dingtalk-webhook": [{ max: 18, per: 60_000 }],
+  dingtalk: [{ max: 20, per: 1_000 }],
   console: undefined,
 };
 
@@ -59,6 +88,7 @@ const platformLimits = z
   .object({
     slack: rateLimitSchema.optional(),
     lark: rateLimitSchema.optional(),
+    "lark-webhook": rateLimitSchema.optional(),
     dingtalk: rateLimitSchema.optional(),
     "dingtalk-webhook": rateLimitSchema.optional(),
     console: rateLimitSchema.optional(),

@@ -29,6 +29,30 @@ describe("RateLimiter (sliding window in Redis, injected clock)", () => {
     expect(taken.length).toBe(40); // 20 in the first minute, 20 more as the first ones age out
   });
 
+  it("holds every window of a limit at once: a Lark custom bot's 5/s and 100/min, from two instances", async () => {
+    const one = new RateLimiter(a, prefix);
+    const two = new RateLimiter(b, prefix);
+    const windows = [
+      { key: "hook.1000", max: 5, windowMs: 1_000 },
+      { key: "hook.60000", max: 100, windowMs: 60_000 },
+    ];
+    const taken: number[] = [];
+    const waits: number[] = [];
+    // An attempt every 50 ms for 90 s of simulated time.
+    for (let i = 0; i < 1_800; i++) {
+      const now = 5_000_000 + i * 50;
+      const wait = await (i % 2 ? one : two).acquire(windows, now);
+      if (wait === 0) taken.push(now);
+      else waits.push(wait);
+    }
+    const most = (ms: number) => Math.max(...taken.map((t) => taken.filter((x) => x > t - ms && x <= t).length));
+    expect(most(1_000)).toBe(5);
+    expect(most(60_000)).toBe(100);
+    // The first minute's 100 go in 20 s; then the minute window answers with waits of up to 40 s.
+    expect(taken.filter((t) => t < 5_060_000)).toHaveLength(100);
+    expect(Math.max(...waits)).toBeGreaterThan(30_000);
+  });
+
   it("answers how long to wait: until the oldest send in the window ages out", async () => {
     const l = new RateLimiter(a, prefix);
     const lim = { key: "wait", max: 2, windowMs: 10_000 };
