@@ -9,7 +9,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { Figure, Scenario, ScenarioContext } from "./lib/common.js";
 import { LOG_DIR } from "./lib/procs.js";
-import { RedisServer } from "./lib/redis-server.js";
+import { RedisServer } from "../helpers/redis-server.js";
 import { killWorker } from "./scenarios/s1-kill-worker.js";
 import { redisRestart } from "./scenarios/s2-redis-restart.js";
 import { dataworksOutage } from "./scenarios/s3-dataworks-outage.js";

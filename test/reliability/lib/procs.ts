@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { freePort } from "../../helpers/free-port.js";
 import { waitFor } from "../../helpers/wait.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -15,16 +15,7 @@ export const ROOT = join(import.meta.dirname, "..", "..", "..");
 export const LOG_DIR = process.env.RELIABILITY_LOG_DIR ?? join(ROOT, ".reliability", "logs");
 mkdirSync(LOG_DIR, { recursive: true });
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
+export { freePort };
 
 export function writeConfig(name: string, config: Record<string, unknown>): string {
   const file = join(LOG_DIR, "..", `${name}.yaml`);

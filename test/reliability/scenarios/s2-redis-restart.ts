@@ -20,7 +20,7 @@ import {
   taskIdOf,
 } from "../lib/common.js";
 import { killAll, startBot, writeConfig } from "../lib/procs.js";
-import { RedisServer } from "../lib/redis-server.js";
+import { RedisServer } from "../../helpers/redis-server.js";
 import { OPEN_LIMITS } from "./s5-same-event-twice.js";
 
 const APPROVALS = 100;

@@ -1,18 +1,19 @@
 /**
- * A private redis-server for the suite (never the shared 6379): its own free port, appendonly on in a temp
- * dir, noeviction. restart() stops it (SHUTDOWN: the AOF is flushed, like a planned restart or failover) and
- * starts it again on the same port and dir.
+ * A private redis-server for a test or the reliability suite (never the shared 6379): its own free port,
+ * appendonly on in a temp dir, noeviction. restart() stops it (SHUTDOWN: the AOF is flushed, like a planned
+ * restart or failover) and starts it again on the same port and dir. pause() freezes it (SIGSTOP): connections
+ * stay open and nothing answers, like a hung server or a black-holed network.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { sleep, waitFor } from "../../helpers/wait.js";
-import { freePort } from "./procs.js";
+import { freePort } from "./free-port.js";
+import { sleep, waitFor } from "./wait.js";
 
 export class RedisServer {
-  readonly dir = mkdtempSync(join(tmpdir(), "dwc-reliability-redis-"));
+  readonly dir = mkdtempSync(join(tmpdir(), "dwc-redis-"));
   port = 0;
   private child?: ChildProcess;
 
@@ -58,7 +59,17 @@ export class RedisServer {
     if (!c || c.exitCode !== null) return;
     const exited = new Promise((r) => c.once("exit", r));
     c.kill("SIGTERM");
+    c.kill("SIGCONT"); // a paused server handles the SIGTERM once it runs again
     await exited;
+  }
+
+  /** Hung: the process is stopped (SIGSTOP), its sockets stay open, no command is answered until resume(). */
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.child?.kill("SIGCONT");
   }
 
   /** Down for `downMs`, then up again with the same data. Returns how long it was unreachable. */
