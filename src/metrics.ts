@@ -3,8 +3,8 @@
  * global default one, so two runtimes in one process — tests — never share counters). Each call site is one
  * line: `deps.metrics?.messagesSent.inc({ platform })`.
  */
-import type { Queue } from "bullmq";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { observeRedis, type RedisSources } from "./metrics-from-redis.js";
 
 const P = "dwc_";
 
@@ -37,8 +37,8 @@ export interface Metrics {
   countReceived(r: { accepted: readonly unknown[]; duplicates: readonly unknown[] }): void;
   /** Count an ingest reply of 4xx/5xx by its error code; returns the payload unchanged (an onSend hook). */
   countIngestReply<T>(status: number, payload: T): T;
-  /** Register the gauges that read queue depths and ages and pending approvals from Redis at scrape time. */
-  observe(sources: { queues: Record<string, Queue>; pendingApprovals: () => Promise<number> }): void;
+  /** Register the gauges that come from Redis (queue depths and ages, pending approvals, dwc_redis_up). */
+  observe(sources: RedisSources): void;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -95,55 +95,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       return payload;
     },
     observe(sources) {
-      observeQueues(registry, sources.queues);
-      new Gauge({
-        name: `${P}approvals_pending`,
-        help: "Approvals waiting for a decision",
-        registers,
-        async collect() {
-          this.set(await sources.pendingApprovals());
-        },
-      });
+      observeRedis(registry, P, sources);
     },
   };
   return m;
-}
-
-/** BullMQ job states worth a gauge: how much work waits, runs, is delayed (throttled, backoff) or failed. */
-const STATES = ["waiting", "prioritized", "active", "delayed", "failed"] as const;
-
-function observeQueues(registry: Registry, queues: Record<string, Queue>) {
-  const registers = [registry];
-  new Gauge({
-    name: `${P}queue_jobs`,
-    help: "Jobs per queue and state",
-    labelNames: ["queue", "state"],
-    registers,
-    async collect() {
-      for (const [name, q] of Object.entries(queues)) {
-        const counts = await q.getJobCounts(...STATES);
-        for (const s of STATES) this.set({ queue: name, state: s }, counts[s] ?? 0);
-      }
-    },
-  });
-  new Gauge({
-    name: `${P}queue_oldest_waiting_seconds`,
-    help: "Age of the oldest job not yet processed, parked (delayed) ones included (0 when none waits)",
-    labelNames: ["queue"],
-    registers,
-    async collect() {
-      const now = Date.now();
-      for (const [name, q] of Object.entries(queues)) {
-        // Oldest first from each list; approval cards wait in "prioritized", the rest in "wait". Deliveries parked
-        // for a rate limit or backoff are in "delayed", ordered by when they wake, not by age: the next few to wake
-        // (under a rate limit, the ones parked longest) stand for it, as every job is loaded whole at each scrape.
-        const jobs = [
-          ...(await q.getJobs(["waiting", "prioritized"], 0, 0, true)),
-          ...(await q.getJobs(["delayed"], 0, 9, true)),
-        ];
-        const oldest = Math.min(...jobs.map((j) => j.timestamp), now);
-        this.set({ queue: name }, (now - oldest) / 1000);
-      }
-    },
-  });
 }

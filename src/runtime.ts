@@ -30,7 +30,9 @@ import { buildApp } from "./http/app.js";
 import { createSignatureVerifier } from "./http/eventbridge-signature.js";
 import { adapterRoutes } from "./http/routes/adapter-routes.js";
 import { approvalPageRoute } from "./http/routes/approval-page.js";
-import { metricsRoute } from "./http/routes/metrics.js";
+import { listenOn } from "./http/listen.js";
+import type { HealthDeps } from "./http/routes/health.js";
+import { buildOpsApp, metricsRoute } from "./http/routes/metrics.js";
 import { ingestEvents } from "./ingest/ingest-events.js";
 import { type DeliveryJobData, defaultJobOptions, type EventJobData, QUEUES } from "./jobs/queues.js";
 import { startWorkers, type WorkerSet } from "./jobs/workers.js";
@@ -38,7 +40,8 @@ import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createNotifyFilter } from "./notify/notify-filter.js";
 import { packageRoot } from "./package-root.js";
-import { checkRedis, createRedis } from "./redis/connect.js";
+import { checkRedis, createRedis, logOutages } from "./redis/connect.js";
+import { createRedisProbe } from "./redis/redis-probe.js";
 import { Router } from "./routing/router.js";
 import { MessageRefs } from "./state/message-refs.js";
 import { RecentEvents } from "./state/recent-events.js";
@@ -63,9 +66,16 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Prometheus metrics on their own registry (one is created when absent). */
   metrics?: Metrics;
+  /**
+   * Listen here before any worker or chat connection starts, so a process that cannot serve HTTP fails at
+   * start-up instead of running headless: the HTTP app, or for a process without it (`worker --metrics-port`)
+   * an app with only /healthz, /readyz and /metrics.
+   */
+  listen?: { host: string; port: number };
 }
 
 export interface Runtime {
+  /** The HTTP app (http: true), or the health-and-metrics app of a process without it that was given `listen`. */
   app?: FastifyInstance;
   redis: Redis;
   queues: { events: Queue<EventJobData>; deliveries: Queue<DeliveryJobData>; approvals: Queue<ApprovalJobData> };
@@ -79,6 +89,8 @@ export interface Runtime {
   /** Commands typed in chat, from any platform (adapters call this through listen()). */
   onCommand: OnCommand;
   metrics: Metrics;
+  /** Readiness (/readyz): Redis answers within 500 ms and, when this process runs them, the workers run. */
+  ready: HealthDeps["ready"];
   close(): Promise<void>;
 }
 
@@ -98,17 +110,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const templates = createTemplateEngine(config);
   const router = new Router(config);
   const redis = createRedis(o.redisUrl);
+  logOutages(redis, logger);
   const { version, warnings } = await checkRedis(redis);
   for (const w of warnings) logger.warn(w);
   logger.info({ redisVersion: version }, "connected to Redis");
 
   const jobOpts = defaultJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
   const bull = createRedis(o.redisUrl, { enableAutoPipelining: false });
+  bull.on("error", () => undefined); // the outage `redis` logs once
+  const probe = createRedisProbe(o.redisUrl);
   const queues = {
     events: new Queue<EventJobData>(QUEUES.events, { connection: bull, prefix, defaultJobOptions: jobOpts }),
     deliveries: new Queue<DeliveryJobData>(QUEUES.deliveries, { connection: bull, prefix, defaultJobOptions: jobOpts }),
     approvals: new Queue<ApprovalJobData>(QUEUES.approvals, { connection: bull, prefix, defaultJobOptions: jobOpts }),
   };
+  // Queue errors are errors of their connection (`bull`), logged once per outage through `redis`.
+  for (const q of Object.values(queues)) q.on("error", () => undefined);
   const recent = new RecentEvents(redis, prefix, config.ingest.recentEvents);
   const refs = new MessageRefs(redis, prefix);
   const limiter = new RateLimiter(redis, prefix);
@@ -176,49 +193,53 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (!adapter.listen) continue;
     listeners.push(await adapter.listen({ onAction, onCommand }));
   }
-  metrics.observe({ queues, pendingApprovals: () => approvalStore.pendingCount() });
-
-  const workers = o.workers
-    ? startWorkers({
-        connection: bull,
-        prefix,
-        concurrency: config.worker.concurrency,
+  metrics.observe({ queues, pendingApprovals: () => approvalStore.pendingCount(), probe });
+  let workers: WorkerSet | undefined;
+  const ready: HealthDeps["ready"] = async () => {
+    const checks: Record<string, boolean | string> = { redis: await probe.check() };
+    if (o.workers) checks.workers = workers?.running() ?? false;
+    return { ok: Object.values(checks).every((v) => v === true), checks };
+  };
+  const startWorkersNow = () =>
+    startWorkers({
+      connection: bull,
+      prefix,
+      concurrency: config.worker.concurrency,
+      logger,
+      processDeps: {
+        router,
+        recent,
+        deliveries: queues.deliveries,
         logger,
-        processDeps: {
-          router,
-          recent,
-          deliveries: queues.deliveries,
-          logger,
-          approvals,
-          notify,
-          mutes: createMuteCheck(mutes, workspaces),
-          config,
-          groups,
-          refs,
-        },
-        deliverDeps: {
-          config,
-          outbox: { limiter, groups, recent, now: o.now },
-          adapters,
-          templates,
-          refs,
-          logger,
-          enrich,
-          metrics,
-          approvals: approvalStore,
-          onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
-        },
-        approvals: {
-          store: approvalStore,
-          service: approvals,
-          send: decisionSender,
-          deliveries: queues.deliveries,
-          logger,
-          metrics,
-          backoffMs: config.approvals.deliveryBackoff,
-        },
-      })
-    : undefined;
+        approvals,
+        notify,
+        mutes: createMuteCheck(mutes, workspaces),
+        config,
+        groups,
+        refs,
+      },
+      deliverDeps: {
+        config,
+        outbox: { limiter, groups, recent, now: o.now },
+        adapters,
+        templates,
+        refs,
+        logger,
+        enrich,
+        metrics,
+        approvals: approvalStore,
+        onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
+      },
+      approvals: {
+        store: approvalStore,
+        service: approvals,
+        send: decisionSender,
+        deliveries: queues.deliveries,
+        logger,
+        metrics,
+        backoffMs: config.approvals.deliveryBackoff,
+      },
+    });
 
   const sig = config.ingest.auth.signature;
   const app = o.http
@@ -254,21 +275,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
               ]
             : []),
         ],
-        ready: async () => {
-          const checks: Record<string, boolean | string> = {};
-          try {
-            checks.redis = (await redis.ping()) === "PONG";
-          } catch (err) {
-            checks.redis = (err as Error).message;
-          }
-          if (workers) checks.workers = workers.running();
-          return { ok: Object.values(checks).every((v) => v === true), checks };
-        },
+        ready,
       })
-    : undefined;
+    : o.listen
+      ? await buildOpsApp({ metrics, ready })
+      : undefined;
 
   let closed = false;
-  return {
+  const runtime: Runtime = {
     app,
     redis,
     queues,
@@ -281,6 +295,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     mutes,
     onCommand,
     metrics,
+    ready,
     async close() {
       if (closed) return;
       closed = true;
@@ -290,9 +305,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       for (const l of listeners) await l.close();
       await Promise.all([queues.events.close(), queues.deliveries.close(), queues.approvals.close()]);
       for (const a of adapters.values()) await a.close?.();
-      await Promise.all([redis.quit().catch(() => undefined), bull.quit().catch(() => undefined)]);
+      await Promise.all([redis.quit().catch(() => undefined), bull.quit().catch(() => undefined), probe.close()]);
     },
   };
+  try {
+    if (app && o.listen) await listenOn(app, o.listen);
+    if (o.workers) runtime.workers = workers = startWorkersNow();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return runtime;
 }
 
 /** Enrichment through the DataWorks read APIs, when it is enabled and an AccessKey is configured. */

@@ -1,6 +1,4 @@
-import type { FastifyInstance } from "fastify";
 import { loadConfig } from "../config/load-config.js";
-import { buildOpsApp } from "../http/routes/metrics.js";
 import { createLogger } from "../logger.js";
 import { type LocalRedis, startLocalRedis } from "../redis/local-redis.js";
 import { startRuntime } from "../runtime.js";
@@ -39,15 +37,20 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     redisUrl = local.url;
     logger.info({ redis: redisUrl, dir: config.dataDir }, "REDIS_URL is unset: started a local redis-server");
   }
-  const runtime = await startRuntime({ config, logger, redisUrl, http: o.http, workers: o.workers }).catch(
-    async (err) => {
-      await local?.stop();
-      throw err;
-    },
-  );
-  let ops: FastifyInstance | undefined;
-  if (runtime.app) {
-    await runtime.app.listen({ host: config.server.host, port: config.server.port });
+  // The runtime listens before it starts any worker: a port already taken ends the process here, with the address.
+  const listenPort = o.http ? config.server.port : o.metricsPort;
+  const runtime = await startRuntime({
+    config,
+    logger,
+    redisUrl,
+    http: o.http,
+    workers: o.workers,
+    listen: listenPort === undefined ? undefined : { host: config.server.host, port: listenPort },
+  }).catch(async (err) => {
+    await local?.stop();
+    throw err;
+  });
+  if (o.http && runtime.app) {
     const addr = runtime.app.server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.server.port;
     const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
@@ -95,20 +98,6 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
       }
     }
   } else {
-    if (o.metricsPort !== undefined) {
-      ops = await buildOpsApp({
-        metrics: runtime.metrics,
-        ready: async () => {
-          const redis = await runtime.redis.ping().then(
-            (r) => r === "PONG",
-            (err: Error) => err.message,
-          );
-          const workers = runtime.workers?.running() ?? false;
-          return { ok: redis === true && workers, checks: { redis, workers } };
-        },
-      });
-      await ops.listen({ host: config.server.host, port: o.metricsPort });
-    }
     logger.info({ config: path ?? "local defaults", metricsPort: o.metricsPort }, "dw-chatops worker is up");
   }
 
@@ -123,7 +112,6 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     }, 30_000);
     force.unref();
     try {
-      await ops?.close();
       await runtime.close();
       await local?.stop();
     } finally {

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { AppError } from "../core/errors.js";
+import type { Logger } from "../logger.js";
 
 export const MIN_REDIS_VERSION = [6, 2, 0] as const;
 
@@ -31,4 +32,22 @@ export async function checkRedis(redis: Redis): Promise<{ version: string; warni
     // Managed Redis often forbids CONFIG; the policy cannot be checked there.
   }
   return { version, warnings };
+}
+
+/**
+ * Log a lost connection once and its return: without an "error" listener ioredis prints every reconnect attempt
+ * to stderr ("Unhandled error event"), unstructured.
+ */
+export function logOutages(conn: Redis, logger: Logger): void {
+  let down = false;
+  conn.on("error", (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.error({ err: err.message }, "Redis is unreachable; reconnecting (readiness answers 503 meanwhile)");
+  });
+  conn.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info("Redis is reachable again");
+  });
 }
