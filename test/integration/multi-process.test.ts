@@ -3,55 +3,24 @@
  * prefix: the HTTP process only verifies and queues, the worker delivers and returns decisions, and nothing
  * but Redis connects them. Then both stop gracefully on SIGTERM.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { type CliProcess, runCli } from "../helpers/cli-process.js";
 import { freshEvent } from "../helpers/fixtures.js";
+import { freePort } from "../helpers/free-port.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "multi-process-ingest-token-0123";
-const ROOT = join(import.meta.dirname, "..", "..");
-
-interface Proc {
-  child: ChildProcess;
-  out: string[];
-  exited: Promise<number | null>;
-}
-
-function run(args: string[]): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL: TEST_REDIS_URL, DW_CHATOPS_CONFIG: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const out: string[] = [];
-  child.stdout?.on("data", (b: Buffer) => out.push(b.toString()));
-  child.stderr?.on("data", (b: Buffer) => out.push(b.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, out, exited };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 describe("serve --no-workers + worker as two processes on one Redis", () => {
   const prefix = testPrefix();
   const dir = mkdtempSync(join(tmpdir(), "dwc-multi-"));
-  let serve: Proc;
-  let worker: Proc;
+  let serve: CliProcess;
+  let worker: CliProcess;
   let api = "";
   let workerOps = "";
 
@@ -75,8 +44,8 @@ describe("serve --no-workers + worker as two processes on one Redis", () => {
         },
       }),
     );
-    serve = run(["serve", "--config", config, "--no-workers"]);
-    worker = run(["worker", "--config", config, "--metrics-port", String(metricsPort)]);
+    serve = runCli(["serve", "--config", config, "--no-workers"]);
+    worker = runCli(["worker", "--config", config, "--metrics-port", String(metricsPort)]);
     const ok = (url: string) =>
       fetch(url).then(
         (r) => r.ok,

@@ -1,0 +1,27 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { TEST_REDIS_URL } from "./redis.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface CliProcess {
+  child: ChildProcess;
+  /** stdout and stderr, as they came. */
+  out: string[];
+  /** The exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/** The real CLI (`src/cli/main.ts` under tsx) as a child process, on the test Redis unless the config says else. */
+export function runCli(args: string[]): CliProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: TEST_REDIS_URL, DW_CHATOPS_CONFIG: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out: string[] = [];
+  child.stdout?.on("data", (b: Buffer) => out.push(b.toString()));
+  child.stderr?.on("data", (b: Buffer) => out.push(b.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, out, exited };
+}
