@@ -31,7 +31,7 @@ function hint(f: DingTalkFailure): string {
     if (/sign/i.test(msg))
       return "the robot's signature check failed: set the destination's secret to the robot's SEC… signing secret, and check this server's clock (±1 h)";
     if (/keyword/i.test(msg))
-      return "the robot requires a keyword the message lacks: switch its security setting to signing, or add the keyword to the template";
+      return "the robot requires a keyword the message lacks: set the destination's keyword to one of the robot's keywords (or secure the robot by signing and set secret)";
     if (/ip/i.test(msg)) return "the robot only accepts listed IPs: add this server's egress IP to its allow-list";
     return "the robot's security settings (keyword, signature or IP allow-list) rejected the message";
   }

@@ -85,6 +85,7 @@ export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapte
             webhookUrl: String(t.webhookUrl ?? "https://oapi.dingtalk.com/robot/send"),
             accessToken: String(t.accessToken ?? ""),
             secret: typeof t.secret === "string" && t.secret ? t.secret : undefined,
+            keyword: typeof t.keyword === "string" && t.keyword ? t.keyword : undefined,
           },
           payload,
           o,

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { dingTalkDeliveryError } from "./errors.js";
 import { isFailure, requestJson } from "./http.js";
-import type { DingTalkPayload } from "./render.js";
+import { DINGTALK_LIMITS, type DingTalkPayload, fitMarkdown } from "./render.js";
 
 /**
  * Custom robot 加签 (open.dingtalk.com/document/robots/customize-robot-security-settings):
@@ -17,6 +17,21 @@ export interface DingTalkRobot {
   webhookUrl: string;
   accessToken: string;
   secret?: string;
+  /** 自定义关键词 security: a keyword of the robot, placed in every message. */
+  keyword?: string;
+}
+
+/**
+ * A robot secured by custom keywords (自定义关键词) accepts a message only if its content contains one of them
+ * (up to 10 per robot; otherwise errcode 310000 "keywords not in content";
+ * open.dingtalk.com/document/robots/customize-robot-security-settings). The configured keyword is written
+ * verbatim (not neutralised: it must match exactly) on a last line of the markdown text, unless the text already
+ * holds it; the text is cut further when the line would push it past the 20,000-byte limit.
+ */
+export function withKeyword(text: string, keyword: string | undefined): string {
+  if (!keyword || text.includes(keyword)) return text;
+  const line = `\n\n${keyword}`;
+  return fitMarkdown(text, DINGTALK_LIMITS.textBytes - Buffer.byteLength(line)) + line;
 }
 
 export function robotUrl(r: DingTalkRobot, nowMs: number): string {
@@ -34,7 +49,7 @@ export async function sendRobotMarkdown(
   p: DingTalkPayload,
   o: { destination: string; timeoutMs: number; now: () => number; signal?: AbortSignal },
 ): Promise<void> {
-  const body = { msgtype: "markdown", markdown: { title: p.title, text: p.text }, at: p.at };
+  const body = { msgtype: "markdown", markdown: { title: p.title, text: withKeyword(p.text, r.keyword) }, at: p.at };
   const res = await requestJson(robotUrl(r, o.now()), { method: "POST", body }, o);
   const what = "custom robot webhook";
   if (isFailure(res)) throw dingTalkDeliveryError(res, o.destination, what);

@@ -20,7 +20,13 @@ export function targetFor(name: string, d: DestinationConfig): Target {
         : {
             destination: name,
             address: name,
-            options: { mode: "webhook", accessToken: d.accessToken, secret: d.secret, webhookUrl: d.webhookUrl },
+            options: {
+              mode: "webhook",
+              accessToken: d.accessToken,
+              secret: d.secret,
+              webhookUrl: d.webhookUrl,
+              keyword: d.keyword,
+            },
           };
     case "console":
       return { destination: name, address: name };

@@ -16,8 +16,12 @@ export type DingTalkScript =
 export interface DingTalkRobotConfig {
   /** SEC… signing secret (加签); unset = unsigned robot. */
   secret?: string;
-  /** Keyword security: the message must contain it. */
-  keyword?: string;
+  /**
+   * Keyword security (自定义关键词, up to 10): the message content must contain at least one of them. The fake
+   * looks in the content only (markdown.text, text.content): whether DingTalk also counts the markdown title is
+   * not documented, so a keyword only in the title does not pass here.
+   */
+  keywords?: string[];
 }
 
 export interface DingTalkMessage {
@@ -188,8 +192,12 @@ export class FakeDingTalk {
           errmsg: "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]",
         });
     }
-    if (robot.keyword && !req.raw.includes(robot.keyword))
-      return json(res, 200, { errcode: 310000, errmsg: "keywords not in content" });
+    if (robot.keywords?.length) {
+      const b = (req.body ?? {}) as { markdown?: { text?: unknown }; text?: { content?: unknown } };
+      const content = [b.markdown?.text, b.text?.content].filter((x): x is string => typeof x === "string").join("\n");
+      if (!robot.keywords.some((k) => content.includes(k)))
+        return json(res, 200, { errcode: 310000, errmsg: "keywords not in content" });
+    }
     const now = this.now();
     if ((this.bannedUntil.get(accessToken) ?? 0) > now)
       return json(res, 200, { errcode: 130101, errmsg: "send too fast, exceed 20 times per minute" });

@@ -23,7 +23,7 @@ describe("POST /dataworks/events → DingTalk (real Redis, BullMQ, our OpenAPI/w
       appSecret: CLIENT_SECRET,
       robotCode: CLIENT_ID,
       conversations: ["cidAll==", "cidOps=="],
-      robots: { [ROBOT_TOKEN]: { secret: ROBOT_SECRET }, [KEYWORD_TOKEN]: { keyword: "DataWorks-only" } },
+      robots: { [ROBOT_TOKEN]: { secret: ROBOT_SECRET }, [KEYWORD_TOKEN]: { keywords: ["DataWorks-only"] } },
     });
     await ding.start();
     const robot = (accessToken: string, secret?: string) => ({
@@ -42,9 +42,18 @@ describe("POST /dataworks/events → DingTalk (real Redis, BullMQ, our OpenAPI/w
         robot: robot(ROBOT_TOKEN, ROBOT_SECRET),
         badsig: robot(ROBOT_TOKEN, WRONG_SECRET),
         keyword: robot(KEYWORD_TOKEN),
+        keyed: { ...robot(KEYWORD_TOKEN), keyword: "DataWorks-only" },
         unknown: { platform: "dingtalk", conversationId: "cidNotAMember==" },
       },
-      routes: [to("ops"), to("robot"), to("badsig"), to("keyword"), to("unknown"), { destinations: ["all"] }],
+      routes: [
+        to("ops"),
+        to("robot"),
+        to("badsig"),
+        to("keyword"),
+        to("keyed"),
+        to("unknown"),
+        { destinations: ["all"] },
+      ],
     });
   });
   afterAll(async () => {
@@ -102,6 +111,20 @@ describe("POST /dataworks/events → DingTalk (real Redis, BullMQ, our OpenAPI/w
     expect([kj.attemptsMade, uj.attemptsMade]).toEqual([1, 1]);
     expect(kj.failedReason).toMatch(/310000.*keyword/);
     expect(uj.failedReason).toMatch(/invalid\.openConversationId.*conversationId/);
+  });
+
+  it("a robot secured by a keyword gets it in every message (destination keyword), and accepts them", async () => {
+    const events = [
+      freshEvent("deploy-file", { subject: "keyed" }),
+      freshEvent("instance-status-changes", { subject: "keyed" }),
+    ];
+    for (const ev of events) expect((await bot.post(ev)).status).toBe(202);
+    for (const ev of events) {
+      const msg = await waitFor(() => carrying(ev.id)[0], "the keyed robot's message");
+      expect(msg.to).toBe(`robot:${KEYWORD_TOKEN}`);
+      // Verbatim on the last line: a neutralised keyword (full-width look-alikes) would not match.
+      expect(msg.text.endsWith("\n\nDataWorks-only")).toBe(true);
+    }
   });
 
   it("130101 on a custom robot waits out the 10-minute ban, then sends exactly once", async () => {

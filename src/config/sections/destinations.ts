@@ -35,6 +35,16 @@ const dingtalkDestination = z
     /** Custom robot: access token (from the webhook URL) and its SEC… signing secret. */
     accessToken: secret.optional(),
     secret: secret.optional(),
+    /**
+     * Custom robot secured by 自定义关键词 instead of (or besides) signing: DingTalk refuses a message that contains
+     * none of the robot's keywords, so this one is placed in every message.
+     */
+    keyword: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .refine((v) => !/[\r\n]/.test(v), { message: "must be one line" })
+      .optional(),
     /** Custom robot base URL (tests, proxies). */
     webhookUrl: baseUrl("https://oapi.dingtalk.com/robot/send"),
     ...common,
@@ -42,6 +52,10 @@ const dingtalkDestination = z
   .strict()
   .refine((d) => Boolean(d.conversationId) !== Boolean(d.accessToken), {
     message: "set exactly one of conversationId (app robot) or accessToken (custom robot)",
+  })
+  .refine((d) => !(d.keyword && d.conversationId), {
+    message: "keyword is a custom robot (accessToken) security setting; the app robot (conversationId) has none",
+    path: ["keyword"],
   });
 
 const consoleDestination = z.object({ platform: z.literal("console"), ...common }).strict();
