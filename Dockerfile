@@ -3,7 +3,7 @@
 # templates and sample events, and runs as the unprivileged "node" user.
 #   docker build -t dw-chatops .
 #   docker build --build-arg NPM_CONFIG_REGISTRY=https://registry.npmmirror.com -t dw-chatops .   (mainland China)
-ARG NODE_IMAGE=node:20-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/

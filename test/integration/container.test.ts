@@ -89,9 +89,9 @@ describe("container: Dockerfile, .dockerignore and compose.yaml", () => {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));
 
-  it("builds on node:20-slim in stages; the final stage gets production dependencies only and runs unprivileged", () => {
+  it("builds on node:24-bookworm-slim (the NODE_IMAGE default) in stages; the final stage gets production dependencies only and runs unprivileged", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.from).toBe("node:20-slim");
+    for (const s of stages) expect(s.from).toBe("node:24-bookworm-slim");
     const runs = stages.flatMap((s) => s.steps.filter((i) => i.op === "RUN").map((i) => i.args));
     for (const r of runs)
       for (const m of r.matchAll(/npm run (\S+)/g)) expect(pkg.scripts, `npm run ${m[1]}`).toHaveProperty(m[1] ?? "");
@@ -175,7 +175,7 @@ describe("container: Dockerfile, .dockerignore and compose.yaml", () => {
       await deleteKeys(prefix);
       rmSync(image, { recursive: true, force: true });
       rmSync(deps, { recursive: true, force: true });
-    });
+    }, 120_000); // removing two node_modules trees takes over 30 s on a loaded 2-core machine
 
     it("has no dev dependencies", () => {
       expect(existsSync(join(image, "node_modules/fastify"))).toBe(true);
