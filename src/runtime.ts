@@ -269,6 +269,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
                     feed: consoleFeed,
                     store: approvalStore,
                     onAction,
+                    onCommand,
+                    templates,
                     standIn: !o.decisionSender && !config.dataworks.accessKeyId,
                     logger,
                   }),

@@ -3,6 +3,7 @@ import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
+import { approverList } from "./approver-list.js";
 import { routeOf } from "./route-of.js";
 import type { Approval, Decision } from "./types.js";
 
@@ -46,7 +47,7 @@ export function approvalCard(
   if (a.state === "pending") {
     msg.severity = "warning";
     msg.fields.push({ label: t("approval.deadline"), value: formatTime(a.deadline, tz) });
-    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route) });
+    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route, t) });
     msg.actions = [
       { actionId: APPROVE, label: t("approval.approve"), value: a.id, style: "primary" },
       { actionId: BLOCK, label: t("approval.block"), value: a.id, style: "danger" },
@@ -56,7 +57,7 @@ export function approvalCard(
     msg.actions = [];
     msg.sections.unshift({
       title: t("approval.status"),
-      text: describeDecision(a.decision, t, tz) + dataworksLine(a, t),
+      text: `${describeDecision(a.decision, t, tz)}\n${describeDataWorks(a.dataworks, t)}`,
     });
   }
   if (config.server.publicUrl)
@@ -90,17 +91,13 @@ export function describeDecision(
   return d.reason && d.by.kind === "human" ? `${line}\n${t("approval.reason")}: ${d.reason}` : line;
 }
 
-function dataworksLine(a: Approval, t: (k: string, p?: Record<string, unknown>) => string): string {
-  const d = a.dataworks;
-  if (!d || d.status === "sending") return `\n${t("approval.dataworks")}: ${t("approval.dataworksSending")}`;
+/** "DataWorks: accepted (…)": on decided cards and in the local console's audit panel. */
+export function describeDataWorks(
+  d: Approval["dataworks"],
+  t: (k: string, p?: Record<string, unknown>) => string,
+): string {
+  if (!d || d.status === "sending") return `${t("approval.dataworks")}: ${t("approval.dataworksSending")}`;
   if (d.status === "accepted")
-    return `\n${t("approval.dataworks")}: ${t("approval.dataworksAccepted", { api: d.api ?? "", requestId: d.requestId ?? "-" })}`;
-  return `\n${t("approval.dataworks")}: ${t("approval.dataworksFailed", { error: d.error ?? "" })}`;
-}
-
-function approverList(route: NonNullable<Config["approvals"]["routes"][number]>): string {
-  const parts = route.approvers.groups.map((g) => `@${g}`);
-  for (const [platform, list] of Object.entries(route.approvers.users))
-    if (list.length) parts.push(`${platform}: ${list.join(", ")}`);
-  return parts.join("; ") || "-";
+    return `${t("approval.dataworks")}: ${t("approval.dataworksAccepted", { api: d.api ?? "", requestId: d.requestId ?? "-" })}`;
+  return `${t("approval.dataworks")}: ${t("approval.dataworksFailed", { error: d.error ?? "" })}`;
 }

@@ -67,11 +67,26 @@ describe("local console in headless chromium", () => {
     expect(await page.locator("#standin-banner").isVisible()).toBe(true);
   });
 
+  it("shows every time in the configured zone, as the card bodies do, never the browser's own format", async () => {
+    // templates.timeZone defaults to Asia/Shanghai; the browser runs in whatever zone this machine has.
+    const zoned = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+08:00\)$/;
+    const headerTimes = await page.locator("article.card .meta .time").allTextContents();
+    expect(headerTimes.length).toBeGreaterThan(0);
+    for (const t of headerTimes) expect(t).toMatch(zoned);
+    const failure = page.locator("article.card.sev-danger", { hasText: "Failed" }).first();
+    const bodyTimes = (await failure.locator("dd").allTextContents()).filter((v) => /\d{2}:\d{2}:\d{2}/.test(v));
+    expect(bodyTimes.length).toBeGreaterThan(0);
+    for (const t of bodyTimes) expect(t).toContain("(UTC+08:00)");
+  });
+
   it("Approve on a card runs the approval flow: the card updates, the audit and the stand-in record it", async () => {
     const ev = freshEvent("commit-file");
     await bot.post(ev);
     const card = page.locator('article.card[data-kind="approval:commit-file"]').first();
     await card.waitFor({ timeout: 10_000 });
+    // Words for people, not config syntax or a wrong plural.
+    expect(await card.locator("dt", { hasText: "Who may decide" }).locator("+ dd").textContent()).toBe("anyone");
+    await expect.poll(() => page.locator("#status").textContent()).toMatch(/· 1 pending approval$/);
     await card.getByRole("button", { name: "Approve" }).click();
     // No name typed yet: the page asks for one and nothing is decided.
     expect(await card.locator(".reply").textContent()).toMatch(/Type your name/);
@@ -83,7 +98,8 @@ describe("local console in headless chromium", () => {
     await updated.waitFor({ timeout: 10_000 });
     await expect.poll(() => updated.first().locator(".updated").count()).toBeGreaterThan(0);
     expect(await updated.first().getByRole("button").count()).toBe(0);
-    await page.locator("#audit-list li", { hasText: "OK by alice (console)" }).waitFor();
+    await page.locator("#audit-list li", { hasText: "Approved by alice at" }).waitFor();
+    expect(await page.locator("#audit-list").textContent()).not.toMatch(/\bOK by\b/);
     await page.locator("#standin-list li", { hasText: "UpdateIDEEventResult OK" }).waitFor();
     expect(await page.locator("#standin-list").textContent()).toContain(String(ev.id));
 
@@ -108,7 +124,8 @@ describe("local console in headless chromium", () => {
     await reason.fill("Outside the release window");
     await card.locator(".ask button").click();
     await page.locator('article.card[data-kind="approval:deploy-file"]', { hasText: "Blocked:" }).waitFor();
-    await page.locator("#audit-list li", { hasText: "FAIL by alice (console)" }).waitFor();
+    await page.locator("#audit-list li", { hasText: "Blocked by alice at" }).waitFor();
+    await page.locator("#audit-list li .ctx", { hasText: "Outside the release window" }).first().waitFor();
     await page.locator("#standin-list li", { hasText: "UpdateIDEEventResult FAIL" }).waitFor();
   });
 
@@ -119,8 +136,36 @@ describe("local console in headless chromium", () => {
     const status = await browser.newPage();
     await status.goto(`${bot.url}${href}`);
     expect(await status.locator("h1").textContent()).toMatch(/^(Approved|Blocked):/);
-    expect(await status.locator("table").textContent()).toContain("console: *");
+    expect(await status.locator("table").textContent()).toContain("console: anyone");
     await status.close();
+  });
+
+  it("the command box runs the chat commands (recent, pending, show, audit) and shows the answer on the page", async () => {
+    const ask = async (text: string) => {
+      await page.fill("#command-text", text);
+      await page.locator("#command-form button").click();
+      const answer = page.locator("#command-answer article.card", { hasText: `> ${text}` });
+      await answer.waitFor();
+      return answer;
+    };
+    const recent = await ask("recent 5");
+    expect(await recent.locator("h3").textContent()).toMatch(/^Recent events \(\d+\)$/);
+    expect(await recent.textContent()).toContain("Failed");
+    const pending = await ask("pending");
+    expect(await pending.locator("h3").textContent()).toMatch(/^Waiting for approval \(\d+\)$/);
+    const ev = freshEvent("instance-status-changes");
+    await bot.post(ev);
+    const shown = await waitFor(async () => {
+      const a = await ask(`show ${String(ev.id)}`);
+      return (await a.locator("h3").textContent())?.includes("Failed") ? a : undefined;
+    }, "show to find the event");
+    expect(await shown.textContent()).toContain(String(ev.id));
+    const audit = await ask("audit 5");
+    expect(await audit.locator("h3").textContent()).toMatch(/^Recent decisions \(\d+\)$/);
+    expect(await audit.textContent()).toContain("alice");
+    // The answer is the page's own: nothing was posted to the console channel for it.
+    expect(await page.locator("#messages article.card", { hasText: "Recent events" }).count()).toBe(0);
+    await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT ?? "/tmp/dwc-console.png", fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

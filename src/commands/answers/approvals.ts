@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { approverList } from "../../approvals/approver-list.js";
 import { APPROVE, BLOCK } from "../../approvals/card.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { AuditEntry } from "../../approvals/store.js";
 import type { Approval, Decision } from "../../approvals/types.js";
-import type { Config } from "../../config/schema.js";
 import { formatDuration, formatTime } from "../../templating/format.js";
 import { translate } from "../../templating/i18n.js";
 import type { Answer, CommandContext } from "../context.js";
@@ -18,14 +18,11 @@ function title(c: CommandContext, a: Approval): string {
   }
 }
 
-/** Who may decide, as on the card: groups as @name, then user ids per platform. */
-function approvers(config: Readonly<Config>, a: Approval): string {
-  const route = routeOf(config, a);
+/** Who may decide, in the same words as the card. */
+function approvers(c: CommandContext, a: Approval): string {
+  const route = routeOf(c.deps.config, a);
   if (!route) return "-";
-  const parts = route.approvers.groups.map((g) => `@${g}`);
-  for (const [platform, ids] of Object.entries(route.approvers.users))
-    if (ids.length) parts.push(`${platform}: ${ids.join(", ")}`);
-  return parts.join("; ") || "-";
+  return approverList(route, (key, params) => translate(c.deps.templates.messages, c.locale, key, params));
 }
 
 export async function pending(c: CommandContext): Answer {
@@ -47,7 +44,7 @@ export async function pending(c: CommandContext): Answer {
         `${c.t("pending.deadline")}: ${formatTime(a.deadline, tz)} (${c.t("pending.left", {
           left: formatDuration(Math.max(0, a.deadline - c.now), c.locale),
         })})`,
-        `${c.t("pending.approvers")}: ${approvers(c.deps.config, a)}`,
+        `${c.t("pending.approvers")}: ${approvers(c, a)}`,
       ].join("\n"),
     ),
   );

@@ -139,7 +139,9 @@ function html(v: ApprovalView, card: Message, locale: string, t: (key: string, p
   const row = (k: string, val: string) => `<tr><th>${esc(k)}</th><td>${val}</td></tr>`;
   const approvers = [
     ...v.approvers.groups.map((g) => `@${esc(g)}`),
-    ...Object.entries(v.approvers.users).map(([p, ids]) => `${esc(p)}: ${ids.map(esc).join(", ")}`),
+    ...Object.entries(v.approvers.users).map(
+      ([p, ids]) => `${esc(p)}: ${ids.map((id) => esc(id === "*" ? t("anyone") : id)).join(", ")}`,
+    ),
   ];
   const outcome = (r: string) => t(`outcome.${r}`);
   const rows = [
