@@ -99,9 +99,9 @@ export async function deliverNotification(
     if (!token) throw new Error(`rate limited for ${taken.wait} ms and no job token to park the delivery`);
     log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
     deps.metrics?.rateLimitWaits.inc({ platform: deps.platform ?? "unknown", reason: "outbox" });
-    // Held by the group's burst (not only by the destination's rate): when this one's slot opens it speaks for
-    // every event of the group that piled up meanwhile.
-    if (taken.full?.includes(groupLimitKey) && !job.data.heldForDigest)
+    // Held, by the group's burst or by the destination's window: when this one's slot opens it speaks for every
+    // event of its group that piled up meanwhile, so a backlog drains in a few digests, not one post per event.
+    if (group && digest && !members && !job.data.heldForDigest)
       await job.updateData({ ...job.data, heldForDigest: true });
     await job.moveToDelayed(now + taken.wait + NOTIFICATION_WAKE_LAG_MS, token);
     throw new DelayedError();

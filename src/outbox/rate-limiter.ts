@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
  * `reserve` keeps the last slots of a window for priority sends (approval cards).
  *
  * KEYS: one per limit. ARGV: now ("" = Redis' clock), member, then per key: max, windowMs, reserve.
- * Returns {0} when taken, else {milliseconds to wait, a "0"/"1" per key: "1" = that key is full}.
+ * Returns 0 when taken, else the milliseconds to wait for the limit that frees last.
  */
 const NOW = `
 local function clock(arg)
@@ -20,7 +20,6 @@ end
 const ACQUIRE = `${NOW}
 local now = clock(ARGV[1])
 local wait = 0
-local full = ''
 for i = 1, #KEYS do
   local max = tonumber(ARGV[3 * i])
   local window = tonumber(ARGV[3 * i + 1])
@@ -34,17 +33,14 @@ for i = 1, #KEYS do
     local w = tonumber(oldest[2]) + window - now
     if w < 1 then w = 1 end
     if w > wait then wait = w end
-    full = full .. '1'
-  else
-    full = full .. '0'
   end
 end
-if wait > 0 then return {wait, full} end
+if wait > 0 then return wait end
 for i = 1, #KEYS do
   redis.call('ZADD', KEYS[i], now, ARGV[2])
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 * i + 1]) + 1000)
 end
-return {0}
+return 0
 `;
 
 /**
@@ -88,19 +84,15 @@ export class RateLimiter {
     return (await this.take(limits, now)).wait;
   }
 
-  /**
-   * As acquire, and name the slot taken so settle() can move it to the moment the request went out. When it
-   * must wait, `full` names the limits (their keys) that were full.
-   */
-  async take(limits: readonly Limit[], now?: number): Promise<{ wait: number; slot?: string; full?: string[] }> {
+  /** As acquire, and name the slot taken so settle() can move it to the moment the request went out. */
+  async take(limits: readonly Limit[], now?: number): Promise<{ wait: number; slot?: string }> {
     if (!limits.length) return { wait: 0 };
     const member = `${process.pid}-${++this.seq}-${Math.random().toString(36).slice(2, 10)}`;
     const args: string[] = [now === undefined ? "" : String(now), member];
     for (const l of limits) args.push(String(l.max), String(l.windowMs), String(Math.min(l.reserve ?? 0, l.max - 1)));
     const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
-    const [wait, flags] = (await this.redis.eval(ACQUIRE, keys.length, ...keys, ...args)) as [number, string?];
-    if (wait === 0) return { wait, slot: member };
-    return { wait, full: limits.filter((_, i) => flags?.[i] === "1").map((l) => l.key) };
+    const wait = Number(await this.redis.eval(ACQUIRE, keys.length, ...keys, ...args));
+    return wait === 0 ? { wait, slot: member } : { wait };
   }
 
   /** The request of a taken slot has been sent (or failed after leaving): count it from `at`. */

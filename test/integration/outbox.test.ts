@@ -270,6 +270,68 @@ describe("outbox: digests under a burst", () => {
   });
 });
 
+describe("outbox: a backlog behind a full window", () => {
+  it("drains as one digest per group when the slot opens, not one message per event (DingTalk robot)", async () => {
+    const ding = new FakeDingTalk({
+      appKey: "ding-backlog",
+      appSecret: "ding-backlog-secret",
+      robotCode: "ding-backlog",
+      conversations: [],
+      robots: { "robot-backlog": { secret: "SECbacklog" } },
+    });
+    await ding.start();
+    const bot = await startTestBot({
+      destinations: {
+        robot: {
+          platform: "dingtalk",
+          accessToken: "robot-backlog",
+          secret: "SECbacklog",
+          webhookUrl: ding.webhookUrl,
+          // Only the destination's windows hold these events: each group's own burst is never reached.
+          rateLimit: [
+            { max: 2, per: "1s" },
+            { max: 18, per: "1m" },
+          ],
+        },
+      },
+      routes: [{ destinations: ["robot"] }],
+      outbox: { digest: { burst: 100, interval: "60s", maxItems: 50 }, reserveForApprovals: 0 },
+    });
+    try {
+      // Two digest groups (two workspaces): 20 failures in one, 10 in the other, all at once.
+      const nodes = [
+        ...Array.from({ length: 20 }, (_, i) => ({ node: 700001237000 + i, appId: 91234 })),
+        ...Array.from({ length: 10 }, (_, i) => ({ node: 700001237100 + i, appId: 91235 })),
+      ];
+      const events = nodes.map(({ node, appId }) => {
+        const ev = nodeEvent(node);
+        (ev.data as Record<string, unknown>).appId = appId;
+        return ev;
+      });
+      expect((await bot.post(events)).status).toBe(202);
+      const carrying = (node: number) => ding.messages.filter((m) => m.text.includes(String(node)));
+      await waitFor(() => nodes.every((n) => carrying(n.node).length > 0), "every failure in some message", 20_000);
+      await waitFor(
+        async () =>
+          (await bot.runtime.queues.deliveries.getJobCountByTypes("delayed", "waiting", "prioritized", "active")) === 0,
+        "no delivery left parked or running",
+        10_000,
+      );
+      // Nothing dropped or doubled: each failure in exactly one message, and no message mixes the groups.
+      for (const n of nodes) expect(carrying(n.node), String(n.node)).toHaveLength(1);
+      for (const m of ding.messages)
+        expect(m.text.includes("70000123700") && m.text.includes("70000123710")).toBe(false);
+      // Two sent at once, then what waited goes out per group: a few messages, not 28 more at 2 a second (and a
+      // minute's wait after the 18th).
+      expect(ding.messages.length).toBeLessThanOrEqual(6);
+      expect(ding.messages.filter((m) => /^\d+ ×/.test(m.title)).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await bot.close();
+      await ding.stop();
+    }
+  });
+});
+
 describe("outbox: a burst arriving in one request", () => {
   it("sends the group's `burst` events on their own, then the rest as one digest", async () => {
     const outbox = { rateLimits: { slack: { max: 100, per: "1s" } }, digest: { burst: 3, interval: "2s" } };

@@ -36,8 +36,8 @@ describe("digest grouping (real Redis, injected clock)", () => {
 
   /**
    * The outbox's decision, step by step as deliveries run: take the destination and group slots, or wait; a
-   * delivery held by the group's burst claims every waiting member of its group when its slot opens, one within
-   * the burst sends its own event.
+   * delivery that had to wait (for the group's burst or the destination's window) claims every waiting member of
+   * its group when its slot opens, one that got its slot at once sends its own event.
    */
   async function simulate(o: { arrivals: number[]; burst: number; destPerSec: number }) {
     const limiter = new RateLimiter(redis, prefix);
@@ -62,7 +62,7 @@ describe("digest grouping (real Redis, injected clock)", () => {
         }
         const taken = await limiter.take(limits, t);
         if (taken.wait > 0) {
-          if (taken.full?.includes(groupLimit.key)) held.add(job);
+          held.add(job);
           waiting.set(job, due + taken.wait);
           continue;
         }
@@ -96,6 +96,16 @@ describe("digest grouping (real Redis, injected clock)", () => {
       [0, 1],
       [0, 1],
       [60_000, 5],
+    ]);
+  });
+
+  it("a backlog behind the destination's window drains as one digest when the next slot opens", async () => {
+    // 10 events at once, a group burst never reached, the destination 2 a second.
+    const arrivals = Array.from({ length: 10 }, () => 0);
+    expect(await simulate({ arrivals, burst: 100, destPerSec: 2 })).toEqual([
+      [0, 1],
+      [0, 1],
+      [1_000, 8],
     ]);
   });
 
