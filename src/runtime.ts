@@ -46,6 +46,7 @@ import { Router } from "./routing/router.js";
 import { MessageRefs } from "./state/message-refs.js";
 import { RecentEvents } from "./state/recent-events.js";
 import { firstSeenIn } from "./state/replay-guard.js";
+import { UserNames } from "./state/user-names.js";
 import { DigestGroups } from "./outbox/digest-groups.js";
 import { RateLimiter } from "./outbox/rate-limiter.js";
 import { TemplateEngine } from "./templating/engine.js";
@@ -143,6 +144,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const enrich = o.enrich ?? enricherFor(config, redisStore(redis), logger);
   const notify = createNotifyFilter(redis, prefix, config.notifications);
   const approvalStore = new ApprovalStore(redis, prefix);
+  const userNames = new UserNames({
+    store: redisStore(redis),
+    prefix,
+    adapters,
+    onError: (err, what) => logger.warn({ err }, what),
+  });
   const approvals = new ApprovalService({
     config,
     store: approvalStore,
@@ -151,6 +158,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     approvals: queues.approvals,
     logger,
     now: o.now,
+    userName: (platform, userId) => userNames.name(platform, userId),
   });
   const decisionSender =
     o.decisionSender ??

@@ -75,6 +75,18 @@ export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapte
     async close() {
       await Promise.all(streams.map((s) => s.close()));
     },
+    /**
+     * POST oapi /topapi/v2/user/get {userid}: the staff id a click carries → result.name. Needs the app's
+     * 成员信息读权限 (qyapi_get_member) and the user in the app's contact range; otherwise errcode ≠ 0
+     * (open.dingtalk.com/document/orgapp/query-user-details).
+     */
+    async userName(staffId: string, opts?: { signal?: AbortSignal }): Promise<string | undefined> {
+      if (!api) return undefined;
+      const o = { destination: "(user lookup)", timeoutMs: config.timeoutMs, now, signal: opts?.signal };
+      const body = await api.oapi("/topapi/v2/user/get", { userid: staffId, language: "zh_CN" }, "user lookup", o);
+      const name = (body.result as { name?: unknown } | undefined)?.name;
+      return typeof name === "string" && name.trim() ? name.trim() : undefined;
+    },
 
     async send(target: Target, payload: DingTalkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
       const o = { destination: target.destination, timeoutMs: config.timeoutMs, now, signal: opts?.signal };

@@ -8,6 +8,8 @@ export interface DingTalkAppConfig {
   robotCode?: string;
   /** https://api.dingtalk.com (new gateway), or a proxy / test fake. */
   apiUrl: string;
+  /** https://oapi.dingtalk.com: the older API, the only one that reads a user by staff id (user lookups). */
+  oapiUrl?: string;
   /** Interactive card template for messages with buttons (approval cards). */
   cardTemplateId?: string;
   /** Stream mode for clicks and @bot messages (default on); gateway base URL defaults to apiUrl. */
@@ -61,6 +63,28 @@ export class DingTalkOpenApi {
         this.invalidate(token);
         continue;
       }
+      throw dingTalkDeliveryError(failure(res), o.destination, what);
+    }
+  }
+
+  /**
+   * A call to the older API (oapiUrl): the same app access token, as the access_token query parameter; errors
+   * are HTTP 200 with errcode ≠ 0. Failures never quote the URL (it holds the token).
+   */
+  async oapi(path: string, body: unknown, what: string, o: Opts): Promise<Record<string, unknown>> {
+    const base = this.app.oapiUrl ?? "https://oapi.dingtalk.com";
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.accessToken(o);
+      const url = `${base}${path}?access_token=${encodeURIComponent(token)}`;
+      const res = await requestJson(url, { method: "POST", body }, o);
+      if (isFailure(res)) throw dingTalkDeliveryError(res, o.destination, what);
+      const errcode = Number(res.body.errcode ?? 0);
+      // 40014 / 42001: the token is not (or no longer) valid.
+      if ((errcode === 40014 || errcode === 42001) && attempt === 1) {
+        this.invalidate(token);
+        continue;
+      }
+      if (res.status === 200 && errcode === 0) return res.body;
       throw dingTalkDeliveryError(failure(res), o.destination, what);
     }
   }

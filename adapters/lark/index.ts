@@ -113,6 +113,21 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
   return {
     name: "lark",
     render: (m: Message) => renderLark(m),
+    /**
+     * GET /open-apis/contact/v3/users/:user_id?user_id_type=open_id. `name` comes back only with the
+     * contact:user.base:readonly scope, and only for users in the app's contact range (else code 41050):
+     * open.feishu.cn/document/server-docs/contact-v3/user/get.
+     */
+    async userName(openId: string): Promise<string | undefined> {
+      const res = await call("(user lookup)", "contact.v3.user.get", () =>
+        appClient("(user lookup)").request<{ code?: number; msg?: string; data?: { user?: { name?: string } } }>({
+          method: "GET",
+          url: `/open-apis/contact/v3/users/${encodeURIComponent(openId)}`,
+          params: { user_id_type: "open_id" },
+        }),
+      );
+      return res.data?.user?.name?.trim() || undefined;
+    },
     ...interactivity(config, reply, botOpenId),
 
     async send(target: Target, payload: LarkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {

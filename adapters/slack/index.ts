@@ -122,6 +122,19 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
         throw toDeliveryError(err, target.destination, "chat.postMessage");
       }
     },
+    /**
+     * users.info (scope users:read): the display name the user chose, else their full name, else the legacy
+     * handle (docs.slack.dev/reference/methods/users.info: profile fields may be absent or "").
+     */
+    async userName(userId: string): Promise<string | undefined> {
+      try {
+        const res = await client.users.info({ user: userId });
+        const u = res.user;
+        return [u?.profile?.display_name, u?.profile?.real_name, u?.real_name, u?.name].find((n) => n?.trim())?.trim();
+      } catch (err) {
+        throw toDeliveryError(err, "(user lookup)", "users.info");
+      }
+    },
     async update(ref: MessageRef, payload: SlackPayload): Promise<void> {
       try {
         await client.chat.update({

@@ -30,6 +30,8 @@ export interface ApprovalServiceDeps {
   approvals: Queue<ApprovalJobData>;
   logger: Logger;
   now?: () => number;
+  /** The display name of whoever decides (cached platform lookups); undefined shows the id. Never throws. */
+  userName?: (platform: string, userId: string) => Promise<string | undefined>;
 }
 
 /** Approval cards are never digested and go before notifications. */
@@ -164,6 +166,8 @@ export class ApprovalService {
    */
   async handleAction(action: ActionEvent, locale?: string): Promise<ActionReply> {
     if (action.actionId !== APPROVE && action.actionId !== BLOCK) return { ok: false, text: "unknown action" };
+    // Asked at once, awaited only if this click decides: the lookup overlaps the Redis work.
+    const named = this.d.userName?.(action.adapter, action.user.id);
     const a = action.value ? await this.d.store.get(action.value) : undefined;
     const lang = locale ?? this.clickLocale(action, a);
     const t = (k: string, p: Record<string, unknown> = {}) =>
@@ -191,9 +195,10 @@ export class ApprovalService {
         needsInput: { title: t("reasonTitle"), label: t("reasonLabel"), choices: route.blockReasons },
       };
     }
+    const name = (await named) ?? action.user.name ?? action.user.id;
     const decision: Decision = {
       result: blocking ? "FAIL" : "OK",
-      by: { kind: "human", platform: action.adapter, userId: action.user.id, name: action.user.name ?? action.user.id },
+      by: { kind: "human", platform: action.adapter, userId: action.user.id, name },
       at: this.now(),
       ...(reason ? { reason } : {}),
     };

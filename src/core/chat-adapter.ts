@@ -123,6 +123,12 @@ export interface ChatAdapter<Native = unknown> {
   listen?(handlers: InteractionHandlers): Promise<{ close(): Promise<void> }>;
   /** HTTP endpoints to mount on the bot's server; they verify the raw request themselves. */
   routes?(): readonly AdapterRoute[];
+  /**
+   * A user's display name (Slack users.info, Lark contact API, DingTalk user API), so cards and the message returned
+   * to DataWorks name people rather than ids. Undefined when the platform knows none; throws when the lookup fails
+   * (a missing scope or permission, a user outside the app's contact range): the core then shows the id.
+   */
+  userName?(userId: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Release sockets and timers. */
   close?(): Promise<void>;
 }

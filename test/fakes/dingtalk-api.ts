@@ -53,6 +53,10 @@ export interface FakeDingTalkOptions {
   /** expireIn (seconds) of issued access tokens. */
   tokenTtlSec?: number;
   now?: () => number;
+  /** Staff in the app's contact range (staff id → name), answered by the older API's /topapi/v2/user/get. */
+  users?: Record<string, string>;
+  /** Whether the app has the member read permission (成员信息读权限); without it user lookups fail. */
+  userPermission?: boolean;
 }
 
 const MARKDOWN_MAX = 20_000;
@@ -109,6 +113,7 @@ export class FakeDingTalk {
   private async handle(req: Recorded, res: ServerResponse) {
     if (req.method === "POST" && req.path === "/v1.0/oauth2/accessToken") return this.token(req, res);
     if (req.method === "POST" && req.path === "/robot/sendBySession") return this.bySession(req, res);
+    if (req.method === "POST" && req.path === "/topapi/v2/user/get") return this.userGet(req, res);
     const isRobot = req.method === "POST" && req.path === "/robot/send";
     if (!isRobot) {
       const token = String(req.headers["x-acs-dingtalk-access-token"] ?? "");
@@ -129,6 +134,22 @@ export class FakeDingTalk {
     if (req.method === "POST" && req.path === "/v1.0/card/instances/createAndDeliver") return this.createCard(req, res);
     if (req.method === "PUT" && req.path === "/v1.0/card/instances") return this.updateCard(req, res);
     return json(res, 404, { code: "NotFound", message: "no such API" });
+  }
+
+  /**
+   * The older API's user details (POST oapi /topapi/v2/user/get?access_token=…, body {userid}): errors are HTTP
+   * 200 + errcode, like every oapi call; the new API's access token is accepted (one app credential).
+   */
+  private userGet(req: Recorded, res: ServerResponse) {
+    const exp = this.tokens.get(req.query.get("access_token") ?? "");
+    if (exp === undefined || exp < this.now())
+      return json(res, 200, { errcode: 40014, errmsg: "不合法的access_token" });
+    if (this.opts.userPermission === false) return json(res, 200, { errcode: 60011, errmsg: "没有调用该接口的权限" });
+    const id = (req.body as { userid?: unknown } | undefined)?.userid;
+    if (typeof id !== "string" || !id) return json(res, 200, { errcode: 400002, errmsg: "无效的参数" });
+    const name = this.opts.users?.[id];
+    if (name === undefined) return json(res, 200, { errcode: 60121, errmsg: "找不到该用户" });
+    return json(res, 200, { errcode: 0, errmsg: "ok", result: { userid: id, name, active: true }, request_id: "req1" });
   }
 
   /** A robot message's sessionWebhook for a conversation (valid ttlMs), as Stream robot messages carry it. */

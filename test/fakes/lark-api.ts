@@ -42,6 +42,13 @@ export interface FakeLarkOptions {
   now?: () => number;
   /** The app bot's open_id, answered by GET /open-apis/bot/v3/info (default ou_bot). */
   botOpenId?: string;
+  /** Users in the app's contact range (open_id → name), answered by GET /open-apis/contact/v3/users/:id. */
+  users?: Record<string, string>;
+  /**
+   * The app's contact scopes: "name" (contact:user.base:readonly, the default), "basic" (a contact scope without
+   * it: users come back without their name), "none" (code 99991672).
+   */
+  contactScope?: "name" | "basic" | "none";
 }
 
 const CARD_MAX = 30 * 1024;
@@ -131,6 +138,9 @@ export class FakeLark {
           msg: "Invalid access token for authorization. Please make a request with token attached.",
         });
     }
+    // Lookups do not take the scripted answers meant for messages.
+    const contact = /^\/open-apis\/contact\/v3\/users\/([^/]+)$/.exec(req.path);
+    if (req.method === "GET" && contact) return this.contactUser(decodeURIComponent(contact[1]!), req, res);
     const next = this.script.shift();
     if (next && "delayMs" in next) await new Promise((r) => setTimeout(r, next.delayMs));
     if (next && "rateLimit" in next)
@@ -160,6 +170,27 @@ export class FakeLark {
         bot: { activate_status: 2, app_name: "DataWorks Bot", open_id: this.opts.botOpenId ?? "ou_bot" },
       });
     return json(res, 404, { code: 404, msg: "not found" });
+  }
+
+  /**
+   * GET /open-apis/contact/v3/users/:user_id (open.feishu.cn/document/server-docs/contact-v3/user/get): without a
+   * contact scope HTTP 400 + 99991672; a user outside the contact range HTTP 400 + 41050; `name` only with
+   * contact:user.base:readonly. user_id_type defaults to open_id.
+   */
+  private contactUser(id: string, req: Recorded, res: ServerResponse) {
+    const scope = this.opts.contactScope ?? "name";
+    if (scope === "none")
+      return json(res, 400, {
+        code: 99991672,
+        msg: "Access denied. One of the following scopes is required: [contact:user.base:readonly, contact:contact.base:readonly].",
+      });
+    const type = req.query.get("user_id_type") ?? "open_id";
+    if (!["open_id", "union_id", "user_id"].includes(type))
+      return json(res, 400, { code: 99992402, msg: "field validation failed" });
+    const name = type === "open_id" ? this.opts.users?.[id] : undefined;
+    if (name === undefined) return json(res, 400, { code: 41050, msg: "no user authority error" });
+    const user = { open_id: id, ...(scope === "name" ? { name, en_name: "" } : {}) };
+    return json(res, 200, { code: 0, msg: "success", data: { user } });
   }
 
   private token(req: Recorded, res: ServerResponse) {

@@ -18,6 +18,13 @@ export interface SlackMetadata {
   event_payload: Record<string, unknown>;
 }
 
+/** A workspace member as users.info describes them: the legacy handle, maybe a full and a display name. */
+export interface SlackUser {
+  name: string;
+  real_name?: string;
+  display_name?: string;
+}
+
 export interface SlackMessage {
   channel: string;
   ts: string;
@@ -45,6 +52,11 @@ export class FakeSlack {
   private readonly appToken?: string;
   private readonly socketUrl?: () => string;
 
+  /** users.info answers these (by user id); others are user_not_found. */
+  readonly users: Record<string, SlackUser>;
+  /** Whether the token has users:read (users.info answers missing_scope without it). */
+  usersScope: boolean;
+
   /** Whether the token has channels:history (conversations.history answers missing_scope without it). */
   private readonly historyScope: boolean;
 
@@ -54,7 +66,11 @@ export class FakeSlack {
     appToken?: string;
     socketUrl?: () => string;
     history?: boolean;
+    users?: Record<string, SlackUser>;
+    usersScope?: boolean;
   }) {
+    this.users = opts.users ?? {};
+    this.usersScope = opts.usersScope ?? true;
     this.token = opts.token;
     this.historyScope = opts.history ?? true;
     this.appToken = opts.appToken;
@@ -80,6 +96,11 @@ export class FakeSlack {
     if (method === "apps.connections.open") return this.connectionsOpen(req, res);
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return json(res, 200, { ok: false, error: "invalid_auth" });
+    // Lookups do not take the scripted answers meant for posts.
+    if (method === "users.info") {
+      const a = this.usersInfo(parseArgs(req.body));
+      return json(res, a.status, a.body);
+    }
     const next = this.script.shift();
     if (next && "delayMs" in next) await new Promise((r) => setTimeout(r, next.delayMs));
     if (next && "rateLimit" in next)
@@ -150,6 +171,30 @@ export class FakeSlack {
       ...(metadata ? { metadata } : {}),
     });
     return ok({ channel, ts, message: { ts } });
+  }
+
+  /**
+   * users.info (docs.slack.dev/reference/methods/users.info): needs users:read; a user object whose profile
+   * fields may be missing or "" (only the image fields are guaranteed).
+   */
+  private usersInfo(args: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+    if (!this.usersScope)
+      return { status: 200, body: { ok: false, error: "missing_scope", needed: "users:read", provided: "chat:write" } };
+    const id = String(args.user ?? "");
+    const u = this.users[id];
+    if (!u) return { status: 200, body: { ok: false, error: "user_not_found" } };
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        user: {
+          id,
+          name: u.name,
+          real_name: u.real_name ?? "",
+          profile: { display_name: u.display_name ?? "", real_name: u.real_name ?? "", image_48: "https://x/48.png" },
+        },
+      },
+    };
   }
 
   /** conversations.history: newest first, after `oldest`; metadata only with include_all_metadata. */

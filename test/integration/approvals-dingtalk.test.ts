@@ -34,6 +34,7 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
       appSecret: CLIENT_SECRET,
       robotCode: CLIENT_ID,
       conversations: [CID_OPS, CID_LEADS],
+      users: { staff_alice: "王小明" },
     });
     gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
@@ -42,6 +43,7 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
       apiUrl: ding.url,
+      oapiUrl: ding.url,
       streamUrl: gateway.url,
       cardTemplateId: TEMPLATE,
       timeoutMs: 2000,
@@ -164,10 +166,12 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
     expect(decided).toMatchObject({ action: "UpdateIDEEventResult", checkResult: "OK" });
     for (const card of [ops, leads])
       await waitFor(
-        () => card.updates >= 1 && card.cardParamMap.status === "done" && card.cardParamMap.markdown?.includes("staff"),
+        () =>
+          card.updates >= 1 && card.cardParamMap.status === "done" && card.cardParamMap.markdown?.includes("王小明"),
         `card in ${card.openSpaceId} updated`,
       );
     expect(leads.cardParamMap.title).toContain("已批准");
+    expect(decided.tip).toBe("Approved by 王小明 (dingtalk) via dataworks-chatops");
     // The same click pushed again (no ack seen) and a late click: nothing more reaches DataWorks.
     const late = await click(ops, "staff_lead", "approval.block", { reason: "too late" });
     expect(privateData(late)).toMatchObject({

@@ -26,7 +26,13 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
   let bot: TestBot;
 
   beforeAll(async () => {
-    lark = new FakeLark({ appId: APP_ID, appSecret: APP_SECRET, chats: [CHAT_OPS, CHAT_LEADS] });
+    // ou_lead is outside the app's contact range: lookups of them fail (41050) and the id is shown.
+    lark = new FakeLark({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      chats: [CHAT_OPS, CHAT_LEADS],
+      users: { ou_alice: "王爱丽" },
+    });
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
     await Promise.all([lark.start(), dw.start()]);
     bot = await startTestBot({
@@ -117,8 +123,9 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
         () => card.updates >= 1 && !JSON.stringify(card.card).includes("approval.approve"),
         `card in ${card.chat_id} updated without buttons`,
       );
-    // Markdown-escaped on the card: "_" is &#95;.
-    await waitFor(() => JSON.stringify(ops.card).includes("ou&#95;alice"), "the card names the approver");
+    // The name from the contact API, on the card and in what DataWorks shows the developer.
+    await waitFor(() => JSON.stringify(ops.card).includes("Approved by 王爱丽"), "the card names the approver");
+    expect(decided.tip).toBe("Approved by 王爱丽 (lark) via dataworks-chatops");
     expect(JSON.stringify(leads.card)).toContain("已批准");
     // A retried or late click changes nothing.
     const late = await post(
@@ -194,6 +201,8 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
     const d = await waitFor(() => dw.decisions.get(String(ev.id)), "the FAIL decision");
     expect(d.checkResult).toBe("FAIL");
     expect(d.tip).toContain("Change freeze: touches finance tables");
+    // Not in the contact range: the id stands in for the name.
+    expect(d.tip).toContain("Blocked by ou_lead (lark)");
     for (const card of [ops, leads])
       await waitFor(() => card.updates >= 1 && JSON.stringify(card.card).includes("finance"), "cards show the reason");
   });

@@ -18,7 +18,11 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
   const sent: LocalDecision[] = [];
 
   beforeAll(async () => {
-    slack = new FakeSlack({ token: TOKEN, channels: [CHANNEL] });
+    slack = new FakeSlack({
+      token: TOKEN,
+      channels: [CHANNEL],
+      users: { U0ALICE: { name: "alice", real_name: "Alice Chen", display_name: "Alice C." } },
+    });
     await slack.start();
     bot = await startTestBot(
       {
@@ -26,7 +30,7 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
         dataworks: { extensionCode: "ext-test" },
         destinations: { approvals: { platform: "slack", channel: CHANNEL } },
         approvals: {
-          groups: { leads: { slack: ["U0LEAD"] } },
+          groups: { leads: { slack: ["U0LEAD", "U0CAROL"] } },
           users: { [OPERATOR_UID]: { slack: ["U0BOB"] } },
           policies: [
             {
@@ -105,7 +109,8 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
       "the card updated twice (decided, DataWorks accepted)",
     );
     expect(JSON.stringify(card.blocks)).not.toContain("approval.approve");
-    expect(JSON.stringify(card.blocks)).toContain("alice");
+    // The display name users.info gives, not the handle the click carried.
+    expect(JSON.stringify(card.blocks)).toContain("Approved by Alice C.");
     // Posted after the click is acked.
     await waitFor(
       () => slack.ephemeral.some((e) => e.user === "U0ALICE" && e.text.includes("Approved")),
@@ -115,7 +120,7 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
     expect(slack.calls.filter((c) => c.path.endsWith("auth.test"))).toHaveLength(0);
     const decisions = sent.filter((d) => d.messageId === ev.id);
     expect(decisions).toEqual([expect.objectContaining({ api: "UpdateIDEEventResult", checkResult: "OK" })]);
-    expect(decisions[0]?.message).toContain("alice");
+    expect(decisions[0]?.message).toContain("Approved by Alice C. (slack)");
     const a = await bot.runtime.approvalStore.get(id);
     expect(a?.state).toBe("approved");
     expect(a?.dataworks?.status).toBe("accepted");
@@ -130,6 +135,30 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
     expect(slack.ephemeral.find((e) => e.user === "U0LEAD")?.text).toContain("Already decided");
     await sleep(200);
     expect(sent.filter((d) => d.messageId === ev.id)).toHaveLength(1);
+  });
+
+  it("looks a name up once (cached in Redis), and shows the handle when the token lacks users:read", async () => {
+    const lookups = () => slack.calls.filter((c) => c.path.endsWith("users.info")).length;
+    const approve = async (userId: string, userName: string) => {
+      const { ev, id, card } = await postAndWaitForCard("commit-file");
+      await click(
+        blockAction({ actionId: "approval.approve", value: id, userId, userName, channel: CHANNEL, ts: card.ts }),
+      );
+      return waitFor(() => sent.find((d) => d.messageId === ev.id), "the decision");
+    };
+    const before = lookups();
+    // Alice was looked up by the first test: the cached name, no API call.
+    expect((await approve("U0ALICE", "alice")).message).toContain("Approved by Alice C. (slack)");
+    expect(lookups()).toBe(before);
+    slack.usersScope = false;
+    try {
+      expect((await approve("U0CAROL", "carol.handle")).message).toContain("Approved by carol.handle (slack)");
+      expect((await approve("U0CAROL", "carol.handle")).message).toContain("Approved by carol.handle (slack)");
+      // One failed lookup, remembered: the second click did not ask again.
+      expect(lookups()).toBe(before + 1);
+    } finally {
+      slack.usersScope = true;
+    }
   });
 
   it("refuses unauthorized and self-approval clicks and forged or stale signatures", async () => {
