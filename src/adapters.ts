@@ -1,16 +1,12 @@
 /**
  * The only file in src/ that imports ../adapters/*: builds one ChatAdapter per configured platform.
  */
-import { type ConsoleAdapterDeps, createConsoleAdapter, renderConsole } from "../adapters/console/index.js";
+import { type ConsoleAdapterDeps, createConsoleAdapter } from "../adapters/console/index.js";
 import { createDingTalkAdapter } from "../adapters/dingtalk/index.js";
-import { renderDingTalk } from "../adapters/dingtalk/render.js";
 import { createLarkAdapter } from "../adapters/lark/index.js";
-import { renderLark } from "../adapters/lark/render.js";
 import { createSlackAdapter } from "../adapters/slack/index.js";
-import { renderSlack } from "../adapters/slack/render.js";
 import type { Config } from "./config/schema.js";
 import type { ChatAdapter, FirstSeen } from "./core/chat-adapter.js";
-import type { Message } from "./core/message.js";
 
 export interface AdapterDeps {
   console?: ConsoleAdapterDeps;
@@ -55,20 +51,4 @@ export function createAdapters(config: Readonly<Config>, deps: AdapterDeps = {})
     );
   if (platforms.has("console")) adapters.set("console", createConsoleAdapter(deps.console) as ChatAdapter);
   return adapters;
-}
-
-/** Pure renderers by platform, for `dw-chatops render` (no credentials, no network). */
-export function rendererFor(platform: string): ((m: Message) => unknown) | undefined {
-  switch (platform) {
-    case "slack":
-      return renderSlack;
-    case "lark":
-      return renderLark;
-    case "dingtalk":
-      return renderDingTalk;
-    case "console":
-      return renderConsole;
-    default:
-      return undefined;
-  }
 }

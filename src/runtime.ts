@@ -3,7 +3,6 @@
  * `serve` runs both; `worker` runs only the workers. All state is in Redis, so any number of each
  * process on one Redis behave as one bot.
  */
-import { join } from "node:path";
 import { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
@@ -39,7 +38,6 @@ import { startWorkers, type WorkerSet } from "./jobs/workers.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createNotifyFilter } from "./notify/notify-filter.js";
-import { packageRoot } from "./package-root.js";
 import { checkRedis, createRedis, logOutages } from "./redis/connect.js";
 import { createRedisProbe } from "./redis/redis-probe.js";
 import { Router } from "./routing/router.js";
@@ -49,7 +47,8 @@ import { firstSeenIn } from "./state/replay-guard.js";
 import { UserNames } from "./state/user-names.js";
 import { DigestGroups } from "./outbox/digest-groups.js";
 import { RateLimiter } from "./outbox/rate-limiter.js";
-import { TemplateEngine } from "./templating/engine.js";
+import { createTemplateEngine } from "./templating/create-engine.js";
+import type { TemplateEngine } from "./templating/engine.js";
 import { translate } from "./templating/i18n.js";
 
 export interface RuntimeOptions {
@@ -93,16 +92,6 @@ export interface Runtime {
   /** Readiness (/readyz): Redis answers within 500 ms and, when this process runs them, the workers run. */
   ready: HealthDeps["ready"];
   close(): Promise<void>;
-}
-
-export function createTemplateEngine(config: Readonly<Config>): TemplateEngine {
-  const builtIn = join(packageRoot(), "templates");
-  return new TemplateEngine({
-    dirs: config.templates.dir ? [builtIn, config.templates.dir] : [builtIn],
-    timeZone: config.templates.timeZone,
-    consoleUrl: config.dataworks.consoleUrl,
-    regionId: config.dataworks.regionId,
-  });
 }
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {

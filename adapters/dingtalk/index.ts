@@ -1,16 +1,9 @@
 import type { ChatAdapter, InteractionHandlers, MessageRef, Target } from "../../src/core/chat-adapter.js";
 import { DeliveryError } from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
 import { createAndDeliverCard, updateCard } from "./card.js";
 import { createDingTalkInteractive } from "./interactive.js";
 import { type DingTalkAppConfig, DingTalkOpenApi } from "./openapi.js";
-import {
-  DINGTALK_LIMITS,
-  type DingTalkPayload,
-  fitMarkdown,
-  renderDingTalk,
-  renderDingTalkCardData,
-} from "./render.js";
+import { DINGTALK_LIMITS, type DingTalkPayload, fitMarkdown, renderDingTalkPayload } from "./render.js";
 import { DingTalkStream, type DingTalkStreamOptions } from "./stream.js";
 import { sendRobotMarkdown } from "./webhook.js";
 
@@ -46,12 +39,7 @@ export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapte
 
   return {
     name: "dingtalk",
-    render: (m: Message): DingTalkPayload => ({
-      ...renderDingTalk(m),
-      card: renderDingTalkCardData(m),
-      // Approval cards (kind "approval:…", with or without buttons) are interactive cards, so they can be updated.
-      interactive: m.actions.length > 0 || m.kind.startsWith("approval:"),
-    }),
+    render: renderDingTalkPayload,
     ...(app && app.stream !== false
       ? {
           async listen(handlers: InteractionHandlers) {

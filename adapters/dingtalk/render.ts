@@ -107,3 +107,16 @@ export function renderDingTalkCardData(m: Message): { cardParamMap: Record<strin
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
+
+/**
+ * Pure: what the DingTalk adapter's render() returns: the markdown (robots, app robot messages), the card data,
+ * and whether it goes out as an interactive card. Approval cards (kind "approval:…", with or without buttons) are
+ * interactive cards, so they can be updated.
+ */
+export function renderDingTalkPayload(m: Message): DingTalkPayload {
+  return {
+    ...renderDingTalk(m),
+    card: renderDingTalkCardData(m),
+    interactive: m.actions.length > 0 || m.kind.startsWith("approval:"),
+  };
+}

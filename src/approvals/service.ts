@@ -3,17 +3,14 @@ import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
-import { catalogEntry } from "../dataworks/catalog.js";
 import { type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
-import { compilePattern } from "../routing/pattern.js";
-import { patternView } from "../routing/router.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
+import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "./approval-path.js";
 import { authorize } from "./authorize.js";
 import { clickDestination } from "./click-destination.js";
 import { APPROVE, BLOCK } from "./card.js";
-import { evaluatePolicies } from "./policies.js";
 import { routeFields, routeOf } from "./route-of.js";
 import type { ApprovalStore } from "./store.js";
 import { type Approval, type CheckResult, type Decision, renderKey } from "./types.js";
@@ -44,36 +41,24 @@ const CARD_PRIORITY = PRIORITY.approval;
  */
 export class ApprovalService {
   private readonly d: ApprovalServiceDeps;
-  private readonly routes: Array<{ route: ApprovalRouteConfig; match: (e: Record<string, unknown>) => boolean }>;
+  private readonly matchRoute: (e: DwEvent) => ApprovalRouteConfig | undefined;
 
   constructor(deps: ApprovalServiceDeps) {
     this.d = deps;
-    this.routes = deps.config.approvals.routes.map((route) => {
-      const match = route.match ? compilePattern(route.match).match : () => true;
-      return { route, match: match ?? (() => false) };
-    });
+    this.matchRoute = approvalRouteMatcher(deps.config);
   }
 
   private now() {
     return (this.d.now ?? Date.now)();
   }
 
-  /**
-   * Extension point events are approvals once approvals are set up (routes or policies). Without that the
-   * bot is notification-only and never answers DataWorks on its own.
-   */
+  /** See handlesApproval. */
   handles(e: DwEvent): boolean {
-    const a = this.d.config.approvals;
-    return (
-      a.enabled &&
-      (a.routes.length > 0 || a.policies.length > 0) &&
-      Boolean(catalogEntry(e.type, e.eventCode)?.extensionPoint)
-    );
+    return handlesApproval(this.d.config, e);
   }
 
   routeFor(e: DwEvent): ApprovalRouteConfig | undefined {
-    const view = patternView(e);
-    return this.routes.find((r) => r.match(view))?.route;
+    return this.matchRoute(e);
   }
 
   /** The route an approval answers to (see routeOf). */
@@ -118,25 +103,21 @@ export class ApprovalService {
       const delay = Math.max(0, a.deadline - this.now());
       await this.d.approvals.add("timeout", { approvalId: id }, { jobId: `t.${id}`, delay });
     }
-    // Windows (a freeze) apply to when the developer acted, not to when a backlog let us look: the event's time,
-    // never later than now.
-    const actedAt = Math.min(this.now(), Date.parse(e.time ?? "") || this.now());
-    const policy = evaluatePolicies(e, this.d.config.approvals.policies, actedAt);
-    if (policy.kind === "decide") {
-      log.info({ approvalId: id, policy: policy.policy, result: policy.result }, "decided by policy");
-      const by = { kind: "policy" as const, policy: policy.policy };
-      await this.decideAndReturn(id, { result: policy.result, by, at: this.now(), reason: policy.message }, route);
+    const path = approvalPath(e, route, this.d.config.approvals, actedAt(e, this.now()));
+    if (path.kind === "policy") {
+      log.info({ approvalId: id, policy: path.policy, result: path.result }, "decided by policy");
+      const by = { kind: "policy" as const, policy: path.policy };
+      await this.decideAndReturn(id, { result: path.result, by, at: this.now(), reason: path.message }, route);
       return Boolean(route);
     }
-    if (!route) {
-      const unmatched = this.d.config.approvals.unmatched;
-      if (unmatched === "ignore") {
+    if (path.kind === "unmatched") {
+      if (path.outcome === "ignore") {
         log.info({ approvalId: id }, "no approval route matches; not answered (approvals.unmatched: ignore)");
         await this.d.store.unlist(id);
       } else
         await this.decideAndReturn(
           id,
-          { result: unmatched, by: { kind: "unmatched" }, at: this.now(), reason: "no approval route applies" },
+          { result: path.outcome, by: { kind: "unmatched" }, at: this.now(), reason: "no approval route applies" },
           route,
         );
       return false;
@@ -144,7 +125,7 @@ export class ApprovalService {
     // No policy decided: from here people may (the card buttons, approve/block commands).
     await this.d.store.open(id);
     await this.d.deliveries.addBulk(
-      route.destinations.map((destination) => ({
+      path.route.destinations.map((destination) => ({
         name: "approval-card",
         data: { event: e, destination, approvalId: id },
         opts: { jobId: `c.${id}.${destination}`, priority: CARD_PRIORITY },

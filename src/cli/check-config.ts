@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load-config.js";
 import { ConfigError } from "../core/errors.js";
-import { createTemplateEngine } from "../runtime.js";
+import { createTemplateEngine } from "../templating/create-engine.js";
 
 /** Validate config and compile templates; print every problem with its key path. Exit 1 when invalid. */
 export async function checkConfigCommand(o: { configPath?: string }): Promise<number> {

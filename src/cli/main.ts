@@ -1,11 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { AppError } from "../core/errors.js";
-import { checkConfigCommand } from "./check-config.js";
-import { renderCommand } from "./render.js";
-import { replayCommand } from "./replay.js";
-import { routeCommand } from "./route.js";
-import { serveCommand } from "./serve.js";
 
 const HELP = `dw-chatops — DataWorks events to Slack, Lark and DingTalk, with approvals
 
@@ -61,8 +56,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command || values.help ? 0 : 2;
   }
+  // Each command loads only its own modules: `render` must not pay for BullMQ, Fastify and the platform SDKs.
   switch (command) {
-    case "serve":
+    case "serve": {
+      const { serveCommand } = await import("./serve.js");
       return serveCommand({
         configPath: values.config,
         http: true,
@@ -70,16 +67,22 @@ export async function main(argv: string[]): Promise<number> {
         port: portOption(values.port, "--port"),
         samples: !values["no-samples"],
       });
-    case "worker":
+    }
+    case "worker": {
+      const { serveCommand } = await import("./serve.js");
       return serveCommand({
         configPath: values.config,
         http: false,
         workers: true,
         metricsPort: portOption(values["metrics-port"], "--metrics-port"),
       });
-    case "check-config":
+    }
+    case "check-config": {
+      const { checkConfigCommand } = await import("./check-config.js");
       return checkConfigCommand({ configPath: values.config });
-    case "render":
+    }
+    case "render": {
+      const { renderCommand } = await import("./render.js");
       return renderCommand({
         configPath: values.config,
         file: args[0],
@@ -87,9 +90,13 @@ export async function main(argv: string[]): Promise<number> {
         locale: values.locale,
         enrich: values.enrich ?? false,
       });
-    case "route":
+    }
+    case "route": {
+      const { routeCommand } = await import("./route.js");
       return routeCommand({ configPath: values.config, file: args[0] });
-    case "replay":
+    }
+    case "replay": {
+      const { replayCommand } = await import("./replay.js");
       return replayCommand({
         configPath: values.config,
         path: args[0],
@@ -97,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
         url: values.url,
         keepIds: values["keep-ids"] ?? false,
       });
+    }
     default:
       process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
       return 2;

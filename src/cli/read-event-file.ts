@@ -4,8 +4,11 @@ import { AppError } from "../core/errors.js";
 import { parseEnvelopes } from "../dataworks/envelope.js";
 import { parseJsonKeepingLongs } from "../dataworks/parse-json.js";
 
-/** Read one EventBridge event or Function Compute envelope from a JSON file. */
-export function readEventFile(file: string | undefined): DwEvent {
+/**
+ * Read the events of a JSON file as POST /dataworks/events reads a body: one EventBridge event, an array of them,
+ * or a Function Compute envelope. Every event, in order; the same validation and the same long-id handling.
+ */
+export function readEventsFile(file: string | undefined): { events: DwEvent[]; isList: boolean } {
   if (!file) throw new AppError("USAGE", "give the path of an event JSON file");
   let body: unknown;
   try {
@@ -14,6 +17,9 @@ export function readEventFile(file: string | undefined): DwEvent {
     throw new AppError("BAD_EVENT_FILE", `${file}: ${(err as Error).message}`);
   }
   const parsed = parseEnvelopes(body);
-  if (!parsed.ok) throw new AppError("BAD_EVENT_FILE", `${file}: ${parsed.problems.map((p) => p.message).join("; ")}`);
-  return parsed.events[0] as DwEvent;
+  if (!parsed.ok) {
+    const what = parsed.problems.map((p) => (Array.isArray(body) ? `event[${p.index}]: ${p.message}` : p.message));
+    throw new AppError("BAD_EVENT_FILE", `${file}: ${what.join("; ")}`);
+  }
+  return { events: parsed.events, isList: Array.isArray(body) || parsed.events.length > 1 };
 }

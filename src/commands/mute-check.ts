@@ -9,19 +9,27 @@ export type MuteCheck = (event: DwEvent) => Promise<Mute | undefined>;
 
 export function createMuteCheck(store: MuteStore, workspaces: WorkspaceNames): MuteCheck {
   return async (event) => {
-    // Extension point events wait for an answer in DataWorks: silencing them would stall someone's work.
-    if (catalogEntry(event.type, event.eventCode)?.extensionPoint) return undefined;
-    const mutes = await store.active();
-    if (!mutes.length) return undefined;
-    let names: string[] | undefined;
-    for (const m of mutes) {
-      if (needsWorkspaceNames(m.filter) && names === undefined)
-        names = (await workspaces.namesFor([event])).get(event.id) ?? [];
-      if (matchesFilter(m.filter, event, names)) {
-        await store.count(m, event.eventCode || event.type);
-        return m;
-      }
-    }
-    return undefined;
+    const m = await mutingMute(store, workspaces, event);
+    if (m) await store.count(m, event.eventCode || event.type);
+    return m;
   };
+}
+
+/** The first active mute that silences this event, without counting it (`dw-chatops route` asks this too). */
+export async function mutingMute(
+  store: Pick<MuteStore, "active">,
+  workspaces: Pick<WorkspaceNames, "namesFor">,
+  event: DwEvent,
+): Promise<Mute | undefined> {
+  // Extension point events wait for an answer in DataWorks: silencing them would stall someone's work.
+  if (catalogEntry(event.type, event.eventCode)?.extensionPoint) return undefined;
+  const mutes = await store.active();
+  if (!mutes.length) return undefined;
+  let names: string[] | undefined;
+  for (const m of mutes) {
+    if (needsWorkspaceNames(m.filter) && names === undefined)
+      names = (await workspaces.namesFor([event])).get(event.id) ?? [];
+    if (matchesFilter(m.filter, event, names)) return m;
+  }
+  return undefined;
 }

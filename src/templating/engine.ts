@@ -44,6 +44,11 @@ export interface TemplateEngineOptions {
   /** Region for console links when an event carries none (Function Compute envelopes): dataworks.regionId. */
   regionId?: string;
   locales?: readonly string[];
+  /**
+   * "eager" (the bot, check-config): every template compiled at construction, so a broken one fails start-up.
+   * "on-use" (one-shot `render`): each file compiled the first time it is rendered, with the same checks.
+   */
+  compile?: "eager" | "on-use";
 }
 
 const SEVERITIES = new Set<Severity>(["info", "success", "warning", "danger"]);
@@ -76,13 +81,16 @@ export class TemplateEngine {
   private readonly hb = Handlebars.create();
   private readonly neutral = new Map<string, CompiledFile>();
   private readonly overrides = new Map<string, Compiled>();
+  /** Sources not compiled yet ("on-use"); compiled and moved to neutral/overrides on first use. */
+  private readonly pendingNeutral = new Map<string, () => TemplateSource | undefined>();
+  private readonly pendingOverrides = new Map<string, { source: string; file: string }>();
   readonly messages: Messages;
   private readonly opts: TemplateEngineOptions;
 
   constructor(opts: TemplateEngineOptions) {
     this.opts = opts;
     assertTimeZone(opts.timeZone);
-    this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"]);
+    this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"], opts.compile === "on-use");
     registerHelpers(this.hb, this.messages);
     // Collects one part of a combined template (see compileFile) into @root.__leaves.
     this.hb.registerHelper(LEAF_HELPER, function (this: unknown, i: number, options: Handlebars.HelperOptions) {
@@ -92,23 +100,49 @@ export class TemplateEngine {
     const set = loadTemplateSources(opts.dirs);
     for (const [name, p] of set.partials)
       this.hb.registerPartial(name, this.compileString({ source: p.source, file: p.file, line: 1 }));
-    for (const [name, t] of set.neutral) this.neutral.set(name, this.compileFile(t));
-    for (const [key, o] of set.overrides) {
-      const compiled = this.compileString({ source: o.source, file: o.file, line: 1 });
-      const unsafe = checkOverrideSafety(this.hb.parse(o.source))[0];
-      if (unsafe) throw new Error(`${o.file}:${unsafe.line}: template error: ${unsafe.problem}`);
-      this.overrides.set(key, compiled);
+    for (const name of set.neutral.names()) this.pendingNeutral.set(name, () => set.neutral.get(name));
+    for (const [key, o] of set.overrides) this.pendingOverrides.set(key, o);
+    if (!this.pendingNeutral.has("_default"))
+      throw new Error("templates: the fallback template _default.yaml is missing");
+    if (opts.compile !== "on-use") {
+      for (const name of set.neutral.names()) this.neutralFile(name);
+      for (const key of set.overrides.keys()) this.override(key);
     }
-    if (!this.neutral.has("_default")) throw new Error("templates: the fallback template _default.yaml is missing");
   }
 
   /** Template names (event codes) that have their own template; `_`-files are bases and the fallback. */
   names(): string[] {
-    return [...this.neutral.keys()].filter((n) => !n.startsWith("_"));
+    return [...this.neutral.keys(), ...this.pendingNeutral.keys()].filter((n) => !n.startsWith("_"));
   }
 
   hasOverride(eventCode: string, platform: string): boolean {
-    return this.overrides.has(`${eventCode}.${platform}`);
+    const key = `${eventCode}.${platform}`;
+    return this.overrides.has(key) || this.pendingOverrides.has(key);
+  }
+
+  private hasTemplate(name: string): boolean {
+    return this.neutral.has(name) || this.pendingNeutral.has(name);
+  }
+
+  private neutralFile(name: string): CompiledFile | undefined {
+    const source = this.pendingNeutral.get(name)?.();
+    if (source) {
+      this.neutral.set(name, this.compileFile(source));
+      this.pendingNeutral.delete(name);
+    }
+    return this.neutral.get(name);
+  }
+
+  private override(key: string): Compiled | undefined {
+    const o = this.pendingOverrides.get(key);
+    if (o) {
+      const compiled = this.compileString({ source: o.source, file: o.file, line: 1 });
+      const unsafe = checkOverrideSafety(this.hb.parse(o.source))[0];
+      if (unsafe) throw new Error(`${o.file}:${unsafe.line}: template error: ${unsafe.problem}`);
+      this.overrides.set(key, compiled);
+      this.pendingOverrides.delete(key);
+    }
+    return this.overrides.get(key);
   }
 
   context(event: DwEvent, locale: string, extras: RenderContextExtras = {}) {
@@ -132,9 +166,9 @@ export class TemplateEngine {
   /** Render an event to the neutral message in one locale. Throws if the template fails at run time. */
   render(event: DwEvent, locale: string, extras: RenderContextExtras = {}, templateName?: string): Message {
     // Bases (`_x`) are never picked by an event's own code, whatever the payload says.
-    const own = !event.eventCode.startsWith("_") && this.neutral.has(event.eventCode);
+    const own = !event.eventCode.startsWith("_") && this.hasTemplate(event.eventCode);
     const name = templateName ?? (own ? event.eventCode : "_default");
-    const tree = this.neutral.get(name) ?? this.neutral.get("_default");
+    const tree = this.neutralFile(name) ?? this.neutralFile("_default");
     const ctx = this.context(event, locale, extras);
     const file = tree as CompiledFile;
     const leaves = file.run(ctx);
@@ -173,7 +207,7 @@ export class TemplateEngine {
 
   /** A platform override (full Block Kit / card JSON), or undefined when the template has none. */
   renderOverride(event: DwEvent, platform: string, locale: string, extras: RenderContextExtras = {}): unknown {
-    const t = this.overrides.get(`${event.eventCode}.${platform}`);
+    const t = this.override(`${event.eventCode}.${platform}`);
     if (!t) return undefined;
     const text = t({ ...this.context(event, locale, extras), actions: extras.actions ?? [] });
     return JSON.parse(text);

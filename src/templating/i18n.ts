@@ -15,29 +15,47 @@ function flatten(node: unknown, prefix: string, out: Catalog): Catalog {
   return out;
 }
 
-/** Load templates/locales/<locale>.yaml for each locale; a user dir's entries override built-ins key by key. */
-export function loadMessages(dirs: readonly string[], locales: readonly string[]): Messages {
+/**
+ * Load templates/locales/<locale>.yaml for each locale; a user dir's entries override built-ins key by key.
+ * `lazy`: each locale's files are read when it is first looked up (a one-shot render reads one locale).
+ */
+export function loadMessages(dirs: readonly string[], locales: readonly string[], lazy = false): Messages {
   const messages: Messages = {};
   for (const locale of locales) {
-    const catalog: Catalog = {};
-    for (const dir of dirs) {
-      const file = join(dir, "locales", `${locale}.yaml`);
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch {
-        continue;
-      }
-      try {
-        flatten(parseYaml(text), "", catalog);
-      } catch (err) {
-        // A broken locale file must fail start-up naming the file, like a broken template.
-        throw new Error(`${file}: ${(err as Error).message.split("\n")[0]}`);
-      }
+    if (!lazy) {
+      messages[locale] = loadCatalog(dirs, locale);
+      continue;
     }
-    messages[locale] = catalog;
+    let catalog: Catalog | undefined;
+    Object.defineProperty(messages, locale, {
+      enumerable: true,
+      get: () => {
+        catalog ??= loadCatalog(dirs, locale);
+        return catalog;
+      },
+    });
   }
   return messages;
+}
+
+function loadCatalog(dirs: readonly string[], locale: string): Catalog {
+  const catalog: Catalog = {};
+  for (const dir of dirs) {
+    const file = join(dir, "locales", `${locale}.yaml`);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    try {
+      flatten(parseYaml(text), "", catalog);
+    } catch (err) {
+      // A broken locale file must fail start-up naming the file, like a broken template.
+      throw new Error(`${file}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return catalog;
 }
 
 /** Look a key up in the locale, then English, then show the key itself (never throws at run time). */

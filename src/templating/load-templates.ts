@@ -18,12 +18,19 @@ export interface TemplateSource {
 }
 
 export interface TemplateSet {
-  /** eventCode, "_default" or a base ("_file-change") → neutral template. */
-  neutral: Map<string, TemplateSource>;
+  /** eventCode, "_default" or a base ("_file-change") → neutral template, read and resolved on first get. */
+  neutral: NeutralTemplates;
   /** "eventCode.platform" → platform override source (Handlebars producing JSON). */
   overrides: Map<string, { source: string; file: string }>;
   /** Partial name ("_fields" without extension) → source. */
   partials: Map<string, { source: string; file: string }>;
+}
+
+/** Neutral templates by name; a file is read (YAML parsed, `extends` resolved) only when asked for. */
+export interface NeutralTemplates {
+  names(): string[];
+  has(name: string): boolean;
+  get(name: string): TemplateSource | undefined;
 }
 
 /** In a child's list, this item stands for the base's items (webpack's `'...'` convention for "the defaults"). */
@@ -36,47 +43,69 @@ const MAX_EXTENDS_DEPTH = 10;
  * (override), partials/_name.hbs.
  */
 export function loadTemplateSources(dirs: readonly string[]): TemplateSet {
-  const set: TemplateSet = { neutral: new Map(), overrides: new Map(), partials: new Map() };
+  const files = new Map<string, string>();
+  const overrides: TemplateSet["overrides"] = new Map();
+  const partials: TemplateSet["partials"] = new Map();
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new Error(`templates directory not found: ${dir}`);
     for (const f of readdirSync(dir).sort()) {
       const file = join(dir, f);
-      if (f.endsWith(".yaml") || f.endsWith(".yml")) {
-        const name = basename(f).replace(/\.ya?ml$/, "");
-        set.neutral.set(name, { name, file, tree: readTree(file) });
-      } else if (/^[^.]+\.(slack|lark|dingtalk)\.hbs$/.test(f)) {
-        set.overrides.set(f.replace(/\.hbs$/, ""), { source: readFileSync(file, "utf8"), file });
-      }
+      if (f.endsWith(".yaml") || f.endsWith(".yml")) files.set(basename(f).replace(/\.ya?ml$/, ""), file);
+      else if (/^[^.]+\.(slack|lark|dingtalk)\.hbs$/.test(f))
+        overrides.set(f.replace(/\.hbs$/, ""), { source: readFileSync(file, "utf8"), file });
     }
     const partialDir = join(dir, "partials");
     if (existsSync(partialDir)) {
       for (const f of readdirSync(partialDir)) {
         if (f.endsWith(".hbs"))
-          set.partials.set(f.replace(/\.hbs$/, ""), {
+          partials.set(f.replace(/\.hbs$/, ""), {
             source: readFileSync(join(partialDir, f), "utf8"),
             file: join(partialDir, f),
           });
       }
     }
   }
+  // Parsing YAML is most of the cost of a one-shot render: each file is parsed once, when first needed.
+  const raw = new Map<string, TemplateSource>();
+  const rawOf = (name: string): TemplateSource | undefined => {
+    const file = files.get(name);
+    if (file === undefined) return undefined;
+    let t = raw.get(name);
+    if (!t) {
+      t = { name, file, tree: readTree(file) };
+      raw.set(name, t);
+    }
+    return t;
+  };
   const resolved = new Map<string, TemplateSource>();
-  for (const [name, t] of set.neutral) resolved.set(name, { ...t, tree: resolveExtends(t, set.neutral, []) });
-  set.neutral = resolved;
-  return set;
+  const neutral: NeutralTemplates = {
+    names: () => [...files.keys()],
+    has: (name) => files.has(name),
+    get(name) {
+      let t = resolved.get(name);
+      const own = t ? undefined : rawOf(name);
+      if (own) {
+        t = { ...own, tree: resolveExtends(own, rawOf, []) };
+        resolved.set(name, t);
+      }
+      return t;
+    },
+  };
+  return { neutral, overrides, partials };
 }
 
 /**
  * `extends: _base` merges the base under the child: maps merge key by key (the child wins, `null` removes
  * a key), a child list replaces the base's list unless it contains "...", which stands for the base's items.
  */
-function resolveExtends(t: TemplateSource, all: ReadonlyMap<string, TemplateSource>, seen: string[]): unknown {
+function resolveExtends(t: TemplateSource, all: (name: string) => TemplateSource | undefined, seen: string[]): unknown {
   const tree = t.tree;
   if (!isRecord(tree) || !("extends" in tree)) return tree;
   const { extends: ref, ...own } = tree;
   const baseName = isSource(ref) ? ref.source.trim() : "";
   const where = isSource(ref) ? `${t.file}:${ref.line}` : t.file;
   if (!baseName) throw new Error(`${where}: template error: "extends" must name a template, e.g. extends: _base`);
-  const base = all.get(baseName);
+  const base = all(baseName);
   if (!base) throw new Error(`${where}: template error: extends unknown template "${baseName}"`);
   if (seen.includes(baseName) || seen.length > MAX_EXTENDS_DEPTH)
     throw new Error(`${where}: template error: extends cycle ${[...seen, t.name, baseName].join(" → ")}`);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventFiles, sendEvents } from "../../src/cli/replay.js";
-import { readEventFile } from "../../src/cli/read-event-file.js";
+import { readEventsFile } from "../../src/cli/read-event-file.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { fixture } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
@@ -76,6 +76,6 @@ describe("replay and event files", () => {
   });
 
   it("`render` and `route` read an event file with long ids exact", () => {
-    expect(String(readEventFile(join(dir, "c-long.json")).data.nodeId)).toBe(LONG);
+    expect(String(readEventsFile(join(dir, "c-long.json")).events[0]?.data.nodeId)).toBe(LONG);
   });
 });

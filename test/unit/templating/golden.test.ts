@@ -1,10 +1,10 @@
 /**
- * Golden files: every fixture × every platform renderer src/adapters.ts knows × both locales, as the exact
+ * Golden files: every fixture × every platform renderer src/renderers.ts knows × both locales, as the exact
  * native payload. Review a diff here like a UI change. Update with `npx vitest run -u test/unit/templating`.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rendererFor } from "../../../src/adapters.js";
+import { rendererFor } from "../../../src/renderers.js";
 import { packageRoot } from "../../../src/package-root.js";
 import { blockKitProblem } from "../../fakes/slack-api.js";
 import { engine, fixtureFiles, LOCALES, loadEvent } from "./support.js";

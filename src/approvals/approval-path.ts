@@ -1,0 +1,65 @@
+import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
+import type { Config } from "../config/schema.js";
+import type { DwEvent } from "../core/event.js";
+import { catalogEntry } from "../dataworks/catalog.js";
+import { compilePattern } from "../routing/pattern.js";
+import { patternView } from "../routing/router.js";
+import { evaluatePolicies } from "./policies.js";
+import type { CheckResult } from "./types.js";
+
+/**
+ * The approval decisions the events worker takes, as pure functions: ApprovalService runs them on each event and
+ * `dw-chatops route` explains them with the same code.
+ */
+
+/**
+ * Extension point events are approvals once approvals are set up (routes or policies). Without that the bot is
+ * notification-only and never answers DataWorks on its own.
+ */
+export function handlesApproval(config: Readonly<Config>, e: DwEvent): boolean {
+  const a = config.approvals;
+  return (
+    a.enabled &&
+    (a.routes.length > 0 || a.policies.length > 0) &&
+    Boolean(catalogEntry(e.type, e.eventCode)?.extensionPoint)
+  );
+}
+
+/** The first approval route whose pattern matches, with the patterns compiled once. */
+export function approvalRouteMatcher(config: Readonly<Config>): (e: DwEvent) => ApprovalRouteConfig | undefined {
+  const routes = config.approvals.routes.map((route) => {
+    const match = route.match ? compilePattern(route.match).match : () => true;
+    return { route, match: match ?? (() => false) };
+  });
+  return (e) => {
+    const view = patternView(e);
+    return routes.find((r) => r.match(view))?.route;
+  };
+}
+
+/** Windows (a freeze) apply to when the developer acted, not to when a backlog let us look: the event's time, never later than now. */
+export function actedAt(e: DwEvent, now: number): number {
+  return Math.min(now, Date.parse(e.time ?? "") || now);
+}
+
+export type ApprovalPath =
+  /** A policy decided; the route (if any) gets the decided card as a notice. */
+  | { kind: "policy"; policy: string; result: CheckResult; message: string; route?: ApprovalRouteConfig }
+  /** People decide: cards to the route's destinations (`policy`: an `ask` policy sent it there). */
+  | { kind: "ask"; route: ApprovalRouteConfig; policy?: string }
+  /** No policy decided and no route applies: `approvals.unmatched` answers (or nobody, with "ignore"). */
+  | { kind: "unmatched"; outcome: Config["approvals"]["unmatched"] };
+
+/** What happens to a pending approval with this route: policies first, then people, else `approvals.unmatched`. */
+export function approvalPath(
+  e: DwEvent,
+  route: ApprovalRouteConfig | undefined,
+  approvals: Readonly<Config["approvals"]>,
+  at: number,
+): ApprovalPath {
+  const policy = evaluatePolicies(e, approvals.policies, at);
+  if (policy.kind === "decide")
+    return { kind: "policy", policy: policy.policy, result: policy.result, message: policy.message, route };
+  if (!route) return { kind: "unmatched", outcome: approvals.unmatched };
+  return { kind: "ask", route, ...(policy.policy ? { policy: policy.policy } : {}) };
+}
