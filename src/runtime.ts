@@ -67,9 +67,9 @@ export interface RuntimeOptions {
   /** Prometheus metrics on their own registry (one is created when absent). */
   metrics?: Metrics;
   /**
-   * Listen here before any worker or chat connection starts, so a process that cannot serve HTTP fails at
-   * start-up instead of running headless: the HTTP app, or for a process without it (`worker --metrics-port`)
-   * an app with only /healthz, /readyz and /metrics.
+   * Listen here before any worker starts, so a process that cannot serve HTTP fails at start-up (everything it
+   * opened closed again) instead of running headless: the HTTP app, or for a process without it
+   * (`worker --metrics-port`) an app with only /healthz, /readyz and /metrics.
    */
   listen?: { host: string; port: number };
 }
