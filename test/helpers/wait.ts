@@ -1,7 +1,8 @@
 /** Poll until the check passes (returns truthy) or the timeout elapses; then throw with the description. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  what: string,
+  /** What is awaited; a function when the description is only known at the end (a process's output so far). */
+  what: string | (() => string),
   timeoutMs = 10_000,
   everyMs = 25,
 ): Promise<NonNullable<T>> {
@@ -16,7 +17,10 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+  const described = typeof what === "function" ? what() : what;
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${described}${last ? `: ${(last as Error).message}` : ""}`,
+  );
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

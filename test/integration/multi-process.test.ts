@@ -51,9 +51,20 @@ describe("serve --no-workers + worker as two processes on one Redis", () => {
         (r) => r.ok,
         () => false,
       );
-    await waitFor(() => ok(`${api}/readyz`), `serve ready:\n${serve.out.join("")}`, 30_000, 200);
-    await waitFor(() => ok(`${workerOps}/readyz`), `worker ready:\n${worker.out.join("")}`, 30_000, 200);
-  }, 60_000);
+    // The two start side by side; the CLI under tsx takes 20 s and more to start on a busy 2-core machine.
+    await waitFor(
+      () => ok(`${api}/readyz`),
+      () => `serve ready:\n${serve.out.join("")}`,
+      60_000,
+      200,
+    );
+    await waitFor(
+      () => ok(`${workerOps}/readyz`),
+      () => `worker ready:\n${worker.out.join("")}`,
+      30_000,
+      200,
+    );
+  }, 100_000);
   afterAll(async () => {
     for (const p of [serve, worker]) if (p && p.child.exitCode === null) p.child.kill("SIGKILL");
     await deleteKeys(prefix);
