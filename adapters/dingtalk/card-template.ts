@@ -73,6 +73,7 @@ function node(componentName: string, id: string, props: Json, children?: Json[])
     componentName,
     id,
     props,
+    title: "",
     hidden: false,
     isLocked: false,
     condition: true,
@@ -91,7 +92,7 @@ export function approvalCardTemplate(): Json {
       content: { type: "dynamicMarkdown", valueType: "variable", value: "", variable, variableType: "global" },
       visible: always,
     });
-  const tree = node("StdCard", "node_dwc_card", { cardName: bind("title"), tagText: text("DataWorks") }, [
+  const card = node("StdCard", "node_dwc_card", { cardName: bind("title"), tagText: text("DataWorks") }, [
     markdown("node_dwc_markdown", "markdown"),
     node("Input", "node_dwc_reason", {
       title: text("原因 · Reason"),
@@ -111,6 +112,15 @@ export function approvalCardTemplate(): Json {
     // Private: only the clicker sees the answer to their click ("Approved", "You are not an approver", …).
     markdown("node_dwc_result", "actionResult"),
   ]);
+  // The root of the builder's low-code schema carries these (empty) members in every exported template.
+  const tree = {
+    ...card,
+    fileName: "dataworks_approval",
+    dataSource: { list: [] },
+    state: {},
+    lifeCycles: {},
+    methods: {},
+  };
   const descriptions: Record<string, string> = {
     title: "header",
     markdown: "the whole message (DingTalk markdown)",
