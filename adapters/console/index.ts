@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChatAdapter, MessageRef, Target } from "../../src/core/chat-adapter.js";
+import { DeliveryError, isEncodingFailure } from "../../src/core/errors.js";
 import type { Message } from "../../src/core/message.js";
 
 export interface ConsolePayload {
@@ -58,12 +59,27 @@ export function createConsoleAdapter(deps: ConsoleAdapterDeps = {}): ChatAdapter
         ids: { id: randomUUID() },
       };
       print(`── ${target.destination} ──\n${payload.text}`);
-      await deps.onMessage?.(ref, payload, "send");
+      await observe(deps, ref, payload, "send");
       return ref;
     },
     async update(ref: MessageRef, payload: ConsolePayload): Promise<void> {
       print(`── ${ref.destination} (updated ${ref.ids.id}) ──\n${payload.text}`);
-      await deps.onMessage?.(ref, payload, "update");
+      await observe(deps, ref, payload, "update");
     },
   };
+}
+
+/** An observer that cannot encode the payload (the feed stores it as JSON) fails the same way on every retry. */
+async function observe(deps: ConsoleAdapterDeps, ref: MessageRef, payload: ConsolePayload, kind: "send" | "update") {
+  try {
+    await deps.onMessage?.(ref, payload, kind);
+  } catch (err) {
+    if (!isEncodingFailure(err)) throw err;
+    throw new DeliveryError(`console ${kind} to ${ref.destination} could not be encoded: ${(err as Error).message}`, {
+      adapter: "console",
+      destination: ref.destination,
+      retryable: false,
+      badPayload: true,
+    });
+  }
 }

@@ -7,6 +7,8 @@ export interface DingTalkFailure {
   code?: string;
   message?: string;
   transport?: string;
+  /** The request body could not be encoded (thrown before sending): the same message fails again. */
+  encoding?: string;
 }
 
 /**
@@ -53,6 +55,12 @@ function hint(f: DingTalkFailure): string {
 export function dingTalkDeliveryError(f: DingTalkFailure, destination: string, what: string): DeliveryError {
   const base = { adapter: "dingtalk", destination };
   const where = `DingTalk ${what} to ${destination}`;
+  if (f.encoding)
+    return new DeliveryError(`${where} could not be encoded: ${f.encoding}`, {
+      ...base,
+      retryable: false,
+      badPayload: true,
+    });
   if (f.transport)
     return new DeliveryError(`${where} could not reach DingTalk: ${f.transport}`, { ...base, retryable: true });
   const platformCode = f.code ?? (f.status ? `http_${f.status}` : undefined);

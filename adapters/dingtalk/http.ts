@@ -14,29 +14,36 @@ export async function requestJson(
   init: { method: string; headers?: Record<string, string>; body?: unknown },
   o: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<JsonResult | DingTalkFailure> {
+  let body: string | undefined;
+  try {
+    body = init.body === undefined ? undefined : JSON.stringify(init.body);
+  } catch (err) {
+    // Not a transport failure: the same body fails again (a cycle, a BigInt).
+    return { encoding: String((err as Error)?.message ?? err).split("\n")[0] };
+  }
   let res: Response;
   try {
     res = await fetch(url, {
       method: init.method,
       headers: { "content-type": "application/json; charset=utf-8", accept: "application/json", ...init.headers },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body,
       signal: AbortSignal.any([AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])]),
     });
   } catch (err) {
     return { transport: (err as Error)?.name === "TimeoutError" ? "timed out" : "connection failed" };
   }
   const text = await res.text().catch(() => "");
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = JSON.parse(text);
+    answer = JSON.parse(text);
   } catch {
-    body = undefined;
+    answer = undefined;
   }
-  if (typeof body !== "object" || body === null) {
+  if (typeof answer !== "object" || answer === null) {
     // A proxy's HTML page or an empty answer: only the status says anything.
     return res.ok ? { transport: "unexpected answer (not JSON)" } : { status: res.status };
   }
-  return { status: res.status, body: body as Record<string, unknown> };
+  return { status: res.status, body: answer as Record<string, unknown> };
 }
 
 export const isFailure = (r: JsonResult | DingTalkFailure): r is DingTalkFailure => !("body" in r);

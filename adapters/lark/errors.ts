@@ -1,4 +1,4 @@
-import { DeliveryError } from "../../src/core/errors.js";
+import { DeliveryError, isEncodingFailure } from "../../src/core/errors.js";
 
 /**
  * What a Lark call can fail with, normalised: the business `code`/`msg` (HTTP 200 or 4xx body), the HTTP status,
@@ -10,6 +10,8 @@ export interface LarkFailure {
   msg?: string;
   resetSeconds?: number;
   transport?: string;
+  /** The request could not be encoded (thrown before sending): the same card fails again. */
+  encoding?: string;
 }
 
 /**
@@ -44,10 +46,19 @@ const HINTS: Record<number, string> = {
   19001: "the custom bot webhook is not valid: check the destination's webhook URL",
 };
 
+/** Refusals of the card itself (230099 card build failure, 230025 too long): the minimal fallback may pass. */
+const BAD_PAYLOAD_CODES = new Set([230099, 230025]);
+
 /** Map a failure to a DeliveryError with the retry decision, naming the destination and the fix. */
 export function larkDeliveryError(f: LarkFailure, destination: string, what: string): DeliveryError {
   const base = { adapter: "lark", destination };
   const where = `Lark ${what} to ${destination}`;
+  if (f.encoding)
+    return new DeliveryError(`${where} could not be encoded: ${f.encoding}`, {
+      ...base,
+      retryable: false,
+      badPayload: true,
+    });
   if (f.transport)
     return new DeliveryError(`${where} could not reach Lark: ${f.transport}`, { ...base, retryable: true });
   const code = f.code;
@@ -79,6 +90,7 @@ export function larkDeliveryError(f: LarkFailure, destination: string, what: str
   return new DeliveryError(`${where} failed: ${platformCode ?? "error"}${detail}${hint}`, {
     ...base,
     retryable: false,
+    ...(code !== undefined && BAD_PAYLOAD_CODES.has(code) ? { badPayload: true } : {}),
     platformCode,
   });
 }
@@ -102,6 +114,8 @@ export function failureFromThrown(err: unknown): LarkFailure {
       resetSeconds: Number.isFinite(reset) ? reset : undefined,
     };
   }
+  // Thrown while encoding the request (the SDK's JSON.stringify), before anything was sent.
+  if (isEncodingFailure(err)) return { encoding: String(e?.message ?? err).split("\n")[0] };
   // The SDK's token manager throws "failed to get tenant_access_token, code: N, msg: …" (no credentials in it).
   const m = /failed to get tenant_access_token, code: (\d+), msg: (.*)$/.exec(String(e?.message ?? ""));
   if (m) return { code: Number(m[1]), msg: `getting the tenant_access_token: ${m[2]}` };

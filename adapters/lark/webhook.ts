@@ -45,12 +45,19 @@ export async function sendLarkWebhook(
   o: { destination: string; timeoutMs: number; now: () => number; signal?: AbortSignal },
 ): Promise<void> {
   const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
+  let encoded: string;
+  try {
+    encoded = JSON.stringify(webhookBody(card, t.secret, o.now()));
+  } catch (err) {
+    // Not a transport failure: the same card fails again.
+    throw fail({ encoding: String((err as Error)?.message ?? err).split("\n")[0] }, o.destination);
+  }
   let res: Response;
   try {
     res = await fetch(t.url, {
       method: "POST",
       headers: { "content-type": "application/json; charset=utf-8" },
-      body: JSON.stringify(webhookBody(card, t.secret, o.now())),
+      body: encoded,
       signal: AbortSignal.any(signals),
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 import { webApi } from "@slack/bolt";
-import { DeliveryError } from "../../src/core/errors.js";
+import { DeliveryError, isEncodingFailure } from "../../src/core/errors.js";
 
 /** Slack error codes that will not get better by retrying: report them, naming the destination. */
 const PERMANENT = new Set([
@@ -28,6 +28,18 @@ const PERMANENT = new Set([
   "edit_window_closed",
   "invalid_arguments",
   "team_access_not_granted",
+]);
+
+/**
+ * Refusals of the message itself (chat.postMessage / chat.update error tables, docs.slack.dev/reference/methods/
+ * chat.postMessage): the same payload is refused again, the minimal fallback message may pass.
+ */
+const BAD_PAYLOAD = new Set([
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "msg_too_long",
+  "msg_blocks_too_long",
+  "no_text",
 ]);
 
 /** Slack's own failures where, it says, some aspect of the operation may have succeeded: a retry may repeat it. */
@@ -70,6 +82,7 @@ export function toDeliveryError(err: unknown, destination: string, method: strin
       ...base,
       retryable: !permanent,
       ...(MAY_HAVE_SUCCEEDED.has(code) ? { maybeDone: true } : {}),
+      ...(BAD_PAYLOAD.has(code) ? { badPayload: true } : {}),
       platformCode: code,
     });
   }
@@ -89,8 +102,11 @@ export function toDeliveryError(err: unknown, destination: string, method: strin
       { ...base, retryable: true, maybeDone: true },
     );
   }
+  // Thrown by the client before sending (it form-encodes every call): the same payload throws again.
+  const encoding = isEncodingFailure(err);
   return new DeliveryError(`Slack ${method} to ${destination} failed: ${(err as Error)?.message ?? String(err)}`, {
     ...base,
-    retryable: true,
+    retryable: !encoding,
+    badPayload: encoding,
   });
 }

@@ -19,6 +19,8 @@ export function approvalCard(
   locale: string,
   templates: TemplateEngine,
   config: Readonly<Config>,
+  /** Built on the event's minimal fallback message instead of its template (a card the platform refused). */
+  minimal = false,
 ): Message {
   const t = (key: string, params: Record<string, unknown> = {}) => translate(templates.messages, locale, key, params);
   const tz = config.templates.timeZone;
@@ -26,7 +28,8 @@ export function approvalCard(
   const decided = a.decision
     ? { outcome: t(`approval.outcome.${a.decision.result}`), dataworks: a.dataworks?.status ?? "sending" }
     : undefined;
-  const base = safeRender(a, locale, templates, decided ? { extra: { decided } } : {});
+  const extras = decided ? { extra: { decided } } : {};
+  const base = minimal ? templates.fallback(a.event, locale, extras) : safeRender(a, locale, templates, extras);
   const msg: Message = {
     ...base,
     fields: [...base.fields],

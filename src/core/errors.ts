@@ -29,6 +29,11 @@ export interface DeliveryErrorInit {
   throttled?: boolean;
   /** The request may have reached the platform and done its work (a timeout, a dropped connection, a 5xx). */
   maybeDone?: boolean;
+  /**
+   * This payload fails the same way every time: it could not be encoded, or the platform refused its shape
+   * (invalid blocks, too long). Never retried as it is; the delivery sends the minimal fallback message instead.
+   */
+  badPayload?: boolean;
 }
 
 /**
@@ -43,6 +48,7 @@ export class DeliveryError extends AppError {
   readonly platformCode: string | undefined;
   readonly throttled: boolean;
   readonly maybeDone: boolean;
+  readonly badPayload: boolean;
   constructor(message: string, init: DeliveryErrorInit, options?: ErrorOptions) {
     super(
       init.throttled ? "DELIVERY_THROTTLED" : init.retryable ? "DELIVERY_RETRYABLE" : "DELIVERY_PERMANENT",
@@ -57,5 +63,18 @@ export class DeliveryError extends AppError {
     this.platformCode = init.platformCode;
     this.throttled = init.throttled ?? false;
     this.maybeDone = init.maybeDone ?? false;
+    this.badPayload = init.badPayload ?? false;
   }
+}
+
+/**
+ * An error an encoder throws for its input, before anything goes on the wire: it recurs identically on every
+ * retry. URIError: node:querystring on an unpaired surrogate ("URI malformed"); TypeError from JSON.stringify
+ * (a cycle, a BigInt); RangeError: a string past V8's length limit. Network failures are none of these (fetch's
+ * "fetch failed" is a TypeError, hence the message check).
+ */
+export function isEncodingFailure(err: unknown): boolean {
+  if (err instanceof URIError) return true;
+  if (err instanceof RangeError) return /invalid string length|call stack/i.test(err.message);
+  return err instanceof TypeError && /circular structure|serialize a BigInt/i.test(err.message);
 }

@@ -1,12 +1,13 @@
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import { approvalCard } from "../approvals/card.js";
-import { renderKey } from "../approvals/types.js";
 import type { ApprovalStore } from "../approvals/store.js";
+import { type Approval, renderKey } from "../approvals/types.js";
 import type { Config } from "../config/schema.js";
 import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
 import { DeliveryError } from "../core/errors.js";
 import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
+import { makeWellFormed } from "../core/text.js";
 import type { Logger } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
 import { destinationLimits } from "../outbox/policy.js";
@@ -18,6 +19,7 @@ import type { MessageRefs } from "../state/message-refs.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
 import { CARD_WAIT_IN_PLACE_MS, type DeliveryJobData, MAX_THROTTLED_WAITS, mayExistSince } from "./queues.js";
+import { withFallback } from "./safe-adapter.js";
 import { targetFor } from "./target.js";
 
 export interface DeliverDeps {
@@ -62,16 +64,17 @@ export async function deliver(
     throw new UnrecoverableError(
       `destination "${destination}" is no longer in the config; event ${event.id} not sent there`,
     );
-  const adapter = deps.adapters.get(dest.platform);
-  if (!adapter)
+  const platformAdapter = deps.adapters.get(dest.platform);
+  if (!platformAdapter)
     throw new UnrecoverableError(`no ${dest.platform} adapter is configured for destination "${destination}"`);
   const locale = localeFor(deps.config, job.data.routes ?? [], destination);
   try {
     if (job.name === "approval-card" || job.name === "approval-update" || job.name === "approval-alert") {
-      const ref = await deliverApproval(job, token, adapter, locale, deps, log);
+      const ref = await deliverApproval(job, token, platformAdapter, locale, deps, log);
       if (ref) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
       return ref;
     }
+    const adapter = withFallback(platformAdapter, () => deps.templates.fallback(event, locale), log);
     // Route mentions (@owner, on-call groups) by the severity the template gave the message.
     const mention = (m: Message, e: DwEvent, enrich: Record<string, unknown> = {}): Message => ({
       ...m,
@@ -105,7 +108,7 @@ export async function deliver(
 async function deliverApproval(
   job: Job<DeliveryJobData>,
   token: string | undefined,
-  adapter: ChatAdapter,
+  platformAdapter: ChatAdapter,
   locale: string,
   deps: DeliverDeps,
   log: Logger,
@@ -133,25 +136,22 @@ async function deliverApproval(
       cardSlot = taken.slot ? { limits, slot: taken.slot } : undefined;
     }
   }
-  if (job.name === "approval-alert") {
-    const t = (k: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, k, p);
-    const card = approvalCard(a, locale, deps.templates, deps.config);
-    const alert: Message = {
-      ...card,
-      kind: `approval-alert:${a.event.eventCode}`,
-      title: t("approval.alertTitle", { title: card.title }),
-      summary: t("approval.alertTitle", { title: card.title }),
-      severity: "danger",
-      sections: [{ text: t("approval.alertText", { error: a.dataworks?.error ?? "" }) }, ...card.sections],
-      actions: [],
-    };
+  const alerting = job.name === "approval-alert";
+  // The card (or the alert) as posted; `minimal` builds it on the event's fallback message instead of its template.
+  const message = (minimal: boolean): Message => {
+    const card = approvalCard(a, locale, deps.templates, deps.config, minimal);
+    return alerting ? alertFor(card, a, locale, deps) : card;
+  };
+  // Keeps the buttons and the deadline: people can still decide from a card whose full text was refused.
+  const adapter = withFallback(platformAdapter, () => message(true), log);
+  if (alerting) {
     try {
-      return await adapter.send(targetFor(destination, dest), adapter.render(alert));
+      return await adapter.send(targetFor(destination, dest), adapter.render(message(false)));
     } finally {
       if (cardSlot) await deps.outbox.limiter.settle(cardSlot.limits, cardSlot.slot).catch(() => undefined);
     }
   }
-  const payload = adapter.render(approvalCard(a, locale, deps.templates, deps.config));
+  const payload = adapter.render(message(false));
   if (job.name === "approval-update") {
     const ref = a.cards.find((c) => c.destination === destination);
     if (!ref || !adapter.update) return undefined;
@@ -172,6 +172,20 @@ async function deliverApproval(
   // A decision taken while this card was being posted found no ref to update.
   await deps.onCardRendered?.(a.id, destination, renderKey(a));
   return ref;
+}
+
+/** The alert posted where a decision never reached DataWorks: the card's text under an alert title. */
+function alertFor(card: Message, a: Approval, locale: string, deps: DeliverDeps): Message {
+  const t = (k: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, k, p);
+  return {
+    ...card,
+    kind: `approval-alert:${a.event.eventCode}`,
+    title: t("approval.alertTitle", { title: card.title }),
+    summary: t("approval.alertTitle", { title: card.title }),
+    severity: "danger",
+    sections: [{ text: t("approval.alertText", { error: a.dataworks?.error ?? "" }) }, ...card.sections],
+    actions: [],
+  };
 }
 
 /** Map a send/update failure to what BullMQ should do with the job. */
@@ -223,6 +237,6 @@ function renderEvent(
   } catch (err) {
     // A template that fails at run time must not drop the event: send the minimal safe message.
     log.error({ err }, "template failed at run time; sending the fallback message");
-    return adapter.render(deps.templates.fallback(event, locale, extras));
+    return adapter.render(makeWellFormed(deps.templates.fallback(event, locale, extras)));
   }
 }

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalDecision, localDecisionSender } from "../../src/approvals/local-decision-sender.js";
+import { parseEnvelopes } from "../../src/dataworks/envelope.js";
 import { createLogger } from "../../src/logger.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
@@ -51,6 +52,12 @@ describe("render safety: lone surrogates and deterministic encoding failures", (
     await slack?.stop();
   });
 
+  /** The delivery job once it has finished (completed or failed). */
+  const finished = (jobId: string) =>
+    waitFor(async () => {
+      const job = await bot.runtime.queues.deliveries.getJob(jobId);
+      return job?.finishedOn ? job : undefined;
+    }, `job ${jobId} finished`);
   const cardFor = (id: string) => slack.inChannel(CHANNEL).find((m) => JSON.stringify(m.blocks).includes(id));
 
   it("replaces a lone surrogate with U+FFFD at ingest: the approval card is posted with the text", async () => {
@@ -90,5 +97,46 @@ describe("render safety: lone surrogates and deterministic encoding failures", (
     expect(res.status).toBe(200);
     await waitFor(() => card.updates > 0 && JSON.stringify(card.blocks).includes("alice\ufffd"), "the decided card");
     expect((await bot.runtime.approvalStore.get(id))?.decision?.by.name).toBe("alice\ufffd");
+  });
+
+  it("a card job holding text the client cannot encode posts the minimal card at once, logged with the event id", async () => {
+    // A job queued before the ingest fix (or from any path that skipped it) still carries the lone surrogate.
+    const raw = freshEvent("commit-file");
+    (raw.data as Record<string, unknown>).fileName = `legacy_file${LONE}`;
+    const parsed = parseEnvelopes(raw);
+    if (!parsed.ok) throw new Error("fixture did not parse");
+    const event = parsed.events[0]!;
+    await bot.runtime.queues.events.add("event", { event, receivedAt: Date.now() }, { jobId: `e.${event.id}` });
+    const id = await waitFor(
+      () => bot.runtime.approvalStore.idForEvent({ source: event.source, id: event.id }),
+      "the approval",
+    );
+    const card = await waitFor(() => cardFor(id), "the fallback card", 5_000);
+    // Still a card: the buttons carry the approval id, so people can decide.
+    expect(JSON.stringify(card.blocks)).toContain("approval.approve");
+    const job = await finished(`c.${id}.approvals`);
+    expect(job.stacktrace, "posted on the first attempt, no retry loop").toEqual([]);
+    const logged = lines.find((l) => l.includes(event.id) && l.includes("fallback"));
+    expect(logged, "the failure is logged with the event id").toBeTruthy();
+  });
+
+  it("a notification job holding text the client cannot encode sends the fallback message at once", async () => {
+    const raw = freshEvent("instance-status-changes");
+    // The node ends the title, which Slack's client form-encodes as the message's `text`.
+    (raw.data as Record<string, unknown>).nodeId = `700001234003${LONE}`;
+    const parsed = parseEnvelopes(raw);
+    if (!parsed.ok) throw new Error("fixture did not parse");
+    const event = parsed.events[0]!;
+    await bot.runtime.queues.events.add("event", { event, receivedAt: Date.now() }, { jobId: `e.${event.id}` });
+    const msg = await waitFor(
+      () => slack.inChannel(NOTIFY).find((m) => JSON.stringify(m).includes(event.id)),
+      "the fallback notification",
+      5_000,
+    );
+    expect(msg).toBeTruthy();
+    const job = await finished(`d.e.${event.id}.ops`);
+    expect(job.stacktrace, "sent on the first attempt, no retry loop").toEqual([]);
+    expect(msg.text).not.toContain("\ud800");
+    expect(lines.some((l) => l.includes(event.id) && l.includes("fallback"))).toBe(true);
   });
 });
