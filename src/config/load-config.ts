@@ -6,6 +6,7 @@ import { ConfigError } from "../core/errors.js";
 import { makeWellFormed } from "../core/text.js";
 import { compilePattern } from "../routing/pattern.js";
 import { interpolateEnv } from "./interpolate.js";
+import { typedEnvValues } from "./typed-env.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATH = "./dw-chatops.yaml";
@@ -59,8 +60,15 @@ export function parseConfig(
     const r = interpolated as Record<string, Record<string, unknown> | undefined>;
     r.redis = { ...(r.redis ?? {}), url: (r.redis?.url as string | undefined) ?? env.REDIS_URL };
   }
-  const result = configSchema.safeParse(interpolated);
-  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  const first = configSchema.safeParse(interpolated);
+  // Numbers and booleans given as a whole ${VAR}: converted, then validated again like literals.
+  const typed = first.success ? undefined : typedEnvValues(raw, interpolated, first.error.issues);
+  const result = typed?.value === undefined ? first : configSchema.safeParse(typed.value);
+  problems.push(...(typed?.problems ?? []));
+  if (!result.success)
+    problems.push(
+      ...formatIssues(result.error.issues.filter((i) => !typed?.explained.has(i.path.map(String).join(".")))),
+    );
   if (problems.length) throw new ConfigError(problems);
   const config = (result as { data: Config }).data;
   const cross = crossCheck(config);

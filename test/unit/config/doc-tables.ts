@@ -7,6 +7,8 @@ export interface DocRow {
   path: string;
   /** The Default cell, trimmed. */
   default: string;
+  /** The last cell (what the key does), trimmed. */
+  description: string;
   line: number;
 }
 
@@ -42,7 +44,8 @@ export function readDocKeys(markdown: string): DocKeys {
       return;
     }
     const key = /^`([^`]+)`$/.exec(c[0] ?? "");
-    if (inKeyTable && key) rows.push({ path: key[1] as string, default: c[2] ?? "", line: i + 1 });
+    if (inKeyTable && key)
+      rows.push({ path: key[1] as string, default: c[2] ?? "", description: c.at(-1) ?? "", line: i + 1 });
   });
   return { rows, headings };
 }
