@@ -23,7 +23,7 @@ import type { DwEvent } from "./core/event.js";
 import { makeWellFormed } from "./core/text.js";
 import { createDecisionSender } from "./dataworks/decisions.js";
 import { clientFromConfig } from "./dataworks/openapi-client.js";
-import { createEnricher, type Enrich } from "./enrich/enrich-event.js";
+import { createCachedEnricher, createEnricher, type Enrich } from "./enrich/enrich-event.js";
 import { type CacheStore, redisStore } from "./enrich/lookup-cache.js";
 import { buildApp } from "./http/app.js";
 import { createSignatureVerifier } from "./http/eventbridge-signature.js";
@@ -170,6 +170,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     mutes,
     workspaces,
     enrich,
+    cachedNames: cachedEnricherFor(config, redisStore(redis)),
     logger,
     now: o.now,
   });
@@ -319,14 +320,24 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
 /** Enrichment through the DataWorks read APIs, when it is enabled and an AccessKey is configured. */
 export function enricherFor(config: Readonly<Config>, store: CacheStore, logger: Logger): Enrich | undefined {
+  const deps = enricherDeps(config, store);
+  return deps && createEnricher({ ...deps, logger: logger.child({ component: "enrich" }) });
+}
+
+/** The names enrichment has already cached (no DataWorks calls), for command answers that list many events. */
+export function cachedEnricherFor(config: Readonly<Config>, store: CacheStore): Enrich | undefined {
+  const deps = enricherDeps(config, store);
+  return deps && createCachedEnricher(deps);
+}
+
+function enricherDeps(config: Readonly<Config>, store: CacheStore) {
   const dw = config.dataworks;
   if (!config.enrich.enabled || !dw.accessKeyId || !dw.accessKeySecret) return undefined;
-  return createEnricher({
+  return {
     api: clientFromConfig(dw),
     store,
     prefix: config.redis.prefix,
     config: config.enrich,
     defaultRegion: dw.regionId,
-    logger: logger.child({ component: "enrich" }),
-  });
+  };
 }

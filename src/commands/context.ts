@@ -21,6 +21,8 @@ export interface CommandDeps {
   workspaces: WorkspaceNames;
   /** Names for `show`; bounded by SHOW_ENRICH_MS so the answer still fits the platform's ack deadline. */
   enrich?: Enrich;
+  /** Names already in the enrichment cache (no DataWorks calls), for answers that list many events. */
+  cachedNames?: Enrich;
   logger: Logger;
   now?: () => number;
 }

@@ -34,75 +34,18 @@ export const NAMES_UNAVAILABLE =
 
 const FAILED = 5;
 
+/** One lookup an event needs: its cache key (without the region), how long to keep it, how to load and use it. */
+type Lookup = <T>(key: string, ttl: number, load: () => Promise<T>, use: (v: T) => void) => void;
+
 export function createEnricher(deps: EnricherDeps): Enrich {
   const cache = new LookupCache(deps.store, deps.prefix);
-  const { config: c, api } = deps;
-  const user = (uid: unknown) =>
-    uid === undefined || uid === null || uid === "" ? undefined : (c.userNames[String(uid)] ?? String(uid));
-
+  const { config: c } = deps;
   return async (event) => {
-    const out: Record<string, unknown> = {};
     const region = event.regionId || deps.defaultRegion;
-    const d = event.data;
-    // Each API call runs to dataworks.timeout, not to the (shorter) budget: a late answer still fills the
-    // cache for the next event of a storm, and coalescing keeps it to one call in flight per id.
-    const perCall = undefined;
     const tasks: Array<Promise<void>> = [];
-    const lookup = <T>(key: string, ttl: number, load: () => Promise<T>, use: (v: T) => void) =>
+    const out = collect(deps, event, (key, ttl, load, use) => {
       tasks.push(cache.get(`${region}:${key}`, ttl, c.ttl.failure, load).then(use));
-
-    const operator = user(d.operator ?? d.operatorUid ?? d.operatorBaseId);
-    if (operator) out.operatorName = operator;
-
-    const workspaceId = id(d.appId ?? d.projectId);
-    if (workspaceId)
-      lookup(
-        `project:${workspaceId}`,
-        c.ttl.names,
-        () => getProject(api, region, workspaceId, perCall),
-        (p) => {
-          if (p.name) out.workspaceName = p.name;
-        },
-      );
-
-    const nodeId = id(d.nodeId);
-    if (nodeId)
-      lookup(
-        `node:${nodeId}`,
-        c.ttl.names,
-        () => getNode(api, region, nodeId, perCall),
-        (n) => {
-          if (n.name) out.nodeName = n.name;
-          if (n.ownerId) out.ownerId = n.ownerId;
-          const owner = user(n.ownerId);
-          if (owner) out.ownerName = owner;
-        },
-      );
-
-    const instanceId = event.eventCode === "instance-status-changes" ? id(d.taskId) : undefined;
-    if (instanceId) {
-      lookup(
-        `instance:${instanceId}`,
-        c.ttl.instance,
-        () => getInstance(api, region, instanceId, perCall),
-        (i) => {
-          if (i.nodeName && !out.nodeName) out.nodeName = i.nodeName;
-          if (i.cycTime) out.cycleTime = i.cycTime;
-          if (i.bizdate) out.bizDate = formatDate(i.bizdate);
-        },
-      );
-      if (Number(d.status) === FAILED)
-        lookup(
-          `log:${instanceId}:${id(d.modifyTime) ?? ""}`,
-          c.ttl.instance,
-          async () => ({
-            excerpt: errorExcerpt(await getInstanceLog(api, region, instanceId, perCall), c.logLines, c.logChars),
-          }),
-          (l) => {
-            if (l.excerpt) out.errorLog = l.excerpt;
-          },
-        );
-    }
+    });
     if (!tasks.length) return out;
 
     let timer: NodeJS.Timeout | undefined;
@@ -125,6 +68,98 @@ export function createEnricher(deps: EnricherDeps): Enrich {
       );
     }
     // A snapshot: late lookups must not change what is being rendered.
+    return { ...out };
+  };
+}
+
+/**
+ * The names the event's template can use, found through `lookup` (the cache, then the DataWorks API, or the
+ * cache alone); `out` is filled as the lookups answer.
+ */
+function collect(
+  deps: Pick<EnricherDeps, "api" | "config" | "defaultRegion">,
+  event: DwEvent,
+  lookup: Lookup,
+): Record<string, unknown> {
+  const { config: c, api } = deps;
+  const region = event.regionId || deps.defaultRegion;
+  const out: Record<string, unknown> = {};
+  const d = event.data;
+  const user = (uid: unknown) =>
+    uid === undefined || uid === null || uid === "" ? undefined : (c.userNames[String(uid)] ?? String(uid));
+  // Each API call runs to dataworks.timeout, not to the (shorter) budget: a late answer still fills the
+  // cache for the next event of a storm, and coalescing keeps it to one call in flight per id.
+  const perCall = undefined;
+  const operator = user(d.operator ?? d.operatorUid ?? d.operatorBaseId);
+  if (operator) out.operatorName = operator;
+
+  const workspaceId = id(d.appId ?? d.projectId);
+  if (workspaceId)
+    lookup(
+      `project:${workspaceId}`,
+      c.ttl.names,
+      () => getProject(api, region, workspaceId, perCall),
+      (p) => {
+        if (p.name) out.workspaceName = p.name;
+      },
+    );
+
+  const nodeId = id(d.nodeId);
+  if (nodeId)
+    lookup(
+      `node:${nodeId}`,
+      c.ttl.names,
+      () => getNode(api, region, nodeId, perCall),
+      (n) => {
+        if (n.name) out.nodeName = n.name;
+        if (n.ownerId) out.ownerId = n.ownerId;
+        const owner = user(n.ownerId);
+        if (owner) out.ownerName = owner;
+      },
+    );
+
+  const instanceId = event.eventCode === "instance-status-changes" ? id(d.taskId) : undefined;
+  if (instanceId) {
+    lookup(
+      `instance:${instanceId}`,
+      c.ttl.instance,
+      () => getInstance(api, region, instanceId, perCall),
+      (i) => {
+        if (i.nodeName && !out.nodeName) out.nodeName = i.nodeName;
+        if (i.cycTime) out.cycleTime = i.cycTime;
+        if (i.bizdate) out.bizDate = formatDate(i.bizdate);
+      },
+    );
+    if (Number(d.status) === FAILED)
+      lookup(
+        `log:${instanceId}:${id(d.modifyTime) ?? ""}`,
+        c.ttl.instance,
+        async () => ({
+          excerpt: errorExcerpt(await getInstanceLog(api, region, instanceId, perCall), c.logLines, c.logChars),
+        }),
+        (l) => {
+          if (l.excerpt) out.errorLog = l.excerpt;
+        },
+      );
+  }
+  return out;
+}
+
+/**
+ * Names already in the enrichment cache, without calling DataWorks: what a command listing many events shows,
+ * the same names their messages showed when they were delivered.
+ */
+export function createCachedEnricher(deps: Omit<EnricherDeps, "logger">): Enrich {
+  const cache = new LookupCache(deps.store, deps.prefix);
+  return async (event) => {
+    const region = event.regionId || deps.defaultRegion;
+    const tasks: Array<Promise<void>> = [];
+    const peek: Lookup = <T>(key: string, _ttl: number, _load: () => Promise<T>, use: (v: T) => void) => {
+      const found = (v: T | undefined) => (v === undefined ? undefined : use(v));
+      tasks.push(cache.peek<T>(`${region}:${key}`).then(found, () => undefined));
+    };
+    const out = collect(deps, event, peek);
+    await Promise.all(tasks);
     return { ...out };
   };
 }

@@ -53,6 +53,12 @@ export class LookupCache {
     return p;
   }
 
+  /** The cached value without loading anything: undefined on a miss or a cached failure. */
+  async peek<T>(key: string): Promise<T | undefined> {
+    const hit = await this.store.get(`${this.prefix}:${key}`);
+    return hit === null || hit === MISS ? undefined : (JSON.parse(hit) as T);
+  }
+
   private async resolve<T>(full: string, ttlMs: number, failTtlMs: number, load: () => Promise<T>): Promise<T> {
     const hit = await this.store.get(full);
     if (hit === MISS) throw new CachedMiss(full);

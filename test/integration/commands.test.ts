@@ -130,6 +130,37 @@ describe("commands: executor against real Redis (startTestBot)", () => {
     expect(byName).toContain("workspace sales_dw");
   });
 
+  it("recent names the node as the channel message did (the enrichment cache), never calling DataWorks itself", async () => {
+    const e = instance(5);
+    const d = e.data as { taskId: number; nodeId: number };
+    const taskId = 880077665500 + Math.floor(Math.random() * 40);
+    (e.data as Record<string, unknown>).taskId = taskId;
+    dw.nodes.set(d.nodeId, { NodeId: d.nodeId, NodeName: "ads_finance_voucher_di", OwnerId: "1", ProjectId: 91234 });
+    dw.instances.set(taskId, {
+      InstanceId: taskId,
+      NodeId: d.nodeId,
+      NodeName: "ads_finance_voucher_di",
+      CycTime: Date.now(),
+      Bizdate: Date.now(),
+      Status: "FAILURE",
+    });
+    await postAll(e);
+    await waitFor(
+      () =>
+        slack.messages.some(
+          (m) => m.text.includes("ads_finance_voucher_di") && JSON.stringify(m.blocks).includes(String(e.id)),
+        ),
+      "the channel message names the node",
+    );
+    const calls = dw.calls.length;
+    const line = shown(await ask("recent 50 status=failed"))
+      .split("\n")
+      .find((_l, i, all) => all[i + 1]?.includes(String(e.id)));
+    expect(line).toContain("ads_finance_voucher_di");
+    expect(line).not.toContain(String(d.nodeId));
+    expect(dw.calls.length, "recent reads the cache only").toBe(calls);
+  });
+
   it("recent in Chinese answers in Chinese; help follows the command word or the channel's locale", async () => {
     const zh = await ask("最近 3 状态=失败");
     expect(zh.message.title).toMatch(/^最近事件（\d）$/);

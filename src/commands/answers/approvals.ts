@@ -7,15 +7,12 @@ import type { Approval, Decision } from "../../approvals/types.js";
 import { formatDuration, formatTime } from "../../templating/format.js";
 import { translate } from "../../templating/i18n.js";
 import type { Answer, CommandContext } from "../context.js";
+import { cachedNames, render } from "./events.js";
 import { MAX_LIMIT } from "../parse.js";
 import { addList, errorMessage, message, SEVERITY_MARK } from "../reply.js";
 
-function title(c: CommandContext, a: Approval): string {
-  try {
-    return c.deps.templates.render(a.event, c.locale).title;
-  } catch {
-    return c.deps.templates.fallback(a.event, c.locale).title;
-  }
+function title(c: CommandContext, a: Approval, enrich: Record<string, unknown> = {}): string {
+  return render(c, a.event, enrich).title;
 }
 
 /** Who may decide, in the same words as the card. */
@@ -35,11 +32,15 @@ export async function pending(c: CommandContext): Answer {
     list.length ? "warning" : "info",
   );
   if (!list.length) m.sections.push({ text: c.t("pending.none") });
+  const names = await cachedNames(
+    c,
+    list.map((a) => a.event),
+  );
   const shown = addList(
     m,
-    list.map((a) =>
+    list.map((a, i) =>
       [
-        `${SEVERITY_MARK.warning} ${title(c, a)}`,
+        `${SEVERITY_MARK.warning} ${title(c, a, names[i])}`,
         `${c.t("pending.id")}: ${a.id}`,
         `${c.t("pending.deadline")}: ${formatTime(a.deadline, tz)} (${c.t("pending.left", {
           left: formatDuration(Math.max(0, a.deadline - c.now), c.locale),
@@ -85,11 +86,20 @@ export async function audit(c: CommandContext, limit: number, by?: string): Answ
   const approvals = new Map(
     (await Promise.all(ids.map((id) => c.deps.approvalStore.get(id)))).flatMap((a) => (a ? [[a.id, a] as const] : [])),
   );
+  const found = [...approvals.values()];
+  const names = new Map(
+    (
+      await cachedNames(
+        c,
+        found.map((a) => a.event),
+      )
+    ).map((n, i) => [found[i]!.id, n]),
+  );
   const m = message("audit", c.locale, c.t("audit.title", { count: picked.length }));
   if (!picked.length) m.sections.push({ text: c.t("audit.none") });
   const shown = addList(
     m,
-    picked.map((e) => auditLine(c, e, approvals.get(e.approvalId))),
+    picked.map((e) => auditLine(c, e, approvals.get(e.approvalId), names.get(e.approvalId))),
   );
   if (by) m.context.push(c.t("audit.by", { by }));
   if (shown < picked.length) m.context.push(c.t("list.more", { count: picked.length - shown }));
@@ -103,9 +113,14 @@ function decidedBy(d: Decision | undefined, by: string): boolean {
   return names.some((n) => n !== undefined && n.toLowerCase() === want);
 }
 
-function auditLine(c: CommandContext, e: AuditEntry, a: Approval | undefined): string {
+function auditLine(
+  c: CommandContext,
+  e: AuditEntry,
+  a: Approval | undefined,
+  enrich?: Record<string, unknown>,
+): string {
   const tz = c.deps.config.templates.timeZone;
-  const what = `${a ? title(c, a) : "-"} · ${c.t("pending.id")} ${e.approvalId}`;
+  const what = `${a ? title(c, a, enrich) : "-"} · ${c.t("pending.id")} ${e.approvalId}`;
   if (e.kind === "dataworks" && e.dataworks) {
     const ok = e.dataworks.status === "accepted";
     const head = `${ok ? SEVERITY_MARK.success : SEVERITY_MARK.danger} ${c.t(ok ? "audit.dwAccepted" : "audit.dwFailed")} · ${formatTime(e.dataworks.at, tz)}`;

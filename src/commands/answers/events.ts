@@ -34,9 +34,13 @@ export async function recent(c: CommandContext, limit: number, filter: EventFilt
   const desc = describeFilter(filter);
   const m = message("recent", c.locale, c.t("recent.title", { count: result.items.length }));
   if (!result.items.length) m.sections.push({ text: c.t("recent.none") });
+  const enriched = await cachedNames(
+    c,
+    result.items.map((s) => s.event),
+  );
   const shown = addList(
     m,
-    result.items.map((s) => eventLine(c, s, names.get(s.event.id)?.[0])),
+    result.items.map((s, i) => eventLine(c, s, names.get(s.event.id)?.[0], enriched[i])),
   );
   if (desc) m.context.push(c.t("recent.filter", { filter: desc }));
   if (shown < result.items.length) m.context.push(c.t("list.more", { count: result.items.length - shown }));
@@ -46,8 +50,13 @@ export async function recent(c: CommandContext, limit: number, filter: EventFilt
   return { message: m };
 }
 
-function eventLine(c: CommandContext, s: StoredEvent, workspaceName: string | undefined): string {
-  const msg = render(c, s.event);
+function eventLine(
+  c: CommandContext,
+  s: StoredEvent,
+  workspaceName: string | undefined,
+  enrich: Record<string, unknown> = {},
+): string {
+  const msg = render(c, s.event, enrich);
   const code = catalogEntry(s.event.type, s.event.eventCode)?.eventCode ?? s.event.type;
   const ws = workspaceName ?? workspaceOf(s.event).names[0] ?? workspaceOf(s.event).id;
   const when = formatTime(s.event.time ?? s.receivedAt, c.deps.config.templates.timeZone);
@@ -55,7 +64,20 @@ function eventLine(c: CommandContext, s: StoredEvent, workspaceName: string | un
   return `${SEVERITY_MARK[msg.severity]} ${msg.title}\n${parts.join(" · ")}`;
 }
 
-function render(c: CommandContext, e: DwEvent, enrich: Record<string, unknown> = {}): Message {
+/**
+ * The names each event's message showed (node, workspace, owner), from the enrichment cache: a list answer makes
+ * no DataWorks calls, and a name not cached (yet) leaves the id, as on the message.
+ */
+export async function cachedNames(
+  c: CommandContext,
+  events: readonly DwEvent[],
+): Promise<Array<Record<string, unknown>>> {
+  const names = c.deps.cachedNames;
+  if (!names) return events.map(() => ({}));
+  return Promise.all(events.map((e) => names(e).catch(() => ({}))));
+}
+
+export function render(c: CommandContext, e: DwEvent, enrich: Record<string, unknown> = {}): Message {
   try {
     return c.deps.templates.render(e, c.locale, { enrich });
   } catch {
