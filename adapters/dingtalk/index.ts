@@ -28,11 +28,32 @@ export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapte
   const api = config.app ? new DingTalkOpenApi(config.app) : undefined;
   const now = config.now ?? Date.now;
 
+  /**
+   * The app robot's one-to-one chat with a user (POST /v1.0/robot/oToMessages/batchSend {robotCode, userIds,
+   * msgKey, msgParam}; https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches).
+   * DingTalk answers 200 and lists a user it did not message in invalidStaffIdList / flowControlledStaffIdList.
+   */
+  async function sendToUser(userId: string, payload: DingTalkPayload): Promise<void> {
+    if (!api) throw new Error("DingTalk one-to-one answers need the dingtalk section (clientId, clientSecret)");
+    const res = await api.call(
+      "POST",
+      "/v1.0/robot/oToMessages/batchSend",
+      { robotCode: api.robotCode, userIds: [userId], msgKey: "sampleMarkdown", msgParam: msgParam(payload) },
+      "robot oToMessages/batchSend",
+      { destination: "(command answer)", timeoutMs: config.timeoutMs, now },
+    );
+    const listed = (k: string) => Array.isArray(res[k]) && (res[k] as unknown[]).includes(userId);
+    if (listed("invalidStaffIdList")) throw new Error("DingTalk refused the one-to-one answer: invalid staff id");
+    if (listed("flowControlledStaffIdList"))
+      throw new Error("DingTalk refused the one-to-one answer: flow-controlled (rate)");
+  }
+
   const interactive = createDingTalkInteractive({
     timeoutMs: config.timeoutMs,
     now,
     corpId: config.app?.corpId,
     onError: config.onError,
+    sendToUser,
   });
   const app = config.app;
   const streams: DingTalkStream[] = [];

@@ -1,7 +1,7 @@
 import type { ActionEvent, ActionReply, InteractionHandlers } from "../../src/core/chat-adapter.js";
 import { valueFromOutTrackId } from "./card.js";
 import { isFailure, requestJson } from "./http.js";
-import { renderDingTalk } from "./render.js";
+import { type DingTalkPayload, renderDingTalk } from "./render.js";
 import { TOPIC_CARD, TOPIC_ROBOT } from "./stream.js";
 
 type Json = Record<string, unknown>;
@@ -20,13 +20,16 @@ export interface DingTalkInteractiveConfig {
    * cross-organisation group: a callback that names another organisation is refused.
    */
   corpId?: string;
+  /** Send to a user's one-to-one chat with the app robot (command answers typed in a group). */
+  sendToUser?: (staffId: string, payload: DingTalkPayload) => Promise<void>;
 }
 
 /**
  * Stream callbacks → the core. Card clicks (topic /v1.0/card/instances/callback) become ActionEvents; the answer
  * goes back in the ack as the clicker's private card data (`userPrivateData`, as in DingTalk's card callback
  * demo), so the template can show it to that user only. @bot messages (topic /v1.0/im/bot/messages/get) become
- * CommandEvents, answered through the message's sessionWebhook.
+ * CommandEvents. DingTalk has no message only one group member sees, so a group's answer goes to the asker's
+ * one-to-one chat with the robot; a shared answer, or one in a one-to-one chat, goes through the sessionWebhook.
  */
 export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
   let handlers: InteractionHandlers | undefined;
@@ -97,6 +100,21 @@ export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
       user: { id: user, ...(str(data.senderNick) ? { name: str(data.senderNick) } : {}) },
       ...(channel ? { channel } : {}),
     });
+    // conversationType "1" is a one-to-one chat (private already), "2" a group.
+    if (data.conversationType === "2" && !answer.share) {
+      const staffId = str(data.senderStaffId);
+      try {
+        if (!staffId || !config.sendToUser)
+          throw new Error("no staff id to answer one-to-one (not a member of the organisation)");
+        await config.sendToUser(staffId, renderDingTalk(answer.message));
+        return;
+      } catch (err) {
+        // Not lost: the group may read the channel's answers anyway (commands.channels), so post it, saying why.
+        config.onError?.(err, "DingTalk one-to-one command answer (answered in the group instead)");
+        const note = answer.notPrivate;
+        if (note) answer.message = { ...answer.message, context: [...answer.message.context, note] };
+      }
+    }
     const p = renderDingTalk(answer.message);
     const res = await requestJson(
       webhook,

@@ -5,8 +5,10 @@ import { type LarkCard, renderLark } from "./render.js";
 
 export interface LarkCallbacksConfig {
   now?: () => number;
-  /** Post a card as a reply to a message (reason forms, command answers). Throws DeliveryError. */
+  /** Post a card as a reply to a message (reason forms, shared command answers). Throws DeliveryError. */
   reply(messageId: string, card: LarkCard): Promise<void>;
+  /** Show a card to one user in a group chat (command answers). Throws DeliveryError. */
+  ephemeral?(chatId: string, openId: string, card: LarkCard): Promise<void>;
   /** Failures that happen after Lark was answered (command replies); never holds a secret. */
   onError?: (err: unknown, what: string) => void;
   /** Replay guard across instances (Redis); without it, re-pushes are only caught per process. */
@@ -110,6 +112,18 @@ export function createLarkCallbacks(config: LarkCallbacksConfig) {
       user: { id: user },
       ...(chatId ? { channel: chatId } : {}),
     });
+    // A direct chat is private already; in a group the answer is a card only the asker sees, unless shared.
+    if (message.chat_type === "group" && !answer.share && chatId && config.ephemeral) {
+      try {
+        await config.ephemeral(chatId, user, renderLark(answer.message).card);
+        return;
+      } catch (err) {
+        // Not lost: the chat may read the channel's answers anyway (commands.channels), so post it, saying why.
+        config.onError?.(err, "Lark ephemeral command answer (answered in the thread instead)");
+        const note = answer.notPrivate;
+        if (note) answer.message = { ...answer.message, context: [...answer.message.context, note] };
+      }
+    }
     await config.reply(messageId, renderLark(answer.message).card);
   }
 

@@ -10,6 +10,7 @@ import type {
 } from "../../src/core/chat-adapter.js";
 import { DeliveryError } from "../../src/core/errors.js";
 import type { Message } from "../../src/core/message.js";
+import type { LarkCallbacksConfig } from "./callbacks.js";
 import { createLarkClient, type LarkAppConfig, TokenCache } from "./client.js";
 import { failureFromThrown, larkDeliveryError, TOKEN_CODES } from "./errors.js";
 import { createLarkInteractive } from "./interactive.js";
@@ -89,6 +90,22 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
   }
 
   /**
+   * A card only `openId` sees in a group chat ("仅对你可见"): POST /open-apis/ephemeral/v1/send {chat_id, open_id,
+   * msg_type: "interactive", card} with the tenant token. Group chats only; shown on the user's online clients.
+   * https://open.larksuite.com/document/ukTMukTMukTM/uETOyYjLxkjM24SM5IjN
+   */
+  async function ephemeral(chatId: string, openId: string, card: LarkCard): Promise<void> {
+    const c = appClient("(ephemeral)");
+    await call("(ephemeral)", "ephemeral.v1.send", () =>
+      c.request<{ code?: number; msg?: string }>({
+        method: "POST",
+        url: "/open-apis/ephemeral/v1/send",
+        data: { chat_id: chatId, open_id: openId, msg_type: "interactive", card },
+      }),
+    );
+  }
+
+  /**
    * The bot's open_id (GET /open-apis/bot/v3/info), asked once and kept. Unknown when that call fails: group
    * messages are then taken as commands when they start with any mention, and it is asked again next time.
    */
@@ -128,7 +145,7 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
       );
       return res.data?.user?.name?.trim() || undefined;
     },
-    ...interactivity(config, reply, botOpenId),
+    ...interactivity(config, { reply, ephemeral, botOpenId }),
 
     async send(target: Target, payload: LarkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
       const o = target.options ?? {};
@@ -190,13 +207,12 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
  */
 function interactivity(
   config: LarkAdapterConfig,
-  reply: (messageId: string, card: LarkCard) => Promise<void>,
-  botOpenId: () => Promise<string | undefined>,
+  api: Pick<LarkCallbacksConfig, "reply" | "ephemeral" | "botOpenId">,
 ): Pick<ChatAdapter<LarkPayload>, "listen" | "routes"> {
   const app = config.app;
   if (!app) return {};
   // What the click and message handling needs, whichever way the callbacks arrive.
-  const callbacks = { now: config.now, reply, onError: config.onError, firstSeen: config.firstSeen, botOpenId };
+  const callbacks = { now: config.now, onError: config.onError, firstSeen: config.firstSeen, ...api };
   if (app.transport === "ws") {
     const conn = createLarkLongConnection({
       appId: app.appId,

@@ -20,31 +20,32 @@ export function createCommandHandler(deps: CommandDeps): OnCommand {
       (destination ? config.destinations[destination]?.locale : undefined) ??
       config.templates.defaultLocale;
     const t = translator(templates.messages, locale);
+    const reply = (r: CommandReply): CommandReply => ({ ...r, notPrivate: t("notPrivate") });
     const log = deps.logger.child({
       component: "commands",
       adapter: ev.adapter,
       user: ev.user.id,
       channel: ev.channel,
     });
-    if (!config.commands.enabled) return { message: errorMessage(t, locale, t("refused.disabled"), null) };
+    if (!config.commands.enabled) return reply({ message: errorMessage(t, locale, t("refused.disabled"), null) });
     if (!parsed.ok) {
       log.info({ error: parsed.error.key }, "command not understood");
-      return { message: parseErrorMessage(t, locale, parsed.error) };
+      return reply({ message: parseErrorMessage(t, locale, parsed.error) });
     }
     const name = parsed.command.name;
     const why = refusal(config, name, { ...ev, ...(destination ? { destination } : {}) });
     if (why) {
       log.info({ command: name, refused: why }, "command refused");
-      return { message: errorMessage(t, locale, t(`refused.${why}`), null) };
+      return reply({ message: errorMessage(t, locale, t(`refused.${why}`), null) });
     }
     try {
       const now = (deps.now ?? Date.now)();
-      const reply = await execute({ deps, event: ev, locale, t, now }, parsed.command);
+      const done = await execute({ deps, event: ev, locale, t, now }, parsed.command);
       log.info({ command: name }, "command answered");
-      return { message: reply.message, share: parsed.share || reply.share === true };
+      return reply({ message: done.message, share: parsed.share || done.share === true });
     } catch (err) {
       log.error({ err, command: name }, "command failed");
-      return { message: errorMessage(t, locale, t("error.internal"), null) };
+      return reply({ message: errorMessage(t, locale, t("error.internal"), null) });
     }
   };
   return (ev) =>

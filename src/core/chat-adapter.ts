@@ -70,6 +70,11 @@ export interface CommandReply {
   message: Message;
   /** Post it for everyone in the channel (Slack in_channel) instead of only the asker. */
   share?: boolean;
+  /**
+   * A line, in the answer's language, for an adapter to add when the platform could not show the answer to the
+   * asker alone and it posts it for the chat instead (a refused Lark ephemeral card or DingTalk one-to-one send).
+   */
+  notPrivate?: string;
 }
 
 export type OnCommand = (command: CommandEvent) => Promise<CommandReply>;

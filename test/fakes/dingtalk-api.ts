@@ -48,6 +48,8 @@ export interface FakeDingTalkOptions {
   robotCode: string;
   /** Groups the app robot is in. */
   conversations: string[];
+  /** Staff ids of the organisation (one-to-one sends to others are listed as invalid); unset: any id is valid. */
+  staff?: string[];
   /** Custom robots by access token. */
   robots?: Record<string, DingTalkRobotConfig>;
   /** expireIn (seconds) of issued access tokens. */
@@ -131,6 +133,7 @@ export class FakeDingTalk {
     if (next && "status" in next) return json(res, next.status, { code: "ServiceUnavailable", message: "scripted" });
     if (isRobot) return this.robot(req, res);
     if (req.method === "POST" && req.path === "/v1.0/robot/groupMessages/send") return this.group(req, res);
+    if (req.method === "POST" && req.path === "/v1.0/robot/oToMessages/batchSend") return this.oneToOne(req, res);
     if (req.method === "POST" && req.path === "/v1.0/card/instances/createAndDeliver") return this.createCard(req, res);
     if (req.method === "PUT" && req.path === "/v1.0/card/instances") return this.updateCard(req, res);
     return json(res, 404, { code: "NotFound", message: "no such API" });
@@ -248,30 +251,59 @@ export class FakeDingTalk {
     return json(res, 200, { errcode: 0, errmsg: "ok" });
   }
 
+  /**
+   * The app robot's one-to-one messages ("批量发送人与机器人会话中机器人消息",
+   * https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches): token, robotCode,
+   * userIds (1–20 staff ids), msgKey, msgParam all required. Ids it cannot message come back in
+   * invalidStaffIdList with HTTP 200; the exact error codes for bad fields are not given there.
+   */
+  private oneToOne(req: Recorded, res: ServerResponse) {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const ids = b.userIds;
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > 20 || !ids.every((x) => typeof x === "string" && x))
+      return json(res, 400, { code: "invalidParameter.userIds", message: "userIds 必须是 1 到 20 个 userId" });
+    const p = this.sampleMarkdown(b, res);
+    if (!p) return;
+    const invalid = this.opts.staff ? ids.filter((id) => !this.opts.staff?.includes(id)) : [];
+    for (const id of ids.filter((x) => !invalid.includes(x)))
+      this.messages.push({ to: `user:${id}`, msgtype: "sampleMarkdown", title: p.title, text: p.text });
+    return json(res, 200, {
+      processQueryKey: `pqk-${++this.seq}`,
+      invalidStaffIdList: invalid,
+      flowControlledStaffIdList: [],
+    });
+  }
+
   private group(req: Recorded, res: ServerResponse) {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    if (b.robotCode !== this.opts.robotCode)
-      return json(res, 400, { code: "invalidParameter.robotCode.notExsit", message: "机器人不存在" });
     const cid = String(b.openConversationId ?? "");
-    if (!this.opts.conversations.includes(cid))
+    if (b.robotCode === this.opts.robotCode && !this.opts.conversations.includes(cid))
       return json(res, 400, { code: "invalid.openConversationId", message: "无效的openConversationId" });
-    if (b.msgKey !== "sampleMarkdown")
-      return json(res, 400, { code: "invalidParameter.msgKey.invalid", message: "msgKey 无效" });
+    const p = this.sampleMarkdown(b, res);
+    if (!p) return;
+    this.messages.push({ to: cid, msgtype: "sampleMarkdown", title: p.title, text: p.text });
+    return json(res, 200, { processQueryKey: `pqk-${++this.seq}` });
+  }
+
+  /** robotCode, msgKey sampleMarkdown and its msgParam (a JSON string ≤ 15,000 bytes with title and text). */
+  private sampleMarkdown(b: Record<string, unknown>, res: ServerResponse): { title: string; text: string } | undefined {
+    const fail = (code: string, message: string) => {
+      json(res, 400, { code, message });
+      return undefined;
+    };
+    if (b.robotCode !== this.opts.robotCode) return fail("invalidParameter.robotCode.notExsit", "机器人不存在");
+    if (b.msgKey !== "sampleMarkdown") return fail("invalidParameter.msgKey.invalid", "msgKey 无效");
     if (typeof b.msgParam !== "string" || Buffer.byteLength(b.msgParam) > MSG_PARAM_MAX)
-      return json(res, 400, {
-        code: "invalidParameter.msgParam.invalid",
-        message: "msgParam 必须是不超过15000字节的JSON",
-      });
+      return fail("invalidParameter.msgParam.invalid", "msgParam 必须是不超过15000字节的JSON");
     let p: { title?: unknown; text?: unknown };
     try {
       p = JSON.parse(b.msgParam) as typeof p;
     } catch {
-      return json(res, 400, { code: "invalidParameter.msgParam.invalid", message: "msgParam 必须是 JSON 格式" });
+      return fail("invalidParameter.msgParam.invalid", "msgParam 必须是 JSON 格式");
     }
     if (typeof p.title !== "string" || typeof p.text !== "string")
-      return json(res, 400, { code: "invalidParameter.param.invalid", message: "sampleMarkdown needs title and text" });
-    this.messages.push({ to: cid, msgtype: "sampleMarkdown", title: p.title, text: p.text });
-    return json(res, 200, { processQueryKey: `pqk-${++this.seq}` });
+      return fail("invalidParameter.param.invalid", "sampleMarkdown needs title and text");
+    return { title: p.title, text: p.text };
   }
 
   /**

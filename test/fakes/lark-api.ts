@@ -23,6 +23,8 @@ export interface LarkMessage {
   uuid?: string;
   /** The message this one replies to (im/v1/messages/:id/reply). */
   replyTo?: string;
+  /** An ephemeral card (ephemeral/v1/send): the one user who sees it. */
+  ephemeralTo?: string;
 }
 
 export interface LarkHook {
@@ -37,6 +39,8 @@ export interface FakeLarkOptions {
   appSecret: string;
   /** Chats the bot is a member of. */
   chats: string[];
+  /** Which of those are one-to-one chats with the bot (ephemeral cards are refused there); the rest are groups. */
+  p2pChats?: string[];
   /** Custom bots by hook id (the last path segment of the webhook URL). */
   hooks?: Record<string, LarkHook>;
   now?: () => number;
@@ -159,6 +163,7 @@ export class FakeLark {
     if (next && "status" in next) return json(res, next.status, { code: 1, msg: "internal error" });
     if (isHook) return this.hook(req, res);
     if (req.method === "POST" && req.path === "/open-apis/im/v1/messages") return this.create(req, res);
+    if (req.method === "POST" && req.path === "/open-apis/ephemeral/v1/send") return this.ephemeral(req, res);
     const reply = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(req.path);
     if (req.method === "POST" && reply) return this.reply(decodeURIComponent(reply[1]!), req, res);
     const patch = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(req.path);
@@ -226,6 +231,35 @@ export class FakeLark {
       msg: "success",
       data: { message_id: m.message_id, chat_id: chatId, msg_type: "interactive" },
     });
+  }
+
+  /**
+   * A card one user sees in a group ("发送仅特定人可见的消息卡片",
+   * https://open.larksuite.com/document/ukTMukTMukTM/uETOyYjLxkjM24SM5IjN): tenant token, chat_id of a group the
+   * bot is in (group chats only), the user's open_id, msg_type interactive, `card` as a JSON object (not a
+   * string as in im/v1/messages). The exact codes for a p2p chat or a missing field are not documented there;
+   * these are the Open API's generic ones.
+   */
+  private ephemeral(req: Recorded, res: ServerResponse) {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const chatId = typeof b.chat_id === "string" ? b.chat_id : "";
+    const openId = typeof b.open_id === "string" ? b.open_id : "";
+    if (!chatId || !openId || b.msg_type !== "interactive")
+      return json(res, 400, { code: 99992402, msg: "field validation failed: chat_id, open_id, msg_type" });
+    if (!this.opts.chats.includes(chatId))
+      return json(res, 400, { code: 230002, msg: "Bot/User can NOT be out of the chat." });
+    if (this.opts.p2pChats?.includes(chatId))
+      return json(res, 400, { code: 230001, msg: "ephemeral cards can only be sent in group chats" });
+    if (bodyTooLarge(req, res)) return;
+    if (typeof b.card !== "object" || b.card === null || Array.isArray(b.card))
+      return json(res, 400, { code: 99992402, msg: "field validation failed: card must be an object" });
+    const card = b.card as Record<string, unknown>;
+    const problem = cardProblem(card);
+    if (problem) return json(res, 400, { code: 230001, msg: problem });
+    const m: LarkMessage = { message_id: `om_${++this.seq}`, chat_id: chatId, via: "app", card, updates: 0 };
+    m.ephemeralTo = openId;
+    this.messages.push(m);
+    return json(res, 200, { code: 0, msg: "success", data: { message_id: m.message_id } });
   }
 
   /** A user message in a chat the bot is in; returns its message_id (for im.message.receive_v1 tests). */

@@ -11,8 +11,14 @@ const CLIENT_ID = "dingcommands01234567";
 const CLIENT_SECRET = "dingtalk-commands-secret";
 const CID = "cidCmd==";
 
-/** @bot messages over Stream reach onCommand and are answered through the message's sessionWebhook. */
-describe("DingTalk robot messages → onCommand → sessionWebhook reply", () => {
+const ALICE = "user:staff_alice";
+
+/**
+ * @bot messages over Stream reach onCommand. A group's answer goes to the asker's one-to-one chat with the app robot
+ * (oToMessages/batchSend); a shared answer, an answer in a one-to-one chat, and one DingTalk would not deliver
+ * one-to-one go through the message's sessionWebhook.
+ */
+describe("DingTalk robot messages → onCommand → private answer", () => {
   let ding: FakeDingTalk;
   let gateway: FakeDingTalkStream;
   const seen: CommandEvent[] = [];
@@ -24,6 +30,7 @@ describe("DingTalk robot messages → onCommand → sessionWebhook reply", () =>
       appSecret: CLIENT_SECRET,
       robotCode: CLIENT_ID,
       conversations: [CID],
+      staff: ["staff_alice"],
     });
     gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
     await Promise.all([ding.start(), gateway.start()]);
@@ -43,7 +50,7 @@ describe("DingTalk robot messages → onCommand → sessionWebhook reply", () =>
         seen.push(c);
         const m = emptyMessage("command", "zh-CN");
         m.title = `最近事件: ${c.text}`;
-        return { message: m };
+        return { message: m, share: c.text.endsWith(" share"), notPrivate: "NOT-PRIVATE-NOTE" };
       },
     });
     close = async () => {
@@ -84,10 +91,10 @@ describe("DingTalk robot messages → onCommand → sessionWebhook reply", () =>
     ]);
   });
 
-  it("acks at once, hands the trimmed text to onCommand and replies through the sessionWebhook", async () => {
+  it("acks at once, hands the trimmed text to onCommand and answers the asker one-to-one", async () => {
     const ack = await gateway.push(TOPIC_ROBOT, robotMessage("  recent   5 ", ding.sessionWebhook(CID)));
     expect(ack.code).toBe(200);
-    const reply = await waitFor(() => ding.to(`session:${CID}`)[0], "the reply in the group");
+    const reply = await waitFor(() => ding.to(ALICE)[0], "the one-to-one answer");
     expect(seen.at(-1)).toMatchObject({
       adapter: "dingtalk",
       text: "recent 5",
@@ -95,28 +102,58 @@ describe("DingTalk robot messages → onCommand → sessionWebhook reply", () =>
       channel: CID,
     });
     expect(reply.text).toContain("最近事件");
+    // Nothing the group sees.
+    expect(ding.to(`session:${CID}`)).toHaveLength(0);
+    expect(ding.to(CID)).toHaveLength(0);
+    const call = ding.calls.find((c) => c.path === "/v1.0/robot/oToMessages/batchSend");
+    expect(call?.body).toMatchObject({ robotCode: CLIENT_ID, userIds: ["staff_alice"], msgKey: "sampleMarkdown" });
   });
 
-  it("does not reply twice to a re-pushed message, nor through an expired session", async () => {
-    const before = ding.to(`session:${CID}`).length;
+  it("a shared answer, and any answer in a one-to-one chat, goes through the sessionWebhook", async () => {
+    await gateway.push(TOPIC_ROBOT, robotMessage("pending share", ding.sessionWebhook(CID)));
+    const shared = await waitFor(
+      () => ding.to(`session:${CID}`).find((m) => m.text.includes("pending share")),
+      "the shared answer in the group",
+    );
+    expect(shared.text).not.toContain("NOT-PRIVATE-NOTE");
+    const direct = { ...robotMessage("mutes", ding.sessionWebhook("cidDirect==")), conversationType: "1" };
+    await gateway.push(TOPIC_ROBOT, direct);
+    await waitFor(() => ding.to("session:cidDirect==").find((m) => m.text.includes("mutes")), "the direct answer");
+    expect(ding.to(ALICE).some((m) => m.text.includes("mutes") || m.text.includes("pending share"))).toBe(false);
+  });
+
+  it("when DingTalk will not message the asker one-to-one, the answer is posted in the group, saying why", async () => {
+    // staff_bob is not one of the organisation's staff ids the fake knows: listed in invalidStaffIdList.
+    const bob = { ...robotMessage("audit 3", ding.sessionWebhook(CID)), senderStaffId: "staff_bob" };
+    await gateway.push(TOPIC_ROBOT, bob);
+    const posted = await waitFor(
+      () => ding.to(`session:${CID}`).find((m) => m.text.includes("audit 3")),
+      "the fallback answer in the group",
+    );
+    expect(posted.text).toContain("NOT-PRIVATE-NOTE");
+    expect(ding.to("user:staff_bob")).toHaveLength(0);
+  });
+
+  it("does not reply twice to a re-pushed message, nor to a message whose session has expired", async () => {
+    const before = ding.to(ALICE).length;
     const again = robotMessage("pending", ding.sessionWebhook(CID));
     await gateway.push(TOPIC_ROBOT, again, { messageId: "repushed-1" });
     await gateway.push(TOPIC_ROBOT, again, { messageId: "repushed-1" });
-    await waitFor(() => ding.to(`session:${CID}`).length === before + 1, "one reply");
+    await waitFor(() => ding.to(ALICE).length === before + 1, "one reply");
     const expired = ding.sessionWebhook(CID, -1000);
     await gateway.push(TOPIC_ROBOT, robotMessage("help", expired));
     await sleep(300);
-    expect(ding.to(`session:${CID}`).length).toBe(before + 1);
+    expect(ding.to(ALICE).length).toBe(before + 1);
     expect(seen.filter((c) => c.text === "pending")).toHaveLength(1);
     expect(seen.some((c) => c.text === "help")).toBe(false);
   });
 
   it("ignores a message from a sender in another organisation (staff ids are unique only within one)", async () => {
-    const before = ding.to(`session:${CID}`).length;
+    const before = ding.messages.length;
     const foreign = { ...robotMessage("audit", ding.sessionWebhook(CID)), senderCorpId: "other-corp" };
     expect((await gateway.push(TOPIC_ROBOT, foreign)).code).toBe(200);
     await sleep(300);
-    expect(ding.to(`session:${CID}`).length).toBe(before);
+    expect(ding.messages.length).toBe(before);
     expect(seen.some((c) => c.text === "audit")).toBe(false);
   });
 });

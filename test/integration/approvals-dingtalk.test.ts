@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
-import { TOPIC_CARD } from "../../adapters/dingtalk/stream.js";
+import { TOPIC_CARD, TOPIC_ROBOT } from "../../adapters/dingtalk/stream.js";
 import type { ChatAdapter } from "../../src/core/chat-adapter.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { type DingTalkCard, FakeDingTalk } from "../fakes/dingtalk-api.js";
@@ -224,6 +224,32 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
     // The decided card says what was decided where it said DataWorks was waiting.
     await waitFor(() => leads.cardParamMap.markdown?.includes("已拒绝："), "the zh-CN card states the outcome");
     expect(leads.cardParamMap.markdown).not.toContain("正在等待");
+  });
+
+  it("answers a command typed in a group to the asker one-to-one, through the real command handler", async () => {
+    const { id } = await cardsFor(freshEvent("commit-file"));
+    const webhook = ding.sessionWebhook(CID_LEADS);
+    const ack = await gateway.push(TOPIC_ROBOT, {
+      conversationId: CID_LEADS,
+      conversationType: "2",
+      msgId: `msg-pending-${Date.now()}`,
+      senderNick: "Alice",
+      senderStaffId: "staff_alice",
+      senderCorpId: "ding-corp",
+      isInAtList: true,
+      sessionWebhook: webhook.url,
+      sessionWebhookExpiredTime: webhook.expiresAt,
+      robotCode: CLIENT_ID,
+      msgtype: "text",
+      text: { content: " 待审批" },
+    });
+    expect(ack.code).toBe(200);
+    const answer = await waitFor(
+      () => ding.to("user:staff_alice").find((m) => m.text.includes(id)),
+      "the one-to-one answer listing the approval",
+    );
+    expect(answer.title).toMatch(/^待审批（\d+）$/);
+    expect(ding.to(`session:${CID_LEADS}`)).toHaveLength(0);
   });
 
   it("reconnects once after the gateway drops the connection, with backoff and no storm", async () => {

@@ -149,7 +149,7 @@ describe("Lark long connection: card → card.action.trigger frame → DataWorks
       await waitFor(() => card.updates >= 1 && JSON.stringify(card.card).includes("finance"), "cards show the reason");
   });
 
-  it("answers an im.message.receive_v1 frame at once and replies to the command in the thread, once", async () => {
+  it("answers an im.message.receive_v1 frame at once, with a card only the asker sees, once; shared in the thread", async () => {
     const messageId = lark.userMessage(CHAT_OPS);
     const msg = messageReceived({
       token: "",
@@ -163,12 +163,30 @@ describe("Lark long connection: card → card.action.trigger frame → DataWorks
     expect(res.code).toBe(200);
     // Lark allows 3 s for the answer; room for a loaded machine inside that.
     expect(res.afterMs).toBeLessThan(2500);
-    const reply = await waitFor(() => lark.messages.find((m) => m.replyTo === messageId), "the command reply");
-    expect(JSON.stringify(reply.card)).toMatch(/recent|pending/);
+    const answers = () => lark.messages.filter((m) => m.ephemeralTo === "ou_alice" && m.chat_id === CHAT_OPS);
+    const answer = await waitFor(() => answers()[0], "the ephemeral command answer");
+    expect(JSON.stringify(answer.card)).toMatch(/recent|pending/);
+    expect(lark.messages.some((m) => m.replyTo === messageId)).toBe(false);
     // A re-pushed event (same event_id) is answered once.
     await gateway.pushEvent(msg);
     await sleep(300);
-    expect(lark.messages.filter((m) => m.replyTo === messageId)).toHaveLength(1);
+    expect(answers()).toHaveLength(1);
+
+    // "share": the whole chat sees it, as a reply in the thread.
+    const sharedId = lark.userMessage(CHAT_OPS);
+    await gateway.pushEvent(
+      messageReceived({
+        token: "",
+        openId: "ou_alice",
+        chatId: CHAT_OPS,
+        messageId: sharedId,
+        text: "@_user_1 pending share",
+        mentions: [{ key: "@_user_1", name: "DataWorks Bot", openId: "ou_bot" }],
+      }),
+    );
+    const shared = await waitFor(() => lark.messages.find((m) => m.replyTo === sharedId), "the shared answer");
+    expect(JSON.stringify(shared.card)).toMatch(/Waiting for approval|Nothing is waiting/);
+    expect(answers()).toHaveLength(1);
   });
 
   it("merges an event split over several frames (sum/seq)", async () => {
