@@ -13,13 +13,18 @@ Commands:
                           --no-samples (local mode: do not send the sample events on the first start)
   worker                workers only (run any number next to one or more 'serve')
                           --metrics-port N (serve /healthz, /readyz and /metrics on this port)
-  check-config          validate the config and templates; print every problem by key path
-  render <event.json>   print the native payload an event renders to, without sending
+  check-config          validate the config and templates; print every problem once, by key path
+                        (environment variables, schema and cross-checks in one pass); "config OK" when valid
+  render <event.json>   print what each event of the file renders to, as the adapter would post it, without
+                        sending: an extension point event that becomes an approval is its approval card
+                        (buttons, deadline, approvers); a file holding a list prints a JSON list
                           --platform slack|lark|dingtalk|console (default slack)  --locale en|zh-CN
                           --enrich (look names up through the DataWorks OpenAPI first)
-  route <event.json>    show which routes and destinations an event would take
+  route <event.json>    explain, for each event of the file, the path the running bot would take: approval
+                        (policy, approval route and its destinations, approvals.unmatched), notifications
+                        filter, mutes (read from Redis when it answers within 1 s) and routes
   replay [file|dir]     send events to a running bot with the configured token (default: the bundled
-                          samples in examples/events)
+                          samples in examples/events) and print what it answered (accepted, duplicates)
                           --rate N (events per second, default 5)  --url URL  --keep-ids
 
 Options:

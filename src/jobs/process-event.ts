@@ -1,6 +1,7 @@
 import type { Job, Queue } from "bullmq";
 import type { ApprovalService } from "../approvals/service.js";
 import type { MuteCheck } from "../commands/mute-check.js";
+import type { DwEvent } from "../core/event.js";
 import type { Logger } from "../logger.js";
 import type { NotifyFilter } from "../notify/notify-filter.js";
 import type { DigestGroups } from "../outbox/digest-groups.js";
@@ -52,10 +53,7 @@ export async function processEvent(
     return { destinations: [] };
   }
   const routed = deps.router.byDestination(event);
-  const node =
-    event.eventCode === "instance-status-changes" && event.data.nodeId !== undefined
-      ? `node.${event.data.nodeId}`
-      : undefined;
+  const node = nodeMessageName(event);
   // A recovery goes where the node's failure went, even when a route sends failures only.
   if (node && verdict?.reason === "recovery" && deps.refs) {
     const others = Object.keys(deps.config.destinations).filter((d) => !routed.has(d));
@@ -94,4 +92,11 @@ export async function processEvent(
   await deps.deliveries.addBulk(jobs);
   log.debug({ destinations }, "routed");
   return { destinations };
+}
+
+/** The name a node's failure message is remembered under, so its recovery updates it (MessageRefs). */
+export function nodeMessageName(event: DwEvent): string | undefined {
+  return event.eventCode === "instance-status-changes" && event.data.nodeId !== undefined
+    ? `node.${event.data.nodeId}`
+    : undefined;
 }

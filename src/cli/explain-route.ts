@@ -1,0 +1,152 @@
+import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "../approvals/approval-path.js";
+import { approverList } from "../approvals/approver-list.js";
+import type { Mute } from "../commands/mutes.js";
+import { describeFilter, shortDuration } from "../commands/filter.js";
+import { INSTANCE_STATUSES } from "../config/sections/notifications.js";
+import type { Config } from "../config/schema.js";
+import type { DwEvent } from "../core/event.js";
+import { catalogEntry } from "../dataworks/catalog.js";
+import { failureMemory, type NotifyVerdict, notifyVerdict } from "../notify/notify-filter.js";
+import { localeFor } from "../routing/route-locale.js";
+import type { Router } from "../routing/router.js";
+import type { Messages } from "../templating/i18n.js";
+import { translate } from "../templating/i18n.js";
+
+/** What `route` reads from Redis when it is reachable: mutes, a node's remembered failure, recovery targets. */
+export interface RedisFacts {
+  /** The first active mute that silences the event (src/commands/mute-check.ts mutingMute), uncounted. */
+  mutingMute(event: DwEvent): Promise<Mute | undefined>;
+  /** A failure of this node is remembered (notifications.failureMemory), read without claiming it. */
+  failureRemembered(nodeId: string): Promise<boolean>;
+  /** Of these destinations, those holding the event's node's failure message (a recovery updates it there). */
+  holdingFailure(destinations: readonly string[], event: DwEvent): Promise<string[]>;
+}
+
+export interface ExplainDeps {
+  config: Readonly<Config>;
+  router: Router;
+  messages: Messages;
+  /** Redis facts, or why they could not be read. */
+  redis: RedisFacts | { unavailable: string };
+  now: number;
+}
+
+/**
+ * The path the events worker (src/jobs/process-event.ts) would take with this event, step by step and in its
+ * order, decided by the same functions: approval (policies, approval route, approvals.unmatched), the
+ * notifications filter, mutes, then routes. One line per step; the last says where it ends.
+ */
+export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<string[]> {
+  const { config } = d;
+  const lines: string[] = [];
+  const step = (s: string) => lines.push(`  ${s}`);
+  const dest = (name: string, routes: readonly string[] = []) =>
+    `${name} (${config.destinations[name]?.platform ?? "?"}, ${localeFor(config, routes, name)})`;
+  const entry = catalogEntry(event.type, event.eventCode);
+
+  if (entry?.extensionPoint) {
+    if (!handlesApproval(config, event)) {
+      step(
+        config.approvals.enabled
+          ? "approval: no (extension point, but approvals has no routes or policies: the bot never answers DataWorks)"
+          : "approval: no (extension point, but approvals.enabled is false: the bot never answers DataWorks)",
+      );
+    } else {
+      const route = approvalRouteMatcher(config)(event);
+      const path = approvalPath(event, route, config.approvals, actedAt(event, d.now));
+      if (path.kind === "policy") {
+        step(`approval: policy "${path.policy}" decides ${path.result} at once: "${path.message}"`);
+        if (path.route) {
+          step(
+            `=> decided by policy; the decided card goes to ${path.route.destinations.map((n) => dest(n)).join(", ")} (approval route "${path.route.name}"); no notification`,
+          );
+          return lines;
+        }
+        step("no approval route matches, so the decision is not posted; it goes on as a notification:");
+      } else if (path.kind === "ask") {
+        const t = (k: string, p?: Record<string, unknown>) => translate(d.messages, "en", k, p);
+        step(path.policy ? `approval: policy "${path.policy}" says ask people` : "approval: no policy decides");
+        step(
+          `=> sent to people through approval route "${path.route.name}": cards to ${path.route.destinations.map((n) => dest(n)).join(", ")}; ` +
+            `who may decide: ${approverList(path.route, t)}; deadline ${shortDuration(path.route.timeout)}, then ${path.route.timeoutOutcome}; no notification`,
+        );
+        return lines;
+      } else {
+        step(
+          path.outcome === "ignore"
+            ? "approval: no approval route matches and approvals.unmatched is ignore: DataWorks gets no answer from the bot"
+            : `approval: no approval route matches: approvals.unmatched answers ${path.outcome} at once`,
+        );
+        step("it goes on as a notification:");
+      }
+    }
+  }
+
+  // Notifications filter: a success may be a recovery, which only the failure remembered in Redis can tell.
+  const memory = failureMemory(event, config.notifications);
+  let recovered = false;
+  let recoveryUnknown = "";
+  if (memory?.claims) {
+    if ("unavailable" in d.redis)
+      recoveryUnknown = ` (a success: a recovery if node ${memory.nodeId} failed within notifications.failureMemory; not checked: ${d.redis.unavailable})`;
+    else recovered = await d.redis.failureRemembered(memory.nodeId);
+  }
+  const verdict = notifyVerdict(event, config.notifications, recovered);
+  if (!verdict.notify) {
+    step(`notifications: filtered: ${verdictWords(verdict, event, config)}${recoveryUnknown}`);
+    lines.push("  => stored, not sent");
+    return lines;
+  }
+  if (verdict.reason !== "extension-point")
+    step(`notifications: passes: ${verdictWords(verdict, event, config)}${recoveryUnknown}`);
+
+  if ("unavailable" in d.redis) step(`mutes: not checked: ${d.redis.unavailable}`);
+  else {
+    const mute = await d.redis.mutingMute(event);
+    if (mute) {
+      step(
+        `mutes: muted by ${mute.id} (${describeFilter(mute.filter) || "everything"}, until ${new Date(mute.until).toISOString()}${mute.reason ? `: ${mute.reason}` : ""})`,
+      );
+      lines.push("  => stored, not sent");
+      return lines;
+    }
+    step("mutes: none applies");
+  }
+
+  const matches = d.router.match(event);
+  const routed = d.router.byDestination(event);
+  for (const m of matches)
+    step(`route "${m.route}" -> ${m.destinations.map((n) => dest(n, routed.get(n) ?? [])).join(", ")}`);
+  if (verdict.reason === "recovery" && memory && !("unavailable" in d.redis)) {
+    const others = Object.keys(config.destinations).filter((n) => !routed.has(n));
+    const extra = await d.redis.holdingFailure(others, event);
+    for (const n of extra) routed.set(n, []);
+    if (extra.length) step(`recovery: also updates the failure message in ${extra.map((n) => dest(n)).join(", ")}`);
+  }
+  if (!routed.size) {
+    step("no route matches and defaultDestinations is empty");
+    lines.push("  => stored, not sent");
+    return lines;
+  }
+  lines.push(`  => notified: ${[...routed.keys()].map((n) => dest(n, routed.get(n) ?? [])).join(", ")}`);
+  return lines;
+}
+
+/** The filter's reason in the config's own words. */
+function verdictWords(v: NotifyVerdict, event: DwEvent, config: Readonly<Config>): string {
+  const code = catalogEntry(event.type, event.eventCode)?.eventCode ?? event.eventCode;
+  const n = config.notifications;
+  if (v.reason === "event-on" || v.reason === "event-off") {
+    const key = code in n.events ? `notifications.events.${code}` : "notifications.others";
+    return `${key} is ${v.reason === "event-on"}`;
+  }
+  if (v.reason === "recovery") return "a recovery (this node's failure was notified before)";
+  const status = v.reason.replace(/^status(-off)?:/, "");
+  const name = Object.entries(INSTANCE_STATUSES).find(([, codes]) =>
+    (codes as readonly number[]).includes(Number(status)),
+  )?.[0];
+  const list = `[${n.instanceStatuses.join(", ")}]`;
+  return v.notify
+    ? `status ${status} (${name}) is in notifications.instanceStatuses ${list}`
+    : `status ${status}${name ? ` (${name})` : ""} is not in notifications.instanceStatuses ${list}`;
+}

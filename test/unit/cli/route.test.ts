@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeCommand } from "../../../src/cli/route.js";
+import { MuteStore } from "../../../src/commands/mutes.js";
+import { failureKey } from "../../../src/notify/notify-filter.js";
+import { fixture } from "../../helpers/fixtures.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
+
+/**
+ * `dw-chatops route` explains the path the events worker takes, for every event of a file: approvals (policy,
+ * approval route, unmatched), the notifications filter, mutes and recoveries read from a real Redis, and routes.
+ */
+const dir = mkdtempSync(join(tmpdir(), "dwc-route-"));
+const prefix = testPrefix();
+const redis = new Redis(TEST_REDIS_URL);
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const config = (redisUrl: string) =>
+  write(
+    `config-${redisUrl.replace(/\W/g, "")}.yaml`,
+    [
+      `redis: { url: "${redisUrl}", prefix: ${prefix} }`,
+      "destinations:",
+      "  ops: { platform: console }",
+      "  dw: { platform: console, locale: zh-CN }",
+      "routes:",
+      "  - { name: failures, match: { type: [dataworks:InstanceStatusChanges:InstanceStatusChanges] }, destinations: [ops] }",
+      "  - { name: files, match: { data: { fileName: [ods_order_detail_di] } }, destinations: [dw] }",
+      "notifications: { instanceStatuses: [failed] }",
+      "approvals:",
+      "  groups: { leads: { slack: [U0LEAD1] } }",
+      "  policies:",
+      "    - { name: no-drops, match: { data: { fileName: [dim_dropped] } }, decide: block, message: Dropping is frozen }",
+      "  routes:",
+      "    - { name: prod, match: { data: { projectId: [91234] } }, destinations: [ops], approvers: { groups: [leads] }, timeout: 45m }",
+      "",
+    ].join("\n"),
+  );
+
+const commit = fixture("commit-file");
+const failed = fixture("instance-status-changes");
+const withData = (e: Record<string, unknown>, data: Record<string, unknown>) => ({
+  ...e,
+  data: { ...(e.data as object), ...data },
+});
+const nodeId = String((failed.data as { nodeId: unknown }).nodeId);
+
+async function route(configFile: string, events: unknown): Promise<string> {
+  let out = "";
+  const code = await routeCommand({
+    configPath: configFile,
+    file: write(`events-${Math.random()}.json`, JSON.stringify(events)),
+    out: (t) => {
+      out += t;
+    },
+  });
+  expect(code).toBe(0);
+  return out;
+}
+
+/** The explanation of the n-th event (1-based) of a multi-event answer. */
+const part = (out: string, n: number) => out.split(/^\[\d+\/\d+\] /m)[n] ?? "";
+
+beforeAll(() => redis.ping());
+afterAll(async () => {
+  await deleteKeys(prefix);
+  redis.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("dw-chatops route", () => {
+  it("explains every event of a file, each by the path the bot takes", async () => {
+    const out = await route(config(TEST_REDIS_URL), [
+      commit,
+      withData(commit, { fileName: "dim_dropped" }),
+      withData(commit, { projectId: 1 }),
+      failed,
+      withData(failed, { status: 4 }),
+    ]);
+    expect(out.match(/^\[\d\/5\] /gm)).toHaveLength(5);
+    // 1: an approval card through its route, not a notification.
+    expect(part(out, 1)).toContain('=> sent to people through approval route "prod": cards to ops (console, en)');
+    expect(part(out, 1)).toContain("who may decide: @leads; deadline 45m, then FAIL");
+    expect(part(out, 1)).not.toContain("notified");
+    // 2: decided by a policy, the decided card on the route's destinations.
+    expect(part(out, 2)).toContain('approval: policy "no-drops" decides FAIL at once: "Dropping is frozen"');
+    expect(part(out, 2)).toContain("=> decided by policy; the decided card goes to ops (console, en)");
+    // 3: no approval route: approvals.unmatched answers, then it is routed as a notification.
+    expect(part(out, 3)).toContain("approvals.unmatched answers OK");
+    expect(part(out, 3)).toContain('route "files" -> dw (console, zh-CN)');
+    expect(part(out, 3)).toContain("=> notified: dw (console, zh-CN)");
+    // 4: a failure passes the filter and takes its route.
+    expect(part(out, 4)).toContain(
+      "notifications: passes: status 5 (failed) is in notifications.instanceStatuses [failed]",
+    );
+    expect(part(out, 4)).toContain("mutes: none applies");
+    expect(part(out, 4)).toContain("=> notified: ops (console, en)");
+    // 5: running is filtered, and says by which key.
+    expect(part(out, 5)).toContain(
+      "notifications: filtered: status 4 (running) is not in notifications.instanceStatuses",
+    );
+    expect(part(out, 5)).toContain("=> stored, not sent");
+  });
+
+  it("reads mutes from Redis: a muted event is stored, not sent, naming the mute", async () => {
+    const mutes = new MuteStore(redis, prefix);
+    const mute = await mutes.add(
+      {
+        filter: { types: ["instance-status-changes"] },
+        by: { platform: "console", userId: "bob" },
+        reason: "maintenance",
+      },
+      600_000,
+    );
+    try {
+      const out = await route(config(TEST_REDIS_URL), failed);
+      expect(out).toContain(`mutes: muted by ${mute.id} (type=instance-status-changes`);
+      expect(out).toContain("maintenance");
+      expect(out).toContain("=> stored, not sent");
+      // Explaining does not count: the counter is for events the bot really silenced.
+      expect(await redis.hgetall(`${prefix}:mute-count:${mute.id}`)).toEqual({});
+    } finally {
+      await redis.del(`${prefix}:mute:${mute.id}`, `${prefix}:mutes`);
+    }
+  });
+
+  it("tells a recovery by the failure remembered in Redis, without claiming it", async () => {
+    const success = withData(failed, { status: 6 });
+    expect(await route(config(TEST_REDIS_URL), success)).toContain("notifications: filtered: status 6 (succeeded)");
+    await redis.set(failureKey(prefix, nodeId), "x", "PX", 60_000);
+    const out = await route(config(TEST_REDIS_URL), success);
+    expect(out).toContain("notifications: passes: a recovery");
+    expect(await redis.get(failureKey(prefix, nodeId))).toBe("x");
+  });
+
+  it("says what it could not check when Redis is unreachable, and explains the rest", async () => {
+    const out = await route(config("redis://127.0.0.1:1"), [failed, withData(failed, { status: 6 })]);
+    expect(part(out, 1)).toMatch(/mutes: not checked: Redis at 127\.0\.0\.1:1 is unreachable \(.+\)/);
+    expect(part(out, 1)).toContain("=> notified: ops (console, en)");
+    expect(part(out, 2)).toContain(
+      `a recovery if node ${nodeId} failed within notifications.failureMemory; not checked`,
+    );
+  });
+});
