@@ -11,6 +11,7 @@ import { makeWellFormed } from "../core/text.js";
 import type { Logger } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
 import { destinationLimits } from "../outbox/policy.js";
+import { recoveryExtras } from "../outbox/recovery.js";
 import { localeFor } from "../routing/route-locale.js";
 import type { Limit } from "../outbox/rate-limiter.js";
 import { mentionsFor } from "../routing/mentions.js";
@@ -83,8 +84,11 @@ export async function deliver(
         ...mentionsFor(deps.config, job.data.routes ?? [], dest.platform, m.severity, e, enrich),
       ],
     });
-    const render = async (e: DwEvent) => {
-      const extras: RenderContextExtras = { enrich: deps.enrich ? await deps.enrich(e) : {} };
+    const render = async (e: DwEvent, failure?: DwEvent) => {
+      const enrich = async (x: DwEvent) => (deps.enrich ? await deps.enrich(x) : {});
+      const [own, failed] = await Promise.all([enrich(e), failure ? enrich(failure) : undefined]);
+      const extras: RenderContextExtras = { enrich: own };
+      if (failure && failed) extras.extra = recoveryExtras(failure, e, failed);
       return renderEvent(adapter, e, dest.platform, locale, extras, deps, log, mention);
     };
     const outbox = {

@@ -32,7 +32,8 @@ export interface OutboxDeps {
   platform?: string;
 }
 
-export type Render = (event: DwEvent) => Promise<unknown>;
+/** Render one event; `failure`: the failure message this one replaces, whose story it keeps (a recovery). */
+export type Render = (event: DwEvent, failure?: DwEvent) => Promise<unknown>;
 
 /** A recovery waits up to 150 × 2 s = 5 min for its failure message, then posts on its own. */
 const MAX_EARLIER_WAITS = 150;
@@ -77,6 +78,8 @@ export async function deliverNotification(
       throw new DelayedError();
     }
   }
+  // The failure message a recovery updates, and the failure it told of (the update keeps it).
+  const earlierMessage = earlier ? await deps.refs.loadKeyed(destination, earlier) : undefined;
   const limits: Limit[] = destinationLimits(deps.config, destination, deps.config.outbox.reserveForApprovals);
   const digest = group ? digestFor(deps.config, destination) : undefined;
 
@@ -138,12 +141,12 @@ export async function deliverNotification(
     payload = adapter.render(deps.decorate ? deps.decorate(msg, event) : msg);
     log.info({ events: members.length }, "sending a digest");
   } else {
-    payload = await render(event);
+    payload = await render(event, earlierMessage?.event);
   }
 
   let ref: MessageRef;
   try {
-    ref = await sendOrUpdate(job.data, adapter, payload, deps, log, mayExistSince(job));
+    ref = await sendOrUpdate(job.data, adapter, payload, deps, log, mayExistSince(job), earlierMessage?.ref);
   } finally {
     // Sent or failed, the request reached the platform by now: its slot counts from here.
     if (slot) await deps.limiter.settle(limits, slot, deps.now?.()).catch(() => undefined);
@@ -152,7 +155,7 @@ export async function deliverNotification(
   // A digest speaks for many nodes: one node's recovery must not overwrite it.
   const digested = members !== undefined && members.length > 1;
   if (digested && members) deps.metrics?.digestSize.observe({ platform: deps.platform ?? "unknown" }, members.length);
-  if (job.data.saveAs && !digested) await deps.refs.saveKeyed(destination, job.data.saveAs, ref);
+  if (job.data.saveAs && !digested) await deps.refs.saveKeyed(destination, job.data.saveAs, ref, event);
   else await ended();
   if (members) await deps.groups.release(jobId);
   return { ref, sent: true };
@@ -166,10 +169,10 @@ async function sendOrUpdate(
   deps: OutboxDeps,
   log: Logger,
   maybeSince: number | undefined,
+  earlier: MessageRef | undefined,
 ): Promise<MessageRef> {
   const dest = deps.config.destinations[data.destination];
   if (data.replaces && adapter.update) {
-    const earlier = await deps.refs.loadKeyed(data.destination, data.replaces);
     if (earlier) {
       try {
         await adapter.update(earlier, payload);

@@ -1,5 +1,12 @@
 import type { Redis } from "ioredis";
 import type { MessageRef } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
+
+/** A message remembered under a name, with the event it told of (a recovery keeps what the failure said). */
+export interface KeyedMessage {
+  ref: MessageRef;
+  event?: DwEvent;
+}
 
 const PENDING_TTL_S = 3_600;
 
@@ -36,10 +43,11 @@ export class MessageRefs {
   }
 
   /** A message remembered under a name (e.g. a node's last failure) for a later in-place update. */
-  async saveKeyed(destination: string, name: string, ref: MessageRef): Promise<void> {
+  async saveKeyed(destination: string, name: string, ref: MessageRef, event?: DwEvent): Promise<void> {
+    const value: KeyedMessage = event ? { ref, event } : { ref };
     await this.redis
       .multi()
-      .set(this.keyedKey(destination, name), JSON.stringify(ref), "EX", this.ttlSeconds)
+      .set(this.keyedKey(destination, name), JSON.stringify(value), "EX", this.ttlSeconds)
       .del(this.pendingKey(destination, name))
       .exec();
   }
@@ -85,8 +93,11 @@ export class MessageRefs {
     return `${this.prefix}:msgpending:${destination}:${name}`;
   }
 
-  async loadKeyed(destination: string, name: string): Promise<MessageRef | undefined> {
+  async loadKeyed(destination: string, name: string): Promise<KeyedMessage | undefined> {
     const v = await this.redis.get(this.keyedKey(destination, name));
-    return v ? (JSON.parse(v) as MessageRef) : undefined;
+    if (!v) return undefined;
+    const parsed = JSON.parse(v) as KeyedMessage | MessageRef;
+    // Saved before the event was kept with it: the bare ref.
+    return "ref" in parsed ? parsed : { ref: parsed };
   }
 }

@@ -78,9 +78,20 @@ describe("notifications and enrichment end to end (startTestBot, Slack fake, Dat
     expect(text).toContain("ODPS-0130071");
     expect(text).not.toContain("Some names are unavailable");
 
+    // The same instance rerun 10 minutes later, succeeding 16m 40s after the failure.
     const recovered = inst(6);
+    Object.assign(recovered.data, { beginRunningTime: 1750214100000, finishTime: 1750214530000 });
     await bot.post(recovered);
-    await waitFor(() => messageFor(recovered.id), "the recovery message");
+    await waitFor(() => msg.updates === 1, "the failure message updated by its recovery");
+    // The update keeps what failed (when, the error lines) and adds the recovery: when, after how long, how.
+    const updated = JSON.stringify(msg.blocks);
+    expect(updated).toContain("Recovered: ods_order_detail_di");
+    expect(updated).toContain("ODPS-0130071");
+    expect(updated).toContain("2025-06-18 10:25:30");
+    expect(updated).toContain(
+      "2025-06-18 10:42:10 (UTC+08:00), 16m 40s after the failure: the same instance was rerun",
+    );
+    expect(messageFor(recovered.id)).toBe(msg);
     const again = inst(6);
     await bot.post(again);
     await waitFor(() => bot.runtime.recent.get(String(again.id)), "the second success in recent events");

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rendererFor } from "../../../src/renderers.js";
 import { packageRoot } from "../../../src/package-root.js";
+import { recoveryExtras } from "../../../src/outbox/recovery.js";
 import { blockKitProblem } from "../../fakes/slack-api.js";
+import { FIXTURE_DIR } from "../../helpers/fixtures.js";
 import { engine, fixtureFiles, LOCALES, loadEvent } from "./support.js";
 
 const PLATFORMS = ["slack", "lark", "dingtalk", "console"].filter((p) => rendererFor(p));
@@ -37,4 +39,22 @@ describe("golden renderings", () => {
       }
     }
   }
+});
+
+/** A recovery as the outbox renders it: the success, with the failure it updates (and that failure's error lines). */
+describe("golden renderings: a recovery keeps its failure", () => {
+  const failure = loadEvent(join(FIXTURE_DIR, "instance-status-changes.json"));
+  const recovery = loadEvent(join(FIXTURE_DIR, "variants", "instance-status-changes.succeeded.json"));
+  const extra = recoveryExtras(failure, recovery, {
+    nodeName: "ods_order_detail_di",
+    errorLog: "FAILED: ODPS-0130071:[1,8] Semantic analysis exception - column order_amt cannot be resolved",
+  });
+  for (const platform of PLATFORMS)
+    for (const locale of LOCALES)
+      it(`instance-status-changes.recovered → ${platform} (${locale})`, async () => {
+        const native = rendererFor(platform)!(templates.render(recovery, locale, { enrich: {}, extra }));
+        await expect(`${JSON.stringify(native, null, 2)}\n`).toMatchFileSnapshot(
+          join(GOLDEN, "instance-status-changes.recovered", `${platform}.${locale}.json`),
+        );
+      });
 });

@@ -1,0 +1,37 @@
+import type { DwEvent } from "../core/event.js";
+
+/**
+ * How a failed instance came to succeed, where the two events tell it: the same instance ran again (rerun), the
+ * same instance succeeded without running again (set to succeeded by hand), or another instance of the node did
+ * (the next scheduled cycle, or a backfill or manual run). Undefined when the payloads do not say.
+ */
+export type RecoveryHow = "rerun" | "setSuccess" | "nextCycle" | "otherRun";
+
+export function recoveryHow(failure: DwEvent, recovery: DwEvent): RecoveryHow | undefined {
+  const f = failure.data;
+  const r = recovery.data;
+  if (f.taskId === undefined || r.taskId === undefined) return undefined;
+  if (String(f.taskId) === String(r.taskId)) {
+    const failedAt = Number(f.finishTime ?? f.modifyTime);
+    const began = Number(r.beginRunningTime);
+    if (!Number.isFinite(failedAt) || !Number.isFinite(began)) return undefined;
+    return began > failedAt ? "rerun" : "setSuccess";
+  }
+  if (r.dagType === undefined || r.dagType === null) return undefined;
+  return Number(r.dagType) === 0 ? "nextCycle" : "otherRun";
+}
+
+/**
+ * What a recovery's template gets besides its own event (`extra.failure`, `extra.recovery`): the failure it
+ * replaces, with that failure's enrichment (its error lines), so the updated message still says what failed.
+ */
+export function recoveryExtras(
+  failure: DwEvent,
+  recovery: DwEvent,
+  failureEnrich: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    failure: { time: failure.time, data: failure.data, enrich: failureEnrich },
+    recovery: { how: recoveryHow(failure, recovery) ?? "" },
+  };
+}
