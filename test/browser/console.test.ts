@@ -168,4 +168,35 @@ describe("local console in headless chromium", () => {
     await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT ?? "/tmp/dwc-console.png", fullPage: true });
     expect(pageErrors).toEqual([]);
   });
+
+  it("a zh-CN console speaks Chinese: page words, status, approvers, the command box", async () => {
+    const d = localDefaults();
+    const zh = await startTestBot(
+      {
+        destinations: { console: { platform: "console", locale: "zh-CN" } },
+        routes: d.routes,
+        approvals: d.approvals,
+      },
+      { adapterDeps: { console: { print: () => undefined } } },
+    );
+    const p = await browser.newPage();
+    try {
+      await zh.post(freshEvent("commit-file"));
+      await p.goto(`${zh.url}/console`);
+      const card = p.locator('article.card[data-kind="approval:commit-file"]').first();
+      await card.waitFor({ timeout: 10_000 });
+      expect(await p.locator("html").getAttribute("lang")).toBe("zh-CN");
+      expect(await p.locator("#standin-banner").textContent()).toMatch(/^本地模式/);
+      expect(await card.locator("dt", { hasText: "审批人" }).locator("+ dd").textContent()).toBe("任何人");
+      await expect.poll(() => p.locator("#status").textContent()).toMatch(/^\d+ 条消息 · 1 个待审批$/);
+      await p.fill("#user", "alice");
+      await p.fill("#command-text", "待审批");
+      await p.locator("#command-form button", { hasText: "执行" }).click();
+      await p.locator("#command-answer h3", { hasText: "待审批（1）" }).waitFor();
+      await p.screenshot({ path: process.env.CONSOLE_SCREENSHOT_ZH ?? "/tmp/dwc-console-zh.png", fullPage: true });
+    } finally {
+      await p.close();
+      await zh.close();
+    }
+  });
 });
