@@ -180,5 +180,28 @@ export function approvalCardTemplate(): Json {
   return { editorData: JSON.stringify(editorData), type: "standard", mode: "card" };
 }
 
+/** A button as the template declares it: what it sends back when clicked. */
+export interface TemplateButton {
+  id: string;
+  actionType: string;
+  text: { content: string };
+  params: Array<{ type: "fixed" | "variable"; name: string; value: string; variable: string }>;
+}
+
+/** The buttons of a template file, wherever they sit in its component tree (tests read the shipped file). */
+export function templateButtons(file: { editorData: string }): TemplateButton[] {
+  const found: TemplateButton[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (Array.isArray(o.buttons)) found.push(...(o.buttons as TemplateButton[]));
+      for (const x of Object.values(o)) walk(x);
+    }
+  };
+  walk(JSON.parse(file.editorData));
+  return found;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
   process.stdout.write(`${JSON.stringify(approvalCardTemplate(), null, 2)}\n`);

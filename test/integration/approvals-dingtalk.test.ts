@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templateButtons } from "../../adapters/dingtalk/card-template.js";
 import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
 import { TOPIC_CARD, TOPIC_ROBOT } from "../../adapters/dingtalk/stream.js";
 import type { ChatAdapter } from "../../src/core/chat-adapter.js";
@@ -17,6 +20,14 @@ const CID_LEADS = "cidLeads==";
 const AK = "LTAI-ding-approvals";
 const SECRET = "dw-ding-approvals-secret";
 const OPERATOR_UID = "1938274650735"; // the operator in the commit-file fixture
+
+/** A button of the approval card template shipped for import (adapters/dingtalk/approval-card-template.json). */
+function templateButton(id: string) {
+  const file = readFileSync(join(import.meta.dirname, "../../adapters/dingtalk/approval-card-template.json"), "utf8");
+  const b = templateButtons(JSON.parse(file)).find((x) => x.id === id);
+  if (!b) throw new Error(`the template has no ${id} button`);
+  return b;
+}
 
 /**
  * DingTalk approvals end to end: interactive cards through the fake OpenAPI, clicks as CALLBACK frames from a
@@ -209,6 +220,29 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
     const d = await waitFor(() => dw.decisions.get(String(ev.id)), "the FAIL decision");
     expect(d.checkResult).toBe("FAIL");
     expect(d.tip).toContain("Change freeze");
+    for (const card of [ops, leads]) await waitFor(() => card.cardParamMap.status === "done", "cards updated");
+  });
+
+  it("blocks with the reason typed in the shipped template's box: its Block button's params, end to end", async () => {
+    const ev = freshEvent("deploy-file");
+    const { ops, leads } = await cardsFor(ev);
+    // Exactly what the imported template's Block button sends: its fixed params, its variables filled from the card
+    // data the bot posted, and the card-local `reason` the user typed.
+    const typed: Record<string, string> = { reason: "等待数据质量检查" };
+    const params = Object.fromEntries(
+      templateButton("block").params.map((p) => [
+        p.name,
+        p.type === "fixed" ? p.value : (typed[p.variable] ?? ops.cardParamMap[p.variable] ?? ""),
+      ]),
+    );
+    // A card whose outTrackId carries no approval id: the params alone must name it.
+    const done = privateData(
+      await click({ ...ops, outTrackId: "dw-not-an-approval-id" }, "staff_lead", "block", params),
+    );
+    expect(done.actionOk).toBe("true");
+    const d = await waitFor(() => dw.decisions.get(String(ev.id)), "the FAIL decision");
+    expect(d.checkResult).toBe("FAIL");
+    expect(d.tip).toContain("等待数据质量检查");
     for (const card of [ops, leads]) await waitFor(() => card.cardParamMap.status === "done", "cards updated");
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { approvalCardTemplate } from "../../../../adapters/dingtalk/card-template.js";
+import { approvalCardTemplate, templateButtons } from "../../../../adapters/dingtalk/card-template.js";
 import { createDingTalkInteractive } from "../../../../adapters/dingtalk/interactive.js";
 import { renderDingTalkCardData } from "../../../../adapters/dingtalk/render.js";
 import { TOPIC_CARD } from "../../../../adapters/dingtalk/stream.js";
@@ -26,18 +26,10 @@ interface Node {
   props: Record<string, unknown>;
   children?: Node[];
 }
-interface Button {
-  id: string;
-  actionType: string;
-  text: { content: string };
-  params: Array<{ type: string; name: string; value: string; variable: string }>;
-}
 
 /** The card builder's ${name} binding. */
 const binding = (name: string) => `\${${name}}`;
-const nodes = (n: Node): Node[] => [n, ...(n.children ?? []).flatMap(nodes)];
-const all = editor.schema.componentsTree.flatMap(nodes);
-const buttons = all.flatMap((n) => (n.componentName === "ButtonBlock" ? (n.props.buttons as Button[]) : []));
+const buttons = templateButtons(shipped);
 
 /** Every variable the template reads: `variable` fields and ${name} bindings. */
 function usedVariables(): Set<string> {
@@ -99,7 +91,8 @@ describe("the DingTalk approval card template (import file)", () => {
 
   for (const id of ["approve", "block"] as const)
     it(`${id}: the params its button sends reach the core as the right action, approval and reason`, async () => {
-      const b = buttons.find((x) => x.id === id) as Button;
+      const b = buttons.find((x) => x.id === id);
+      if (!b) throw new Error(`no ${id} button`);
       const filled = renderDingTalkCardData(approvalMessage()).cardParamMap;
       const local: Record<string, string> = { reason: "等待数据质量检查" };
       // What DingTalk sends: fixed params as written, variable params with the card's (or local) value.
