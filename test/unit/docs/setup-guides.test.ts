@@ -12,7 +12,8 @@ const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 const EXAMPLE = read("dw-chatops.example.yaml");
 const GUIDES = [
   ...readdirSync(join(ROOT, "docs"))
-    .filter((f) => f.endsWith(".md"))
+    // The guides admins copy from; docs/configuration.md explains the ${VAR} syntax itself with made-up names.
+    .filter((f) => f.startsWith("setup-") && f.endsWith(".md"))
     .map((f) => `docs/${f}`),
   ...readdirSync(join(ROOT, "adapters")).map((a) => `adapters/${a}/README.md`),
 ].filter((p) => {
