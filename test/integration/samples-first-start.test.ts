@@ -3,43 +3,26 @@
  * own redis-server (AOF under .dw-chatops/) exactly as a newcomer's `npm start` does. The bundled samples make two
  * approvals; a restart of the same data directory must not send them again (2 → 4 → 6 before the fix).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { samplesMarker } from "../../src/cli/first-start.js";
+import { type CliProcess, runCli } from "../helpers/cli-process.js";
 import { waitFor } from "../helpers/wait.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const SAMPLE_APPROVALS = 2; // examples/events: 03-commit-file, 05-deploy-file
 
-interface Serve {
-  child: ChildProcess;
-  out: string[];
-  exited: Promise<number | null>;
-}
+type Serve = CliProcess;
 
-function serve(cwd: string): Serve {
-  const env: NodeJS.ProcessEnv = { ...process.env, DW_CHATOPS_CONFIG: "" };
-  delete env.REDIS_URL;
-  const child = spawn(
-    process.execPath,
-    ["--import", import.meta.resolve("tsx"), join(ROOT, "src/cli/main.ts"), "serve", "--port", "0"],
-    { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const out: string[] = [];
-  child.stdout?.on("data", (b: Buffer) => out.push(b.toString()));
-  child.stderr?.on("data", (b: Buffer) => out.push(b.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, out, exited };
-}
+const serve = (cwd: string): Serve => runCli(["serve", "--port", "0"], { cwd, localRedis: true });
 
 async function consoleUrl(s: Serve): Promise<string> {
   return waitFor(
     async () => /Local console[^\n]*?(http:\/\/127\.0\.0\.1:\d+)\/console/.exec(s.out.join(""))?.[1],
     "serve to print the console address",
-    30_000,
+    // Generous: two tsx start-ups and a redis-server on a loaded machine.
+    60_000,
   );
 }
 
@@ -66,9 +49,17 @@ describe("local mode sends the samples on the first start of a data directory on
     const first = serve(dir);
     running.push(first);
     const base1 = await consoleUrl(first);
-    await waitFor(async () => ((await feed(base1)).pending === SAMPLE_APPROVALS ? true : undefined), "2 approvals");
+    await waitFor(
+      async () => ((await feed(base1)).pending === SAMPLE_APPROVALS ? true : undefined),
+      "2 approvals",
+      30_000,
+    );
     // Every sample delivered (the feed holds them), so nothing is still on its way when it stops.
-    await waitFor(async () => ((await feed(base1)).entries.length >= 6 ? true : undefined), "the samples delivered");
+    await waitFor(
+      async () => ((await feed(base1)).entries.length >= 6 ? true : undefined),
+      "the samples delivered",
+      30_000,
+    );
     expect(first.out.join("")).toMatch(/Sending the sample events now/);
     await stop(first);
 
@@ -84,5 +75,5 @@ describe("local mode sends the samples on the first start of a data directory on
     expect(second.out.join("")).toMatch(/sent on the first start/);
     expect(existsSync(samplesMarker(join(dir, ".dw-chatops")))).toBe(true);
     await stop(second);
-  }, 90_000);
+  }, 240_000);
 });
