@@ -25,7 +25,7 @@ export interface DeliveryJobData {
   approvalId?: string;
   /** Digest group (outbox): deliveries of one group under a burst become one message. */
   group?: string;
-  /** The group's burst was used up when this delivery ran: when its slot opens it sends every waiting event. */
+  /** It had to wait (the group's burst or the destination's window was full): its slot sends every waiting event. */
   heldForDigest?: boolean;
   /** Remember this message under a key (e.g. a node's failure) so a later event can update it in place. */
   saveAs?: string;
