@@ -3,7 +3,7 @@ import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
-import { type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
+import { CARD_ANSWER_GRACE_MS, type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
@@ -254,8 +254,8 @@ export class ApprovalService {
   }
 
   /**
-   * One update job per posted card, named by what it will show (renderKey): a repeated call for the same state
-   * adds nothing, a newer state is never swallowed by an older job.
+   * One update job per posted card, named by the state it was queued for (renderKey): a repeated call for the same
+   * state adds nothing, a newer state is never swallowed by an older job.
    */
   async updateCards(a: Approval): Promise<void> {
     await this.queueUpdates(
@@ -274,11 +274,19 @@ export class ApprovalService {
   private async queueUpdates(a: Approval, destinations: readonly string[], suffix = ""): Promise<void> {
     const posted = destinations.filter((d) => a.cards.some((c) => c.destination === d));
     if (!posted.length) return;
+    // Decided, DataWorks not answered yet: give it a moment, so the copy is updated once with both. The update
+    // renders the approval as it is when it runs, and skips a copy that already shows it (deliver.ts updateCard).
+    const awaitingAnswer =
+      a.state !== "pending" && a.dataworks?.status !== "accepted" && a.dataworks?.status !== "failed";
     await this.d.deliveries.addBulk(
       posted.map((destination) => ({
         name: "approval-update",
         data: { event: a.event, destination, approvalId: a.id },
-        opts: { jobId: `u.${a.id}.${destination}.${renderKey(a)}${suffix}`, priority: CARD_PRIORITY },
+        opts: {
+          jobId: `u.${a.id}.${destination}.${renderKey(a)}${suffix}`,
+          priority: CARD_PRIORITY,
+          ...(awaitingAnswer ? { delay: CARD_ANSWER_GRACE_MS } : {}),
+        },
       })),
     );
   }

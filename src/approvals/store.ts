@@ -39,6 +39,20 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'decision', 'a
 return {'ok'}
 `;
 
+/** Take the lock unless someone else holds it (its holder may take it again). ARGV: owner, ttl ms. */
+const LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/** Release the lock only if `owner` still holds it (after an expiry it may be someone else's). */
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 export type DecideResult =
   | { ok: true; approval: Approval }
   | { ok: false; reason: "missing" | "notOpen" | "expired" }
@@ -160,8 +174,44 @@ export class ApprovalStore {
     await this.redis.zrem(this.pendingKey, id);
   }
 
-  async addCard(id: string, ref: MessageRef): Promise<void> {
-    await this.redis.hset(this.key(id), `card:${ref.destination}`, JSON.stringify(ref));
+  /**
+   * A posted card and what it shows (the render key it was rendered from), in one write: an update that finds
+   * the card also finds what it shows, so it never repeats it.
+   */
+  async addCard(id: string, ref: MessageRef, shows: string): Promise<void> {
+    await this.redis.hset(
+      this.key(id),
+      `card:${ref.destination}`,
+      JSON.stringify(ref),
+      `shows:${ref.destination}`,
+      shows,
+    );
+  }
+
+  /** The render key a card copy shows now (set when it was posted or last updated). */
+  async cardShows(id: string, destination: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.key(id), `shows:${destination}`)) ?? undefined;
+  }
+
+  async setCardShows(id: string, destination: string, shows: string): Promise<void> {
+    await this.redis.hset(this.key(id), `shows:${destination}`, shows);
+  }
+
+  /**
+   * One update of a card copy at a time, across every instance: true when `owner` (the update job's id) holds the
+   * lock, also when it already did (a re-run of a job whose worker died). Expires so a dead holder blocks no one.
+   */
+  async lockCard(id: string, destination: string, owner: string, ttlMs: number): Promise<boolean> {
+    const res = await this.redis.eval(LOCK, 1, this.cardLockKey(id, destination), owner, String(ttlMs));
+    return res === 1;
+  }
+
+  async unlockCard(id: string, destination: string, owner: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, this.cardLockKey(id, destination), owner);
+  }
+
+  private cardLockKey(id: string, destination: string) {
+    return `${this.prefix}:card-lock:${id}:${destination}`;
   }
 
   /** Record the DataWorks outcome; final outcomes are audited too. */

@@ -21,6 +21,7 @@ import type { RenderContextExtras, TemplateEngine } from "../templating/engine.j
 import { translate } from "../templating/i18n.js";
 import { CARD_WAIT_IN_PLACE_MS, type DeliveryJobData, MAX_THROTTLED_WAITS, mayExistSince } from "./queues.js";
 import { withFallback } from "./safe-adapter.js";
+import { updateCard } from "./update-card.js";
 import { targetFor } from "./target.js";
 
 export interface DeliverDeps {
@@ -34,9 +35,8 @@ export interface DeliverDeps {
   /** Looks names up for templates; must never throw and never block for long. */
   enrich?: (event: DwEvent) => Promise<Record<string, unknown>>;
   /**
-   * Called after a card was posted or updated with the approval as it was then (its render key): if the approval
-   * has moved on since (decided while the card was being posted, DataWorks answered while an older update was
-   * in flight), the card is updated again, so every copy ends on the latest state.
+   * Called after a card was posted with the approval as it was then (its render key): if the approval has moved
+   * on since (decided while the card was being posted), the card is updated, so every copy ends on the latest state.
    */
   onCardRendered?: (approvalId: string, destination: string, renderedKey: string) => Promise<void>;
   metrics?: Metrics;
@@ -118,6 +118,7 @@ async function deliverApproval(
   log: Logger,
 ): Promise<MessageRef | undefined> {
   const { destination, approvalId } = job.data;
+  if (job.name === "approval-update") return updateCard(job, token, platformAdapter, locale, deps, log);
   const a = approvalId && deps.approvals ? await deps.approvals.get(approvalId) : undefined;
   if (!a) throw new UnrecoverableError(`approval ${approvalId ?? "?"} not found for ${job.name}`);
   const dest = deps.config.destinations[destination];
@@ -156,14 +157,6 @@ async function deliverApproval(
     }
   }
   const payload = adapter.render(message(false));
-  if (job.name === "approval-update") {
-    const ref = a.cards.find((c) => c.destination === destination);
-    if (!ref || !adapter.update) return undefined;
-    await adapter.update(ref, payload);
-    log.info({ state: a.state }, "approval card updated");
-    await deps.onCardRendered?.(a.id, destination, renderKey(a));
-    return ref;
-  }
   let ref: MessageRef;
   try {
     ref = await adapter.send(targetFor(destination, dest), payload, { mayExistSince: mayExistSince(job) });
@@ -171,7 +164,7 @@ async function deliverApproval(
     // As for notifications: the slot counts from when the request reached the platform.
     if (cardSlot) await deps.outbox.limiter.settle(cardSlot.limits, cardSlot.slot).catch(() => undefined);
   }
-  await deps.approvals?.addCard(a.id, ref);
+  await deps.approvals?.addCard(a.id, ref, renderKey(a));
   log.info({ approvalId: a.id }, "approval card posted");
   // A decision taken while this card was being posted found no ref to update.
   await deps.onCardRendered?.(a.id, destination, renderKey(a));

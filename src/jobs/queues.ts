@@ -59,6 +59,15 @@ export const PRIORITY = { approval: 1, notification: 10 } as const;
  * the same slot waits in place: at each slot the card goes first, even where no slot can be reserved (1/s).
  */
 export const NOTIFICATION_WAKE_LAG_MS = 25;
+/** How long one card copy's update may hold it (longer than any platform call); a dead holder frees it then. */
+export const CARD_LOCK_MS = 60_000;
+/** A card update finding another update of the same copy in flight looks again this much later. */
+export const CARD_LOCK_WAIT_MS = 250;
+/**
+ * A decision's card update waits this long for DataWorks' answer (usually well under a second), so the card is
+ * updated once with the outcome and the answer; a slower answer comes as a second update.
+ */
+export const CARD_ANSWER_GRACE_MS = 2_000;
 /** Longest wait an approval card spends in place (holding its worker) before it is parked like the rest. */
 export const CARD_WAIT_IN_PLACE_MS = 5_000;
 

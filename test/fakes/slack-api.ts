@@ -43,6 +43,8 @@ export class FakeSlack {
   readonly ephemeral: Array<{ channel: string; user: string; text: string }> = [];
   readonly views: Array<{ trigger_id: string; view: Record<string, unknown> }> = [];
   readonly script: SlackScript[] = [];
+  /** Every chat.update Slack applied, in order: what each call set (to count calls per message, spot repeats). */
+  readonly updateLog: Array<{ channel: string; ts: string; text: string; blocks: Array<Record<string, unknown>> }> = [];
   readonly fake: HttpFake;
   private seq = 0;
   private readonly token: string;
@@ -156,6 +158,7 @@ export class FakeSlack {
       const m = this.messages.find((x) => x.channel === channel && x.ts === args.ts);
       if (!m) return fail("message_not_found");
       Object.assign(m, { text: String(args.text ?? ""), blocks, updates: m.updates + 1 });
+      this.updateLog.push({ channel, ts: m.ts, text: m.text, blocks });
       return ok({ channel, ts: m.ts });
     }
     const metadata = parseMetadata(args.metadata);

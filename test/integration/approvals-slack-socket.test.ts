@@ -148,7 +148,10 @@ describe("Slack Socket Mode: card → click envelope → DataWorks once → card
     expect(ack.payload ?? {}).toEqual({});
     await waitFor(() => dw.decisions.get(String(ev.id)), "the decision at DataWorks");
     expect(dw.decisions.get(String(ev.id))).toMatchObject({ action: "UpdateIDEEventResult", checkResult: "OK" });
-    await waitFor(() => card.updates >= 2 && card.text.includes("Approved"), "the card updated (decided, accepted)");
+    await waitFor(
+      () => card.text.includes("Approved") && JSON.stringify(card.blocks).includes("accepted ("),
+      "the card updated (decided, accepted)",
+    );
     expect(JSON.stringify(card.blocks)).not.toContain("approval.approve");
     await waitFor(() => slack.ephemeral.find((e) => e.user === "U0ALICE"), "the clicker's ephemeral answer");
 

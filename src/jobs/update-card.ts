@@ -1,0 +1,52 @@
+import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { approvalCard } from "../approvals/card.js";
+import { renderKey } from "../approvals/types.js";
+import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
+import type { Logger } from "../logger.js";
+import type { DeliverDeps } from "./deliver.js";
+import { CARD_LOCK_MS, CARD_LOCK_WAIT_MS, type DeliveryJobData } from "./queues.js";
+import { withFallback } from "./safe-adapter.js";
+
+/**
+ * Edit a posted card copy to show the approval as it is now, unless it already does. One update of a copy runs at
+ * a time, across instances (a lock); another waits for it, then most often finds nothing left to show. So a copy
+ * is updated once per change of what it shows, never twice with the same content (Slack's chat.update is Tier 3).
+ */
+export async function updateCard(
+  job: Job<DeliveryJobData>,
+  token: string | undefined,
+  platformAdapter: ChatAdapter,
+  locale: string,
+  deps: DeliverDeps,
+  log: Logger,
+): Promise<MessageRef | undefined> {
+  const { destination, approvalId } = job.data;
+  const store = deps.approvals;
+  if (!approvalId || !store) throw new UnrecoverableError(`approval ${approvalId ?? "?"} not found for ${job.name}`);
+  const owner = String(job.id);
+  if (!(await store.lockCard(approvalId, destination, owner, CARD_LOCK_MS))) {
+    if (!token) throw new Error(`the card of approval ${approvalId} in ${destination} is being updated; try again`);
+    await job.moveToDelayed(Date.now() + CARD_LOCK_WAIT_MS, token);
+    throw new DelayedError();
+  }
+  try {
+    // Read under the lock: what the copy shows and what it should show cannot change under us.
+    const a = await store.get(approvalId);
+    if (!a) throw new UnrecoverableError(`approval ${approvalId} not found for ${job.name}`);
+    const ref = a.cards.find((c) => c.destination === destination);
+    if (!ref || !platformAdapter.update) return undefined;
+    const key = renderKey(a);
+    if ((await store.cardShows(a.id, destination)) === key) {
+      log.debug({ shows: key }, "the card already shows this; not updated again");
+      return undefined;
+    }
+    const card = (minimal: boolean) => approvalCard(a, locale, deps.templates, deps.config, minimal);
+    const adapter = withFallback(platformAdapter, () => card(true), log);
+    await adapter.update?.(ref, adapter.render(card(false)));
+    await store.setCardShows(a.id, destination, key);
+    log.info({ state: a.state, dataworks: a.dataworks?.status }, "approval card updated");
+    return ref;
+  } finally {
+    await store.unlockCard(approvalId, destination, owner).catch(() => undefined);
+  }
+}
