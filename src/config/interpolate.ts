@@ -1,18 +1,28 @@
 /**
  * Replace `${VAR}` and `${VAR:-default}` in every string of a parsed YAML tree. `$${` stays literal.
- * Problems name the key path and the variable, never its value.
+ * Problems name the key path and the variable, never its value; `unset` gets the path of each value that named
+ * an unset variable (its other problems are this one).
  */
 export function interpolateEnv(
   node: unknown,
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
   path = "",
+  unset?: PropertyKey[][],
+  keys: readonly PropertyKey[] = [],
 ): unknown {
-  if (typeof node === "string") return interpolateString(node, env, problems, path);
-  if (Array.isArray(node)) return node.map((v, i) => interpolateEnv(v, env, problems, `${path}[${i}]`));
+  if (typeof node === "string") {
+    const before = problems.length;
+    const out = interpolateString(node, env, problems, path);
+    if (problems.length > before) unset?.push([...keys]);
+    return out;
+  }
+  if (Array.isArray(node))
+    return node.map((v, i) => interpolateEnv(v, env, problems, `${path}[${i}]`, unset, [...keys, i]));
   if (node && typeof node === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = interpolateEnv(v, env, problems, path ? `${path}.${k}` : k);
+    for (const [k, v] of Object.entries(node))
+      out[k] = interpolateEnv(v, env, problems, path ? `${path}.${k}` : k, unset, [...keys, k]);
     return out;
   }
   return node;

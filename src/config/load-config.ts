@@ -6,6 +6,8 @@ import { ConfigError } from "../core/errors.js";
 import { makeWellFormed } from "../core/text.js";
 import { compilePattern } from "../routing/pattern.js";
 import { interpolateEnv } from "./interpolate.js";
+import { issueWords, keyPath } from "./issue-words.js";
+import { salvage } from "./salvage.js";
 import { typedEnvValues } from "./typed-env.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -49,44 +51,88 @@ export function loadConfig(
   return { config: parseConfig(raw, env), path };
 }
 
-/** Validate an already-parsed config object (used by loadConfig and by tests). */
+/**
+ * Validate an already-parsed config object (used by loadConfig and by tests) in one pass: unset variables,
+ * schema problems and cross-checks are all reported together, each once, by key path. A problem that follows
+ * from an unset variable (an empty secret, "set exactly one of …") is that variable's problem, not another one.
+ */
 export function parseConfig(
   raw: unknown,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Readonly<Config> {
   const problems: string[] = [];
-  const interpolated = interpolateEnv(raw, env, problems);
+  const unset: PropertyKey[][] = [];
+  const interpolated = interpolateEnv(raw, env, problems, "", unset);
   if (env.REDIS_URL && interpolated && typeof interpolated === "object") {
     const r = interpolated as Record<string, Record<string, unknown> | undefined>;
     r.redis = { ...(r.redis ?? {}), url: (r.redis?.url as string | undefined) ?? env.REDIS_URL };
   }
-  const first = configSchema.safeParse(interpolated);
+  const words = { error: issueWords };
+  const first = configSchema.safeParse(interpolated, words);
   // Numbers and booleans given as a whole ${VAR}: converted, then validated again like literals.
   const typed = first.success ? undefined : typedEnvValues(raw, interpolated, first.error.issues);
-  const result = typed?.value === undefined ? first : configSchema.safeParse(typed.value);
+  const value = typed?.value ?? interpolated;
+  const result = typed?.value === undefined ? first : configSchema.safeParse(typed.value, words);
   problems.push(...(typed?.problems ?? []));
-  if (!result.success)
-    problems.push(
-      ...formatIssues(result.error.issues.filter((i) => !typed?.explained.has(i.path.map(String).join(".")))),
+  let checked: { config: Config; broken: Set<string> } | undefined;
+  if (result.success) checked = { config: result.data, broken: new Set() };
+  else {
+    const own = result.error.issues.filter(
+      (i) => !typed?.explained.has(i.path.map(String).join(".")) && !unset.some((u) => followsFrom(i, u)),
     );
-  if (problems.length) throw new ConfigError(problems);
-  const config = (result as { data: Config }).data;
-  const cross = crossCheck(config);
-  if (cross.length) throw new ConfigError([...new Set(cross)]);
-  return deepFreeze(config);
+    problems.push(...formatIssues(own));
+    // The cross-checks still run, on what is left once every part with a problem is taken out.
+    checked = salvage(value, result.error.issues, unset);
+  }
+  if (checked) problems.push(...crossCheck(checked.config, destinationNames(value, checked.config), checked.broken));
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  return deepFreeze((checked as { config: Config }).config);
 }
 
+/** A schema issue at or below the value of an unset variable, or a refinement of an object holding it. */
+function followsFrom(issue: z.core.$ZodIssue, unsetPath: readonly PropertyKey[]): boolean {
+  const p = issue.path;
+  const within = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
+    a.length <= b.length && a.every((k, i) => b[i] === k);
+  return within(unsetPath, p) || (issue.code === "custom" && within(p, unsetPath));
+}
+
+/** Each problem once per key path (the first is the one to fix), unknown keys each by their own path. */
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`);
+  const out = new Map<string, string>();
+  for (const i of issues) {
+    if (i.code === "unrecognized_keys") {
+      for (const k of i.keys)
+        out.set(
+          keyPath([...i.path, k]),
+          `${keyPath([...i.path, k])}: unknown key (a typo? every key is in docs/configuration.md)`,
+        );
+      continue;
+    }
+    const at = keyPath(i.path);
+    if (!out.has(at)) out.set(at, `${at}: ${i.message}`);
+  }
+  return [...out.values()];
+}
+
+/** Every destination named in the file, valid or not: a route naming a broken one is not "unknown" too. */
+function destinationNames(value: unknown, c: Config): Set<string> {
+  const d = value && typeof value === "object" ? (value as Record<string, unknown>).destinations : undefined;
+  return new Set([...Object.keys(c.destinations), ...(d && typeof d === "object" ? Object.keys(d) : [])]);
 }
 
 /** Slack C…/G…/D… ids, Lark chat ids (oc_…), DingTalk open conversation ids (cid…). */
 const CHANNEL_ID = /^(?:[CGD][A-Z0-9]{6,}|oc_[A-Za-z0-9]+|cid[A-Za-z0-9+/=_-]+)$/;
 
 /** Contradictions no single field can see (alertmanager's UnmarshalYAML checks). */
-function crossCheck(c: Config): string[] {
+function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<string>): string[] {
   const problems: string[] = [];
-  const names = new Set(Object.keys(c.destinations));
+  // A part with a schema problem is reported already: checks that read it would only guess.
+  const ok = (path: string) =>
+    ![...broken].some(
+      (b) => path === b || path.startsWith(`${b}.`) || path.startsWith(`${b}[`) || b.startsWith(`${path}.`),
+    );
+  const groupsOk = ok("approvals.groups");
   c.routes.forEach((r, i) => {
     for (const d of r.destinations)
       if (!names.has(d)) problems.push(`routes[${i}].destinations: unknown destination "${d}"`);
@@ -99,16 +145,17 @@ function crossCheck(c: Config): string[] {
     for (const d of r.destinations)
       if (!names.has(d)) problems.push(`approvals.routes[${i}].destinations: unknown destination "${d}"`);
     for (const g of r.approvers.groups)
-      if (!c.approvals.groups[g]) problems.push(`approvals.routes[${i}].approvers.groups: unknown group "${g}"`);
+      if (groupsOk && !c.approvals.groups[g])
+        problems.push(`approvals.routes[${i}].approvers.groups: unknown group "${g}"`);
     if (r.match) {
       const err = compilePattern(r.match).error;
       if (err) problems.push(`approvals.routes[${i}].match: ${err}`);
     }
-    problems.push(...approvalTransportProblems(c, r.destinations, `approvals.routes[${i}].destinations`));
+    problems.push(...approvalTransportProblems(c, r.destinations, `approvals.routes[${i}].destinations`, ok("server")));
   });
   c.routes.forEach((r, i) => {
     for (const g of r.mentions?.groups ?? [])
-      if (!c.approvals.groups[g])
+      if (groupsOk && !c.approvals.groups[g])
         problems.push(`routes[${i}].mentions.groups: unknown group "${g}" (define it under approvals.groups)`);
   });
   c.approvals.policies.forEach((p, i) => {
@@ -135,7 +182,7 @@ function crossCheck(c: Config): string[] {
   }
   for (const [name, role] of Object.entries(c.commands.roles))
     for (const g of role?.groups ?? [])
-      if (!c.approvals.groups[g])
+      if (groupsOk && !c.approvals.groups[g])
         problems.push(`commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups)`);
   // A raw id must look like one: a misspelt destination name would otherwise be taken as a channel id, silently.
   for (const [i, entry] of (c.commands.channels ?? []).entries())
@@ -146,7 +193,7 @@ function crossCheck(c: Config): string[] {
   const auth = c.ingest.auth;
   const shared = auth.tokens.length + auth.bearerTokens.length + auth.basic.length + (auth.apiKey ? 1 : 0);
   // A signature proves EventBridge sent the request, not that your rule did: any account's rule can target the URL.
-  if (auth.signature.enabled && shared === 0 && !c.ingest.accountIds?.length)
+  if (ok("ingest") && auth.signature.enabled && shared === 0 && !c.ingest.accountIds?.length)
     problems.push(
       "ingest.accountIds: with only EventBridge signatures (no token or other shared secret), list your Alibaba Cloud account id(s); otherwise events from any account's rule are accepted",
     );
@@ -158,11 +205,11 @@ function crossCheck(c: Config): string[] {
   if (c.lark?.transport === "ws" && !/^cli_[0-9a-fA-F]{16}$/.test(c.lark.appId))
     problems.push('lark.appId: the long connection (transport: ws) needs a self-built app id ("cli_" + 16 hex digits)');
   for (const [name, d] of Object.entries(c.destinations)) {
-    if (d.platform === "slack" && !c.slack)
+    if (d.platform === "slack" && !c.slack && ok("slack"))
       problems.push(`destinations.${name}: platform slack needs the slack section (token)`);
-    if (d.platform === "lark" && d.chatId && !c.lark)
+    if (d.platform === "lark" && d.chatId && !c.lark && ok("lark"))
       problems.push(`destinations.${name}: a Lark chatId needs the lark section (appId, appSecret)`);
-    if (d.platform === "dingtalk" && d.conversationId && !c.dingtalk) {
+    if (d.platform === "dingtalk" && d.conversationId && !c.dingtalk && ok("dingtalk")) {
       problems.push(
         `destinations.${name}: a DingTalk conversationId needs the dingtalk section (clientId, clientSecret, robotCode)`,
       );
@@ -174,12 +221,17 @@ function crossCheck(c: Config): string[] {
 /** Approval cards need a transport that can receive clicks; custom bots/robots cannot. */
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-function approvalTransportProblems(c: Config, destinations: readonly string[], at: string): string[] {
+function approvalTransportProblems(
+  c: Config,
+  destinations: readonly string[],
+  at: string,
+  serverOk: boolean,
+): string[] {
   const problems: string[] = [];
   for (const name of destinations) {
     const d = c.destinations[name];
     // The console page trusts a typed name: fine on loopback, not for real decisions on a reachable port.
-    if (d?.platform === "console" && c.dataworks.accessKeyId && !LOOPBACK.has(c.server.host))
+    if (serverOk && d?.platform === "console" && c.dataworks.accessKeyId && !LOOPBACK.has(c.server.host))
       problems.push(
         `${at}: "${name}" is the local console, where anyone who reaches ${c.server.host}:${c.server.port} can decide as any name; with DataWorks credentials set, bind server.host to 127.0.0.1 or post approvals to a chat platform`,
       );

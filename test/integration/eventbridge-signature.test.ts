@@ -391,7 +391,7 @@ describe("createSignatureVerifier (direct)", () => {
     const parse = (signature: object) =>
       parseConfig({ destinations: { c: { platform: "console" } }, ingest: { auth: { signature } } }, {});
     expect(() => parse({ enabled: true, certUrlPatterns: ["(unclosed"] })).toThrow(
-      /certUrlPatterns.0: not a valid regular expression/,
+      /certUrlPatterns\[0\]: not a valid regular expression/,
     );
     expect(() => parse({ enabled: true, certUrlPatterns: [] })).toThrow(
       /certUrlPatterns: enabled needs at least one pattern/,

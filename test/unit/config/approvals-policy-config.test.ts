@@ -17,13 +17,13 @@ function problems(raw: Record<string, unknown>): string {
 /** A policy value that cannot be evaluated must fail start-up, not every approval (or block forever). */
 describe("approval policy windows and time zones are validated", () => {
   it("refuses a from/to that does not parse (it would make the freeze endless)", () => {
-    expect(problems(withWhen({ during: [{ from: "2026-12-24T00:00:00+8:00" }] }))).toContain("when.during.0.from");
-    expect(problems(withWhen({ during: [{ to: "next friday" }] }))).toContain("when.during.0.to");
+    expect(problems(withWhen({ during: [{ from: "2026-12-24T00:00:00+8:00" }] }))).toContain("when.during[0].from");
+    expect(problems(withWhen({ during: [{ to: "next friday" }] }))).toContain("when.during[0].to");
   });
 
   it("refuses HH:MM outside 00:00–24:00", () => {
-    expect(problems(withWhen({ during: [{ start: "25:99" }] }))).toContain("when.during.0.start");
-    expect(problems(withWhen({ during: [{ end: "9:00" }] }))).toContain("when.during.0.end");
+    expect(problems(withWhen({ during: [{ start: "25:99" }] }))).toContain("when.during[0].start");
+    expect(problems(withWhen({ during: [{ end: "9:00" }] }))).toContain("when.during[0].end");
   });
 
   it("refuses an unknown time zone", () => {

@@ -40,7 +40,7 @@ describe("typed ${VAR}: numbers and booleans from the environment", () => {
   it("validates the converted value like a literal: ranges and integers", () => {
     expect(problems(yaml, { ...env, PORT: "70000" }).join("\n")).toMatch(/^server\.port: .*65535/m);
     expect(problems(yaml, { ...env, CONCURRENCY: "1.5" }).join("\n")).toMatch(
-      /^worker\.concurrency: .*expected int\b/m,
+      /^worker\.concurrency: must be a whole number$/m,
     );
   });
 
@@ -59,8 +59,10 @@ describe("typed ${VAR}: numbers and booleans from the environment", () => {
   });
 
   it("converts nothing else: a literal quoted number stays an error, a digits-only token stays a string", () => {
-    expect(problems("server: { port: '8080' }\n", {}).join("\n")).toMatch(/^server\.port: .*expected number/m);
-    expect(problems("server: { port: 'p${PORT}' }\n", { PORT: "1" }).join("\n")).toMatch(/expected number/);
+    expect(problems("server: { port: '8080' }\n", {}).join("\n")).toMatch(
+      /^server\.port: must be a number, not text$/m,
+    );
+    expect(problems("server: { port: 'p${PORT}' }\n", { PORT: "1" }).join("\n")).toMatch(/must be a number, not text/);
     const c = parse("ingest: { auth: { tokens: ['${TOKEN}'] } }\n", { TOKEN: "12345678901234567890" });
     expect(c.ingest.auth.tokens).toEqual(["12345678901234567890"]);
   });
