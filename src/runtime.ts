@@ -5,7 +5,7 @@
  */
 import { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis/connect.js";
 import { type AdapterDeps, createAdapters } from "./adapters.js";
 import { localDecisionSender } from "./approvals/local-decision-sender.js";
 import { ApprovalService, type ApprovalJobData } from "./approvals/service.js";
@@ -40,6 +40,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { createNotifyFilter } from "./notify/notify-filter.js";
 import { checkRedis, createRedis, logOutages } from "./redis/connect.js";
 import { createRedisProbe } from "./redis/redis-probe.js";
+import { keyPrefix, parseRedisUrl } from "./redis/redis-url.js";
 import { Router } from "./routing/router.js";
 import { MessageRefs } from "./state/message-refs.js";
 import { RecentEvents } from "./state/recent-events.js";
@@ -77,7 +78,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   /** The HTTP app (http: true), or the health-and-metrics app of a process without it that was given `listen`. */
   app?: FastifyInstance;
-  redis: Redis;
+  redis: RedisClient;
   queues: { events: Queue<EventJobData>; deliveries: Queue<DeliveryJobData>; approvals: Queue<ApprovalJobData> };
   approvals: ApprovalService;
   approvalStore: ApprovalStore;
@@ -89,14 +90,15 @@ export interface Runtime {
   /** Commands typed in chat, from any platform (adapters call this through listen()). */
   onCommand: OnCommand;
   metrics: Metrics;
-  /** Readiness (/readyz): Redis answers within 500 ms and, when this process runs them, the workers run. */
+  /** Readiness (/readyz): RedisClient answers within 500 ms and, when this process runs them, the workers run. */
   ready: HealthDeps["ready"];
   close(): Promise<void>;
 }
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = o;
-  const prefix = config.redis.prefix;
+  // Hash-tagged on a cluster ({dwc}): every key of the bot, BullMQ's too, in one slot.
+  const prefix = keyPrefix(config.redis.prefix, parseRedisUrl(o.redisUrl));
   const templates = createTemplateEngine(config);
   const router = new Router(config);
   const redis = createRedis(o.redisUrl);
@@ -108,7 +110,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const jobOpts = defaultJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
   const bull = createRedis(o.redisUrl, { enableAutoPipelining: false });
   bull.on("error", () => undefined); // the outage `redis` logs once
-  const probe = createRedisProbe(o.redisUrl);
+  const probe = createRedisProbe(o.redisUrl, 500, `${prefix}:probe`);
   const queues = {
     events: new Queue<EventJobData>(QUEUES.events, { connection: bull, prefix, defaultJobOptions: jobOpts }),
     deliveries: new Queue<DeliveryJobData>(QUEUES.deliveries, { connection: bull, prefix, defaultJobOptions: jobOpts }),
@@ -130,7 +132,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       firstSeen: firstSeenIn(redis, prefix),
       ...consoleAdapterDeps(o.adapterDeps, consoleFeed),
     });
-  const enrich = o.enrich ?? enricherFor(config, redisStore(redis), logger);
+  const enrich = o.enrich ?? enricherFor(config, redisStore(redis), logger, prefix);
   const notify = createNotifyFilter(redis, prefix, config.notifications);
   const approvalStore = new ApprovalStore(redis, prefix);
   const userNames = new UserNames({
@@ -170,7 +172,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     mutes,
     workspaces,
     enrich,
-    cachedNames: cachedEnricherFor(config, redisStore(redis)),
+    cachedNames: cachedEnricherFor(config, redisStore(redis), prefix),
     logger,
     now: o.now,
   });
@@ -319,24 +321,33 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 }
 
 /** Enrichment through the DataWorks read APIs, when it is enabled and an AccessKey is configured. */
-export function enricherFor(config: Readonly<Config>, store: CacheStore, logger: Logger): Enrich | undefined {
-  const deps = enricherDeps(config, store);
+export function enricherFor(
+  config: Readonly<Config>,
+  store: CacheStore,
+  logger: Logger,
+  prefix = config.redis.prefix,
+): Enrich | undefined {
+  const deps = enricherDeps(config, store, prefix);
   return deps && createEnricher({ ...deps, logger: logger.child({ component: "enrich" }) });
 }
 
 /** The names enrichment has already cached (no DataWorks calls), for command answers that list many events. */
-export function cachedEnricherFor(config: Readonly<Config>, store: CacheStore): Enrich | undefined {
-  const deps = enricherDeps(config, store);
+export function cachedEnricherFor(
+  config: Readonly<Config>,
+  store: CacheStore,
+  prefix = config.redis.prefix,
+): Enrich | undefined {
+  const deps = enricherDeps(config, store, prefix);
   return deps && createCachedEnricher(deps);
 }
 
-function enricherDeps(config: Readonly<Config>, store: CacheStore) {
+function enricherDeps(config: Readonly<Config>, store: CacheStore, prefix: string) {
   const dw = config.dataworks;
   if (!config.enrich.enabled || !dw.accessKeyId || !dw.accessKeySecret) return undefined;
   return {
     api: clientFromConfig(dw),
     store,
-    prefix: config.redis.prefix,
+    prefix,
     config: config.enrich,
     defaultRegion: dw.regionId,
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 import { type Approval, type DataWorksDelivery, type Decision, stateFor } from "./types.js";
@@ -68,12 +68,12 @@ export interface AuditEntry {
 
 /** Approvals in Redis: a hash per approval, a sorted set of pending ones by deadline, and an audit stream. */
 export class ApprovalStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   /** Approvals are kept this long after creation (status page, audit context). */
   private readonly retentionMs: number;
 
-  constructor(redis: Redis, prefix: string, retentionMs = 30 * 86_400_000) {
+  constructor(redis: RedisClient, prefix: string, retentionMs = 30 * 86_400_000) {
     this.redis = redis;
     this.prefix = prefix;
     this.retentionMs = retentionMs;

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { mutingMute } from "../commands/mute-check.js";
 import { MuteStore } from "../commands/mutes.js";
 import { WorkspaceNames } from "../commands/workspace-names.js";
@@ -9,6 +8,8 @@ import { failureKey } from "../notify/notify-filter.js";
 import { Router } from "../routing/router.js";
 import { MessageRefs } from "../state/message-refs.js";
 import { createTemplateEngine } from "../templating/create-engine.js";
+import { connectTo } from "../redis/connect.js";
+import { keyPrefix, parseRedisUrl } from "../redis/redis-url.js";
 import { type ExplainDeps, explainEvent, type RedisFacts } from "./explain-route.js";
 import { readEventsFile } from "./read-event-file.js";
 
@@ -61,7 +62,8 @@ async function redisFacts(
       close: () => undefined,
     };
   // Bounded: no offline queue, no retries, so an unreachable Redis costs at most REDIS_WAIT_MS.
-  const redis = new Redis(url, {
+  const target = parseRedisUrl(url);
+  const redis = connectTo(target, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -89,7 +91,7 @@ async function redisFacts(
       close: () => undefined,
     };
   }
-  const prefix = config.redis.prefix;
+  const prefix = keyPrefix(config.redis.prefix, target);
   const mutes = new MuteStore(redis, prefix);
   const workspaces = new WorkspaceNames(redis, prefix, config.dataworks.regionId);
   const refs = new MessageRefs(redis, prefix);

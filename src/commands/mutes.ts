@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import type { EventFilter } from "./filter.js";
 
 export interface Mute {
@@ -20,11 +20,11 @@ const COUNT_GRACE_MS = 86_400_000;
  * time to list them, and per-mute counters of what they silenced.
  */
 export class MuteStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly now: () => number;
 
-  constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
+  constructor(redis: RedisClient, prefix: string, now: () => number = Date.now) {
     this.redis = redis;
     this.prefix = prefix;
     this.now = now;

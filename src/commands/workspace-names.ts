@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import type { DwEvent } from "../core/event.js";
 import { workspaceOf } from "./filter.js";
 
@@ -9,11 +9,11 @@ import { workspaceOf } from "./filter.js";
  * calling DataWorks from a command.
  */
 export class WorkspaceNames {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly defaultRegion: string;
 
-  constructor(redis: Redis, prefix: string, defaultRegion: string) {
+  constructor(redis: RedisClient, prefix: string, defaultRegion: string) {
     this.redis = redis;
     this.prefix = prefix;
     this.defaultRegion = defaultRegion;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import type { AdapterDeps } from "../adapters.js";
 import type { LocalDecision } from "../approvals/local-decision-sender.js";
 import type { DecisionSender } from "../approvals/types.js";
@@ -17,11 +17,11 @@ export type StoredEntry = ConsoleEntry & { id: string };
  * next to `serve`), the page served by any `serve` sees it, and a restart keeps it.
  */
 export class ConsoleFeed {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly key: string;
   private readonly maxLen: number;
 
-  constructor(redis: Redis, prefix: string, maxLen = 1000) {
+  constructor(redis: RedisClient, prefix: string, maxLen = 1000) {
     this.redis = redis;
     this.key = `${prefix}:console:feed`;
     this.maxLen = maxLen;

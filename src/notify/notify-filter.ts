@@ -7,7 +7,7 @@
  * ("recovered"). The last failure per node is kept in Redis with a TTL; GETDEL makes exactly one success
  * claim it, even with several workers.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import { INSTANCE_STATUSES, type NotificationsConfig } from "../config/sections/notifications.js";
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
@@ -23,7 +23,11 @@ export type NotifyFilter = (event: DwEvent) => Promise<NotifyVerdict>;
 const FAILED = 5;
 const SUCCEEDED = 6;
 
-export function createNotifyFilter(redis: Redis, prefix: string, config: Readonly<NotificationsConfig>): NotifyFilter {
+export function createNotifyFilter(
+  redis: RedisClient,
+  prefix: string,
+  config: Readonly<NotificationsConfig>,
+): NotifyFilter {
   const decide = async (event: DwEvent): Promise<NotifyVerdict> => {
     const memory = failureMemory(event, config);
     // Remember every failure, notified or not, so a later success can be told apart.

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 
 /**
  * Events waiting for a destination, by digest group: a hash jobId → eventId per (destination, group). The
@@ -41,10 +41,10 @@ return 0
 `;
 
 export class DigestGroups {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.redis = redis;
     this.prefix = prefix;
   }

@@ -1,16 +1,35 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { AppError } from "../core/errors.js";
 import type { Logger } from "../logger.js";
+import { parseRedisUrl, type RedisTarget } from "./redis-url.js";
+
+/** One server (or a proxy), the master Sentinel names, or a Redis Cluster: every command the bot uses works on each. */
+export type RedisClient = Redis | Cluster;
 
 export const MIN_REDIS_VERSION = [6, 2, 0] as const;
 
 /** A connection suitable for BullMQ workers (maxRetriesPerRequest null) and for our own keys. */
-export function createRedis(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false, ...extra });
+export function createRedis(url: string, extra: RedisOptions = {}): RedisClient {
+  const options = { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false, ...extra };
+  return connectTo(parseRedisUrl(url), options);
+}
+
+/** A connection to the target with these options; a cluster takes the per-node ones as its redisOptions. */
+export function connectTo(target: RedisTarget, options: RedisOptions): RedisClient {
+  if (target.mode === "standalone") return new Redis(target.url, options);
+  if (target.mode === "sentinel") return new Redis({ ...options, ...target.options });
+  const { enableAutoPipelining, lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = options;
+  return new Cluster(target.nodes, {
+    enableAutoPipelining,
+    lazyConnect,
+    enableOfflineQueue,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: { ...perNode, ...target.options },
+  });
 }
 
 /** Fail start-up with a clear message on a Redis that is too old or evicts keys (it would lose jobs). */
-export async function checkRedis(redis: Redis): Promise<{ version: string; warnings: string[] }> {
+export async function checkRedis(redis: RedisClient): Promise<{ version: string; warnings: string[] }> {
   const info = await redis.info("server");
   const version = /redis_version:([0-9.]+)/.exec(info)?.[1] ?? "0.0.0";
   const parts = version.split(".").map(Number);
@@ -38,7 +57,7 @@ export async function checkRedis(redis: Redis): Promise<{ version: string; warni
  * Log a lost connection once and its return: without an "error" listener ioredis prints every reconnect attempt
  * to stderr ("Unhandled error event"), unstructured.
  */
-export function logOutages(conn: Redis, logger: Logger): void {
+export function logOutages(conn: RedisClient, logger: Logger): void {
   let down = false;
   conn.on("error", (err: Error) => {
     if (down) return;

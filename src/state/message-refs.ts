@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 
@@ -12,11 +12,11 @@ const PENDING_TTL_S = 3_600;
 
 /** Where each event's messages were posted, so later steps (approvals, reruns) can update them in place. */
 export class MessageRefs {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly ttlSeconds: number;
 
-  constructor(redis: Redis, prefix: string, ttlSeconds = 30 * 86_400) {
+  constructor(redis: RedisClient, prefix: string, ttlSeconds = 30 * 86_400) {
     this.redis = redis;
     this.prefix = prefix;
     this.ttlSeconds = ttlSeconds;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connect.js";
 import type { DwEvent } from "../core/event.js";
 
 /** Capped store of recent events: a sorted set by receive time plus a hash of the events, trimmed atomically. */
@@ -21,12 +21,12 @@ export interface StoredEvent {
 }
 
 export class RecentEvents {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly max: number;
   private readonly index: string;
   private readonly data: string;
 
-  constructor(redis: Redis, prefix: string, max: number) {
+  constructor(redis: RedisClient, prefix: string, max: number) {
     this.redis = redis;
     this.max = max;
     this.index = `${prefix}:recent:index`;

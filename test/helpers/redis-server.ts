@@ -17,15 +17,25 @@ export class RedisServer {
   port = 0;
   private child?: ChildProcess;
 
+  private readonly extraArgs: (dir: string) => string[];
+
+  /** extraArgs: more redis-server options (a cluster node, a replica); a config file first makes it a Sentinel. */
+  constructor(extraArgs: (dir: string) => string[] = () => []) {
+    this.extraArgs = extraArgs;
+  }
+
   get url() {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
+    const extra = this.extraArgs(this.dir);
+    const conf = extra[0]?.startsWith("--") ? [] : extra.splice(0, 1);
     this.child = spawn(
       "redis-server",
       [
+        ...conf,
         "--port",
         String(this.port),
         "--bind",
@@ -38,6 +48,7 @@ export class RedisServer {
         "",
         "--maxmemory-policy",
         "noeviction",
+        ...extra,
       ],
       { stdio: "ignore" },
     );
@@ -51,6 +62,15 @@ export class RedisServer {
         r.disconnect();
       }
     }, `redis-server on ${this.port}`);
+  }
+
+  /** Crash: SIGKILL, nothing flushed, nothing handed over. */
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
   }
 
   /** Planned stop: SIGTERM makes redis-server flush the AOF and exit. */
