@@ -34,7 +34,8 @@ Options:
 
 Environment:
   DW_CHATOPS_CONFIG     config file path
-  REDIS_URL             Redis to use; unset: 'serve'/'worker' start a local redis-server under dataDir
+  REDIS_URL             Redis to use (redis://, redis+sentinel://, redis+cluster://; docs/configuration.md);
+                        unset: 'serve'/'worker' start a local redis-server under dataDir
 `;
 
 export async function main(argv: string[]): Promise<number> {
