@@ -50,30 +50,33 @@ async function eventsAndApproval(bot: TestBot, slack: FakeSlack, sent: LocalDeci
   expect((await bot.runtime.approvalStore.get(id))?.state).toBe("approved");
 }
 
-describe("Redis Cluster (3 masters)", () => {
-  const cluster = new RedisClusterSet();
-  let slack: FakeSlack;
-  let bot: TestBot;
-  const sent: LocalDecision[] = [];
-
+/** The topology, a fake Slack and a bot on them for the tests of one describe block. */
+function onTopology(topology: { url: string; start(): Promise<void>; destroy(): Promise<void> }) {
+  const t = { sent: [] as LocalDecision[] } as { slack: FakeSlack; bot: TestBot; sent: LocalDecision[] };
   beforeAll(async () => {
-    await cluster.start();
-    slack = new FakeSlack({ token: TOKEN, channels: [CHANNEL] });
-    await slack.start();
-    bot = await startTestBot(botConfig(slack), {
-      redisUrl: cluster.url,
+    await topology.start();
+    t.slack = new FakeSlack({ token: TOKEN, channels: [CHANNEL] });
+    await t.slack.start();
+    t.bot = await startTestBot(botConfig(t.slack), {
+      redisUrl: topology.url,
       keepKeys: true,
-      decisionSender: localDecisionSender(createLogger("silent"), sent),
+      decisionSender: localDecisionSender(createLogger("silent"), t.sent),
     });
   }, 90_000);
   afterAll(async () => {
-    await bot?.close();
-    await slack?.stop();
-    await cluster.destroy();
+    await t.bot?.close();
+    await t.slack?.stop();
+    await topology.destroy();
   }, 60_000);
+  return t;
+}
+
+describe("Redis Cluster (3 masters)", () => {
+  const cluster = new RedisClusterSet();
+  const t = onTopology(cluster);
 
   it("delivers events and decides an approval", async () => {
-    await eventsAndApproval(bot, slack, sent);
+    await eventsAndApproval(t.bot, t.slack, t.sent);
   }, 90_000);
 
   it("keeps every key, BullMQ's included, under {prefix}: one slot, one master", async () => {
@@ -88,20 +91,20 @@ describe("Redis Cluster (3 masters)", () => {
     }
     const all = [...owners.values()].flat();
     expect(all.length).toBeGreaterThan(10);
-    expect(all.filter((k) => !k.startsWith(`{${bot.prefix}}:`))).toEqual([]);
-    expect(all).toContain(`{${bot.prefix}}:events:meta`);
-    expect(all.some((k) => k.startsWith(`{${bot.prefix}}:approval:`))).toBe(true);
+    expect(all.filter((k) => !k.startsWith(`{${t.bot.prefix}}:`))).toEqual([]);
+    expect(all).toContain(`{${t.bot.prefix}}:events:meta`);
+    expect(all.some((k) => k.startsWith(`{${t.bot.prefix}}:approval:`))).toBe(true);
     const holding = [...owners].filter(([, keys]) => keys.length > 0).map(([port]) => port);
-    expect(holding).toEqual([await cluster.ownerOf(`{${bot.prefix}}:x`)]);
+    expect(holding).toEqual([await cluster.ownerOf(`{${t.bot.prefix}}:x`)]);
   });
 
   it("is not ready while the master of its slot is down, though the other masters answer PING", async () => {
-    expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
-    const owner = await cluster.ownerOf(`{${bot.prefix}}:x`);
+    expect((await fetch(`${t.bot.url}/readyz`)).status).toBe(200);
+    const owner = await cluster.ownerOf(`{${t.bot.prefix}}:x`);
     const node = cluster.nodes.find((n) => n.port === owner);
     await node?.kill();
     const readyz = async () => {
-      const res = await fetch(`${bot.url}/readyz`);
+      const res = await fetch(`${t.bot.url}/readyz`);
       return { status: res.status, body: await res.text() };
     };
     await waitFor(async () => (await readyz()).status === 503, "/readyz 503", 10_000);
@@ -111,44 +114,26 @@ describe("Redis Cluster (3 masters)", () => {
     await node?.start();
     await waitFor(async () => (await readyz()).status === 200, "/readyz 200 again", 30_000);
     const ev = freshEvent("instance-status-changes");
-    expect((await bot.post(ev)).status).toBe(202);
-    await waitFor(() => posted(slack, String(ev.id)) > 0, "an event delivered after the master's return", 30_000);
+    expect((await t.bot.post(ev)).status).toBe(202);
+    await waitFor(() => posted(t.slack, String(ev.id)) > 0, "an event delivered after the master's return", 30_000);
   }, 60_000);
 });
 
 describe("Redis Sentinel (master, replica, 3 Sentinels)", () => {
   const set = new RedisSentinelSet();
-  let slack: FakeSlack;
-  let bot: TestBot;
-  const sent: LocalDecision[] = [];
-
-  beforeAll(async () => {
-    await set.start();
-    slack = new FakeSlack({ token: TOKEN, channels: [CHANNEL] });
-    await slack.start();
-    bot = await startTestBot(botConfig(slack), {
-      redisUrl: set.url,
-      keepKeys: true,
-      decisionSender: localDecisionSender(createLogger("silent"), sent),
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await bot?.close();
-    await slack?.stop();
-    await set.destroy();
-  }, 60_000);
+  const t = onTopology(set);
 
   it("delivers events and decides an approval", async () => {
-    await eventsAndApproval(bot, slack, sent);
+    await eventsAndApproval(t.bot, t.slack, t.sent);
   }, 90_000);
 
   it("a failover loses no event the bot acknowledged, and a pending approval is decided after it", async () => {
     const approvalEvent = freshEvent("deploy-file");
-    expect((await bot.post(approvalEvent)).status).toBe(202);
+    expect((await t.bot.post(approvalEvent)).status).toBe(202);
     const approvalId = String(
-      await bot.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(approvalEvent.id) }),
+      await t.bot.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id: String(approvalEvent.id) }),
     );
-    await waitFor(() => posted(slack, approvalId) > 0, "the approval card", 30_000);
+    await waitFor(() => posted(t.slack, approvalId) > 0, "the approval card", 30_000);
 
     // EventBridge's side: post a stream of events; anything not answered 2xx is posted again until it is.
     const acknowledged: string[] = [];
@@ -158,7 +143,7 @@ describe("Redis Sentinel (master, replica, 3 Sentinels)", () => {
       for (let i = 0; !stop || i < 40; i++) {
         const ev = freshEvent("instance-status-changes");
         for (;;) {
-          const res = await bot.post(ev).catch(() => undefined);
+          const res = await t.bot.post(ev).catch(() => undefined);
           if (res?.status === 202) break;
           refused++;
           await sleep(200);
@@ -179,11 +164,12 @@ describe("Redis Sentinel (master, replica, 3 Sentinels)", () => {
     expect(await set.masterPort()).not.toBe(oldMaster);
 
     await waitFor(
-      () => acknowledged.every((id) => posted(slack, id) > 0),
-      () => `every acknowledged event in Slack; missing: ${acknowledged.filter((id) => !posted(slack, id)).join(", ")}`,
+      () => acknowledged.every((id) => posted(t.slack, id) > 0),
+      () =>
+        `every acknowledged event in Slack; missing: ${acknowledged.filter((id) => !posted(t.slack, id)).join(", ")}`,
       60_000,
     );
-    const reply = await bot.runtime.approvals.handleAction(
+    const reply = await t.bot.runtime.approvals.handleAction(
       {
         id: `click-${approvalId}`,
         adapter: "slack",
@@ -195,8 +181,8 @@ describe("Redis Sentinel (master, replica, 3 Sentinels)", () => {
       "en",
     );
     expect(reply, reply.text).toMatchObject({ ok: true });
-    await waitFor(() => sent.some((d) => d.messageId === approvalEvent.id), "the decision returned", 30_000);
-    expect(sent.filter((d) => d.messageId === approvalEvent.id)).toMatchObject([{ checkResult: "FAIL" }]);
+    await waitFor(() => t.sent.some((d) => d.messageId === approvalEvent.id), "the decision returned", 30_000);
+    expect(t.sent.filter((d) => d.messageId === approvalEvent.id)).toMatchObject([{ checkResult: "FAIL" }]);
     // Reported, not asserted: how many posts had to be repeated while there was no master.
     console.info(`sentinel failover: ${acknowledged.length} events acknowledged, ${refused} refusals retried`);
   }, 180_000);
