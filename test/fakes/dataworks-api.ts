@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { SNAPSHOT_ACTIONS, SnapshotSeeds } from "./dataworks-snapshot-api.js";
 import { HttpFake, json, type Recorded } from "./http-fake.js";
 
 /**
@@ -27,7 +28,9 @@ export type DwScript =
   | { status: number; code?: string }
   | { invalidParameter: true }
   | { successFalse: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Accept the connection and never answer: a client timeout. */
+  | { hang: true };
 
 export interface DwCall {
   action: string;
@@ -113,6 +116,12 @@ const ACTIONS: Record<string, ActionSpec> = {
       return ok({ Success: true, HttpStatusCode: 200, Data: w });
     },
   },
+  ...Object.fromEntries(
+    Object.entries(SNAPSHOT_ACTIONS).map(([name, a]) => [
+      name,
+      { version: "2020-05-18", required: a.required, location: "either", respond: (f, p) => a.respond(f.seeds, p) },
+    ]),
+  ),
 };
 
 export class FakeDataWorks {
@@ -124,6 +133,8 @@ export class FakeDataWorks {
   readonly instances = new Map<number, SeedInstance>();
   readonly nodes = new Map<number, { NodeId: number; NodeName: string; OwnerId: string; ProjectId: number }>();
   readonly projects = new Map<number, { ProjectId: number; ProjectName: string; ProjectIdentifier: string }>();
+  /** What the snapshot, extension and member APIs answer from (dataworks-snapshot-api.ts). */
+  readonly seeds = new SnapshotSeeds();
   /** Decisions DataWorks accepted, by MessageId. */
   readonly decisions = new Map<string, { action: string; checkResult: string; tip: string }>();
   /** Refusals, for assertions: code per rejected request. */
@@ -208,6 +219,7 @@ export class FakeDataWorks {
     const i = this.script.findIndex((s) => !s.action || s.action === action);
     const next = i >= 0 ? this.script.splice(i, 1)[0]?.answer : undefined;
     if (next && "delayMs" in next) await new Promise((r) => setTimeout(r, next.delayMs));
+    if (next && "hang" in next) return;
     if (next && "throttle" in next)
       return json(res, 429, {
         Code: "Throttling.User",
