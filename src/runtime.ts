@@ -177,16 +177,20 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     now: o.now,
   });
   // Text typed in chat (a block reason, a command, a display name) is made well formed where it enters, as events
-  // are at ingest: it ends up in cards and answers that every platform must be able to encode.
-  const onCommand: OnCommand = (command) => answerCommand(makeWellFormed(command));
+  // are at ingest: it ends up in cards and answers that every platform must be able to encode. Answers are too on
+  // their way out: they may quote events or names stored before this was done (a lone surrogate in Redis).
+  const onCommand: OnCommand = async (command) => makeWellFormed(await answerCommand(makeWellFormed(command)));
   const onAction: OnAction = (raw) => {
     const action = makeWellFormed(raw);
     // Answered in the language of the destination the click came from (its card, else its chat).
-    return approvals.handleAction(action).catch((err) => {
-      logger.error({ err, adapter: action.adapter, actionId: action.actionId }, "action failed");
-      const text = translate(templates.messages, approvals.clickLocale(action), "approval.reply.failed");
-      return { ok: false, text };
-    });
+    return approvals
+      .handleAction(action)
+      .catch((err) => {
+        logger.error({ err, adapter: action.adapter, actionId: action.actionId }, "action failed");
+        const text = translate(templates.messages, approvals.clickLocale(action), "approval.reply.failed");
+        return { ok: false, text };
+      })
+      .then(makeWellFormed);
   };
   const listeners: Array<{ close(): Promise<void> }> = [];
   for (const adapter of adapters.values()) {

@@ -38,7 +38,8 @@ export function wellFormed(text: string): string {
 
 /**
  * Make every string of a JSON-like value well formed, object keys too, in place (arrays and plain objects are
- * changed, a string root is returned replaced). Iterative: input nested deeper than the stack is still walked.
+ * changed, a string root is returned replaced; nothing is written where nothing changes). Iterative: input nested
+ * deeper than the stack is still walked.
  */
 export function makeWellFormed<T>(root: T): T {
   if (typeof root === "string") return wellFormed(root) as T;
@@ -49,8 +50,11 @@ export function makeWellFormed<T>(root: T): T {
     const obj = node as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
       const v = obj[key];
-      if (typeof v === "string") obj[key] = wellFormed(v);
-      else if (typeof v === "object" && v !== null) stack.push(v);
+      // Written only when it changes: well-formed parts may be shared and frozen (config values in an answer).
+      if (typeof v === "string") {
+        const fixed = wellFormed(v);
+        if (fixed !== v) obj[key] = fixed;
+      } else if (typeof v === "object" && v !== null) stack.push(v);
       const fixed = wellFormed(key);
       if (fixed !== key && !Array.isArray(obj)) {
         obj[fixed] = obj[key];

@@ -139,4 +139,22 @@ describe("render safety: lone surrogates and deterministic encoding failures", (
     expect(msg.text).not.toContain("\ud800");
     expect(lines.some((l) => l.includes(event.id) && l.includes("fallback"))).toBe(true);
   });
+
+  it("a command answer quoting text stored before the ingest fix is well formed on its way out", async () => {
+    const raw = freshEvent("instance-status-changes");
+    (raw.data as Record<string, unknown>).nodeId = `700009999001${LONE}`;
+    const parsed = parseEnvelopes(raw);
+    if (!parsed.ok) throw new Error("fixture did not parse");
+    await bot.runtime.recent.record(parsed.events[0]!, Date.now());
+    const reply = await bot.runtime.onCommand({
+      adapter: "slack",
+      text: "recent",
+      user: { id: "U0ALICE" },
+      channel: NOTIFY,
+    });
+    const text = JSON.stringify(reply);
+    expect(text).toContain("700009999001");
+    // JSON.stringify writes an unpaired surrogate as a \u escape: none may be left.
+    expect(text).not.toMatch(/\\ud[89a-f]/i);
+  });
 });

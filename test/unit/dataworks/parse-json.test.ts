@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { makeWellFormed } from "../../../src/core/text.js";
 import { parseJsonKeepingLongs, TooDeepError } from "../../../src/dataworks/parse-json.js";
 
 describe("parseJsonKeepingLongs", () => {
@@ -37,5 +38,15 @@ describe("parseJsonKeepingLongs", () => {
     expect(parseJsonKeepingLongs(long)).toEqual({ id: "12345678901234567890", ...want });
     // An escaped backslash before "ud800" is text, not an escape: left as it is.
     expect(parseJsonKeepingLongs('{"a":"\\\\ud800"}')).toEqual({ a: "\\ud800" });
+  });
+});
+
+describe("makeWellFormed", () => {
+  it("leaves frozen well-formed parts alone and fixes the rest in place", () => {
+    const shared = Object.freeze(["ok", "fine"]);
+    const reply = { text: "who: x\udc00", choices: shared };
+    expect(makeWellFormed(reply)).toBe(reply);
+    expect(reply).toEqual({ text: "who: x\ufffd", choices: ["ok", "fine"] });
+    expect(makeWellFormed("a\ud800b")).toBe("a\ufffdb");
   });
 });
