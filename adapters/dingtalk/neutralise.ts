@@ -15,6 +15,8 @@ const ALWAYS_RE = /[*<[\]`@]/g;
 export function neutralise(text: string): string {
   return (
     text
+      // A ">" closing a "<" goes full-width with it, so "<event id>" reads ＜event id＞, not ＜event id>.
+      .replace(/<([^<>\n]*)>/g, "＜$1＞")
       .replace(ALWAYS_RE, (c) => ALWAYS[c] ?? c)
       // Emphasis needs an underscore at a word boundary; snake_case identifiers are left intact.
       .replace(/(^|[^\p{L}\p{N}])_|_(?=$|[^\p{L}\p{N}])/gmu, (m) => m.replace("_", "＿"))

@@ -71,7 +71,13 @@ export function approvalCard(
   return msg;
 }
 
-function safeRender(a: Approval, locale: string, templates: TemplateEngine, extras: RenderContextExtras): Message {
+/** The event's own message (its template, else the fallback): what is attempted, by whom, where. */
+export function safeRender(
+  a: Approval,
+  locale: string,
+  templates: TemplateEngine,
+  extras: RenderContextExtras = {},
+): Message {
   try {
     return templates.render(a.event, locale, extras);
   } catch {

@@ -2,6 +2,7 @@ import type { HelperOptions } from "handlebars";
 import type Handlebars from "handlebars";
 import { truncate } from "../core/text.js";
 import { consoleLink, isConsoleLinkKind } from "./console-links.js";
+import { parseDuration } from "../config/duration.js";
 import { formatBytes, formatDate, formatDuration, formatNumber, formatTime, toDate } from "./format.js";
 import { type Messages, translate } from "./i18n.js";
 import { registerOverrideHelpers } from "./override-helpers.js";
@@ -62,6 +63,8 @@ export const HELPER_NAMES = [
 ] as const;
 
 const empty = (x: unknown) => x === undefined || x === null || x === "";
+/** Milliseconds, or a duration as DataWorks writes one ("7s", "1m20s": timeConsuming); NaN for anything else. */
+const toMs = (v: unknown) => (typeof v === "string" && /[a-z]/i.test(v) ? (parseDuration(v) ?? Number.NaN) : Number(v));
 const same = (a: unknown, b: unknown) => a === b || (!empty(a) && !empty(b) && String(a) === String(b));
 
 export function registerHelpers(hb: HB, messages: Messages): void {
@@ -77,7 +80,9 @@ export function registerHelpers(hb: HB, messages: Messages): void {
     if (empty(value)) return "";
     const key = `enum.${String(name)}.${String(value)}`;
     const word = tr(options, key);
-    return word === key ? tr(options, "enum.unknown", { value: String(value) }) : word;
+    if (word !== key) return word;
+    // raw=true: a value the locale files do not list is shown as DataWorks sent it, not as "unknown (…)".
+    return options.hash?.raw ? String(value) : tr(options, "enum.unknown", { value: String(value) });
   });
   /** {{time data.finishTime}}: in the configured time zone, with the offset. */
   hb.registerHelper("time", (v: unknown, options: HelperOptions) => formatTime(v, root(options).timeZone));
@@ -91,7 +96,7 @@ export function registerHelpers(hb: HB, messages: Messages): void {
   });
   /** {{since ms}}: a number of milliseconds as a duration. */
   hb.registerHelper("since", (ms: unknown, options: HelperOptions) =>
-    empty(ms) ? "" : formatDuration(Number(ms), root(options).locale),
+    empty(ms) ? "" : formatDuration(toMs(ms), root(options).locale),
   );
   /** {{truncate value 200}}: at most N characters (never splitting a character), marked with "…". */
   hb.registerHelper("truncate", (v: unknown, max: unknown) =>

@@ -169,6 +169,10 @@ describe("console API and approval status page", () => {
     expect(page).toContain("console: bob");
     expect(page).toContain("console2 (console)");
     expect(page).toContain('http-equiv="refresh"');
+    // Each row once: the card's own deadline and approver fields are the page's rows, not repeated above them.
+    const rowsOf = (html: string, label: string) => html.split(`<th>${label}</th>`).length - 1;
+    for (const label of ["Decide by", "Who may decide", "Received by the bot"]) expect(rowsOf(page, label)).toBe(1);
+    expect(rowsOf(page, "Created")).toBeLessThanOrEqual(1);
 
     const zh = await (await fetch(`${bot.url}/approvals/${id}?lang=zh-CN`)).text();
     expect(zh).toContain('lang="zh-CN"');
@@ -189,6 +193,8 @@ describe("console API and approval status page", () => {
     expect(after).toContain("freeze &lt;b&gt;week&lt;/b&gt;");
     expect(after).not.toContain("<b>week</b>");
     expect(after).not.toContain('http-equiv="refresh"');
+    // The decision is one row, not also the card's "Decision" section.
+    expect(after.split(">Decision<").length - 1).toBe(1);
     for (const body of [page, after, JSON.stringify(view)]) {
       expect(body).not.toContain(SECRET);
       expect(body).not.toContain(SENTINEL);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approversOf } from "../../approvals/authorize.js";
-import { approvalCard } from "../../approvals/card.js";
+import { approvalCard, safeRender } from "../../approvals/card.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
@@ -43,7 +43,12 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     reply.headers(HEADERS);
     if (!a) return sendError(reply, 404, "not_found", "no such approval (unknown id, or past its retention)");
     const locale = localeFor(req, deps.config);
-    const card = approvalCard(a, locale, deps.templates, deps.config);
+    // The card's title (it says the state); the event's own fields and sections: the card's deadline, approvers
+    // and decision are the page's own rows, so they are not shown twice.
+    const card = {
+      ...safeRender(a, locale, deps.templates),
+      title: approvalCard(a, locale, deps.templates, deps.config).title,
+    };
     const view = toView(a, card, deps.config);
     const accept = String(req.headers.accept ?? "");
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);

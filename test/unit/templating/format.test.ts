@@ -101,6 +101,7 @@ describe("business dates in a display zone west of DataWorks'", () => {
       engine({ timeZone })
         .render(event, "en")
         .fields.find((f) => f.label === "Business date")?.value;
-    for (const zone of ["Asia/Shanghai", "UTC", "America/New_York"]) expect(bizDate(zone)).toBe("2025-06-18 · #14");
+    for (const zone of ["Asia/Shanghai", "UTC", "America/New_York"])
+      expect(bizDate(zone)).toBe("2025-06-18 · cycle 14 of the day");
   });
 });

@@ -74,6 +74,13 @@ describe("renderDingTalk", () => {
     expect(neutralise("_italic_ and **bold**")).toBe("＿italic＿ and ＊＊bold＊＊");
   });
 
+  it("neutralise turns a <…> pair into a full-width pair, as the command help writes arguments", () => {
+    expect(neutralise("show|查看 <事件 ID>")).toBe("show|查看 ＜事件 ID＞");
+    expect(neutralise("block <审批 ID> <原因>")).toBe("block ＜审批 ID＞ ＜原因＞");
+    // A lone ">" inside a line forms nothing and stays.
+    expect(neutralise("$checkValue > 0")).toBe("$checkValue > 0");
+  });
+
   it("neutralise keeps the text readable (one look-alike per character)", () => {
     for (const v of HOSTILE) expect(Array.from(neutralise(v)).length).toBe(Array.from(v).length);
   });
