@@ -77,7 +77,7 @@ export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
       ...(value ? { value } : {}),
       ...(input ? { input } : {}),
       user: { id: user },
-      ...(outTrackId ? { message: { adapter: "dingtalk", destination: "", ids: { outTrackId } } } : {}),
+      ...(outTrackId ? { message: { adapter: "dingtalk", destination: "", ids: { outTrackId, ...group(data) } } } : {}),
     };
     return privateReply(await onAction(ev));
   }
@@ -147,6 +147,15 @@ export function createDingTalkInteractive(config: DingTalkInteractiveConfig) {
       return null;
     },
   };
+}
+
+/**
+ * The group a card was clicked in (spaceType IM_GROUP: spaceId is its openConversationId), so the answer can be
+ * in that group's language even before the card's id is recorded.
+ */
+function group(data: Json): { conversationId?: string } {
+  const space = str(data.spaceId);
+  return data.spaceType === "IM_GROUP" && space ? { conversationId: space } : {};
 }
 
 /** Card builder action ids may be short ("approve"); the core's are namespaced. */
