@@ -10,6 +10,7 @@
 import { formatDate } from "../templating/format.js";
 import type { EnrichConfig } from "../config/sections/enrich.js";
 import type { DwEvent } from "../core/event.js";
+import { dataworksId as id } from "../dataworks/ids.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
 import { errorExcerpt } from "./error-lines.js";
@@ -162,11 +163,4 @@ export function createCachedEnricher(deps: Omit<EnricherDeps, "logger">): Enrich
     await Promise.all(tasks);
     return { ...out };
   };
-}
-
-/** Numeric DataWorks ids arrive as numbers or digit strings; anything else is not looked up. */
-function id(v: unknown): string | undefined {
-  if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return String(v);
-  if (typeof v === "string" && /^\d{1,20}$/.test(v)) return v;
-  return undefined;
 }

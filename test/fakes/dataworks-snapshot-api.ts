@@ -65,6 +65,8 @@ export class SnapshotSeeds {
   /** Extension codes enabled per `${ProjectId}:${EventCode}`. */
   readonly enabled = new Map<string, string[]>();
   readonly members = new Map<number, MemberSeed[]>();
+  /** Answer ListFileVersions without FileContent (the model marks every field optional), so callers need GetFileVersion. */
+  listOmitsContent = false;
 
   setEventDetail(projectId: number, messageId: string, detail: Record<string, unknown>) {
     this.eventDetails.set(`${projectId}:${messageId}`, detail);
@@ -121,7 +123,9 @@ export const SNAPSHOT_ACTIONS: Record<string, { required: readonly string[]; res
       const [num, size] = page;
       const all = versionsOf(s, project, p.FileId ?? "");
       if (!all.length) return bad("Invalid.File.NotExists", `file ${p.FileId} does not exist`);
-      const FileVersions = all.slice((num - 1) * size, num * size);
+      const FileVersions = all
+        .slice((num - 1) * size, num * size)
+        .map(({ FileContent, ...v }) => (s.listOmitsContent ? v : { ...v, FileContent }));
       return ok({
         Success: true,
         HttpStatusCode: 200,

@@ -1,0 +1,172 @@
+/**
+ * The facts of an extension point event, for its approval card: the snapshot DataWorks took (GetIDEEventDetail)
+ * and, for a file, the code change against the right base (extensions.md §5.1):
+ *   commit-file  → the latest committed version before this one (ListFileVersions);
+ *   deploy-file  → the version now in production (IsCurrentProd); none yet: a first deployment, all new;
+ *   delete-file  → what goes away; CREATE → the new file's first lines.
+ * Each version's code comes from the list when it carries it, else from GetFileVersion.
+ * Tables get their full column list: none of these APIs gives the definition currently in force, so there is
+ * nothing to compare with (`columnDiff` is ready for a base).
+ *
+ * It never throws and never waits past its budget (default 3 s): the answer is "ok", "unavailable" (no snapshot
+ * for this event, or a lookup failed: `why` says which) or "late" with a promise of the final answer (which
+ * resolves, never rejects) while the lookups go on and fill the cache. Lookups go through the enrichment cache
+ * (Redis, shared by every worker; concurrent identical lookups make one call; failures are remembered briefly).
+ */
+import type { DwEvent } from "../../core/event.js";
+import { dataworksId as idOf } from "../../dataworks/ids.js";
+import type { DataWorksApi } from "../../dataworks/openapi-client.js";
+import {
+  type EventDetail,
+  type FileSnapshot,
+  type FileVersion,
+  getEventDetail,
+  getFileVersion,
+  listFileVersions,
+  type RunSnapshot,
+  type TableSnapshot,
+  type Target,
+} from "../../dataworks/snapshots.js";
+import type { LookupCache } from "../../enrich/lookup-cache.js";
+import { type CodeDiff, codeDiff, DEFAULT_BUDGET, type DiffBudget } from "./diff.js";
+
+/** The events GetIDEEventDetail answers for (DataStudio extension points). */
+export const SNAPSHOT_EVENTS: ReadonlySet<string> = new Set([
+  "commit-file",
+  "deploy-file",
+  "delete-file",
+  "run-file",
+  "commit-table",
+  "deploy-table",
+]);
+
+export interface FileFacts {
+  kind: "file";
+  file: FileSnapshot;
+  /** What the diff compares with: a version, or "none" (a new file or a first deployment). */
+  base: { version: number; source: "previous" | "production" } | { source: "none" };
+  diff: CodeDiff;
+  /** The base version's code, kept for the whole diff on the approval page. */
+  baseContent: string;
+}
+export type Facts = FileFacts | { kind: "run"; run: RunSnapshot } | { kind: "table"; table: TableSnapshot };
+
+/** What the fetch finally found. */
+export type SettledFacts = { status: "ok"; facts: Facts } | { status: "unavailable"; why: string };
+export type FactsResult = SettledFacts | { status: "late"; final: Promise<SettledFacts> };
+
+export interface FetchDeps {
+  api: DataWorksApi;
+  cache: LookupCache;
+  defaultRegion: string;
+  /** Time budget for the whole fetch, ms (default 3000). */
+  budgetMs?: number;
+  diffBudget?: DiffBudget;
+  /** After a failed lookup, do not ask again for this long, ms. */
+  failureTtlMs: number;
+}
+
+/** A snapshot and a version's code never change: keep them as long as an approval can wait. */
+const IMMUTABLE_TTL = 7 * 24 * 3600_000;
+/** The version list changes with every commit and deployment. */
+const LIST_TTL = 60_000;
+/** Pages of 100 versions read at most, looking for the base. */
+const MAX_PAGES = 5;
+
+export async function fetchFacts(deps: FetchDeps, event: DwEvent): Promise<FactsResult> {
+  if (!SNAPSHOT_EVENTS.has(event.eventCode))
+    return { status: "unavailable", why: `DataWorks keeps no snapshot of ${event.eventCode} events` };
+  const projectId = idOf(event.data.projectId);
+  if (!projectId) return { status: "unavailable", why: "the event carries no projectId" };
+  const final = load(deps, event, projectId).then(
+    (facts): SettledFacts => ({ status: "ok", facts }),
+    (err: unknown): SettledFacts => ({ status: "unavailable", why: reason(err) }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((r) => {
+    timer = setTimeout(() => r("late"), deps.budgetMs ?? 3000);
+  });
+  const first = await Promise.race([final, late]);
+  clearTimeout(timer);
+  return first === "late" ? { status: "late", final } : first;
+}
+
+async function load(deps: FetchDeps, event: DwEvent, projectId: string): Promise<Facts> {
+  const region = event.regionId || deps.defaultRegion;
+  const t: Target = { regionId: region };
+  const cached = <T>(key: string, ttl: number, fn: () => Promise<T>) =>
+    deps.cache.get(`${region}:${key}`, ttl, deps.failureTtlMs, fn);
+  const detail: EventDetail = await cached(`snapshot:${projectId}:${event.id}`, IMMUTABLE_TTL, () =>
+    getEventDetail(deps.api, t, event.id, projectId),
+  );
+  if (detail.kind === "empty") throw new Error("DataWorks answered an empty snapshot");
+  if (detail.kind === "run") return { kind: "run", run: detail };
+  if (detail.kind === "table") return { kind: "table", table: detail };
+
+  const budget = deps.diffBudget ?? DEFAULT_BUDGET;
+  if ("deleted" in detail || detail.changeType === "DELETE")
+    return {
+      kind: "file",
+      file: detail,
+      base: { source: "none" },
+      diff: codeDiff(detail.content, "", budget),
+      baseContent: detail.content,
+    };
+  const fileId = detail.fileId ?? idNum(event.data.fileId);
+  if (detail.changeType === "CREATE" || fileId === undefined) return newFile(detail, budget);
+
+  const deploy = event.eventCode === "deploy-file";
+  const newVersion = idNum(event.data.fileVersion) ?? detail.currentVersion;
+  const pick = (versions: FileVersion[]) =>
+    deploy
+      ? versions.find((v) => v.isCurrentProd)
+      : versions
+          .filter(
+            (v) =>
+              (newVersion === undefined || v.version < newVersion) &&
+              v.status !== "CANCELLED" &&
+              v.status !== "COMMITTING",
+          )
+          .sort((a, b) => b.version - a.version)[0];
+  let base: FileVersion | undefined;
+  for (let page = 1; page <= MAX_PAGES && !base; page++) {
+    const p = await cached(`versions:${projectId}:${fileId}:${page}`, LIST_TTL, () =>
+      listFileVersions(deps.api, t, projectId, String(fileId), page),
+    );
+    base = pick(p.versions);
+    if (page * 100 >= p.totalCount) break;
+  }
+  if (!base) return newFile(detail, budget);
+  const chosen = base;
+  const content =
+    chosen.content ??
+    (
+      await cached(`version:${projectId}:${fileId}:${chosen.version}`, IMMUTABLE_TTL, () =>
+        getFileVersion(deps.api, t, projectId, String(fileId), chosen.version),
+      )
+    ).content ??
+    "";
+  return {
+    kind: "file",
+    file: detail,
+    base: { version: chosen.version, source: deploy ? "production" : "previous" },
+    diff: codeDiff(content, detail.content, budget),
+    baseContent: content,
+  };
+}
+
+function newFile(file: FileSnapshot, budget: DiffBudget): FileFacts {
+  return { kind: "file", file, base: { source: "none" }, diff: codeDiff("", file.content, budget), baseContent: "" };
+}
+
+function reason(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  return e?.name === "CachedMiss"
+    ? "DataWorks lookups failed moments ago; not asking again yet"
+    : String(e?.message ?? err);
+}
+
+const idNum = (v: unknown) => {
+  const s = idOf(v);
+  return s === undefined ? undefined : Number(s);
+};
