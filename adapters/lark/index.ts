@@ -162,7 +162,7 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
         return { adapter: "lark", destination: target.destination, ids: { mode: "webhook" } };
       }
       const c = appClient(target.destination);
-      const content = JSON.stringify(payload.card);
+      const content = encodeCard(payload.card, target.destination, "im.v1.message.create");
       const res = await call(target.destination, "im.v1.message.create", () =>
         c.im.v1.message.create({
           params: { receive_id_type: "chat_id" },
@@ -246,4 +246,13 @@ function interactivity(
 /** Lark's uuid field: at most 50 characters. */
 function dedupeKey(chatId: string, content: string): string {
   return createHash("sha256").update(chatId).update("\n").update(content).digest("hex").slice(0, 50);
+}
+
+/** The card as message content; a card that cannot be encoded fails the same way every time (badPayload). */
+function encodeCard(card: LarkCard, destination: string, what: string): string {
+  try {
+    return JSON.stringify(card);
+  } catch (err) {
+    throw larkDeliveryError(failureFromThrown(err), destination, what);
+  }
 }

@@ -68,7 +68,7 @@ describe("encoding failures are permanent for the payload, on every adapter", ()
     expect(lark.calls.length).toBe(before);
   });
 
-  it("Lark app bot: an encoding error inside the SDK call is permanent, not a transport failure", async () => {
+  it("Lark app bot: a card that cannot be encoded is permanent on send and update, not a transport failure", async () => {
     const a = createLarkAdapter({ app: { ...APP, domain: lark.url }, timeoutMs: 2_000 });
     const ref = await a.send({ destination: "d", address: "oc_1", options: { mode: "app" } }, a.render(msg("x")));
     const payload = a.render(msg("y"));
@@ -76,6 +76,13 @@ describe("encoding failures are permanent for the payload, on every adapter", ()
     card.self = card;
     const e = await failure(a.update!(ref, { ...payload, card } as unknown as typeof payload));
     expect(e).toMatchObject({ retryable: false, badPayload: true });
+    const sent = await failure(
+      a.send({ destination: "d", address: "oc_1", options: { mode: "app" } }, {
+        ...payload,
+        card,
+      } as unknown as typeof payload),
+    );
+    expect(sent).toMatchObject({ retryable: false, badPayload: true });
   });
 
   it("DingTalk robot: a body JSON cannot encode is permanent, where a network failure would be retried", async () => {
