@@ -3,7 +3,7 @@
  * global default one, so two runtimes in one process — tests — never share counters). Each call site is one
  * line: `deps.metrics?.messagesSent.inc({ platform })`.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { observeRedis, type RedisSources } from "./metrics-from-redis.js";
 
 const P = "dwc_";
@@ -37,6 +37,10 @@ export interface Metrics {
   countReceived(r: { accepted: readonly unknown[]; duplicates: readonly unknown[] }): void;
   /** Count an ingest reply of 4xx/5xx by its error code; returns the payload unchanged (an onSend hook). */
   countIngestReply<T>(status: number, payload: T): T;
+  /** Jobs this process left for a newer release (a rolling upgrade under way, or a rollback), by queue and format. */
+  jobsLeftForNewer: Counter<"queue" | "format">;
+  /** Register dwc_format_behind: 1 while this process is older than the jobs or the Redis state it meets. */
+  observeFormat(check: () => true | string): void;
   /** Register the gauges that come from Redis (queue depths and ages, pending approvals, dwc_redis_up). */
   observe(sources: RedisSources): void;
 }
@@ -82,6 +86,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       "code",
       "retryable",
     ]),
+    jobsLeftForNewer: counter("jobs_left_for_newer_total", "Jobs left for a process of a newer release", [
+      "queue",
+      "format",
+    ]),
+    observeFormat(check) {
+      new Gauge({
+        name: `${P}format_behind`,
+        help: "1 while this process is older than the job or Redis state format it meets: upgrade it",
+        registers,
+        // From memory: /metrics never waits on Redis.
+        collect() {
+          this.set(check() === true ? 0 : 1);
+        },
+      });
+    },
     countReceived(r) {
       if (r.accepted.length) m.eventsReceived.inc({ outcome: "accepted" }, r.accepted.length);
       if (r.duplicates.length) m.eventsReceived.inc({ outcome: "duplicate" }, r.duplicates.length);

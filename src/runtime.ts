@@ -3,7 +3,7 @@
  * `serve` runs both; `worker` runs only the workers. All state is in Redis, so any number of each
  * process on one Redis behave as one bot.
  */
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { RedisClient } from "./redis/connect.js";
 import { type AdapterDeps, createAdapters } from "./adapters.js";
@@ -35,6 +35,8 @@ import { buildOpsApp, metricsRoute } from "./http/routes/metrics.js";
 import { ingestEvents } from "./ingest/ingest-events.js";
 import { type DeliveryJobData, defaultJobOptions, type EventJobData, QUEUES } from "./jobs/queues.js";
 import { startWorkers, type WorkerSet } from "./jobs/workers.js";
+import { type Formats, startFormatGuard } from "./jobs/format-version.js";
+import { VersionedQueue } from "./jobs/versioned-queue.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createNotifyFilter } from "./notify/notify-filter.js";
@@ -65,6 +67,8 @@ export interface RuntimeOptions {
   /** Returns decisions to DataWorks; the local stand-in (logs, never sends) when no credentials are configured. */
   decisionSender?: DecisionSender;
   now?: () => number;
+  /** The job and state formats this process handles; only tests set them (to play a newer release). */
+  formats?: Formats;
   /** Prometheus metrics on their own registry (one is created when absent). */
   metrics?: Metrics;
   /**
@@ -106,15 +110,24 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { version, warnings } = await checkRedis(redis);
   for (const w of warnings) logger.warn(w);
   logger.info({ redisVersion: version }, "connected to Redis");
+  const formats = await startFormatGuard({ redis, prefix, logger, formats: o.formats });
 
   const jobOpts = defaultJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
   const bull = createRedis(o.redisUrl, { enableAutoPipelining: false });
   bull.on("error", () => undefined); // the outage `redis` logs once
   const probe = createRedisProbe(o.redisUrl, 500, `${prefix}:probe`);
   const queues = {
-    events: new Queue<EventJobData>(QUEUES.events, { connection: bull, prefix, defaultJobOptions: jobOpts }),
-    deliveries: new Queue<DeliveryJobData>(QUEUES.deliveries, { connection: bull, prefix, defaultJobOptions: jobOpts }),
-    approvals: new Queue<ApprovalJobData>(QUEUES.approvals, { connection: bull, prefix, defaultJobOptions: jobOpts }),
+    events: new VersionedQueue<EventJobData>(QUEUES.events, { connection: bull, prefix, defaultJobOptions: jobOpts }),
+    deliveries: new VersionedQueue<DeliveryJobData>(QUEUES.deliveries, {
+      connection: bull,
+      prefix,
+      defaultJobOptions: jobOpts,
+    }),
+    approvals: new VersionedQueue<ApprovalJobData>(QUEUES.approvals, {
+      connection: bull,
+      prefix,
+      defaultJobOptions: jobOpts,
+    }),
   };
   // Queue errors are errors of their connection (`bull`), logged once per outage through `redis`.
   for (const q of Object.values(queues)) q.on("error", () => undefined);
@@ -198,16 +211,20 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     listeners.push(await adapter.listen({ onAction, onCommand }));
   }
   metrics.observe({ queues, pendingApprovals: () => approvalStore.pendingCount(), probe });
+  metrics.observeFormat(() => formats.check());
   let workers: WorkerSet | undefined;
   const ready: HealthDeps["ready"] = async () => {
     const checks: Record<string, boolean | string> = { redis: await probe.check() };
     if (o.workers) checks.workers = workers?.running() ?? false;
+    // Behind the jobs or the state it meets (an older release during a rolling upgrade): hold the rollout.
+    checks.format = formats.check();
     return { ok: Object.values(checks).every((v) => v === true), checks };
   };
   const startWorkersNow = () =>
     startWorkers({
       connection: bull,
       prefix,
+      formats,
       concurrency: config.worker.concurrency,
       logger,
       processDeps: {
@@ -311,6 +328,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       for (const l of listeners) await l.close();
       await Promise.all([queues.events.close(), queues.deliveries.close(), queues.approvals.close()]);
       for (const a of adapters.values()) await a.close?.();
+      formats.close();
       await Promise.all([redis.quit().catch(() => undefined), bull.quit().catch(() => undefined), probe.close()]);
     },
   };

@@ -1,8 +1,9 @@
-import { type ConnectionOptions, Worker } from "bullmq";
+import { type ConnectionOptions, DelayedError, type Job, Worker } from "bullmq";
 import type { Logger } from "../logger.js";
 import { type ReturnDecisionDeps, returnDecision } from "../approvals/return-decision.js";
 import type { ApprovalJobData } from "../approvals/service.js";
 import { type DeliverDeps, deliver } from "./deliver.js";
+import { type FormatGuard, jobFormat, LEAVE_FOR_NEWER_MS } from "./format-version.js";
 import { type ProcessEventDeps, processEvent } from "./process-event.js";
 import { cappedBackoff, type DeliveryJobData, type EventJobData, QUEUES } from "./queues.js";
 
@@ -21,15 +22,33 @@ export interface StartWorkersOptions {
   deliverDeps: DeliverDeps;
   /** Approval deadlines and decisions returned to DataWorks. */
   approvals?: ReturnDecisionDeps;
+  /** Which job formats this process may run (a rolling upgrade runs older and newer releases side by side). */
+  formats: FormatGuard;
 }
 
 /** Start the event and delivery workers. close() lets in-flight jobs finish (graceful shutdown). */
 export function startWorkers(o: StartWorkersOptions): WorkerSet {
   const common = { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency };
-  const events = new Worker<EventJobData>(QUEUES.events, (job) => processEvent(job, o.processDeps), common);
+  // A job of a format this process cannot run goes back to delayed untouched (DelayedError: no attempt used, not
+  // failed), due again soon, for whichever worker takes it next; an upgraded one runs it.
+  const guarded =
+    <D>(queue: string, run: (job: Job<D>, token?: string) => Promise<unknown>) =>
+    async (job: Job<D>, token?: string) => {
+      const format = jobFormat(job.data);
+      if (o.formats.canRun(format)) return run(job, token);
+      await job.moveToDelayed(Date.now() + LEAVE_FOR_NEWER_MS, token);
+      o.formats.left(queue, format);
+      o.deliverDeps.metrics?.jobsLeftForNewer.inc({ queue, format: String(format) });
+      throw new DelayedError();
+    };
+  const events = new Worker<EventJobData>(
+    QUEUES.events,
+    guarded(QUEUES.events, (job: Job<EventJobData>) => processEvent(job, o.processDeps)),
+    common,
+  );
   const deliveries = new Worker<DeliveryJobData>(
     QUEUES.deliveries,
-    (job, token) => deliver(job, token, o.deliverDeps),
+    guarded(QUEUES.deliveries, (job: Job<DeliveryJobData>, token) => deliver(job, token, o.deliverDeps)),
     common,
   );
   const workers: Worker[] = [events, deliveries];
@@ -37,7 +56,9 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
   if (ap) {
     const approvals = new Worker<ApprovalJobData>(
       QUEUES.approvals,
-      (job) => (job.name === "timeout" ? ap.service.expire(job.data.approvalId) : returnDecision(job, ap)),
+      guarded(QUEUES.approvals, (job: Job<ApprovalJobData>) =>
+        job.name === "timeout" ? ap.service.expire(job.data.approvalId) : returnDecision(job, ap),
+      ),
       { ...common, settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, ap.backoffMs) } },
     );
     workers.push(approvals as Worker);

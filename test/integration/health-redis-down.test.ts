@@ -62,7 +62,7 @@ describe("health and metrics while Redis is down", () => {
     expect((await bot.post(freshEvent("instance-status-changes"))).status).toBe(202);
     const ready = await get("/readyz");
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body)).toEqual({ status: "ready", checks: { redis: true } });
+    expect(JSON.parse(ready.body)).toEqual({ status: "ready", checks: { redis: true, format: true } });
     const metrics = await get("/metrics");
     expect(metrics.body).toMatch(/^dwc_redis_up 1$/m);
     expect(metrics.body).toMatch(/^dwc_queue_jobs\{queue="events",state="waiting"\} 1$/m);

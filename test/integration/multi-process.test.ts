@@ -84,7 +84,7 @@ describe("serve --no-workers + worker as two processes on one Redis", () => {
 
   it("serve runs no workers; the worker process delivers what serve queued", async () => {
     const ready = (await (await fetch(`${api}/readyz`)).json()) as { checks: Record<string, unknown> };
-    expect(ready.checks).toEqual({ redis: true });
+    expect(ready.checks).toEqual({ redis: true, format: true });
     const ev = freshEvent("instance-status-changes");
     expect((await post(ev)).status).toBe(202);
     const entry = await waitFor(
