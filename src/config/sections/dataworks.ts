@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { duration, secret } from "./common.js";
 
+const bindingsSchema = z
+  .object({
+    /** Answer only extension point events bound to dataworks.extensionCode and enabled in their workspace. */
+    check: z.boolean().default(true),
+    /** How old a kept GetExtension / ListEnabledExtensionsForProject answer may get before it is read again. */
+    refresh: duration("5m"),
+  })
+  .strict();
+
 const decisionApi = z.enum(["UpdateIDEEventResult", "UpdateWorkbenchEventResult", "CallbackExtension"]);
 
 export const dataworksSchema = z
@@ -16,6 +25,8 @@ export const dataworksSchema = z
     accessKeySecret: secret.optional(),
     /** Your extension's code (Open Platform → Extensions). */
     extensionCode: z.string().optional(),
+    /** Which checks are ours: the extension's bound events and enabled workspaces (src/dataworks/extension-bindings.ts). */
+    bindings: bindingsSchema.default(() => bindingsSchema.parse({})),
     /** Override of the decision API per event code. */
     decisionApis: z.record(z.string(), decisionApi).default({}),
     /** Console base for links, followed by /<regionId>/<module> (see src/templating/console-links.ts). */

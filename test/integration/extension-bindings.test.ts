@@ -1,0 +1,183 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { DwEvent } from "../../src/core/event.js";
+import { parseEnvelopes } from "../../src/dataworks/envelope.js";
+import { disabledIn, ExtensionBindings } from "../../src/dataworks/extension-bindings.js";
+import { DataWorksApi } from "../../src/dataworks/openapi-client.js";
+import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import type { ExtensionSeed } from "../fakes/dataworks-snapshot-api.js";
+import { PROJECT } from "../helpers/dataworks-seeds.js";
+import { fixture } from "../helpers/fixtures.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { waitFor } from "../helpers/wait.js";
+
+const AK = "LTAI-bindings";
+const SECRET = "bindings-secret-0123";
+const CODE = "ext-chatops";
+
+function event(code: string, projectId: unknown = PROJECT): DwEvent {
+  const raw = fixture(code);
+  const r = parseEnvelopes({ ...raw, id: crypto.randomUUID(), data: { ...(raw.data as object), projectId } });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.events[0]!;
+}
+
+const published = (over: Partial<ExtensionSeed> = {}): ExtensionSeed => ({
+  ExtensionCode: CODE,
+  ExtensionName: "chatops approvals",
+  BindEventList: [
+    { EventCode: "commit-file", EventName: "File submission pre-event" },
+    { EventCode: "deploy-file", EventName: "File deployment pre-event" },
+  ],
+  Status: 5,
+  ...over,
+});
+
+describe("extension bindings: only the checks DataWorks waits on us for (fake DataWorks, real Redis)", () => {
+  let dw: FakeDataWorks;
+  let redis: Redis;
+  let prefix: string;
+  let clock: number;
+  let stale: string[];
+  let bindings: ExtensionBindings;
+  const build = (extensionCode: string | undefined = CODE) =>
+    new ExtensionBindings({
+      api: new DataWorksApi({
+        endpoint: dw.endpoint,
+        protocol: "http",
+        accessKeyId: AK,
+        accessKeySecret: SECRET,
+        regionId: "cn-hangzhou",
+        timeoutMs: 2000,
+      }),
+      redis,
+      prefix,
+      extensionCode,
+      refreshMs: 300_000,
+      defaultRegion: "cn-hangzhou",
+      now: () => clock,
+      onStale: (what) => stale.push(what),
+    });
+
+  beforeAll(async () => {
+    dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
+    await dw.start();
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    await dw.stop();
+    redis.disconnect();
+    await deleteKeys(prefix);
+  });
+  beforeEach(async () => {
+    if (prefix) await deleteKeys(prefix);
+    prefix = testPrefix();
+    clock = 1_000_000;
+    stale = [];
+    dw.calls.length = 0;
+    dw.script.length = 0;
+    dw.seeds.extensions.clear();
+    dw.seeds.enabled.clear();
+    dw.seeds.extensions.set(CODE, published());
+    dw.seeds.enable(PROJECT, "commit-file", "someone-else", CODE);
+    bindings = build();
+  });
+
+  it("bound and enabled: ours", async () => {
+    expect(await bindings.isOurs(event("commit-file"))).toEqual({ ours: true });
+    expect(dw.callsOf("ListEnabledExtensionsForProject")[0]!.params).toMatchObject({
+      ProjectId: String(PROJECT),
+      EventCode: "commit-file",
+    });
+  });
+
+  it("not bound, or bound but not enabled in the workspace: not ours, with why", async () => {
+    expect(await bindings.isOurs(event("run-file"))).toEqual({
+      ours: false,
+      why: `extension ${CODE} is not bound to run-file (bound: commit-file, deploy-file)`,
+    });
+    expect(await bindings.isOurs(event("deploy-file"))).toEqual({
+      ours: false,
+      why: `extension ${CODE} is not enabled for deploy-file in workspace ${PROJECT}`,
+    });
+    expect(await bindings.isOurs(event("commit-file", 777))).toMatchObject({
+      ours: false,
+      why: expect.stringMatching(/workspace 777/),
+    });
+  });
+
+  it("Disabled, Testing (only its test workspace) and parameter-disabled workspaces", async () => {
+    dw.seeds.extensions.set(CODE, published({ Status: 3 }));
+    expect(await build().isOurs(event("commit-file"))).toMatchObject({
+      ours: false,
+      why: expect.stringMatching(/disabled in DataWorks/),
+    });
+    await deleteKeys(prefix);
+    dw.seeds.extensions.set(CODE, published({ Status: 0, ProjectTesting: 555 }));
+    expect(await build().isOurs(event("commit-file"))).toMatchObject({
+      ours: false,
+      why: expect.stringMatching(/Testing.*workspace 555/),
+    });
+    expect(await build().isOurs(event("commit-file", 555))).toEqual({ ours: true });
+    await deleteKeys(prefix);
+    dw.seeds.extensions.set(
+      CODE,
+      published({
+        ParameterSetting: `extension.project.commit-file.disabled=1\nextension.project.commit-file.disabled.append=${PROJECT}`,
+      }),
+    );
+    expect(await build().isOurs(event("commit-file"))).toMatchObject({
+      ours: false,
+      why: expect.stringMatching(/by its parameters/),
+    });
+  });
+
+  it("no extension code configured: not ours", async () => {
+    expect(await build("").isOurs(event("commit-file"))).toMatchObject({
+      ours: false,
+      why: expect.stringMatching(/extensionCode is not set/),
+    });
+    expect(dw.calls).toHaveLength(0);
+  });
+
+  it("answers are kept in Redis: shared by another instance, read again only after the refresh interval", async () => {
+    await bindings.isOurs(event("commit-file"));
+    const n = dw.calls.length;
+    expect(await build().isOurs(event("commit-file"))).toEqual({ ours: true });
+    expect(dw.calls.length).toBe(n);
+    clock += 301_000;
+    dw.seeds.enable(PROJECT, "commit-file"); // disabled in DataWorks meanwhile
+    // The stale answer is used once while the refresh runs; the next event sees the new one.
+    expect(await bindings.isOurs(event("commit-file"))).toEqual({ ours: true });
+    await waitFor(async () => (await bindings.isOurs(event("commit-file"))).ours === false, "the refreshed answer");
+    expect(dw.callsOf("GetExtension").length).toBe(2);
+  });
+
+  it("DataWorks down: the last good answer stays in use; never read at all: ours, unverified", async () => {
+    await bindings.isOurs(event("commit-file"));
+    clock += 301_000;
+    for (let i = 0; i < 4; i++) dw.script.push({ answer: { status: 503, code: "ServiceUnavailable" } });
+    expect(await bindings.isOurs(event("commit-file"))).toEqual({ ours: true });
+    await waitFor(() => stale.length >= 1, "the failed refresh to be reported");
+    expect(await bindings.isOurs(event("commit-file"))).toEqual({ ours: true });
+
+    await deleteKeys(prefix);
+    dw.script.length = 0;
+    dw.script.push({ action: "GetExtension", answer: { throttle: true } });
+    expect(await build().isOurs(event("commit-file"))).toMatchObject({
+      ours: true,
+      unverified: expect.stringMatching(/Throttling/),
+    });
+  });
+});
+
+describe("disabledIn (extension parameters)", () => {
+  it("reads project lists, per-event lists and appends; the last plain key wins", () => {
+    const p =
+      "extension.project.disabled=1, 2\nextension.project.disabled.append=3\nextension.project.commit-file.disabled=9\nother=x";
+    expect([...disabledIn(p, "commit-file")].sort()).toEqual(["1", "2", "3", "9"]);
+    expect([...disabledIn(p, "deploy-file")].sort()).toEqual(["1", "2", "3"]);
+    expect([...disabledIn("extension.project.disabled=1\nextension.project.disabled=4", "x")]).toEqual(["4"]);
+    expect(disabledIn(undefined, "x").size).toBe(0);
+  });
+});
