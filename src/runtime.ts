@@ -40,6 +40,7 @@ import { VersionedQueue } from "./jobs/versioned-queue.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createNotifyFilter } from "./notify/notify-filter.js";
+import { createRecoveryStep } from "./notify/recovery-step.js";
 import { checkRedis, createRedis, logOutages } from "./redis/connect.js";
 import { createRedisProbe } from "./redis/redis-probe.js";
 import { keyPrefix, parseRedisUrl } from "./redis/redis-url.js";
@@ -147,6 +148,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     });
   const enrich = o.enrich ?? enricherFor(config, redisStore(redis), logger, prefix);
   const notify = createNotifyFilter(redis, prefix, config.notifications);
+  const recovery = createRecoveryStep(redis, prefix, config, refs);
   const approvalStore = new ApprovalStore(redis, prefix);
   const userNames = new UserNames({
     store: redisStore(redis),
@@ -234,10 +236,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         logger,
         approvals,
         notify,
+        recovery,
         mutes: createMuteCheck(mutes, workspaces),
         config,
         groups,
-        refs,
       },
       deliverDeps: {
         config,

@@ -2,11 +2,12 @@ import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "..
 import { approverList } from "../approvals/approver-list.js";
 import type { Mute } from "../commands/mutes.js";
 import { describeFilter, shortDuration } from "../commands/filter.js";
-import { INSTANCE_STATUSES } from "../config/sections/notifications.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
-import { failureMemory, type NotifyVerdict, notifyVerdict } from "../notify/notify-filter.js";
+import { instanceOf } from "../dataworks/instance.js";
+import { type NotifyVerdict, notifyVerdict } from "../notify/notify-filter.js";
+import { failureMemory } from "../notify/recovery-step.js";
 import { localeFor } from "../routing/route-locale.js";
 import type { Router } from "../routing/router.js";
 import type { Messages } from "../templating/i18n.js";
@@ -117,7 +118,7 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
   const routed = d.router.byDestination(event);
   for (const m of matches)
     step(`route "${m.route}" -> ${m.destinations.map((n) => dest(n, routed.get(n) ?? [])).join(", ")}`);
-  if (verdict.reason === "recovery" && memory && !("unavailable" in d.redis)) {
+  if (recovered && !("unavailable" in d.redis)) {
     const others = Object.keys(config.destinations).filter((n) => !routed.has(n));
     const extra = await d.redis.holdingFailure(others, event);
     for (const n of extra) routed.set(n, []);
@@ -141,10 +142,9 @@ function verdictWords(v: NotifyVerdict, event: DwEvent, config: Readonly<Config>
     return `${key} is ${v.reason === "event-on"}`;
   }
   if (v.reason === "recovery") return "a recovery (this node's failure was notified before)";
-  const status = v.reason.replace(/^status(-off)?:/, "");
-  const name = Object.entries(INSTANCE_STATUSES).find(([, codes]) =>
-    (codes as readonly number[]).includes(Number(status)),
-  )?.[0];
+  const instance = instanceOf(event);
+  const status = instance?.code ?? "unknown";
+  const name = instance?.status;
   const list = `[${n.instanceStatuses.join(", ")}]`;
   return v.notify
     ? `status ${status} (${name}) is in notifications.instanceStatuses ${list}`

@@ -3,8 +3,7 @@ import { MuteStore } from "../commands/mutes.js";
 import { WorkspaceNames } from "../commands/workspace-names.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
-import { nodeMessageName } from "../jobs/process-event.js";
-import { failureKey } from "../notify/notify-filter.js";
+import { failureKey, failureMessageOf } from "../notify/recovery-step.js";
 import { Router } from "../routing/router.js";
 import { MessageRefs } from "../state/message-refs.js";
 import { createTemplateEngine } from "../templating/create-engine.js";
@@ -100,7 +99,7 @@ async function redisFacts(
       mutingMute: (event) => mutingMute(mutes, workspaces, event),
       failureRemembered: async (nodeId) => (await redis.exists(failureKey(prefix, nodeId))) === 1,
       holdingFailure: async (destinations, event) => {
-        const name = nodeMessageName(event);
+        const name = failureMessageOf(event);
         return name ? refs.holdingKeyed(destinations, name) : [];
       },
     },

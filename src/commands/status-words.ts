@@ -1,7 +1,8 @@
+import { instanceCodes } from "../dataworks/instance.js";
+
 /**
  * `status=` words and the numeric enums they stand for in each event type that carries a status. Values from
- * the DataWorks "Event list and message format" enumerations: instance status (1/0 not run, 2 waiting for
- * time, 3 waiting for resources, 4 running, 5 failed, 6 succeeded, 7 data quality, 8 branch conditions),
+ * the DataWorks "Event list and message format" enumerations: instance status (src/dataworks/instance.ts),
  * workflow (DAG) status (1 not run, 4 running, 5 failed, 6 succeeded) and Data Quality `checkResult`
  * (-2 skipped, -1 error, 0 passed, 1 warning threshold, 2 critical threshold).
  */
@@ -24,12 +25,12 @@ interface StatusValues {
 }
 
 export const STATUS_VALUES: Record<StatusWord, StatusValues> = {
-  failed: { instance: [5], dag: [5], dq: [2, -1] },
-  succeeded: { instance: [6], dag: [6], dq: [0] },
-  running: { instance: [4], dag: [4], dq: [] },
-  waiting: { instance: [2, 3], dag: [], dq: [] },
-  notrun: { instance: [0, 1], dag: [1], dq: [] },
-  checking: { instance: [7, 8], dag: [], dq: [] },
+  failed: { instance: instanceCodes("failed"), dag: [5], dq: [2, -1] },
+  succeeded: { instance: instanceCodes("succeeded"), dag: [6], dq: [0] },
+  running: { instance: instanceCodes("running"), dag: [4], dq: [] },
+  waiting: { instance: instanceCodes("waitTime", "waitResource"), dag: [], dq: [] },
+  notrun: { instance: instanceCodes("notRun"), dag: [1], dq: [] },
+  checking: { instance: instanceCodes("checking", "checkingCondition"), dag: [], dq: [] },
   warned: { instance: [], dag: [], dq: [1] },
   skipped: { instance: [], dag: [], dq: [-2] },
 };

@@ -11,6 +11,7 @@ import { formatDate } from "../templating/format.js";
 import type { EnrichConfig } from "../config/sections/enrich.js";
 import type { DwEvent } from "../core/event.js";
 import { dataworksId as id } from "../dataworks/ids.js";
+import { instanceOf } from "../dataworks/instance.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
 import { errorExcerpt } from "./error-lines.js";
@@ -32,8 +33,6 @@ export interface EnricherDeps {
 /** Shown under the message when a lookup failed or ran out of time; both languages, the enricher has no locale. */
 export const NAMES_UNAVAILABLE =
   "Some names are unavailable (DataWorks API slow or failing); ids shown · 部分名称暂不可用，显示 ID";
-
-const FAILED = 5;
 
 /** One lookup an event needs: its cache key (without the region), how long to keep it, how to load and use it. */
 type Lookup = <T>(key: string, ttl: number, load: () => Promise<T>, use: (v: T) => void) => void;
@@ -119,8 +118,9 @@ function collect(
       },
     );
 
-  const instanceId = event.eventCode === "instance-status-changes" ? id(d.taskId) : undefined;
-  if (instanceId) {
+  const instance = instanceOf(event);
+  const instanceId = id(instance?.instanceId);
+  if (instance && instanceId) {
     lookup(
       `instance:${instanceId}`,
       c.ttl.instance,
@@ -131,7 +131,7 @@ function collect(
         if (i.bizdate) out.bizDate = formatDate(i.bizdate);
       },
     );
-    if (Number(d.status) === FAILED)
+    if (instance.status === "failed")
       lookup(
         `log:${instanceId}:${id(d.modifyTime) ?? ""}`,
         c.ttl.instance,

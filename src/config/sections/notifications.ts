@@ -1,19 +1,8 @@
 import { z } from "zod";
+import { INSTANCE_STATUS_NAMES } from "../../dataworks/instance.js";
 import { duration } from "./common.js";
 
-/** instance-status-changes `data.status` names (DataWorks event list; 0 and 1 both mean "not run"). */
-export const INSTANCE_STATUSES = {
-  notRun: [0, 1],
-  waitTime: [2],
-  waitResource: [3],
-  running: [4],
-  failed: [5],
-  succeeded: [6],
-  checking: [7],
-  checkingCondition: [8],
-} as const;
-export type InstanceStatusName = keyof typeof INSTANCE_STATUSES;
-const statusName = z.enum(Object.keys(INSTANCE_STATUSES) as [InstanceStatusName, ...InstanceStatusName[]]);
+const statusName = z.enum(INSTANCE_STATUS_NAMES);
 
 /**
  * Which events are worth a message at all. Extension point events always go on (approvals need them).

@@ -3,30 +3,27 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load-config.js";
 import type { DwEvent } from "../../../src/core/event.js";
 import { createNotifyFilter, filteredKey } from "../../../src/notify/notify-filter.js";
+import { createRecoveryStep } from "../../../src/notify/recovery-step.js";
+import { MessageRefs } from "../../../src/state/message-refs.js";
+import { dwEvent } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
 
-function ev(eventCode: string, type: string, data: Record<string, unknown> = {}): DwEvent {
-  return {
-    id: crypto.randomUUID(),
-    source: "acs.dataworks",
-    type,
-    eventCode,
-    envelope: "cloudevent",
-    data,
-    attributes: {},
-  };
-}
+const ev = (eventCode: string, type: string, data: Record<string, unknown> = {}) => dwEvent(type, eventCode, data);
 const INST = "dataworks:InstanceStatusChanges:InstanceStatusChanges";
 const inst = (status: number, nodeId: number | undefined = 1) =>
   ev("instance-status-changes", INST, { status, nodeId, taskId: 9 });
 
-describe("notify filter (real Redis)", () => {
+describe("notify filter, after the recovery step as the events worker runs them (real Redis)", () => {
   let redis: Redis;
   const prefixes: string[] = [];
   const filter = (notifications: Record<string, unknown> = {}) => {
     const prefix = testPrefix();
     prefixes.push(prefix);
-    return { prefix, f: createNotifyFilter(redis, prefix, parseConfig({ notifications }, {}).notifications) };
+    const config = parseConfig({ notifications }, {});
+    const notify = createNotifyFilter(redis, prefix, config.notifications);
+    const recovery = createRecoveryStep(redis, prefix, config, new MessageRefs(redis, prefix));
+    const f = async (event: DwEvent) => notify(event, (await recovery.track(event)).kind === "recovery");
+    return { prefix, f };
   };
   beforeAll(() => {
     redis = new Redis(TEST_REDIS_URL);

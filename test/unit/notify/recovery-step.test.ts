@@ -1,0 +1,99 @@
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/load-config.js";
+import { createRecoveryStep, failureKey, failureMessageOf } from "../../../src/notify/recovery-step.js";
+import { MessageRefs } from "../../../src/state/message-refs.js";
+import { instanceEvent } from "../../helpers/fixtures.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
+
+const inst = (status: number, nodeId?: number, taskId = 9) => instanceEvent({ status, nodeId, taskId });
+const DESTINATIONS = {
+  ops: { platform: "slack", channel: "C1" },
+  dw: { platform: "slack", channel: "C2" },
+  lark: { platform: "slack", channel: "C3" },
+};
+
+describe("recovery step: a typed verdict, and where a recovery goes (real Redis)", () => {
+  let redis: Redis;
+  const prefixes: string[] = [];
+  const setup = (notifications: Record<string, unknown> = {}) => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    const config = parseConfig({ slack: { token: "xoxb-test" }, notifications, destinations: DESTINATIONS }, {});
+    const refs = new MessageRefs(redis, prefix);
+    return { prefix, refs, step: createRecoveryStep(redis, prefix, config, refs) };
+  };
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterEach(async () => {
+    for (const p of prefixes.splice(0)) await deleteKeys(p);
+  });
+  afterAll(() => redis.disconnect());
+
+  it("a failure is remembered; the node's next success, and only that one, is its recovery", async () => {
+    const { step, prefix } = setup();
+    expect(await step.track(inst(5, 42, 7001))).toEqual({ kind: "failure", nodeId: "42", message: "node.42" });
+    expect(await redis.get(failureKey(prefix, "42"))).toBe("7001");
+    expect(await step.track(inst(6, 43))).toEqual({ kind: "none" });
+    expect(await step.track(inst(4, 42))).toEqual({ kind: "none" });
+    expect(await step.track(inst(6, 42))).toEqual({ kind: "recovery", nodeId: "42", message: "node.42" });
+    expect(await step.track(inst(6, 42))).toEqual({ kind: "none" });
+    expect(await redis.exists(failureKey(prefix, "42"))).toBe(0);
+  });
+
+  it("two workers racing with the same success: exactly one recovery", async () => {
+    const { step } = setup();
+    await step.track(inst(5, 50));
+    const kinds = (await Promise.all([step.track(inst(6, 50)), step.track(inst(6, 50))])).map((v) => v.kind);
+    expect(kinds.sort()).toEqual(["none", "recovery"]);
+  });
+
+  it("nothing to follow without a node, with instance events off, or (for successes) with recoveries off", async () => {
+    expect(await setup().step.track(inst(5))).toEqual({ kind: "none" });
+    const off = setup({ events: { "instance-status-changes": false } }).step;
+    expect(await off.track(inst(5, 1))).toEqual({ kind: "none" });
+    const { step, prefix } = setup({ recoveries: false });
+    expect((await step.track(inst(5, 2))).kind).toBe("failure");
+    expect(await step.track(inst(6, 2))).toEqual({ kind: "none" });
+    expect(await redis.exists(failureKey(prefix, "2"))).toBe(1);
+  });
+
+  it("follow: a failure's messages are marked on their way and saved under the node's name", async () => {
+    const { step, refs } = setup();
+    const verdict = await step.track(inst(5, 60));
+    const routed = new Map([["ops", ["failures"]]]);
+    expect(await step.follow(verdict, routed)).toEqual({ saveAs: "node.60" });
+    expect([...routed.keys()]).toEqual(["ops"]);
+    expect(await refs.awaiting("ops", "node.60")).toBe(true);
+    expect(await refs.awaiting("dw", "node.60")).toBe(false);
+  });
+
+  it("follow: a recovery also goes where the failure's message is (sent or on its way), not elsewhere", async () => {
+    const { step, refs } = setup();
+    await step.track(inst(5, 61));
+    await refs.saveKeyed("dw", "node.61", { adapter: "slack", destination: "dw", ids: { ts: "1" } });
+    await refs.markPending([{ destination: "lark", name: "node.61" }]);
+    const verdict = await step.track(inst(6, 61));
+    const routed = new Map<string, string[]>([["ops", ["all"]]]);
+    expect(await step.follow(verdict, routed)).toEqual({ replaces: "node.61" });
+    expect(Object.fromEntries(routed)).toEqual({ ops: ["all"], dw: [], lark: [] });
+  });
+
+  it("follow: any other event goes by its routes alone and carries nothing", async () => {
+    const { step, refs } = setup();
+    await refs.saveKeyed("dw", "node.62", { adapter: "slack", destination: "dw", ids: { ts: "1" } });
+    const routed = new Map<string, string[]>([["ops", ["all"]]]);
+    expect(await step.follow(await step.track(inst(4, 62)), routed)).toEqual({});
+    expect([...routed.keys()]).toEqual(["ops"]);
+    expect(await refs.awaiting("ops", "node.62")).toBe(false);
+  });
+
+  it("names a node's failure message for instance events of a node only", () => {
+    expect(failureMessageOf(inst(6, 42))).toBe("node.42");
+    expect(failureMessageOf(inst(6))).toBeUndefined();
+    expect(failureMessageOf({ ...inst(6, 42), type: "dataworks:NodeChange:NodeChangeUpdated", eventCode: "x" })).toBe(
+      undefined,
+    );
+  });
+});
