@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import { UnrecoverableError } from "bullmq";
 import type { Queue } from "bullmq";
-import { type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
+import { alertJobId, type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { ApprovalJobData, ApprovalService } from "./service.js";
@@ -73,7 +73,7 @@ export async function returnDecision(job: Job<ApprovalJobData>, deps: ReturnDeci
         route.destinations.map((destination) => ({
           name: "approval-alert",
           data: { event: a.event, destination, approvalId: a.id },
-          opts: { jobId: `alert.${a.id}.${destination}`, priority: PRIORITY.approval },
+          opts: { jobId: alertJobId(a.id, destination), priority: PRIORITY.approval },
         })),
       );
     }

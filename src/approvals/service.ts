@@ -3,7 +3,15 @@ import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
-import { CARD_ANSWER_GRACE_MS, type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
+import {
+  CARD_ANSWER_GRACE_MS,
+  cardJobId,
+  cardUpdateJobId,
+  type DeliveryJobData,
+  decisionJobId,
+  PRIORITY,
+  timeoutJobId,
+} from "../jobs/queues.js";
 import type { Logger } from "../logger.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
@@ -101,7 +109,7 @@ export class ApprovalService {
     // The deadline first: whatever fails after this (a policy, a card), the route's default outcome still comes.
     if (route) {
       const delay = Math.max(0, a.deadline - this.now());
-      await this.d.approvals.add("timeout", { approvalId: id }, { jobId: `t.${id}`, delay });
+      await this.d.approvals.add("timeout", { approvalId: id }, { jobId: timeoutJobId(id), delay });
     }
     const path = approvalPath(e, route, this.d.config.approvals, actedAt(e, this.now()));
     if (path.kind === "policy") {
@@ -128,7 +136,7 @@ export class ApprovalService {
       path.route.destinations.map((destination) => ({
         name: "approval-card",
         data: { event: e, destination, approvalId: id },
-        opts: { jobId: `c.${id}.${destination}`, priority: CARD_PRIORITY },
+        opts: { jobId: cardJobId(id, destination), priority: CARD_PRIORITY },
       })),
     );
     return true;
@@ -238,7 +246,7 @@ export class ApprovalService {
       missing.map((destination) => ({
         name: "approval-card",
         data: { event: a.event, destination, approvalId: a.id },
-        opts: { jobId: `c.${a.id}.${destination}`, priority: CARD_PRIORITY },
+        opts: { jobId: cardJobId(a.id, destination), priority: CARD_PRIORITY },
       })),
     );
   }
@@ -248,7 +256,7 @@ export class ApprovalService {
     await this.d.approvals.add(
       "decision",
       { approvalId: a.id },
-      { jobId: a.id, attempts: this.d.config.approvals.deliveryAttempts, backoff: { type: "capped" } },
+      { jobId: decisionJobId(a.id), attempts: this.d.config.approvals.deliveryAttempts, backoff: { type: "capped" } },
     );
     await this.updateCards(a);
   }
@@ -268,10 +276,10 @@ export class ApprovalService {
   async cardRendered(approvalId: string, destination: string, renderedKey: string): Promise<void> {
     const a = await this.d.store.get(approvalId);
     if (!a || renderKey(a) === renderedKey) return;
-    await this.queueUpdates(a, [destination], `.after.${renderedKey}`);
+    await this.queueUpdates(a, [destination], renderedKey);
   }
 
-  private async queueUpdates(a: Approval, destinations: readonly string[], suffix = ""): Promise<void> {
+  private async queueUpdates(a: Approval, destinations: readonly string[], after?: string): Promise<void> {
     const posted = destinations.filter((d) => a.cards.some((c) => c.destination === d));
     if (!posted.length) return;
     // Decided, DataWorks not answered yet: give it a moment, so the copy is updated once with both. The update
@@ -283,7 +291,7 @@ export class ApprovalService {
         name: "approval-update",
         data: { event: a.event, destination, approvalId: a.id },
         opts: {
-          jobId: `u.${a.id}.${destination}.${renderKey(a)}${suffix}`,
+          jobId: cardUpdateJobId(a.id, destination, renderKey(a), after),
           priority: CARD_PRIORITY,
           ...(awaitingAnswer ? { delay: CARD_ANSWER_GRACE_MS } : {}),
         },

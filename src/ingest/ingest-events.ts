@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { DwEvent } from "../core/event.js";
-import type { EventJobData } from "../jobs/queues.js";
+import { type EventJobData, eventJobId } from "../jobs/queues.js";
 
 export interface IngestResult {
   accepted: string[];
@@ -21,7 +21,7 @@ export async function ingestEvents(
   now = Date.now(),
 ): Promise<IngestResult> {
   const batch = events.map((event) => {
-    const jobId = `e.${randomUUID()}`;
+    const jobId = eventJobId(randomUUID());
     return {
       name: "event",
       data: { event, receivedAt: now },

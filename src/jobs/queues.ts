@@ -71,8 +71,28 @@ export const CARD_ANSWER_GRACE_MS = 2_000;
 /** Longest wait an approval card spends in place (holding its worker) before it is parked like the rest. */
 export const CARD_WAIT_IN_PLACE_MS = 5_000;
 
-/** Job ids are `<kind>.<…>`: BullMQ forbids ':' in custom ids. */
+/*
+ * Job ids, every one built here. They are idempotency keys: adding a job whose id exists adds nothing, so each
+ * builder names exactly what must happen once. `<kind>.<…>`: BullMQ forbids ':' in custom ids.
+ */
+/** An accepted event (ingest): a fresh id, so BullMQ's deduplication, not the id, decides what is a duplicate. */
+export const eventJobId = (uuid: string) => `e.${uuid}`;
+/** One delivery of an event to one destination. */
 export const deliveryJobId = (eventJobId: string, destination: string) => `d.${eventJobId}.${destination}`;
+/** An approval's card (or its decided notice) in one destination: posted once. */
+export const cardJobId = (approvalId: string, destination: string) => `c.${approvalId}.${destination}`;
+/**
+ * An update of one card copy to the approval's state `renderKey`; `after` (the state a copy was rendered from) when
+ * it is queued because the approval moved on while that copy was being rendered.
+ */
+export const cardUpdateJobId = (approvalId: string, destination: string, renderKey: string, after?: string) =>
+  `u.${approvalId}.${destination}.${renderKey}${after === undefined ? "" : `.after.${after}`}`;
+/** The alert that DataWorks refused an approval's decision, in one destination. */
+export const alertJobId = (approvalId: string, destination: string) => `alert.${approvalId}.${destination}`;
+/** An approval's deadline (delayed). */
+export const timeoutJobId = (approvalId: string) => `t.${approvalId}`;
+/** Returning an approval's decision to DataWorks: the approval id itself, so a decision is applied once. */
+export const decisionJobId = (approvalId: string) => approvalId;
 
 export interface RetryPolicy {
   attempts: number;
