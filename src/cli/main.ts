@@ -23,6 +23,11 @@ Commands:
   route <event.json>    explain, for each event of the file, the path the running bot would take: approval
                         (policy, approval route and its destinations, approvals.unmatched), notifications
                         filter, mutes (read from Redis when it answers within 1 s) and routes
+  doctor                check the live set-up, one line per item with what to fix: Redis (version,
+                        maxmemory-policy), Slack (auth.test, scopes), Lark (token, bot), DingTalk (token,
+                        robot), DataWorks (AccessKey, extension, bound events and enabled workspaces
+                        against the approval routes); exits 1 when something needed is missing
+                          --workspace ID[,ID] (also check these workspaces; default: those the routes name)
   replay [file|dir]     send events to a running bot with the configured token (default: the bundled
                           samples in examples/events) and print what it answered (accepted, duplicates)
                           --rate N (events per second, default 5)  --url URL  --keep-ids
@@ -54,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       "metrics-port": { type: "string" },
       enrich: { type: "boolean" },
+      workspace: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -100,6 +106,10 @@ export async function main(argv: string[]): Promise<number> {
     case "route": {
       const { routeCommand } = await import("./route.js");
       return routeCommand({ configPath: values.config, file: args[0] });
+    }
+    case "doctor": {
+      const { doctorCommand } = await import("./doctor.js");
+      return doctorCommand({ configPath: values.config, workspaces: values.workspace });
     }
     case "replay": {
       const { replayCommand } = await import("./replay.js");

@@ -46,6 +46,8 @@ export interface FakeLarkOptions {
   now?: () => number;
   /** The app bot's open_id, answered by GET /open-apis/bot/v3/info (default ou_bot). */
   botOpenId?: string;
+  /** bot.activate_status answered there: 2 = enabled (the default), others: not usable. */
+  botActivateStatus?: number;
   /** Users in the app's contact range (open_id → name), answered by GET /open-apis/contact/v3/users/:id. */
   users?: Record<string, string>;
   /**
@@ -172,7 +174,11 @@ export class FakeLark {
       return json(res, 200, {
         code: 0,
         msg: "ok",
-        bot: { activate_status: 2, app_name: "DataWorks Bot", open_id: this.opts.botOpenId ?? "ou_bot" },
+        bot: {
+          activate_status: this.opts.botActivateStatus ?? 2,
+          app_name: "DataWorks Bot",
+          open_id: this.opts.botOpenId ?? "ou_bot",
+        },
       });
     return json(res, 404, { code: 404, msg: "not found" });
   }

@@ -62,6 +62,9 @@ export class FakeSlack {
   /** Whether the token has channels:history (conversations.history answers missing_scope without it). */
   private readonly historyScope: boolean;
 
+  /** The scopes auth.test reports in its x-oauth-scopes header (as every Slack Web API answer does). */
+  scopes: string[];
+
   constructor(opts: {
     token: string;
     channels: string[];
@@ -70,7 +73,9 @@ export class FakeSlack {
     history?: boolean;
     users?: Record<string, SlackUser>;
     usersScope?: boolean;
+    scopes?: string[];
   }) {
+    this.scopes = opts.scopes ?? ["chat:write", "users:read", "channels:history", "commands"];
     this.users = opts.users ?? {};
     this.usersScope = opts.usersScope ?? true;
     this.token = opts.token;
@@ -110,6 +115,8 @@ export class FakeSlack {
     if (next && "status" in next) return json(res, next.status, { ok: false, error: "fatal_error" });
     if (next && "error" in next) return json(res, 200, { ok: false, error: next.error });
     const answer = this.answer(req, method);
+    if (method === "auth.test")
+      return json(res, answer.status, answer.body, { "x-oauth-scopes": this.scopes.join(",") });
     if (next && "holdAnswerMs" in next) {
       // Handled now (the message exists), answered late: the client may have given up by then.
       setTimeout(() => {
@@ -127,7 +134,7 @@ export class FakeSlack {
       body: { ok: false, error, ...extra },
     });
     const args = parseArgs(req.body);
-    if (method === "auth.test") return ok({ user_id: "U0BOT", bot_id: "B0BOT", team_id: "T0FAKE" });
+    if (method === "auth.test") return ok({ user_id: "U0BOT", bot_id: "B0BOT", team_id: "T0FAKE", team: "Fake Team" });
     if (method === "views.open") {
       if (!args.trigger_id) return fail("invalid_trigger_id");
       const view =
