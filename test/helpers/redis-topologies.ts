@@ -111,6 +111,11 @@ export class RedisSentinelSet {
     );
   }
 
+  /** A switchover ordered through a Sentinel (SENTINEL FAILOVER): the master is demoted, a replica promoted. */
+  async failover(): Promise<void> {
+    await ask(this.sentinels[0]?.port ?? 0, (r) => r.call("SENTINEL", "FAILOVER", RedisSentinelSet.NAME));
+  }
+
   /** The master's port every Sentinel names. */
   async masterPort(): Promise<number> {
     const ports = await Promise.all(
