@@ -1,7 +1,6 @@
-import type { Job } from "bullmq";
-import { UnrecoverableError } from "bullmq";
-import type { Queue } from "bullmq";
+import { type Job, type Queue, UnrecoverableError } from "bullmq";
 import { alertJobId, type DeliveryJobData, PRIORITY } from "../jobs/queues.js";
+import { applyVerdict, isFinal, retryVerdict } from "../jobs/retry-decision.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { ApprovalJobData, ApprovalService } from "./service.js";
@@ -19,17 +18,17 @@ export interface ReturnDecisionDeps {
   metrics?: Metrics;
 }
 
-/** An error from the DecisionSender that says whether trying again can help (throttling, 5xx, network). */
-function isRetryable(err: unknown): boolean {
-  return (err as { retryable?: unknown })?.retryable !== false;
-}
-
 /**
  * Worker for "decision" jobs: return the decision to DataWorks once (the job id is the approval id),
- * record DataWorks' answer, update every card. Throttling/5xx are retried for hours with capped backoff;
- * when the last attempt fails, the route's channels get an alert.
+ * record DataWorks' answer, update every card. Throttling/5xx are retried for hours with capped backoff (a
+ * throttle that says how long to wait is waited for); when the last attempt fails, or the failure is one no retry
+ * fixes (a refusal, a bug), the route's channels get an alert.
  */
-export async function returnDecision(job: Job<ApprovalJobData>, deps: ReturnDecisionDeps): Promise<void> {
+export async function returnDecision(
+  job: Job<ApprovalJobData>,
+  token: string | undefined,
+  deps: ReturnDecisionDeps,
+): Promise<void> {
   const a = await deps.store.get(job.data.approvalId);
   if (!a?.decision) throw new UnrecoverableError(`approval ${job.data.approvalId} has no decision to return`);
   const log = deps.logger.child({
@@ -56,14 +55,15 @@ export async function returnDecision(job: Job<ApprovalJobData>, deps: ReturnDeci
       message,
     });
   } catch (err) {
-    const final = !isRetryable(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const error = (err as Error).message;
+    const verdict = retryVerdict(err, job, token !== undefined);
+    const final = isFinal(verdict, job);
+    const error = err instanceof Error ? err.message : String(err);
     deps.metrics?.dataworksErrors.inc({
       code: (err as { apiCode?: string }).apiCode ?? "error",
       retryable: String(!final),
     });
     log[final ? "error" : "warn"]({ err: error, final }, "DataWorks did not accept the decision");
-    if (!final) throw err;
+    if (!final) throw await applyVerdict(verdict, err, job, token);
     await deps.store.setDataWorks(a.id, { status: "failed", error, at: Date.now() });
     const updated = await deps.store.get(a.id);
     if (updated) await deps.service.updateCards(updated);

@@ -25,6 +25,8 @@ import { type Approval, type CheckResult, type Decision, renderKey } from "./typ
 
 export interface ApprovalJobData {
   approvalId: string;
+  /** How many times DataWorks throttled this decision with a wait of its own (src/jobs/retry-decision.ts). */
+  throttled?: number;
 }
 
 export interface ApprovalServiceDeps {

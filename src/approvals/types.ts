@@ -1,8 +1,9 @@
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
+import type { CheckResult, DecisionInput, DecisionResult } from "../dataworks/decisions.js";
 
-export type CheckResult = "OK" | "FAIL" | "WARN";
+export type { CheckResult };
 export type ApprovalState = "pending" | "approved" | "blocked" | "expired";
 
 /** Who or what decided. */
@@ -63,11 +64,11 @@ export function stateFor(d: Decision): ApprovalState {
   return d.result === "FAIL" ? "blocked" : "approved";
 }
 
-/** Returns a decision to DataWorks (UpdateIDEEventResult / UpdateWorkbenchEventResult / CallbackExtension). */
-export type DecisionSender = (d: {
-  eventCode: string;
-  messageId: string;
-  regionId?: string;
-  checkResult: CheckResult;
-  message: string;
-}) => Promise<{ api: string; requestId?: string }>;
+/**
+ * Returns a decision to DataWorks (UpdateIDEEventResult / UpdateWorkbenchEventResult / CallbackExtension): the
+ * dataworks/decisions.ts sender, or the local stand-in. Throws a RemoteError (DataWorksApiError) that says whether
+ * trying again can help.
+ */
+export type DecisionSender = (
+  d: DecisionInput & { message: string },
+) => Promise<Pick<DecisionResult, "api"> & { requestId?: string }>;

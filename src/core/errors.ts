@@ -1,4 +1,4 @@
-/** Errors with a stable code and, for deliveries, a retry decision (alertmanager's (retryable, err)). */
+/** Errors with a stable code and, for calls to other systems, a retry decision (alertmanager's (retryable, err)). */
 export class AppError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: ErrorOptions) {
@@ -17,16 +17,36 @@ export class ConfigError extends AppError {
   }
 }
 
-export interface DeliveryErrorInit {
+export interface RemoteErrorInit {
+  retryable: boolean;
+  /** True when the other side said we are calling too fast. */
+  throttled?: boolean;
+  /** The wait the other side asked for (Retry-After, x-ogw-ratelimit-reset, …). */
+  retryAfterMs?: number;
+}
+
+/**
+ * A failed call to another system (a chat platform, DataWorks) that carries its retry decision, so one function
+ * (src/jobs/retry-decision.ts) turns it into what the queue does, whichever queue runs it.
+ */
+export class RemoteError extends AppError {
+  readonly retryable: boolean;
+  readonly throttled: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(code: string, message: string, init: RemoteErrorInit, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = "RemoteError";
+    this.retryable = init.retryable;
+    this.throttled = init.throttled ?? false;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+export interface DeliveryErrorInit extends RemoteErrorInit {
   adapter: string;
   destination: string;
-  retryable: boolean;
-  /** Platform-requested wait (Retry-After, x-ogw-ratelimit-reset, …). */
-  retryAfterMs?: number;
   /** Platform error code, e.g. "channel_not_found", 130101. */
   platformCode?: string;
-  /** True when the platform said we are sending too fast. */
-  throttled?: boolean;
   /** The request may have reached the platform and done its work (a timeout, a dropped connection, a 5xx). */
   maybeDone?: boolean;
   /**
@@ -40,28 +60,23 @@ export interface DeliveryErrorInit {
  * Thrown by ChatAdapter.send/update. The message must say what to fix and must not contain
  * URLs with tokens, webhook secrets or access tokens.
  */
-export class DeliveryError extends AppError {
+export class DeliveryError extends RemoteError {
   readonly adapter: string;
   readonly destination: string;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
   readonly platformCode: string | undefined;
-  readonly throttled: boolean;
   readonly maybeDone: boolean;
   readonly badPayload: boolean;
   constructor(message: string, init: DeliveryErrorInit, options?: ErrorOptions) {
     super(
       init.throttled ? "DELIVERY_THROTTLED" : init.retryable ? "DELIVERY_RETRYABLE" : "DELIVERY_PERMANENT",
       message,
+      init,
       options,
     );
     this.name = "DeliveryError";
     this.adapter = init.adapter;
     this.destination = init.destination;
-    this.retryable = init.retryable;
-    this.retryAfterMs = init.retryAfterMs;
     this.platformCode = init.platformCode;
-    this.throttled = init.throttled ?? false;
     this.maybeDone = init.maybeDone ?? false;
     this.badPayload = init.badPayload ?? false;
   }

@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import type * as OpenApiModule from "@alicloud/openapi-client";
 import type { Config } from "../config/schema.js";
-import { AppError } from "../core/errors.js";
+import { RemoteError, type RemoteErrorInit } from "../core/errors.js";
 
 // The package is CJS with `exports.default = Client`: under Node ESM a default import yields the module
 // object, under vitest the class. createRequire gives the same object everywhere.
@@ -53,33 +53,31 @@ export interface ApiResult {
   status: number;
 }
 
-export interface DataWorksApiErrorInit {
+export interface DataWorksApiErrorInit extends RemoteErrorInit {
   action: string;
-  retryable: boolean;
   /** Alibaba Cloud error code, e.g. "Throttling.User", "InvalidParameter", or ours ("Timeout", "Network"). */
   apiCode: string;
   status?: number;
   requestId?: string;
-  throttled?: boolean;
 }
 
-/** Every DataWorks OpenAPI failure. The message never contains the AccessKey secret. */
-export class DataWorksApiError extends AppError {
+/**
+ * Every DataWorks OpenAPI failure. The message never contains the AccessKey secret. A 429 from Alibaba Cloud names
+ * no wait (and the SDK's error keeps no headers), so `retryAfterMs` is left unset here and a throttled decision
+ * takes the queue's backoff; a caller that knows the wait sets it and the job waits that long.
+ */
+export class DataWorksApiError extends RemoteError {
   readonly action: string;
-  readonly retryable: boolean;
   readonly apiCode: string;
   readonly status: number | undefined;
   readonly requestId: string | undefined;
-  readonly throttled: boolean;
   constructor(message: string, init: DataWorksApiErrorInit) {
-    super(init.retryable ? "DATAWORKS_API_RETRYABLE" : "DATAWORKS_API_PERMANENT", message);
+    super(init.retryable ? "DATAWORKS_API_RETRYABLE" : "DATAWORKS_API_PERMANENT", message, init);
     this.name = "DataWorksApiError";
     this.action = init.action;
-    this.retryable = init.retryable;
     this.apiCode = init.apiCode;
     this.status = init.status;
     this.requestId = init.requestId;
-    this.throttled = init.throttled ?? false;
   }
 }
 

@@ -19,7 +19,8 @@ import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import { CARD_WAIT_IN_PLACE_MS, type DeliveryJobData, MAX_THROTTLED_WAITS, mayExistSince } from "./queues.js";
+import { CARD_WAIT_IN_PLACE_MS, type DeliveryJobData, mayExistSince } from "./queues.js";
+import { applyVerdict, retryVerdict } from "./retry-decision.js";
 import { withFallback } from "./safe-adapter.js";
 import { updateCard } from "./update-card.js";
 import { targetFor } from "./target.js";
@@ -105,7 +106,7 @@ export async function deliver(
     if (done?.sent) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
     return done?.ref;
   } catch (err) {
-    throw await retryDecision(err, job, token, log, deps.metrics);
+    throw await deliveryRetry(err, job, token, log, deps.metrics);
   }
 }
 
@@ -185,36 +186,31 @@ function alertFor(card: Message, a: Approval, locale: string, deps: DeliverDeps)
   };
 }
 
-/** Map a send/update failure to what BullMQ should do with the job. */
-async function retryDecision(
+/** What BullMQ should do with a delivery that failed: the shared retry decision, with the deliveries' logs and metrics. */
+async function deliveryRetry(
   err: unknown,
   job: Job<DeliveryJobData>,
   token: string | undefined,
   log: Logger,
   metrics?: Metrics,
 ): Promise<Error> {
-  if (!(err instanceof DeliveryError)) return err as Error;
-  if (err.throttled && token) {
-    const waits = (job.data.throttled ?? 0) + 1;
-    if (waits <= MAX_THROTTLED_WAITS) {
-      const waitMs = Math.max(err.retryAfterMs ?? 1000, 250);
-      log.warn({ waitMs, waits }, "platform throttled the delivery; waiting");
+  // A throttle that names no wait waits a second: platforms throttle per second or per minute.
+  const verdict = retryVerdict(err, job, token !== undefined, { throttleWaitMs: 1000 });
+  if (err instanceof DeliveryError) {
+    if (verdict.kind === "wait") {
+      log.warn({ waitMs: verdict.ms, waits: verdict.waits }, "platform throttled the delivery; waiting");
       metrics?.rateLimitWaits.inc({ platform: err.adapter, reason: "throttled" });
-      await job.updateData({ ...job.data, throttled: waits });
-      await job.moveToDelayed(Date.now() + waitMs, token);
-      return new DelayedError();
+    } else if (verdict.kind === "fail") {
+      log.error({ code: err.code, platformCode: err.platformCode }, err.message);
+    } else if (verdict.kind === "retry") {
+      log.warn({ code: err.code, platformCode: err.platformCode }, err.message);
+      // The retry is told the message may exist, in whichever process it runs (job data lives in Redis).
+      if (err.maybeDone && job.data.maybeSentAt === undefined)
+        await job.updateData({ ...job.data, maybeSentAt: Date.now() }).catch(() => undefined);
+      if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) metrics?.messagesRetried.inc({ platform: err.adapter });
     }
-  }
-  if (!err.retryable) {
-    log.error({ code: err.code, platformCode: err.platformCode }, err.message);
-    return new UnrecoverableError(err.message);
-  }
-  log.warn({ code: err.code, platformCode: err.platformCode }, err.message);
-  // The retry is told the message may exist, in whichever process it runs (job data lives in Redis).
-  if (err.maybeDone && job.data.maybeSentAt === undefined)
-    await job.updateData({ ...job.data, maybeSentAt: Date.now() }).catch(() => undefined);
-  if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) metrics?.messagesRetried.inc({ platform: err.adapter });
-  return err;
+  } else if (verdict.kind === "fail") log.error({ err }, "a bug, not weather: the delivery is not retried");
+  return applyVerdict(verdict, err, job, token);
 }
 
 function renderEvent(

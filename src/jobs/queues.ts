@@ -14,6 +14,8 @@ export const QUEUES = {
 export interface EventJobData {
   event: DwEvent;
   receivedAt: number;
+  /** How many times a throttle made this job wait (src/jobs/retry-decision.ts). */
+  throttled?: number;
 }
 
 export interface DeliveryJobData {
@@ -108,9 +110,6 @@ export function defaultJobOptions(p: RetryPolicy): JobsOptions {
     removeOnFail: { age: 7 * 86_400 },
   };
 }
-
-/** Throttled deliveries wait and retry; past this many waits they fail so they cannot loop forever. */
-export const MAX_THROTTLED_WAITS = 100;
 
 /** Backoff for returning decisions to DataWorks: doubling from `baseMs`, capped at 10 minutes, so retries go on for hours. */
 export function cappedBackoff(attemptsMade: number, baseMs = 5_000): number {

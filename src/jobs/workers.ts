@@ -1,4 +1,4 @@
-import { type ConnectionOptions, DelayedError, type Job, Worker } from "bullmq";
+import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Logger } from "../logger.js";
 import { type ReturnDecisionDeps, returnDecision } from "../approvals/return-decision.js";
 import type { ApprovalJobData } from "../approvals/service.js";
@@ -6,6 +6,7 @@ import { type DeliverDeps, deliver } from "./deliver.js";
 import { type FormatGuard, jobFormat, LEAVE_FOR_NEWER_MS } from "./format-version.js";
 import { type ProcessEventDeps, processEvent } from "./process-event.js";
 import { cappedBackoff, type DeliveryJobData, type EventJobData, QUEUES } from "./queues.js";
+import { retryDecision } from "./retry-decision.js";
 
 export interface WorkerSet {
   workers: Worker[];
@@ -43,7 +44,9 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
     };
   const events = new Worker<EventJobData>(
     QUEUES.events,
-    guarded(QUEUES.events, (job: Job<EventJobData>) => processEvent(job, o.processDeps)),
+    guarded(QUEUES.events, (job: Job<EventJobData>, token) =>
+      withRetryDecision(job, token, o.logger, () => processEvent(job, o.processDeps)),
+    ),
     common,
   );
   const deliveries = new Worker<DeliveryJobData>(
@@ -56,8 +59,10 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
   if (ap) {
     const approvals = new Worker<ApprovalJobData>(
       QUEUES.approvals,
-      guarded(QUEUES.approvals, (job: Job<ApprovalJobData>) =>
-        job.name === "timeout" ? ap.service.expire(job.data.approvalId) : returnDecision(job, ap),
+      guarded(QUEUES.approvals, (job: Job<ApprovalJobData>, token) =>
+        job.name === "timeout"
+          ? withRetryDecision(job, token, o.logger, () => ap.service.expire(job.data.approvalId))
+          : returnDecision(job, token, ap),
       ),
       { ...common, settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, ap.backoffMs) } },
     );
@@ -68,10 +73,11 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
     w.on("error", (err) => o.logger.error({ err, queue: w.name }, "worker error"));
     w.on("failed", (job, err) => {
       if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === "UnrecoverableError";
+      const permanent = err instanceof UnrecoverableError;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || permanent;
       if (final && w.name === QUEUES.deliveries) {
         const platform = o.deliverDeps.config.destinations[(job.data as DeliveryJobData).destination]?.platform;
-        const reason = err.name === "UnrecoverableError" ? "permanent" : "exhausted";
+        const reason = permanent ? "permanent" : "exhausted";
         o.deliverDeps.metrics?.messagesFailed.inc({ platform: platform ?? "unknown", reason });
       }
       if (final)
@@ -88,4 +94,21 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
       await Promise.all(workers.map((w) => w.close()));
     },
   };
+}
+
+/** Run a processor; its failure becomes what the shared retry decision says (a bug is logged once, not retried). */
+async function withRetryDecision<T>(
+  job: Job,
+  token: string | undefined,
+  logger: Logger,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const outcome = await retryDecision(err, job, token);
+    if (outcome instanceof UnrecoverableError && !(err instanceof UnrecoverableError))
+      logger.error({ err, queue: job.queueName, jobId: job.id }, "the job failed in a way no retry can fix");
+    throw outcome;
+  }
 }
