@@ -7,6 +7,8 @@ import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { RedisClient } from "./redis/connect.js";
 import { type AdapterDeps, createAdapters } from "./adapters.js";
+import { ActionRouter } from "./actions/router.js";
+import { routeApprovalActions } from "./approvals/actions.js";
 import { localDecisionSender } from "./approvals/local-decision-sender.js";
 import { ApprovalService, type ApprovalJobData } from "./approvals/service.js";
 import { ApprovalStore } from "./approvals/store.js";
@@ -18,7 +20,7 @@ import { WorkspaceNames } from "./commands/workspace-names.js";
 import type { Config } from "./config/schema.js";
 import { ConsoleFeed, consoleAdapterDeps, recordStandIn } from "./console/feed.js";
 import { consoleRoutes } from "./console/routes.js";
-import type { ChatAdapter, OnAction, OnCommand } from "./core/chat-adapter.js";
+import type { ChatAdapter, OnCommand } from "./core/chat-adapter.js";
 import type { DwEvent } from "./core/event.js";
 import { makeWellFormed } from "./core/text.js";
 import { createDecisionSender } from "./dataworks/decisions.js";
@@ -53,7 +55,6 @@ import { DigestGroups } from "./outbox/digest-groups.js";
 import { RateLimiter } from "./outbox/rate-limiter.js";
 import { createTemplateEngine } from "./templating/create-engine.js";
 import type { TemplateEngine } from "./templating/engine.js";
-import { translate } from "./templating/i18n.js";
 
 export interface RuntimeOptions {
   config: Readonly<Config>;
@@ -195,18 +196,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // are at ingest: it ends up in cards and answers that every platform must be able to encode. Answers are too on
   // their way out: they may quote events or names stored before this was done (a lone surrogate in Redis).
   const onCommand: OnCommand = async (command) => makeWellFormed(await answerCommand(makeWellFormed(command)));
-  const onAction: OnAction = (raw) => {
-    const action = makeWellFormed(raw);
-    // Answered in the language of the destination the click came from (its card, else its chat).
-    return approvals
-      .handleAction(action)
-      .catch((err) => {
-        logger.error({ err, adapter: action.adapter, actionId: action.actionId }, "action failed");
-        const text = translate(templates.messages, approvals.clickLocale(action), "approval.reply.failed");
-        return { ok: false, text };
-      })
-      .then(makeWellFormed);
-  };
+  const onAction = routeApprovalActions(new ActionRouter(logger), approvals, templates).handle;
   const listeners: Array<{ close(): Promise<void> }> = [];
   for (const adapter of adapters.values()) {
     if (!adapter.listen) continue;

@@ -7,8 +7,10 @@ import { approverList } from "./approver-list.js";
 import { routeOf } from "./route-of.js";
 import type { Approval, Decision } from "./types.js";
 
-export const APPROVE = "approval.approve";
-export const BLOCK = "approval.block";
+/** Every approval button's action id starts with this: the action router sends them to approvals/actions.ts. */
+export const APPROVAL_ACTIONS = "approval.";
+export const APPROVE = `${APPROVAL_ACTIONS}approve`;
+export const BLOCK = `${APPROVAL_ACTIONS}block`;
 
 /**
  * The approval card for one destination: the event's own template (what is attempted, by whom, where), plus

@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import { UNKNOWN_ACTION } from "../actions/router.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
@@ -156,7 +157,7 @@ export class ApprovalService {
    * command's) or else the language of the destination the click came from.
    */
   async handleAction(action: ActionEvent, locale?: string): Promise<ActionReply> {
-    if (action.actionId !== APPROVE && action.actionId !== BLOCK) return { ok: false, text: "unknown action" };
+    if (action.actionId !== APPROVE && action.actionId !== BLOCK) return UNKNOWN_ACTION;
     // Asked at once, awaited only if this click decides: the lookup overlaps the Redis work.
     const named = this.d.userName?.(action.adapter, action.user.id);
     const a = action.value ? await this.d.store.get(action.value) : undefined;
