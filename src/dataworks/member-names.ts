@@ -1,0 +1,54 @@
+/**
+ * Alibaba Cloud UIDs → names, from a workspace's member list (2020-05-18 ListProjectMembers answers
+ * ProjectMemberName and Nick; the 2024-05-18 one answers ids and roles only). The whole list is read once per
+ * workspace (pages of 20, the API's maximum) and kept in the enrichment cache; `enrich.userNames` still wins.
+ */
+import type { LookupCache } from "../enrich/lookup-cache.js";
+import type { DataWorksApi } from "./openapi-client.js";
+import { listProjectMembers } from "./snapshots.js";
+
+/** Pages read at most (20 members each): a workspace larger than this names its first 2,000 members. */
+const MAX_PAGES = 100;
+
+export interface MemberNamesDeps {
+  api: DataWorksApi;
+  cache: LookupCache;
+  ttlMs: number;
+  failureTtlMs: number;
+  /** enrich.userNames: configured names win over DataWorks'. */
+  configured: Readonly<Record<string, string>>;
+}
+
+/** Names by UID for one workspace (name, else nick); rejects when DataWorks fails (the failure is cached briefly). */
+export function workspaceMembers(
+  d: MemberNamesDeps,
+  regionId: string,
+  projectId: string,
+): Promise<Record<string, string>> {
+  return d.cache.get(`${regionId}:members:${projectId}`, d.ttlMs, d.failureTtlMs, async () => {
+    const names: Record<string, string> = {};
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { members, totalCount } = await listProjectMembers(d.api, { regionId }, projectId, page, 20);
+      for (const m of members) {
+        const name = m.name || m.nick;
+        if (name) names[m.uid] = name;
+      }
+      if (!members.length || page * 20 >= totalCount) break;
+    }
+    return names;
+  });
+}
+
+/** The display name of a UID: configured, else the workspace's member name, else undefined (show the id). */
+export async function memberName(
+  d: MemberNamesDeps,
+  regionId: string,
+  projectId: string | undefined,
+  uid: string,
+): Promise<string | undefined> {
+  const configured = d.configured[uid];
+  if (configured) return configured;
+  if (!projectId) return undefined;
+  const names = await workspaceMembers(d, regionId, projectId).catch(() => ({}) as Record<string, string>);
+  return names[uid];
+}

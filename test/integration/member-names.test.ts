@@ -1,0 +1,72 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type MemberNamesDeps, memberName } from "../../src/dataworks/member-names.js";
+import { DataWorksApi } from "../../src/dataworks/openapi-client.js";
+import { LookupCache, redisStore } from "../../src/enrich/lookup-cache.js";
+import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { COMMITTER, PROJECT } from "../helpers/dataworks-seeds.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+
+const AK = "LTAI-members";
+const SECRET = "members-secret-01234";
+
+describe("member names from ListProjectMembers, cached (fake DataWorks, real Redis)", () => {
+  let dw: FakeDataWorks;
+  let redis: Redis;
+  let prefix: string;
+  let deps: MemberNamesDeps;
+
+  beforeAll(async () => {
+    dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
+    await dw.start();
+    redis = new Redis(TEST_REDIS_URL);
+    dw.seeds.members.set(PROJECT, [
+      ...Array.from({ length: 45 }, (_, i) => ({ ProjectMemberId: `u${i}`, ProjectMemberName: `user ${i}` })),
+      { ProjectMemberId: COMMITTER, ProjectMemberName: "", Nick: "xiaoming" },
+      { ProjectMemberId: "2001", ProjectMemberName: "王小红" },
+    ]);
+  });
+  afterAll(async () => {
+    await dw.stop();
+    redis.disconnect();
+    await deleteKeys(prefix);
+  });
+  beforeEach(async () => {
+    if (prefix) await deleteKeys(prefix);
+    prefix = testPrefix();
+    dw.calls.length = 0;
+    dw.script.length = 0;
+    const api = new DataWorksApi({
+      endpoint: dw.endpoint,
+      protocol: "http",
+      accessKeyId: AK,
+      accessKeySecret: SECRET,
+      regionId: "cn-hangzhou",
+      timeoutMs: 2000,
+    });
+    deps = {
+      api,
+      cache: new LookupCache(redisStore(redis), prefix),
+      ttlMs: 60_000,
+      failureTtlMs: 30_000,
+      configured: { "2001": "Xiaohong (ops)" },
+    };
+  });
+
+  it("reads every page once, then answers from the cache; the nick when there is no name; configured names win", async () => {
+    expect(await memberName(deps, "cn-shanghai", String(PROJECT), "u44")).toBe("user 44");
+    expect(dw.callsOf("ListProjectMembers").map((c) => c.params.PageNumber)).toEqual(["1", "2", "3"]);
+    expect(await memberName(deps, "cn-shanghai", String(PROJECT), COMMITTER)).toBe("xiaoming");
+    expect(await memberName(deps, "cn-shanghai", String(PROJECT), "2001")).toBe("Xiaohong (ops)");
+    expect(await memberName(deps, "cn-shanghai", String(PROJECT), "999")).toBeUndefined();
+    expect(dw.callsOf("ListProjectMembers")).toHaveLength(3);
+  });
+
+  it("DataWorks failing: no name (the id is shown), never a throw, and no second call while the failure is cached", async () => {
+    dw.script.push({ action: "ListProjectMembers", answer: { status: 500 } });
+    expect(await memberName(deps, "cn-shanghai", String(PROJECT), "u1")).toBeUndefined();
+    expect(await memberName(deps, "cn-shanghai", String(PROJECT), "u2")).toBeUndefined();
+    expect(dw.callsOf("ListProjectMembers")).toHaveLength(1);
+    expect(await memberName(deps, "cn-shanghai", undefined, "u1")).toBeUndefined();
+  });
+});
