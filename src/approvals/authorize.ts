@@ -1,20 +1,8 @@
-import type { ApprovalRouteConfig, ApprovalsConfig, Identities } from "../config/sections/approvals.js";
+import { isMember, type Platform } from "../access/roles.js";
+import type { ApprovalRouteConfig, ApprovalsConfig } from "../config/sections/approvals.js";
 import type { DwEvent } from "../core/event.js";
 
 export type AuthorizeResult = { ok: true } | { ok: false; reason: "not-approver" | "self-approval" };
-
-type Platform = keyof Identities;
-
-/** Everyone allowed to decide on a route, per platform (route users plus its groups). */
-export function approversOf(route: ApprovalRouteConfig, cfg: Pick<ApprovalsConfig, "groups">): Identities {
-  const out: Identities = { slack: [], lark: [], dingtalk: [], console: [] };
-  const add = (ids: Partial<Identities>) => {
-    for (const p of Object.keys(out) as Platform[]) out[p].push(...(ids[p] ?? []));
-  };
-  add(route.approvers.users);
-  for (const g of route.approvers.groups) add(cfg.groups[g] ?? {});
-  return out;
-}
 
 /** The DataWorks operator of an extension point event (UID), if the payload names one. */
 export function operatorOf(e: DwEvent): string | undefined {
@@ -33,11 +21,9 @@ export function authorize(
   route: ApprovalRouteConfig,
   cfg: Pick<ApprovalsConfig, "groups" | "users">,
 ): AuthorizeResult {
-  const p = platform as Platform;
-  const allowed = approversOf(route, cfg)[p] ?? [];
-  if (!allowed.includes(userId) && !allowed.includes("*")) return { ok: false, reason: "not-approver" };
+  if (!isMember(route.approvers, cfg.groups, platform, userId)) return { ok: false, reason: "not-approver" };
   const op = operatorOf(event);
-  const mapped = op ? cfg.users[op]?.[p] : undefined;
+  const mapped = op ? cfg.users[op]?.[platform as Platform] : undefined;
   if (mapped?.includes(userId)) return { ok: false, reason: "self-approval" };
   return { ok: true };
 }

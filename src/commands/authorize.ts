@@ -1,3 +1,4 @@
+import { isMember } from "../access/roles.js";
 import type { CommandRole } from "../config/sections/commands.js";
 import { chatAddress } from "../config/sections/destinations.js";
 import type { Config } from "../config/schema.js";
@@ -23,21 +24,14 @@ export function channelAllowed(config: Readonly<Config>, ev: CommandEvent): bool
   });
 }
 
-/** Is this chat user in the role (listed on their platform, or a member of one of its approvals.groups)? */
-export function inRole(config: Readonly<Config>, role: CommandRole, platform: string, userId: string): boolean {
-  const p = platform as keyof CommandRole["users"];
-  const ids = [...(role.users[p] ?? [])];
-  for (const g of role.groups) ids.push(...(config.approvals.groups[g]?.[p] ?? []));
-  return ids.includes(userId) || ids.includes("*");
-}
-
 /** Why this user may not run this command here (a command.refused.* key), or undefined when they may. */
 export function refusal(config: Readonly<Config>, name: CommandName, ev: CommandEvent): string | undefined {
   if (name === "help") return undefined;
   if (!channelAllowed(config, ev)) return "channel";
   const roles = config.commands.roles;
-  if ((name === "approve" || name === "block") && roles.decide && !inRole(config, roles.decide, ev.adapter, ev.user.id))
-    return "decide";
-  if ((name === "mute" || name === "unmute") && !inRole(config, roles.mute, ev.adapter, ev.user.id)) return "mute";
+  // In the role: listed on their platform, or a member of one of its approvals.groups.
+  const inRole = (role: CommandRole) => isMember(role, config.approvals.groups, ev.adapter, ev.user.id);
+  if ((name === "approve" || name === "block") && roles.decide && !inRole(roles.decide)) return "decide";
+  if ((name === "mute" || name === "unmute") && !inRole(roles.mute)) return "mute";
   return undefined;
 }

@@ -1,9 +1,7 @@
+import { membersOn, type Platform } from "../access/roles.js";
 import type { Config } from "../config/schema.js";
-import type { Identities } from "../config/sections/common.js";
 import type { DwEvent } from "../core/event.js";
 import type { MessageMention, Severity } from "../core/message.js";
-
-type Platform = keyof Identities;
 
 /** The name a route is known by in logs, `dw-chatops route` and job data. */
 export const routeName = (r: { name?: string }, i: number) => r.name ?? `routes[${i}]`;
@@ -31,8 +29,7 @@ export function mentionsFor(
   const ids = new Set<string>();
   for (const [i, r] of config.routes.entries()) {
     if (!r.mentions || !routeNames.includes(routeName(r, i)) || !r.mentions.when.includes(severity)) continue;
-    for (const id of r.mentions.users[p] ?? []) ids.add(id);
-    for (const g of r.mentions.groups) for (const id of config.approvals.groups[g]?.[p] ?? []) ids.add(id);
+    for (const id of membersOn(r.mentions, config.approvals.groups, p)) ids.add(id);
     const owner = r.mentions.owner ? ownerOf(event, enrich) : undefined;
     for (const id of owner ? (config.approvals.users[owner]?.[p] ?? []) : []) ids.add(id);
   }

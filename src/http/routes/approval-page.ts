@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { approversOf } from "../../approvals/authorize.js";
 import { approvalCard, safeRender } from "../../approvals/card.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
+import { membersByPlatform } from "../../access/roles.js";
 import type { Config } from "../../config/schema.js";
 import type { Message } from "../../core/message.js";
 import { formatTime } from "../../templating/format.js";
@@ -74,7 +74,7 @@ function localeFor(req: FastifyRequest, config: Readonly<Config>): string {
 function toView(a: Approval, card: Message, config: Readonly<Config>): ApprovalView {
   const tz = config.templates.timeZone;
   const route = routeOf(config, a);
-  const users: Record<string, string[]> = route ? approversOf(route, config.approvals) : {};
+  const users: Record<string, string[]> = route ? membersByPlatform(route.approvers, config.approvals.groups) : {};
   const by = a.decision?.by;
   return {
     id: a.id,
