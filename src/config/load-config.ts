@@ -84,7 +84,11 @@ export function parseConfig(
     // The cross-checks still run, on what is left once every part with a problem is taken out.
     checked = salvage(value, result.error.issues, unset);
   }
-  if (checked) problems.push(...crossCheck(checked.config, destinationNames(value, checked.config), checked.broken));
+  if (checked) {
+    const names = destinationNames(value, checked.config);
+    problems.push(...crossCheck(checked.config, names, checked.broken));
+    if (!result.success) problems.push(...brokenItemDestinations(value, result.error.issues, unset, checked, names));
+  }
   if (problems.length) throw new ConfigError([...new Set(problems)]);
   return deepFreeze((checked as { config: Config }).config);
 }
@@ -214,6 +218,38 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
         `destinations.${name}: a DingTalk conversationId needs the dingtalk section (clientId, clientSecret, robotCode)`,
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * A route taken out whole for a schema problem (a missing `approvers`, a bad `continue`) still names its
+ * destinations: check those too, so fixing the schema problem does not reveal a second round of problems.
+ */
+function brokenItemDestinations(
+  value: unknown,
+  issues: readonly z.core.$ZodIssue[],
+  unset: readonly PropertyKey[][],
+  checked: { config: Config; broken: ReadonlySet<string> },
+  names: ReadonlySet<string>,
+): string[] {
+  const problems: string[] = [];
+  for (const list of [["routes"], ["approvals", "routes"]] as const) {
+    let items: unknown = value;
+    for (const k of list)
+      items = items && typeof items === "object" ? (items as Record<string, unknown>)[k] : undefined;
+    if (!Array.isArray(items)) continue;
+    items.forEach((item, i) => {
+      if (!checked.broken.has(keyPath([...list, i]))) return;
+      const at = keyPath([...list, i, "destinations"]);
+      const own = (p: readonly PropertyKey[]) => keyPath(p) === at || keyPath(p).startsWith(`${at}[`);
+      if (issues.some((x) => own(x.path)) || unset.some(own)) return; // reported as it is
+      const dests: unknown = item && typeof item === "object" ? (item as Record<string, unknown>).destinations : [];
+      if (!Array.isArray(dests) || !dests.every((d): d is string => typeof d === "string")) return;
+      for (const d of dests) if (!names.has(d)) problems.push(`${at}: unknown destination "${d}"`);
+      if (list.length === 2)
+        problems.push(...approvalTransportProblems(checked.config, dests, at, !checked.broken.has("server")));
+    });
   }
   return problems;
 }

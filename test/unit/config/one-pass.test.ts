@@ -36,6 +36,25 @@ describe("one pass over the config", () => {
     ]);
   });
 
+  it("still checks the destinations of a list item that has a schema problem of its own", () => {
+    expect(
+      problems({
+        destinations: {
+          c: console1,
+          hook: { platform: "lark", webhook: "https://open.feishu.cn/open-apis/bot/v2/hook/x" },
+        },
+        routes: [{ destinations: ["c", "gone"], continue: "maybe" }],
+        approvals: { routes: [{ name: "a", destinations: ["hook", "missing"] }] },
+      }),
+    ).toEqual([
+      "routes[0].continue: must be true or false, not text",
+      "approvals.routes[0].approvers: is required",
+      'routes[0].destinations: unknown destination "gone"',
+      'approvals.routes[0].destinations: unknown destination "missing"',
+      'approvals.routes[0].destinations: "hook" is a Lark custom bot, which cannot receive clicks; use an app bot chatId',
+    ]);
+  });
+
   it("does not guess about a section with a problem of its own", () => {
     const p = problems(
       {
