@@ -3,9 +3,9 @@ import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import { approverList } from "./approver-list.js";
+import { approverList, describeDecision } from "./describe.js";
 import { routeOf } from "./route-of.js";
-import type { Approval, Decision } from "./types.js";
+import type { Approval } from "./types.js";
 
 /** Every approval button's action id starts with this: the action router sends them to approvals/actions.ts. */
 export const APPROVAL_ACTIONS = "approval.";
@@ -85,21 +85,6 @@ export function safeRender(
   } catch {
     return templates.fallback(a.event, locale, extras);
   }
-}
-
-export function describeDecision(
-  d: Decision,
-  t: (k: string, p?: Record<string, unknown>) => string,
-  tz: string,
-): string {
-  const outcome = t(`approval.outcome.${d.result}`);
-  const time = formatTime(d.at, tz);
-  let line: string;
-  if (d.by.kind === "human") line = t("approval.decidedBy", { outcome, who: d.by.name ?? d.by.userId ?? "?", time });
-  else if (d.by.kind === "policy") line = t("approval.decidedByPolicy", { outcome, policy: d.by.policy ?? "", time });
-  else if (d.by.kind === "timeout") line = t("approval.decidedByTimeout", { outcome, time });
-  else line = t("approval.decidedUnmatched", { outcome, time });
-  return d.reason && d.by.kind === "human" ? `${line}\n${t("approval.reason")}: ${d.reason}` : line;
 }
 
 /** "DataWorks: accepted (…)": on decided cards and in the local console's audit panel. */

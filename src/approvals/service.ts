@@ -20,9 +20,10 @@ import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "./
 import { authorize } from "./authorize.js";
 import { clickDestination } from "./click-destination.js";
 import { APPROVE, BLOCK } from "./card.js";
+import { whoDecided } from "./describe.js";
 import { routeFields, routeOf } from "./route-of.js";
 import type { ApprovalStore } from "./store.js";
-import { type Approval, type CheckResult, type Decision, renderKey } from "./types.js";
+import { type Approval, type CheckResult, type Decision, isAutomatic, renderKey } from "./types.js";
 
 export interface ApprovalJobData {
   approvalId: string;
@@ -105,8 +106,7 @@ export class ApprovalService {
     if (a.state !== "pending") {
       await this.afterDecision(a);
       // An automatic decision whose notice was never queued (the process died right after deciding): queue it.
-      const automatic = a.decision && a.decision.by.kind !== "human" && a.decision.by.kind !== "timeout";
-      if (automatic && route) await this.postNotices(a, route);
+      if (a.decision && isAutomatic(a.decision.by) && route) await this.postNotices(a, route);
       return Boolean(route);
     }
     // The deadline first: whatever fails after this (a policy, a card), the route's default outcome still comes.
@@ -238,8 +238,7 @@ export class ApprovalService {
     if (!r.ok) return;
     await this.afterDecision(r.approval);
     // Automatic decisions are also posted as a notification where the route would have posted cards.
-    if (decision.by.kind !== "human" && decision.by.kind !== "timeout" && route)
-      await this.postNotices(r.approval, route);
+    if (isAutomatic(decision.by) && route) await this.postNotices(r.approval, route);
   }
 
   /** The decided card, once per destination of the route that has none yet (job id per approval and destination). */
@@ -311,7 +310,7 @@ export class ApprovalService {
       return {
         checkResult: d.result,
         message: translate(msgs, "en", key, {
-          who: `${d.by.name ?? d.by.userId} (${d.by.platform})`,
+          who: whoDecided(d.by, { platform: true }),
           reason: d.reason ? `: ${d.reason}` : "",
         }),
       };
@@ -321,12 +320,6 @@ export class ApprovalService {
 
   private who(d: Decision, locale: string) {
     const outcome = translate(this.d.templates.messages, locale, `approval.outcome.${d.result}`);
-    const who =
-      d.by.kind === "human"
-        ? (d.by.name ?? d.by.userId ?? "?")
-        : d.by.kind === "policy"
-          ? `policy ${d.by.policy}`
-          : d.by.kind;
-    return { outcome, who };
+    return { outcome, who: whoDecided(d.by) };
   }
 }

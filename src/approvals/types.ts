@@ -1,3 +1,4 @@
+import type { ChatUser } from "../access/people.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
@@ -6,14 +7,18 @@ import type { CheckResult, DecisionInput, DecisionResult } from "../dataworks/de
 export type { CheckResult };
 export type ApprovalState = "pending" | "approved" | "blocked" | "expired";
 
-/** Who or what decided. */
-export interface Decider {
-  kind: "human" | "policy" | "timeout" | "unmatched";
-  platform?: string;
-  userId?: string;
-  name?: string;
-  policy?: string;
-}
+/**
+ * Who or what decided: a person from chat, a policy, the deadline, or no approval route. Stored as JSON in the
+ * approval and the audit stream in exactly these shapes (a person's `name` is absent in older records).
+ */
+export type Decider =
+  | ({ kind: "human" } & ChatUser)
+  | { kind: "policy"; policy: string }
+  | { kind: "timeout" }
+  | { kind: "unmatched" };
+
+/** Decided without a person or the deadline (a policy, or no route): a notice goes where cards would have. */
+export const isAutomatic = (by: Decider): boolean => by.kind === "policy" || by.kind === "unmatched";
 
 export interface Decision {
   result: CheckResult;

@@ -1,5 +1,5 @@
 import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "../approvals/approval-path.js";
-import { approverList } from "../approvals/approver-list.js";
+import { approverList } from "../approvals/describe.js";
 import type { Mute } from "../commands/mutes.js";
 import { describeFilter, shortDuration } from "../commands/filter.js";
 import type { Config } from "../config/schema.js";

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ChatUser } from "../access/people.js";
 import type { RedisClient } from "../redis/connect.js";
 import type { EventFilter } from "./filter.js";
 
@@ -7,7 +8,7 @@ export interface Mute {
   id: string;
   filter: EventFilter;
   reason?: string;
-  by: { platform: string; userId: string; name?: string };
+  by: ChatUser;
   createdAt: number;
   until: number;
 }

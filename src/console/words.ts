@@ -1,4 +1,5 @@
-import { describeDataWorks, describeDecision } from "../approvals/card.js";
+import { describeDataWorks } from "../approvals/card.js";
+import { describeDecision } from "../approvals/describe.js";
 import type { AuditEntry } from "../approvals/store.js";
 import type { Config } from "../config/schema.js";
 import type { Messages } from "../templating/i18n.js";

@@ -111,7 +111,9 @@ describe("local console in headless chromium", () => {
     expect(a.decision).toMatchObject({ result: "OK", by: { kind: "human", platform: "console", name: "alice" } });
     expect(a.dataworks?.requestId).toBe("local-stand-in");
     const audit = await bot.runtime.approvalStore.auditLog(10);
-    expect(audit.some((e) => e.approvalId === id && e.decision?.by.name === "alice")).toBe(true);
+    expect(
+      audit.some((e) => e.approvalId === id && e.decision?.by.kind === "human" && e.decision.by.name === "alice"),
+    ).toBe(true);
   });
 
   it("Block asks for a reason first, then blocks with it", async () => {

@@ -127,7 +127,9 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
     expect(a?.state).toBe("approved");
     expect(a?.dataworks?.status).toBe("accepted");
     const audit = await bot.runtime.approvalStore.auditLog(10);
-    expect(audit.some((e) => e.approvalId === id && e.decision?.by.userId === "U0ALICE")).toBe(true);
+    expect(
+      audit.some((e) => e.approvalId === id && e.decision?.by.kind === "human" && e.decision.by.userId === "U0ALICE"),
+    ).toBe(true);
 
     // A late click changes nothing and says who decided.
     await click(

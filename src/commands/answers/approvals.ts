@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { approverList } from "../../approvals/approver-list.js";
+import { approverList, decidedBy, whoDecided } from "../../approvals/describe.js";
 import { APPROVE, BLOCK } from "../../approvals/card.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { AuditEntry } from "../../approvals/store.js";
-import type { Approval, Decision } from "../../approvals/types.js";
+import type { Approval } from "../../approvals/types.js";
 import { formatDuration, formatTime } from "../../templating/format.js";
 import { translate } from "../../templating/i18n.js";
 import type { Answer, CommandContext } from "../context.js";
@@ -81,7 +81,7 @@ export async function decide(c: CommandContext, approvalId: string, block: boole
 export async function audit(c: CommandContext, limit: number, by?: string): Answer {
   // A `by` filter reads further back, still bounded: the stream is capped and this is one XREVRANGE.
   const entries = await c.deps.approvalStore.auditLog(by ? Math.min(1_000, limit * 20) : limit);
-  const picked = (by ? entries.filter((e) => decidedBy(e.decision, by)) : entries).slice(0, limit);
+  const picked = (by ? entries.filter((e) => e.decision && decidedBy(e.decision.by, by)) : entries).slice(0, limit);
   const ids = [...new Set(picked.map((e) => e.approvalId))];
   const approvals = new Map(
     (await Promise.all(ids.map((id) => c.deps.approvalStore.get(id)))).flatMap((a) => (a ? [[a.id, a] as const] : [])),
@@ -106,13 +106,6 @@ export async function audit(c: CommandContext, limit: number, by?: string): Answ
   return { message: m };
 }
 
-function decidedBy(d: Decision | undefined, by: string): boolean {
-  if (!d) return false;
-  const want = by.toLowerCase();
-  const names = [d.by.name, d.by.userId, d.by.policy, d.by.kind === "human" ? undefined : d.by.kind];
-  return names.some((n) => n !== undefined && n.toLowerCase() === want);
-}
-
 function auditLine(
   c: CommandContext,
   e: AuditEntry,
@@ -130,12 +123,8 @@ function auditLine(
   if (!d) return what;
   const mark =
     d.result === "FAIL" ? SEVERITY_MARK.danger : d.result === "WARN" ? SEVERITY_MARK.warning : SEVERITY_MARK.success;
-  const who =
-    d.by.kind === "human"
-      ? `${d.by.name ?? d.by.userId ?? "?"} (${d.by.platform ?? "?"})`
-      : d.by.kind === "policy"
-        ? `${c.t("audit.policy")} ${d.by.policy ?? ""}`
-        : c.t(`audit.${d.by.kind}`);
+  const words = { policy: c.t("audit.policy"), timeout: c.t("audit.timeout"), unmatched: c.t("audit.unmatched") };
+  const who = whoDecided(d.by, { platform: true, words });
   const head = `${mark} ${translate(c.deps.templates.messages, c.locale, `approval.outcome.${d.result}`)} · ${who} · ${formatTime(d.at, tz)}`;
   return [head, what, ...(d.reason ? [`${c.t("audit.reason")}: ${d.reason}`] : [])].join("\n");
 }

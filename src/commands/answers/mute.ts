@@ -1,3 +1,4 @@
+import { nameOf } from "../../access/people.js";
 import { formatDuration, formatTime } from "../../templating/format.js";
 import type { Answer, CommandContext } from "../context.js";
 import { describeFilter, type EventFilter, shortDuration } from "../filter.js";
@@ -31,7 +32,7 @@ export async function mutes(c: CommandContext): Answer {
     list.map((m) =>
       [
         `${MUTED} ${m.id} · ${describeFilter(m.filter)}`,
-        `${c.t("mute.until")}: ${until(c, m)} · ${c.t("mute.by")}: ${m.by.name ?? m.by.userId} · ${c.t("mute.silenced", { count: counts.get(m.id) ?? 0 })}`,
+        `${c.t("mute.until")}: ${until(c, m)} · ${c.t("mute.by")}: ${nameOf(m.by)} · ${c.t("mute.silenced", { count: counts.get(m.id) ?? 0 })}`,
         ...(m.reason ? [`${c.t("mute.reason")}: ${m.reason}`] : []),
       ].join("\n"),
     ),

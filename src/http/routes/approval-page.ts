@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalCard, safeRender } from "../../approvals/card.js";
+import { whoDecided } from "../../approvals/describe.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
@@ -98,12 +99,7 @@ function toView(a: Approval, card: Message, config: Readonly<Config>): ApprovalV
       ? {
           decision: {
             result: a.decision.result,
-            by:
-              by.kind === "human"
-                ? `${by.name ?? by.userId ?? "?"} (${by.platform ?? "?"})`
-                : by.kind === "policy"
-                  ? `policy ${by.policy ?? ""}`
-                  : by.kind,
+            by: whoDecided(by, { platform: true }),
             at: formatTime(a.decision.at, tz),
             ...(a.decision.reason ? { reason: a.decision.reason } : {}),
           },
