@@ -1,0 +1,56 @@
+import type { ChatAdapter } from "../core/chat-adapter.js";
+import { localDecisionSender } from "../approvals/local-decision-sender.js";
+import { ApprovalService } from "../approvals/service.js";
+import type { DecisionSender } from "../approvals/types.js";
+import type { Config } from "../config/schema.js";
+import { recordStandIn } from "../console/feed.js";
+import { createDecisionSender } from "../dataworks/decisions.js";
+import type { Logger } from "../logger.js";
+import { UserNames } from "../state/user-names.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import type { RuntimeQueues } from "./queues.js";
+import type { Stores } from "./stores.js";
+
+export interface ApprovalDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  prefix: string;
+  templates: TemplateEngine;
+  stores: Stores;
+  queues: RuntimeQueues;
+  adapters: ReadonlyMap<string, ChatAdapter>;
+  /** Given by tests and embedders; else DataWorks when an AccessKey is configured, or the local stand-in. */
+  decisionSender?: DecisionSender;
+  now?: () => number;
+}
+
+/** The approval service, and where its decisions go: DataWorks, or the local stand-in (`standIn`) without an AccessKey. */
+export function createApprovals(d: ApprovalDeps) {
+  const { config, logger, stores } = d;
+  const userNames = new UserNames({
+    store: stores.cache,
+    prefix: d.prefix,
+    adapters: d.adapters,
+    onError: (err, what) => logger.warn({ err }, what),
+  });
+  const service = new ApprovalService({
+    config,
+    store: stores.approvals,
+    templates: d.templates,
+    deliveries: d.queues.deliveries,
+    approvals: d.queues.approvals,
+    logger,
+    now: d.now,
+    userName: (platform, userId) => userNames.name(platform, userId),
+  });
+  const standIn = !d.decisionSender && !config.dataworks.accessKeyId;
+  const send =
+    d.decisionSender ??
+    (standIn ? recordStandIn(localDecisionSender(logger), stores.consoleFeed) : createDecisionSender(config.dataworks));
+  if (!config.dataworks.accessKeyId && (config.approvals.routes.length || config.approvals.policies.length)) {
+    logger.warn(
+      "approvals are configured but dataworks.accessKeyId is not: decisions go to the LOCAL STAND-IN and are not sent to DataWorks",
+    );
+  }
+  return { service, send, standIn };
+}

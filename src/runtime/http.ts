@@ -1,0 +1,92 @@
+import type { FastifyInstance } from "fastify";
+import type { ApprovalService } from "../approvals/service.js";
+import type { Config } from "../config/schema.js";
+import { consoleRoutes } from "../console/routes.js";
+import type { ChatAdapter } from "../core/chat-adapter.js";
+import { buildApp } from "../http/app.js";
+import { createSignatureVerifier } from "../http/eventbridge-signature.js";
+import { listenOn } from "../http/listen.js";
+import { adapterRoutes } from "../http/routes/adapter-routes.js";
+import { approvalPageRoute } from "../http/routes/approval-page.js";
+import type { HealthDeps } from "../http/routes/health.js";
+import { buildOpsApp, metricsRoute } from "../http/routes/metrics.js";
+import { ingestEvents } from "../ingest/ingest-events.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import type { Interactions } from "./interactions.js";
+import type { RuntimeQueues } from "./queues.js";
+import type { Stores } from "./stores.js";
+
+export interface HttpDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  ready: HealthDeps["ready"];
+  templates: TemplateEngine;
+  stores: Stores;
+  queues: RuntimeQueues;
+  approvals: ApprovalService;
+  adapters: ReadonlyMap<string, ChatAdapter>;
+  interactions: Interactions;
+  /** Decisions go to the local stand-in (the console says so). */
+  standIn: boolean;
+  /** Serve the whole app (ingest, callbacks, console), or only health and metrics (`worker --metrics-port`). */
+  full: boolean;
+  listen?: { host: string; port: number };
+}
+
+/**
+ * The HTTP app, listening when `listen` is given (closed again if it cannot): the whole app, or for a process
+ * without it that was given `listen` an app with only /healthz, /readyz and /metrics; else none.
+ */
+export async function startHttp(d: HttpDeps): Promise<FastifyInstance | undefined> {
+  const app = d.full ? await buildFullApp(d) : d.listen ? await buildOpsApp(d) : undefined;
+  if (app && d.listen)
+    await listenOn(app, d.listen).catch(async (err) => {
+      await app.close();
+      throw err;
+    });
+  return app;
+}
+
+function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
+  const { config, stores, approvals, interactions } = d;
+  const sig = config.ingest.auth.signature;
+  return buildApp({
+    config,
+    logger: d.logger,
+    verifySignature: sig.enabled ? createSignatureVerifier(sig) : undefined,
+    metrics: d.metrics,
+    ingest: async (events) => {
+      // Approvals exist in Redis before EventBridge gets its 2xx.
+      await approvals.register(events);
+      return ingestEvents(d.queues.events, events, config.ingest.dedupeWindow);
+    },
+    plugins: [
+      (app) =>
+        adapterRoutes(
+          app,
+          [...d.adapters.values()].flatMap((a) => a.routes?.() ?? []),
+        ),
+      (app) => metricsRoute(app, d.metrics),
+      (app) => approvalPageRoute(app, { config, store: stores.approvals, templates: d.templates }),
+      ...(d.adapters.has("console")
+        ? [
+            (app: FastifyInstance) =>
+              consoleRoutes(app, {
+                config,
+                feed: stores.consoleFeed,
+                store: stores.approvals,
+                onAction: interactions.onAction,
+                onCommand: interactions.onCommand,
+                templates: d.templates,
+                standIn: d.standIn,
+                logger: d.logger,
+              }),
+          ]
+        : []),
+    ],
+    ready: d.ready,
+  });
+}

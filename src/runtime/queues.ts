@@ -1,0 +1,35 @@
+import type { Config } from "../config/schema.js";
+import type { ApprovalJobData } from "../approvals/service.js";
+import { type DeliveryJobData, defaultJobOptions, type EventJobData, QUEUES } from "../jobs/queues.js";
+import { VersionedQueue } from "../jobs/versioned-queue.js";
+import { createRedis, type RedisClient } from "../redis/connect.js";
+
+/** A type, not an interface: metrics read it as a record of queues. */
+export type RuntimeQueues = {
+  events: VersionedQueue<EventJobData>;
+  deliveries: VersionedQueue<DeliveryJobData>;
+  approvals: VersionedQueue<ApprovalJobData>;
+};
+
+/** The three queues on BullMQ's own connection (the workers share it), and how to close them and it. */
+export function createQueues(redisUrl: string, prefix: string, worker: Config["worker"]) {
+  const jobOptions = defaultJobOptions({ attempts: worker.attempts, backoffMs: worker.backoffMs });
+  const connection: RedisClient = createRedis(redisUrl, { enableAutoPipelining: false });
+  connection.on("error", () => undefined); // the outage the main connection logs once
+  const opts = { connection, prefix, defaultJobOptions: jobOptions };
+  const queues: RuntimeQueues = {
+    events: new VersionedQueue<EventJobData>(QUEUES.events, opts),
+    deliveries: new VersionedQueue<DeliveryJobData>(QUEUES.deliveries, opts),
+    approvals: new VersionedQueue<ApprovalJobData>(QUEUES.approvals, opts),
+  };
+  // Queue errors are errors of their connection, logged once per outage through the main one.
+  for (const q of Object.values(queues)) q.on("error", () => undefined);
+  return {
+    queues,
+    connection,
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { ApprovalService } from "../approvals/service.js";
+import type { DecisionSender } from "../approvals/types.js";
+import { createMuteCheck } from "../commands/mute-check.js";
+import type { Config } from "../config/schema.js";
+import type { ChatAdapter } from "../core/chat-adapter.js";
+import type { Enrich } from "../enrich/enrich-event.js";
+import type { FormatGuard } from "../jobs/format-version.js";
+import { startWorkers, type WorkerSet } from "../jobs/workers.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { createNotifyFilter } from "../notify/notify-filter.js";
+import { createRecoveryStep } from "../notify/recovery-step.js";
+import type { RedisClient } from "../redis/connect.js";
+import type { Router } from "../routing/router.js";
+import type { TemplateEngine } from "../templating/engine.js";
+import type { RuntimeQueues } from "./queues.js";
+import type { Stores } from "./stores.js";
+
+export interface RuntimeWorkerDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  redis: RedisClient;
+  prefix: string;
+  /** BullMQ's connection (the queues'). */
+  connection: RedisClient;
+  formats: FormatGuard;
+  /** Built at start-up, so that every process refuses a route it cannot compile. */
+  router: Router;
+  queues: RuntimeQueues;
+  stores: Stores;
+  templates: TemplateEngine;
+  adapters: ReadonlyMap<string, ChatAdapter>;
+  approvals: ApprovalService;
+  sendDecision: DecisionSender;
+  enrich?: Enrich;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/** The events, deliveries and approvals workers, each given what its jobs need. */
+export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
+  const { config, logger, stores, approvals } = d;
+  return startWorkers({
+    connection: d.connection,
+    prefix: d.prefix,
+    formats: d.formats,
+    concurrency: config.worker.concurrency,
+    logger,
+    processDeps: {
+      router: d.router,
+      recent: stores.recent,
+      deliveries: d.queues.deliveries,
+      logger,
+      approvals,
+      notify: createNotifyFilter(d.redis, d.prefix, config.notifications),
+      recovery: createRecoveryStep(d.redis, d.prefix, config, stores.refs),
+      mutes: createMuteCheck(stores.mutes, stores.workspaces),
+      config,
+      groups: stores.groups,
+    },
+    deliverDeps: {
+      config,
+      outbox: { limiter: stores.limiter, groups: stores.groups, recent: stores.recent, now: d.now },
+      adapters: d.adapters,
+      templates: d.templates,
+      refs: stores.refs,
+      logger,
+      enrich: d.enrich,
+      metrics: d.metrics,
+      approvals: stores.approvals,
+      onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
+    },
+    approvals: {
+      store: stores.approvals,
+      service: approvals,
+      send: d.sendDecision,
+      deliveries: d.queues.deliveries,
+      logger,
+      metrics: d.metrics,
+      backoffMs: config.approvals.deliveryBackoff,
+    },
+  });
+}
