@@ -41,7 +41,7 @@ function interpolateString(
       const v = env[name];
       if (v !== undefined && v !== "") return v;
       if (def !== undefined) return def;
-      problems.push(`${path || "(root)"}: environment variable ${name} is not set`);
+      problems.push(`${path || "(root)"}: environment variable ${name} is ${v === "" ? "set but empty" : "not set"}`);
       return "";
     },
   );

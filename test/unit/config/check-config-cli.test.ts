@@ -104,7 +104,8 @@ describe.concurrent("dw-chatops check-config", () => {
     expect(r.stderr.split("\n")[0]).toBe("invalid configuration:");
     expect(problems).toEqual([
       // Each unset variable once: not again as "must not be empty", nor as "set exactly one of chatId or webhook".
-      "slack.signingSecret: environment variable SLACK_SIGNING_SECRET is not set",
+      // Set but empty (SLACK_SIGNING_SECRET="") is said as such: "not set" would send the reader to look for a typo.
+      "slack.signingSecret: environment variable SLACK_SIGNING_SECRET is set but empty",
       "ingest.auth.tokens[0]: environment variable INGEST_TOKEN is not set",
       "destinations.hook.webhook: environment variable LARK_WEBHOOK is not set",
       // Schema problems in words, by key path written as the docs write it.
