@@ -18,37 +18,8 @@ export interface EventJobData {
   throttled?: number;
 }
 
-export interface DeliveryJobData {
-  event: DwEvent;
-  destination: string;
-  /** Routes that sent the event to this destination (their mentions apply). */
-  routes?: string[];
-  /** For approval cards, updates and alerts. */
-  approvalId?: string;
-  /** Digest group (outbox): deliveries of one group under a burst become one message. */
-  group?: string;
-  /** It had to wait (the group's burst or the destination's window was full): its slot sends every waiting event. */
-  heldForDigest?: boolean;
-  /** Remember this message under a key (e.g. a node's failure) so a later event can update it in place. */
-  saveAs?: string;
-  /** Update the message saved under this key instead of posting a new one (e.g. a node recovered). */
-  replaces?: string;
-  /** How many times this update waited for the message it replaces, still on its way. */
-  waitedForEarlier?: number;
-  /** How many times the platform throttled this delivery (it waits instead of failing). */
-  throttled?: number;
-  /** When an attempt failed in a way that may have delivered anyway (SendOptions.mayExistSince). */
-  maybeSentAt?: number;
-}
-
-/**
- * Since when the message of this delivery may already exist (SendOptions.mayExistSince): an earlier attempt
- * failed in a way that may have delivered, or a run was cut off (the worker died: BullMQ's stalled-job check
- * re-ran it) somewhere between sending and saving its ref.
- */
-export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: number; timestamp: number }) {
-  return job.data.maybeSentAt ?? ((job.stalledCounter ?? 0) > 0 ? job.timestamp : undefined);
-}
+/** The deliveries queue's job data (defined beside the outbox's view of a delivery job, which needs it too). */
+export type { DeliveryJobData } from "../delivery-job.js";
 
 /**
  * Delivery priorities (lower goes first). Notifications need one too: BullMQ takes a job without a priority
@@ -56,11 +27,6 @@ export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: num
  */
 export const PRIORITY = { approval: 1, notification: 10 } as const;
 
-/**
- * A notification parked for a rate limit wakes this long after its slot frees, and an approval card waiting for
- * the same slot waits in place: at each slot the card goes first, even where no slot can be reserved (1/s).
- */
-export const NOTIFICATION_WAKE_LAG_MS = 25;
 /** How long one card copy's update may hold it (longer than any platform call); a dead holder frees it then. */
 export const CARD_LOCK_MS = 60_000;
 /** A card update finding another update of the same copy in flight looks again this much later. */
@@ -70,8 +36,6 @@ export const CARD_LOCK_WAIT_MS = 250;
  * updated once with the outcome and the answer; a slower answer comes as a second update.
  */
 export const CARD_ANSWER_GRACE_MS = 2_000;
-/** Longest wait an approval card spends in place (holding its worker) before it is parked like the rest. */
-export const CARD_WAIT_IN_PLACE_MS = 5_000;
 
 /*
  * Job ids, every one built here. They are idempotency keys: adding a job whose id exists adds nothing, so each

@@ -1,5 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError } from "bullmq";
 import { RemoteError } from "../core/errors.js";
+import { park } from "../delivery-job.js";
 
 /** Throttled jobs wait and retry; past this many waits they fail so they cannot loop forever. */
 export const MAX_THROTTLED_WAITS = 100;
@@ -68,12 +69,6 @@ export function retryVerdict(
 /** Is this the job's last run, given the verdict on its failure? */
 export function isFinal(verdict: RetryVerdict, job: { attemptsMade: number; opts: { attempts?: number } }): boolean {
   return verdict.kind === "fail" || (verdict.kind === "retry" && job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
-}
-
-/** Park the job until `untilMs` (it is not a failed attempt); throw what this returns. */
-export async function park(job: Job, token: string, untilMs: number): Promise<DelayedError> {
-  await job.moveToDelayed(untilMs, token);
-  return new DelayedError();
 }
 
 /** Carry out a verdict: returns the error for the processor to throw (BullMQ's delay, its backoff or a failure). */

@@ -1,7 +1,8 @@
-import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { type Job, UnrecoverableError } from "bullmq";
 import { approvalCard } from "../approvals/card.js";
 import { renderKey } from "../approvals/types.js";
 import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
+import { park } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
 import type { DeliverDeps } from "./deliver.js";
 import { CARD_LOCK_MS, CARD_LOCK_WAIT_MS, type DeliveryJobData } from "./queues.js";
@@ -26,8 +27,7 @@ export async function updateCard(
   const owner = String(job.id);
   if (!(await store.lockCard(approvalId, destination, owner, CARD_LOCK_MS))) {
     if (!token) throw new Error(`the card of approval ${approvalId} in ${destination} is being updated; try again`);
-    await job.moveToDelayed(Date.now() + CARD_LOCK_WAIT_MS, token);
-    throw new DelayedError();
+    throw await park(job, token, Date.now() + CARD_LOCK_WAIT_MS);
   }
   try {
     // Read under the lock: what the copy shows and what it should show cannot change under us.

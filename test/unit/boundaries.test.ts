@@ -40,6 +40,15 @@ describe("module boundaries", () => {
     expect(bad).toEqual([]);
   });
 
+  it("src/outbox imports nothing from src/jobs (the jobs use the outbox, not the other way round)", () => {
+    const bad = files(join(ROOT, "src", "outbox")).flatMap((f) =>
+      imports(f)
+        .filter((i) => /(^|\/)jobs\//.test(i))
+        .map((i) => `${relative(ROOT, f)} → ${i}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
   it("src/core imports nothing outside src/core", () => {
     const bad = files(join(ROOT, "src", "core")).flatMap((f) =>
       imports(f)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayExistSince } from "../../src/jobs/queues.js";
+import { mayExistSince } from "../../src/delivery-job.js";
 import { freshEvent } from "../helpers/fixtures.js";
 
 describe("mayExistSince: when a delivery's message may already exist", () => {

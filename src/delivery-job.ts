@@ -1,0 +1,44 @@
+import { DelayedError, type Job } from "bullmq";
+import type { DwEvent } from "./core/event.js";
+
+/**
+ * A delivery job as both its worker (src/jobs) and the notification path (src/outbox) see it: its data, since when
+ * its message may exist, and parking it. Here, not in src/jobs, so the outbox does not depend on the jobs.
+ */
+export interface DeliveryJobData {
+  event: DwEvent;
+  destination: string;
+  /** Routes that sent the event to this destination (their mentions apply). */
+  routes?: string[];
+  /** For approval cards, updates and alerts. */
+  approvalId?: string;
+  /** Digest group (outbox): deliveries of one group under a burst become one message. */
+  group?: string;
+  /** It had to wait (the group's burst or the destination's window was full): its slot sends every waiting event. */
+  heldForDigest?: boolean;
+  /** Remember this message under a key (e.g. a node's failure) so a later event can update it in place. */
+  saveAs?: string;
+  /** Update the message saved under this key instead of posting a new one (e.g. a node recovered). */
+  replaces?: string;
+  /** How many times this update waited for the message it replaces, still on its way. */
+  waitedForEarlier?: number;
+  /** How many times the platform throttled this delivery (it waits instead of failing). */
+  throttled?: number;
+  /** When an attempt failed in a way that may have delivered anyway (SendOptions.mayExistSince). */
+  maybeSentAt?: number;
+}
+
+/**
+ * Since when the message of this delivery may already exist (SendOptions.mayExistSince): an earlier attempt
+ * failed in a way that may have delivered, or a run was cut off (the worker died: BullMQ's stalled-job check
+ * re-ran it) somewhere between sending and saving its ref.
+ */
+export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: number; timestamp: number }) {
+  return job.data.maybeSentAt ?? ((job.stalledCounter ?? 0) > 0 ? job.timestamp : undefined);
+}
+
+/** Park the job until `untilMs`: not a failed attempt. Throw what this returns (BullMQ's DelayedError). */
+export async function park(job: Job, token: string, untilMs: number): Promise<DelayedError> {
+  await job.moveToDelayed(untilMs, token);
+  return new DelayedError();
+}
