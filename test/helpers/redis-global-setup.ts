@@ -23,15 +23,26 @@ export default async function checkRedis(): Promise<void> {
     await redis.ping();
   } catch (err) {
     // Printed and exited here: a throwing globalSetup is reported under "No test files found", which misleads.
+    const port = startablePort(TEST_REDIS_URL);
     process.stderr.write(
       `\nRedis is not reachable at ${TEST_REDIS_URL} (${why || (err as Error).message}); the tests need Redis >= 6.2.\n` +
         "Start one on this machine (no persistence; the tests use their own key prefixes):\n" +
-        '  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\n' +
+        `  redis-server --daemonize yes --bind 127.0.0.1 --port ${port} --save "" --appendonly no\n` +
         "  (install: apt-get install redis-server / brew install redis; or docker run -d -p 6379:6379 redis:7)\n" +
         "or point the tests at another: REDIS_URL=redis://host:6379 npm test\n\n",
     );
     process.exit(1);
   } finally {
     redis.disconnect();
+  }
+}
+
+/** The port to start a local Redis on: REDIS_URL's own when it names this machine, else Redis' default. */
+function startablePort(url: string): string {
+  try {
+    const u = new URL(url);
+    return ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname) && u.port ? u.port : "6379";
+  } catch {
+    return "6379";
   }
 }

@@ -12,7 +12,8 @@ const ROOT = join(import.meta.dirname, "..", "..");
 
 describe("the test suite checks Redis first", () => {
   it("fails at once, naming the Redis and how to start one", async () => {
-    const url = `redis://127.0.0.1:${await freePort()}`;
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
     // The outer run's vitest variables would make the inner vitest think it is a worker of this one.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST")));
     const child = spawn(
@@ -26,7 +27,8 @@ describe("the test suite checks Redis first", () => {
     const code = await new Promise<number | null>((r) => child.once("exit", r));
     expect(code, out).not.toBe(0);
     expect(out).toContain(`Redis is not reachable at ${url}`);
-    expect(out).toContain("redis-server --daemonize yes");
+    // The start command names the port the suite will look at, not always 6379.
+    expect(out).toContain(`redis-server --daemonize yes --bind 127.0.0.1 --port ${port} `);
     expect(out).toContain("REDIS_URL=");
     // Stopped before any test file ran.
     expect(out).not.toMatch(/boundaries\.test\.ts.*\d+ tests?/);
