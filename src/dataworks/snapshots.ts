@@ -91,6 +91,8 @@ export interface FileVersion {
   commitTime?: number;
   isCurrentProd: boolean;
   status?: string;
+  /** The node's scheduling settings at this version (a JSON string). */
+  nodeContent?: string;
 }
 
 export interface ExtensionInfo {
@@ -231,6 +233,7 @@ function versionOf(v: Obj): FileVersion {
     commitTime: num(v.CommitTime),
     isCurrentProd: v.IsCurrentProd === true || v.IsCurrentProd === "true",
     status: str(v.Status),
+    nodeContent: str(v.NodeContent),
   };
 }
 

@@ -22,6 +22,7 @@ function version(v: number, content: string, prod: boolean): FileVersionSeed {
     IsCurrentProd: prod,
     Status: prod ? "DEPLOYED" : "COMMITTED",
     UseType: "NORMAL",
+    NodeContent: JSON.stringify({ cycleType: 0, cronExpress: v === 6 ? "00 30 02 * * ?" : "00 05 00 * * ?" }),
   };
 }
 

@@ -79,6 +79,8 @@ describe("approval facts: snapshot and diff through the cache (real SDK, fake Da
     expect(f.diff).toMatchObject({ added: 2, removed: 1, summary: "+2 \u22121", truncated: false });
     expect(f.diff.excerpt).toContain("+  AND amount > 0;");
     expect(f.file).toMatchObject({ fileName: "ods_order_detail_di", comment: "filter out refunds" });
+    // Version 6 ran at 02:30; this commit moves it to 00:05.
+    expect(f.schedule).toEqual([{ setting: "cronExpress", before: "00 30 02 * * ?", after: "00 05 00 * * ?" }]);
     expect(dw.calls.map((c) => c.action)).toEqual(["GetIDEEventDetail", "ListFileVersions"]);
   });
 
@@ -92,6 +94,7 @@ describe("approval facts: snapshot and diff through the cache (real SDK, fake Da
     expect(f.baseContent).toBe(V5);
     expect(f.diff.summary).toBe("+3 \u22122");
     expect(dw.callsOf("GetFileVersion")[0]!.params).toMatchObject({ FileVersion: "5" });
+    expect(f.schedule).toEqual([]); // production (version 5) already runs at 00:05
   });
 
   it("a first deployment (nothing in production) and a CREATE show the new file's first lines", async () => {

@@ -4,7 +4,8 @@
  *   commit-file  → the latest committed version before this one (ListFileVersions);
  *   deploy-file  → the version now in production (IsCurrentProd); none yet: a first deployment, all new;
  *   delete-file  → what goes away; CREATE → the new file's first lines.
- * Each version's code comes from the list when it carries it, else from GetFileVersion.
+ * Each version's code comes from the list when it carries it, else from GetFileVersion; scheduling settings that
+ * changed against the base are listed too (schedule-changes.ts).
  * Tables get their full column list: none of these APIs gives the definition currently in force, so there is
  * nothing to compare with (`columnDiff` is ready for a base).
  *
@@ -29,6 +30,7 @@ import {
 } from "../../dataworks/snapshots.js";
 import type { LookupCache } from "../../enrich/lookup-cache.js";
 import { type CodeDiff, codeDiff, DEFAULT_BUDGET, type DiffBudget } from "./diff.js";
+import { type ScheduleChange, scheduleChanges } from "./schedule-changes.js";
 
 /** The events GetIDEEventDetail answers for (DataStudio extension points). */
 export const SNAPSHOT_EVENTS: ReadonlySet<string> = new Set([
@@ -48,6 +50,8 @@ export interface FileFacts {
   diff: CodeDiff;
   /** The base version's code, kept for the whole diff on the approval page. */
   baseContent: string;
+  /** Scheduling settings that differ from the base version's (only those the base names). */
+  schedule: ScheduleChange[];
 }
 export type Facts = FileFacts | { kind: "run"; run: RunSnapshot } | { kind: "table"; table: TableSnapshot };
 
@@ -111,6 +115,7 @@ async function load(deps: FetchDeps, event: DwEvent, projectId: string): Promise
       base: { source: "none" },
       diff: codeDiff(detail.content, "", budget),
       baseContent: detail.content,
+      schedule: [],
     };
   const fileId = detail.fileId ?? idNum(event.data.fileId);
   if (detail.changeType === "CREATE" || fileId === undefined) return newFile(detail, budget);
@@ -138,25 +143,32 @@ async function load(deps: FetchDeps, event: DwEvent, projectId: string): Promise
   }
   if (!base) return newFile(detail, budget);
   const chosen = base;
-  const content =
-    chosen.content ??
-    (
-      await cached(`version:${projectId}:${fileId}:${chosen.version}`, IMMUTABLE_TTL, () =>
-        getFileVersion(deps.api, t, projectId, String(fileId), chosen.version),
-      )
-    ).content ??
-    "";
+  const full =
+    chosen.content !== undefined
+      ? chosen
+      : await cached(`version:${projectId}:${fileId}:${chosen.version}`, IMMUTABLE_TTL, () =>
+          getFileVersion(deps.api, t, projectId, String(fileId), chosen.version),
+        );
+  const content = full.content ?? "";
   return {
     kind: "file",
     file: detail,
     base: { version: chosen.version, source: deploy ? "production" : "previous" },
     diff: codeDiff(content, detail.content, budget),
     baseContent: content,
+    schedule: scheduleChanges(detail.node, full.nodeContent ?? chosen.nodeContent),
   };
 }
 
 function newFile(file: FileSnapshot, budget: DiffBudget): FileFacts {
-  return { kind: "file", file, base: { source: "none" }, diff: codeDiff("", file.content, budget), baseContent: "" };
+  return {
+    kind: "file",
+    file,
+    base: { source: "none" },
+    diff: codeDiff("", file.content, budget),
+    baseContent: "",
+    schedule: [],
+  };
 }
 
 function reason(err: unknown): string {
