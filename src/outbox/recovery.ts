@@ -1,4 +1,5 @@
 import type { DwEvent } from "../core/event.js";
+import { instanceOf } from "../dataworks/instance.js";
 
 /**
  * How a failed instance came to succeed, where the two events tell it: the same instance ran again (rerun), the
@@ -10,8 +11,10 @@ export type RecoveryHow = "rerun" | "setSuccess" | "nextCycle" | "otherRun";
 export function recoveryHow(failure: DwEvent, recovery: DwEvent): RecoveryHow | undefined {
   const f = failure.data;
   const r = recovery.data;
-  if (f.taskId === undefined || r.taskId === undefined) return undefined;
-  if (String(f.taskId) === String(r.taskId)) {
+  const failed = instanceOf(failure)?.instanceId;
+  const recovered = instanceOf(recovery)?.instanceId;
+  if (failed === undefined || recovered === undefined) return undefined;
+  if (failed === recovered) {
     const failedAt = Number(f.finishTime ?? f.modifyTime);
     const began = Number(r.beginRunningTime);
     if (!Number.isFinite(failedAt) || !Number.isFinite(began)) return undefined;
