@@ -1,10 +1,12 @@
 /**
- * The only file in src/ that imports ../adapters/*: builds one ChatAdapter per configured platform.
+ * The only file in src/ besides src/platforms.ts (their pure half) that imports ../adapters/*: how each platform's
+ * adapter is created from the config. One entry per platform; the compiler refuses a platform without one.
  */
 import { type ConsoleAdapterDeps, createConsoleAdapter } from "../adapters/console/index.js";
 import { createDingTalkAdapter } from "../adapters/dingtalk/index.js";
 import { createLarkAdapter } from "../adapters/lark/index.js";
 import { createSlackAdapter } from "../adapters/slack/index.js";
+import type { Platform } from "./config/sections/destinations.js";
 import type { Config } from "./config/schema.js";
 import type { ChatAdapter, FirstSeen } from "./core/chat-adapter.js";
 
@@ -16,39 +18,45 @@ export interface AdapterDeps {
   firstSeen?: FirstSeen;
 }
 
+/** The platform's adapter, or undefined when the config neither sets it up nor has a destination on it. */
+type Create = (config: Readonly<Config>, deps: AdapterDeps, hasDestinations: boolean) => ChatAdapter | undefined;
+
+const CREATE: { readonly [P in Platform]: Create } = {
+  slack: (config, deps) =>
+    config.slack &&
+    createSlackAdapter({
+      ...config.slack,
+      command: config.commands.slashCommand,
+      onError: deps.onError,
+      firstSeen: deps.firstSeen,
+    }),
+  // Custom-bot (webhook) destinations need no app section; the adapter exists whenever one is configured.
+  lark: (config, deps, hasDestinations) =>
+    config.lark || hasDestinations
+      ? createLarkAdapter({
+          app: config.lark,
+          timeoutMs: config.lark?.timeoutMs ?? 10_000,
+          onError: deps.onError,
+          firstSeen: deps.firstSeen,
+        })
+      : undefined,
+  dingtalk: (config, deps, hasDestinations) =>
+    config.dingtalk || hasDestinations
+      ? createDingTalkAdapter({
+          app: config.dingtalk,
+          timeoutMs: config.dingtalk?.timeoutMs ?? 10_000,
+          onError: deps.onError,
+        })
+      : undefined,
+  console: (_config, deps, hasDestinations) => (hasDestinations ? createConsoleAdapter(deps.console) : undefined),
+};
+
 export function createAdapters(config: Readonly<Config>, deps: AdapterDeps = {}): ReadonlyMap<string, ChatAdapter> {
   const adapters = new Map<string, ChatAdapter>();
-  const platforms = new Set(Object.values(config.destinations).map((d) => d.platform));
-  if (config.slack)
-    adapters.set(
-      "slack",
-      createSlackAdapter({
-        ...config.slack,
-        command: config.commands.slashCommand,
-        onError: deps.onError,
-        firstSeen: deps.firstSeen,
-      }) as ChatAdapter,
-    );
-  // Custom-bot (webhook) destinations need no app section; the adapter exists whenever one is configured.
-  if (config.lark || platforms.has("lark"))
-    adapters.set(
-      "lark",
-      createLarkAdapter({
-        app: config.lark,
-        timeoutMs: config.lark?.timeoutMs ?? 10_000,
-        onError: deps.onError,
-        firstSeen: deps.firstSeen,
-      }) as ChatAdapter,
-    );
-  if (config.dingtalk || platforms.has("dingtalk"))
-    adapters.set(
-      "dingtalk",
-      createDingTalkAdapter({
-        app: config.dingtalk,
-        timeoutMs: config.dingtalk?.timeoutMs ?? 10_000,
-        onError: deps.onError,
-      }) as ChatAdapter,
-    );
-  if (platforms.has("console")) adapters.set("console", createConsoleAdapter(deps.console) as ChatAdapter);
+  const platforms = new Set<string>(Object.values(config.destinations).map((d) => d.platform));
+  for (const [platform, create] of Object.entries(CREATE)) {
+    const adapter = create(config, deps, platforms.has(platform));
+    if (adapter) adapters.set(platform, adapter);
+  }
   return adapters;
 }

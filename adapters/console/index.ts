@@ -45,6 +45,11 @@ export function renderConsole(m: Message): ConsolePayload {
   return { text: lines.join("\n"), message: m };
 }
 
+/** A `platform: console` destination has no address but its name. */
+export function consoleTarget(name: string): Target {
+  return { destination: name, address: name };
+}
+
 /** The destination a newcomer sees first: prints each message instead of posting it. */
 export function createConsoleAdapter(deps: ConsoleAdapterDeps = {}): ChatAdapter<ConsolePayload> {
   const print = deps.print ?? ((t: string) => process.stdout.write(`${t}\n\n`));

@@ -1,10 +1,11 @@
-import type { ChatAdapter, InteractionHandlers, MessageRef, Target } from "../../src/core/chat-adapter.js";
+import type { ChatAdapter, InteractionHandlers, MessageRef } from "../../src/core/chat-adapter.js";
 import { DeliveryError } from "../../src/core/errors.js";
 import { createAndDeliverCard, updateCard } from "./card.js";
 import { createDingTalkInteractive } from "./interactive.js";
 import { type DingTalkAppConfig, DingTalkOpenApi } from "./openapi.js";
 import { DINGTALK_LIMITS, type DingTalkPayload, fitMarkdown, renderDingTalkPayload } from "./render.js";
 import { DingTalkStream, type DingTalkStreamOptions } from "./stream.js";
+import type { DingTalkTarget } from "./target.js";
 import { sendRobotMarkdown } from "./webhook.js";
 
 export interface DingTalkAdapterConfig {
@@ -24,7 +25,7 @@ export interface DingTalkAdapterConfig {
  * OpenAPI: markdown group messages for notifications, interactive template cards (createAndDeliver, updated
  * with PUT) for messages with buttons, and Stream mode for card clicks and @bot messages.
  */
-export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapter<DingTalkPayload> {
+export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapter<DingTalkPayload, DingTalkTarget> {
   const api = config.app ? new DingTalkOpenApi(config.app) : undefined;
   const now = config.now ?? Date.now;
 
@@ -97,20 +98,10 @@ export function createDingTalkAdapter(config: DingTalkAdapterConfig): ChatAdapte
       return typeof name === "string" && name.trim() ? name.trim() : undefined;
     },
 
-    async send(target: Target, payload: DingTalkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
+    async send(target: DingTalkTarget, payload: DingTalkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
       const o = { destination: target.destination, timeoutMs: config.timeoutMs, now, signal: opts?.signal };
-      const t = target.options ?? {};
-      if (t.mode === "webhook") {
-        await sendRobotMarkdown(
-          {
-            webhookUrl: String(t.webhookUrl ?? "https://oapi.dingtalk.com/robot/send"),
-            accessToken: String(t.accessToken ?? ""),
-            secret: typeof t.secret === "string" && t.secret ? t.secret : undefined,
-            keyword: typeof t.keyword === "string" && t.keyword ? t.keyword : undefined,
-          },
-          payload,
-          o,
-        );
+      if (target.mode === "webhook") {
+        await sendRobotMarkdown(target.robot, payload, o);
         return { adapter: "dingtalk", destination: target.destination, ids: { mode: "webhook" } };
       }
       if (!api)

@@ -5,7 +5,6 @@ import type {
   ChatAdapter,
   InteractionHandlers,
   MessageRef,
-  Target,
   FirstSeen,
 } from "../../src/core/chat-adapter.js";
 import { DeliveryError } from "../../src/core/errors.js";
@@ -16,6 +15,7 @@ import { failureFromThrown, larkDeliveryError, TOKEN_CODES } from "./errors.js";
 import { createLarkInteractive } from "./interactive.js";
 import { createLarkLongConnection } from "./long-connection.js";
 import { type LarkCard, type LarkPayload, renderLark } from "./render.js";
+import type { LarkTarget } from "./target.js";
 import { sendLarkWebhook } from "./webhook.js";
 
 export interface LarkAdapterConfig {
@@ -31,7 +31,7 @@ export interface LarkAdapterConfig {
 }
 
 /** Lark/Feishu: app bot through the official SDK (send + update), custom bot through its signed webhook. */
-export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPayload> {
+export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPayload, LarkTarget> {
   const cache = new TokenCache();
   const client = config.app ? createLarkClient(config.app, config.timeoutMs, cache) : undefined;
   const now = config.now ?? Date.now;
@@ -147,12 +147,9 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
     },
     ...interactivity(config, { reply, ephemeral, botOpenId }),
 
-    async send(target: Target, payload: LarkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
-      const o = target.options ?? {};
-      if (o.mode === "webhook") {
-        const url = typeof o.webhook === "string" ? o.webhook : "";
-        const secret = typeof o.secret === "string" && o.secret ? o.secret : undefined;
-        await sendLarkWebhook({ url, secret }, payload.card, {
+    async send(target: LarkTarget, payload: LarkPayload, opts?: { signal?: AbortSignal }): Promise<MessageRef> {
+      if (target.mode === "webhook") {
+        await sendLarkWebhook(target.webhook, payload.card, {
           destination: target.destination,
           timeoutMs: config.timeoutMs,
           now,
@@ -208,7 +205,7 @@ export function createLarkAdapter(config: LarkAdapterConfig): ChatAdapter<LarkPa
 function interactivity(
   config: LarkAdapterConfig,
   api: Pick<LarkCallbacksConfig, "reply" | "ephemeral" | "botOpenId">,
-): Pick<ChatAdapter<LarkPayload>, "listen" | "routes"> {
+): Pick<ChatAdapter<LarkPayload, LarkTarget>, "listen" | "routes"> {
   const app = config.app;
   if (!app) return {};
   // What the click and message handling needs, whichever way the callbacks arrive.

@@ -3,7 +3,7 @@ import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { AppError } from "../core/errors.js";
 import type { DwEvent } from "../core/event.js";
-import { postedRendererFor } from "../renderers.js";
+import { postedRendererFor } from "../platforms.js";
 import { createTemplateEngine } from "../templating/create-engine.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { previewApproval } from "./approval-preview.js";

@@ -1,13 +1,18 @@
 import type { Message } from "./message.js";
 
-/** Where a message goes on a platform: a Slack channel, a Lark chat, a DingTalk robot or conversation. */
+/**
+ * Where a message goes on a platform: a Slack channel, a Lark chat, a DingTalk robot or conversation. Each adapter
+ * builds its own targets from its typed destination config (adapters/<platform>/target.ts) and may extend this
+ * with what it alone needs (a custom bot's webhook): the core passes targets through without reading them.
+ */
 export interface Target {
   /** Destination name from the config (used in logs and job ids). */
   destination: string;
-  /** Platform-specific address: Slack channel id, Lark chat_id, DingTalk openConversationId or robot name. */
+  /**
+   * The platform address: Slack channel id, Lark chat_id, DingTalk openConversationId, or for a webhook-only robot
+   * its hookAddress() (never its credential). Destinations with the same address share one rate limit.
+   */
   address: string;
-  /** Optional platform-specific options (e.g. DingTalk "webhook" vs "app"). */
-  options?: Readonly<Record<string, unknown>>;
 }
 
 /** JSON-serialisable reference to a sent message, kept in Redis for later updates. */
@@ -112,13 +117,13 @@ export interface SendOptions {
  * THE interface every chat platform implements. Adapters depend on src/core only; the core never
  * imports an adapter except in src/adapters.ts (the composition root for adapters).
  */
-export interface ChatAdapter<Native = unknown> {
+export interface ChatAdapter<Native = unknown, T extends Target = Target> {
   /** Stable key: "slack" | "lark" | "dingtalk" | "console". */
   readonly name: string;
   /** Pure: neutral Message → platform payload. No I/O, no env, no clock. */
   render(message: Message): Native;
   /** Deliver a rendered payload. Throws DeliveryError; never puts secrets in errors. */
-  send(target: Target, payload: Native, opts?: SendOptions): Promise<MessageRef>;
+  send(target: T, payload: Native, opts?: SendOptions): Promise<MessageRef>;
   /** Replace a sent message in place. */
   update?(ref: MessageRef, payload: Native, opts?: { signal?: AbortSignal }): Promise<void>;
   /**

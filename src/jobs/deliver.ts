@@ -19,7 +19,7 @@ import type { DeliveryJobData } from "./queues.js";
 import { applyVerdict, retryVerdict } from "./retry-decision.js";
 import { withFallback } from "./safe-adapter.js";
 import { updateCard } from "./update-card.js";
-import { targetFor } from "./target.js";
+import { targetFor } from "../platforms.js";
 
 export interface DeliverDeps {
   config: Readonly<Config>;

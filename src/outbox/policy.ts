@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { chatAddress, type DestinationConfig } from "../config/sections/destinations.js";
+import type { DestinationConfig } from "../config/sections/destinations.js";
 import { DEFAULT_RATE_LIMITS, type DigestConfig, type RateLimit } from "../config/sections/outbox.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
+import { targetFor } from "../platforms.js";
 import type { Limit } from "./rate-limiter.js";
 
 /** The rate limit that applies to a destination: its own, else the configured platform default, else ours. */
@@ -40,17 +41,12 @@ export function destinationLimits(config: Readonly<Config>, destination: string,
 /**
  * Where a destination's messages land, as the platform counts them: two destinations naming the same Slack
  * channel, Lark chat or DingTalk robot share one limit (a DingTalk robot over 20/min is muted for 10 minutes).
- * Webhook credentials are hashed so they never appear in a Redis key.
+ * A webhook robot's address is a hash of its credential (the adapter's targetFor), so none appears in a Redis key.
  */
 export function limitAddress(config: Readonly<Config>, destination: string): string {
   const d = config.destinations[destination];
-  if (!d) return `dest.${destination}`;
-  const chat = chatAddress(d);
-  if (chat) return `${d.platform}.${chat}`;
-  const hook = d.platform === "lark" ? d.webhook : d.platform === "dingtalk" ? d.accessToken : undefined;
-  return hook
-    ? `${d.platform}.hook.${createHash("sha256").update(hook).digest("hex").slice(0, 16)}`
-    : `dest.${destination}`;
+  if (!d || d.platform === "console") return `dest.${destination}`;
+  return `${d.platform}.${targetFor(destination, d).address}`;
 }
 
 export const guardMs = (windowMs: number): number => Math.min(Math.ceil(windowMs / 10), 1000);

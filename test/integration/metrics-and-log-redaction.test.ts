@@ -6,7 +6,7 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { targetFor } from "../../src/jobs/target.js";
+import { targetFor } from "../../src/platforms.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";

@@ -17,7 +17,10 @@ function imports(file: string): string[] {
   );
 }
 
-/** Dependencies point one way: adapters depend on src/core; only src/adapters.ts (and src/renderers.ts, their pure renderers) know the adapters. */
+/**
+ * Dependencies point one way: adapters depend on src/core; only src/adapters.ts (create) and src/platforms.ts (their
+ * pure half: renderers, targets) know the adapters.
+ */
 describe("module boundaries", () => {
   it("adapters/* import nothing from src/ but src/core", () => {
     const bad = files(join(ROOT, "adapters")).flatMap((f) =>
@@ -28,8 +31,8 @@ describe("module boundaries", () => {
     expect(bad).toEqual([]);
   });
 
-  it("src/* imports adapters/* only in src/adapters.ts and src/renderers.ts (pure renderers)", () => {
-    const known = [join("src", "adapters.ts"), join("src", "renderers.ts")];
+  it("src/* imports adapters/* only in src/adapters.ts and src/platforms.ts (pure renderers and targets)", () => {
+    const known = [join("src", "adapters.ts"), join("src", "platforms.ts")];
     const bad = files(join(ROOT, "src"))
       .filter((f) => !known.includes(relative(ROOT, f)))
       .flatMap((f) =>
@@ -55,6 +58,22 @@ describe("module boundaries", () => {
         .filter((i) => i.startsWith("..") || (!i.startsWith(".") && !i.startsWith("node:")))
         .map((i) => `${relative(ROOT, f)} → ${i}`),
     );
+    expect(bad).toEqual([]);
+  });
+
+  it("only the config and the adapters know the platforms' webhook credentials", () => {
+    // Each adapter turns its own destination config into a target (adapters/<platform>/target.ts); the logger
+    // names these keys only to redact them.
+    const allowed = (f: string) => f.startsWith(join("src", "config") + "/") || f === join("src", "logger.ts");
+    const field = /\.(webhookSecret|accessToken|webhook|webhookUrl)\b|\b(webhookSecret|accessToken|webhookUrl)\s*:/;
+    const bad = files(join(ROOT, "src"))
+      .map((f) => relative(ROOT, f))
+      .filter((f) => !allowed(f))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), "utf8")
+          .split("\n")
+          .flatMap((l, i) => (field.test(l) ? [`${f}:${i + 1}: ${l.trim()}`] : [])),
+      );
     expect(bad).toEqual([]);
   });
 });

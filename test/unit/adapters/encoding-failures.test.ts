@@ -62,7 +62,7 @@ describe("encoding failures are permanent for the payload, on every adapter", ()
     const bad = { ...payload, card: { ...payload.card, header: { big: 1n } } } as unknown as typeof payload;
     const before = lark.calls.length;
     const e = await failure(
-      a.send({ destination: "hook", address: "hook", options: { mode: "webhook", webhook: lark.hookUrl("h") } }, bad),
+      a.send({ destination: "hook", address: "hook", mode: "webhook", webhook: { url: lark.hookUrl("h") } }, bad),
     );
     expect(e).toMatchObject({ retryable: false, badPayload: true, adapter: "lark" });
     expect(lark.calls.length).toBe(before);
@@ -70,14 +70,14 @@ describe("encoding failures are permanent for the payload, on every adapter", ()
 
   it("Lark app bot: a card that cannot be encoded is permanent on send and update, not a transport failure", async () => {
     const a = createLarkAdapter({ app: { ...APP, domain: lark.url }, timeoutMs: 2_000 });
-    const ref = await a.send({ destination: "d", address: "oc_1", options: { mode: "app" } }, a.render(msg("x")));
+    const ref = await a.send({ destination: "d", address: "oc_1", mode: "app" }, a.render(msg("x")));
     const payload = a.render(msg("y"));
     const card: Record<string, unknown> = { ...payload.card };
     card.self = card;
     const e = await failure(a.update!(ref, { ...payload, card } as unknown as typeof payload));
     expect(e).toMatchObject({ retryable: false, badPayload: true });
     const sent = await failure(
-      a.send({ destination: "d", address: "oc_1", options: { mode: "app" } }, {
+      a.send({ destination: "d", address: "oc_1", mode: "app" }, {
         ...payload,
         card,
       } as unknown as typeof payload),

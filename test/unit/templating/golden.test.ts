@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rendererFor } from "../../../src/renderers.js";
+import { rendererFor } from "../../../src/platforms.js";
 import { packageRoot } from "../../../src/package-root.js";
 import { recoveryExtras } from "../../../src/outbox/recovery.js";
 import { blockKitProblem } from "../../fakes/slack-api.js";

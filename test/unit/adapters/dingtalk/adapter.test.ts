@@ -19,7 +19,7 @@ describe("DingTalk adapter against the fake DingTalk", () => {
   });
   beforeAll(() => ding.start());
   afterAll(() => ding.stop());
-  const target = { destination: "grp", address: "cid1==", options: { mode: "app" } };
+  const target = { destination: "grp", address: "cid1==", mode: "app" as const };
   const msg = { ...emptyMessage("k", "en"), title: "hello" };
 
   it("refreshes the access token before it expires, not after", async () => {

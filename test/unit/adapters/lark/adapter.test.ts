@@ -16,10 +16,7 @@ describe("Lark adapter against the fake Lark API", () => {
 
   it("updates a sent card in place with PATCH (update_multi kept)", async () => {
     const a = createLarkAdapter({ app: { ...APP, domain: lark.url }, timeoutMs: 2000 });
-    const ref = await a.send(
-      { destination: "d", address: "oc_1", options: { mode: "app" } },
-      a.render(message("Pending")),
-    );
+    const ref = await a.send({ destination: "d", address: "oc_1", mode: "app" }, a.render(message("Pending")));
     expect(ref.ids.message_id).toMatch(/^om_/);
     await a.update!(ref, a.render({ ...message("Approved by ana"), severity: "success" }));
     const m = lark.messages.find((x) => x.message_id === ref.ids.message_id)!;
@@ -35,7 +32,7 @@ describe("Lark adapter against the fake Lark API", () => {
     // Quotes and backslashes cost 4 bytes each once the card is a JSON string inside the request's JSON.
     for (let i = 0; i < 10; i++)
       m.sections.push({ title: `condition ${i}`, text: 'abcdefghi"\\'.repeat(300), style: "code" });
-    await a.send({ destination: "d", address: "oc_1", options: { mode: "app" } }, a.render(m));
+    await a.send({ destination: "d", address: "oc_1", mode: "app" }, a.render(m));
     const post = lark.calls.filter((c) => c.method === "POST" && c.path === "/open-apis/im/v1/messages").at(-1);
     expect(post).toBeDefined();
     const bytes = Buffer.byteLength(post?.raw ?? "");
@@ -47,7 +44,7 @@ describe("Lark adapter against the fake Lark API", () => {
   it("refuses to update a custom-bot message, permanently", async () => {
     const a = createLarkAdapter({ timeoutMs: 2000 });
     const ref = await a.send(
-      { destination: "hookdest", address: "hookdest", options: { mode: "webhook", webhook: lark.hookUrl("h") } },
+      { destination: "hookdest", address: "hookdest", mode: "webhook", webhook: { url: lark.hookUrl("h") } },
       a.render(message("x")),
     );
     const err = await a.update!(ref, a.render(message("y"))).catch((e: unknown) => e);
@@ -61,7 +58,7 @@ describe("Lark adapter against the fake Lark API", () => {
       timeoutMs: 2000,
     });
     const err = (await a
-      .send({ destination: "ops", address: "oc_1", options: { mode: "app" } }, a.render(message("x")))
+      .send({ destination: "ops", address: "oc_1", mode: "app" }, a.render(message("x")))
       .catch((e: unknown) => e)) as DeliveryError;
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err.retryable).toBe(false);
@@ -74,7 +71,7 @@ describe("Lark adapter against the fake Lark API", () => {
     const a = createLarkAdapter({ timeoutMs: 500 });
     const url = "http://127.0.0.1:9/open-apis/bot/v2/hook/secret-hook-id";
     const err = (await a
-      .send({ destination: "d", address: "d", options: { mode: "webhook", webhook: url } }, a.render(message("x")))
+      .send({ destination: "d", address: "d", mode: "webhook", webhook: { url } }, a.render(message("x")))
       .catch((e: unknown) => e)) as DeliveryError;
     expect(err.retryable).toBe(true);
     expect(err.message).not.toContain("secret-hook-id");
