@@ -21,6 +21,11 @@ export interface AdapterDeps {
 /** The platform's adapter, or undefined when the config neither sets it up nor has a destination on it. */
 type Create = (config: Readonly<Config>, deps: AdapterDeps, hasDestinations: boolean) => ChatAdapter | undefined;
 
+/** Lark and DingTalk custom-bot (webhook) destinations need no app section: the adapter exists with or without it. */
+function appOrRobots<App extends { timeoutMs?: number }>(app: App | undefined, deps: AdapterDeps) {
+  return { app, timeoutMs: app?.timeoutMs ?? 10_000, onError: deps.onError };
+}
+
 const CREATE: { readonly [P in Platform]: Create } = {
   slack: (config, deps) =>
     config.slack &&
@@ -30,24 +35,12 @@ const CREATE: { readonly [P in Platform]: Create } = {
       onError: deps.onError,
       firstSeen: deps.firstSeen,
     }),
-  // Custom-bot (webhook) destinations need no app section; the adapter exists whenever one is configured.
   lark: (config, deps, hasDestinations) =>
     config.lark || hasDestinations
-      ? createLarkAdapter({
-          app: config.lark,
-          timeoutMs: config.lark?.timeoutMs ?? 10_000,
-          onError: deps.onError,
-          firstSeen: deps.firstSeen,
-        })
+      ? createLarkAdapter({ ...appOrRobots(config.lark, deps), firstSeen: deps.firstSeen })
       : undefined,
   dingtalk: (config, deps, hasDestinations) =>
-    config.dingtalk || hasDestinations
-      ? createDingTalkAdapter({
-          app: config.dingtalk,
-          timeoutMs: config.dingtalk?.timeoutMs ?? 10_000,
-          onError: deps.onError,
-        })
-      : undefined,
+    config.dingtalk || hasDestinations ? createDingTalkAdapter(appOrRobots(config.dingtalk, deps)) : undefined,
   console: (_config, deps, hasDestinations) => (hasDestinations ? createConsoleAdapter(deps.console) : undefined),
 };
 
