@@ -62,9 +62,12 @@ describe("module boundaries", () => {
   });
 
   it("only the config and the adapters know the platforms' webhook credentials", () => {
-    // Each adapter turns its own destination config into a target (adapters/<platform>/target.ts); the logger
-    // names these keys only to redact them.
-    const allowed = (f: string) => f.startsWith(join("src", "config") + "/") || f === join("src", "logger.ts");
+    // Each adapter turns its own destination config into a target (adapters/<platform>/target.ts). The logger names
+    // these keys only to redact them; the doctor reads DingTalk's OAuth answer (its accessToken), no destination.
+    const allowed = (f: string) =>
+      f.startsWith(join("src", "config") + "/") ||
+      f === join("src", "logger.ts") ||
+      f === join("src", "cli", "doctor", "chat.ts");
     const field = /\.(webhookSecret|accessToken|webhook|webhookUrl)\b|\b(webhookSecret|accessToken|webhookUrl)\s*:/;
     const bad = files(join(ROOT, "src"))
       .map((f) => relative(ROOT, f))
