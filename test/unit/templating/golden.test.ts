@@ -1,5 +1,5 @@
 /**
- * Golden files: every fixture × every platform renderer src/renderers.ts knows × both locales, as the exact
+ * Golden files: every fixture × every platform renderer src/platforms.ts knows × both locales, as the exact
  * native payload. Review a diff here like a UI change. Update with `npx vitest run -u test/unit/templating`.
  */
 import { join } from "node:path";
