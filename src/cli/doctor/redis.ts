@@ -3,7 +3,8 @@ import { checkRedis, createRedis } from "../../redis/connect.js";
 import { type CheckLine, fail, message, ok, skip } from "./line.js";
 
 /** Redis: reachable, new enough, and not evicting keys (BullMQ needs maxmemory-policy noeviction). */
-export async function checkRedisLine(config: Readonly<Config>, url = process.env.REDIS_URL): Promise<CheckLine[]> {
+/** `url` overrides the config's (tests); REDIS_URL is already in config.redis.url when the file sets none. */
+export async function checkRedisLine(config: Readonly<Config>, url?: string): Promise<CheckLine[]> {
   const target = url ?? config.redis.url;
   if (!target) return [skip("redis", "no redis.url or REDIS_URL: 'serve' starts a local redis-server under dataDir")];
   const redis = createRedis(target, {
