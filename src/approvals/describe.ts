@@ -21,6 +21,19 @@ export function approverList(route: ApprovalRouteConfig, t: T): string {
   return parts.join("; ") || "-";
 }
 
+/**
+ * Everyone who may decide, one line per group and per platform (the status page, which lists the groups' members
+ * too): groups as @name, then each platform's ids with "*" said as "anyone".
+ */
+export function approverLines(
+  groups: readonly string[],
+  users: Readonly<Record<string, readonly string[]>>,
+  anyone: string,
+): string[] {
+  const say = (ids: readonly string[]) => ids.map((id) => (id === "*" ? anyone : id)).join(", ");
+  return [...groups.map((g) => `@${g}`), ...Object.entries(users).map(([p, ids]) => `${p}: ${say(ids)}`)];
+}
+
 /** What to call the deciders that are not people; English unless a caller passes its locale's words. */
 export interface DeciderWords {
   policy: string;

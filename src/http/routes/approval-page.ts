@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalCard, safeRender } from "../../approvals/card.js";
-import { whoDecided } from "../../approvals/describe.js";
+import { approverLines, whoDecided } from "../../approvals/describe.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
@@ -138,12 +138,7 @@ const COLOR: Record<string, string> = {
 
 function html(v: ApprovalView, card: Message, locale: string, t: (key: string, p?: Record<string, unknown>) => string) {
   const row = (k: string, val: string) => `<tr><th>${esc(k)}</th><td>${val}</td></tr>`;
-  const approvers = [
-    ...v.approvers.groups.map((g) => `@${esc(g)}`),
-    ...Object.entries(v.approvers.users).map(
-      ([p, ids]) => `${esc(p)}: ${ids.map((id) => esc(id === "*" ? t("anyone") : id)).join(", ")}`,
-    ),
-  ];
+  const approvers = approverLines(v.approvers.groups, v.approvers.users, t("anyone")).map(esc);
   const outcome = (r: string) => t(`outcome.${r}`);
   const rows = [
     row(t("page.state"), `<b class="state">${esc(t(`page.states.${v.state}`))}</b>`),

@@ -1,6 +1,12 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { approverList, decidedBy, describeDecision, whoDecided } from "../../../src/approvals/describe.js";
+import {
+  approverLines,
+  approverList,
+  decidedBy,
+  describeDecision,
+  whoDecided,
+} from "../../../src/approvals/describe.js";
 import { ApprovalStore } from "../../../src/approvals/store.js";
 import type { Decider, Decision } from "../../../src/approvals/types.js";
 import type { ApprovalRouteConfig } from "../../../src/config/sections/approvals.js";
@@ -63,6 +69,15 @@ describe("who may decide, in words", () => {
     expect(approverList(route({ ...none, slack: ["U1", "U2"], lark: ["*"] }, ["dba"]), t)).toBe(
       "@dba; slack: U1, U2; lark: approval.anyone",
     );
+  });
+
+  it("lists everyone line by line for the status page, each * as anyone", () => {
+    expect(approverLines(["dba"], { slack: ["U1", "*"], console: ["bob"] }, "anyone")).toEqual([
+      "@dba",
+      "slack: U1, anyone",
+      "console: bob",
+    ]);
+    expect(approverLines([], {}, "anyone")).toEqual([]);
   });
 
   it("says just anyone for a route open to anyone on its one platform, and - for nobody", () => {
