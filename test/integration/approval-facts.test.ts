@@ -3,9 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FactsResult, fetchFacts, type FetchDeps } from "../../src/approvals/snapshot/fetch.js";
 import type { DwEvent } from "../../src/core/event.js";
 import { parseEnvelopes } from "../../src/dataworks/envelope.js";
-import { DataWorksApi } from "../../src/dataworks/openapi-client.js";
 import { LookupCache, redisStore } from "../../src/enrich/lookup-cache.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { fakeDataWorksApi, resetCalls } from "../helpers/dataworks-api.js";
 import { PROJECT, seedCommit, V5, V6 } from "../helpers/dataworks-seeds.js";
 import { fixture } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
@@ -48,17 +48,9 @@ describe("approval facts: snapshot and diff through the cache (real SDK, fake Da
   beforeEach(async () => {
     if (prefix) await deleteKeys(prefix);
     prefix = testPrefix();
-    dw.calls.length = 0;
-    dw.script.length = 0;
+    resetCalls(dw);
     dw.seeds.listOmitsContent = false;
-    const api = new DataWorksApi({
-      endpoint: dw.endpoint,
-      protocol: "http",
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-      regionId: "cn-hangzhou",
-      timeoutMs: 5000,
-    });
+    const api = fakeDataWorksApi(dw, AK, SECRET, 5000);
     deps = {
       api,
       cache: new LookupCache(redisStore(redis), prefix),

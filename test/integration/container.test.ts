@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { freePort } from "../helpers/free-port.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -67,17 +67,6 @@ function copies(stage: Stage) {
       const paths = parts.filter((p) => !p.startsWith("--"));
       return { from, sources: paths.slice(0, -1), dest: paths.at(-1) ?? "" };
     });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 describe("container: Dockerfile, .dockerignore and compose.yaml", () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createDecisionSender, type SendDecision } from "../../src/dataworks/decisions.js";
-import { DataWorksApi, DataWorksApiError, endpointFor } from "../../src/dataworks/openapi-client.js";
+import { DataWorksApiError, endpointFor } from "../../src/dataworks/openapi-client.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { fakeDataWorksApi } from "../helpers/dataworks-api.js";
 
 const AK = "LTAI-test-key-id";
 const SECRET = "dw-secret-0123456789abcdef";
@@ -190,14 +191,7 @@ describe("sendDecision → DataWorks OpenAPI (real SDK, fake gateway)", () => {
   });
 
   it("the fake refuses an unknown action and a missing required parameter in the documented location", async () => {
-    const api = new DataWorksApi({
-      endpoint: dw.endpoint,
-      protocol: "http",
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-      regionId: "cn-hangzhou",
-      timeoutMs: 2000,
-    });
+    const api = fakeDataWorksApi(dw, AK, SECRET);
     expect(
       await api
         .call({ action: "DeleteEverything", version: "2020-05-18", params: {}, location: "body" })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DataWorksApi, DataWorksApiError } from "../../src/dataworks/openapi-client.js";
+import { type DataWorksApi, DataWorksApiError } from "../../src/dataworks/openapi-client.js";
 import {
   getEventDetail,
   getExtension,
@@ -9,6 +9,7 @@ import {
   listProjectMembers,
 } from "../../src/dataworks/snapshots.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { fakeDataWorksApi, resetCalls } from "../helpers/dataworks-api.js";
 import { COMMITTER, FILE, PROJECT, seedCommit, V5, V7 } from "../helpers/dataworks-seeds.js";
 
 const AK = "LTAI-snapshots";
@@ -22,19 +23,11 @@ describe("DataWorks snapshot, extension and member APIs (real SDK, fake gateway)
   beforeAll(async () => {
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
     await dw.start();
-    api = new DataWorksApi({
-      endpoint: dw.endpoint,
-      protocol: "http",
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-      regionId: "cn-hangzhou",
-      timeoutMs: 2000,
-    });
+    api = fakeDataWorksApi(dw, AK, SECRET);
   });
   afterAll(() => dw.stop());
   beforeEach(() => {
-    dw.calls.length = 0;
-    dw.script.length = 0;
+    resetCalls(dw);
   });
 
   it("GetIDEEventDetail: a committed file with its code, change, committer and scheduling", async () => {

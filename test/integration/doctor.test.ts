@@ -9,6 +9,7 @@ import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { FakeSlack } from "../fakes/slack-api.js";
+import { publishedExtension } from "../helpers/dataworks-api.js";
 import { runCli } from "../helpers/cli-process.js";
 import { PROJECT } from "../helpers/dataworks-seeds.js";
 import { TEST_REDIS_URL } from "../helpers/redis.js";
@@ -72,15 +73,7 @@ describe("dw-chatops doctor against the fakes (each item, each failure)", () => 
   afterAll(() => Promise.all([slack.stop(), lark.stop(), ding.stop(), dw.stop()]));
   beforeEach(() => {
     slack.scopes = ["chat:write", "users:read", "commands"];
-    dw.seeds.extensions.set(CODE, {
-      ExtensionCode: CODE,
-      ExtensionName: "chatops",
-      BindEventList: [
-        { EventCode: "commit-file", EventName: "File submission pre-event" },
-        { EventCode: "deploy-file", EventName: "File deployment pre-event" },
-      ],
-      Status: 5,
-    });
+    dw.seeds.extensions.set(CODE, publishedExtension(CODE, { ExtensionName: "chatops" }));
     dw.seeds.enabled.clear();
     dw.seeds.enable(PROJECT, "commit-file", CODE);
     dw.seeds.enable(PROJECT, "deploy-file", CODE);

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DwEvent } from "../../src/core/event.js";
 import { parseEnvelopes } from "../../src/dataworks/envelope.js";
 import { disabledIn, ExtensionBindings } from "../../src/dataworks/extension-bindings.js";
-import { DataWorksApi } from "../../src/dataworks/openapi-client.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import type { ExtensionSeed } from "../fakes/dataworks-snapshot-api.js";
+import { fakeDataWorksApi, resetCalls, publishedExtension } from "../helpers/dataworks-api.js";
 import { PROJECT } from "../helpers/dataworks-seeds.js";
 import { fixture } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
@@ -22,16 +22,7 @@ function event(code: string, projectId: unknown = PROJECT): DwEvent {
   return r.events[0]!;
 }
 
-const published = (over: Partial<ExtensionSeed> = {}): ExtensionSeed => ({
-  ExtensionCode: CODE,
-  ExtensionName: "chatops approvals",
-  BindEventList: [
-    { EventCode: "commit-file", EventName: "File submission pre-event" },
-    { EventCode: "deploy-file", EventName: "File deployment pre-event" },
-  ],
-  Status: 5,
-  ...over,
-});
+const published = (over: Partial<ExtensionSeed> = {}) => publishedExtension(CODE, over);
 
 describe("extension bindings: only the checks DataWorks waits on us for (fake DataWorks, real Redis)", () => {
   let dw: FakeDataWorks;
@@ -42,14 +33,7 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
   let bindings: ExtensionBindings;
   const build = (extensionCode: string | undefined = CODE) =>
     new ExtensionBindings({
-      api: new DataWorksApi({
-        endpoint: dw.endpoint,
-        protocol: "http",
-        accessKeyId: AK,
-        accessKeySecret: SECRET,
-        regionId: "cn-hangzhou",
-        timeoutMs: 2000,
-      }),
+      api: fakeDataWorksApi(dw, AK, SECRET),
       redis,
       prefix,
       extensionCode,
@@ -74,8 +58,7 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
     prefix = testPrefix();
     clock = 1_000_000;
     stale = [];
-    dw.calls.length = 0;
-    dw.script.length = 0;
+    resetCalls(dw);
     dw.seeds.extensions.clear();
     dw.seeds.enabled.clear();
     dw.seeds.extensions.set(CODE, published());

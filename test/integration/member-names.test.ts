@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type MemberNamesDeps, memberName } from "../../src/dataworks/member-names.js";
-import { DataWorksApi } from "../../src/dataworks/openapi-client.js";
 import { LookupCache, redisStore } from "../../src/enrich/lookup-cache.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { fakeDataWorksApi, resetCalls } from "../helpers/dataworks-api.js";
 import { COMMITTER, PROJECT } from "../helpers/dataworks-seeds.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 
@@ -34,16 +34,8 @@ describe("member names from ListProjectMembers, cached (fake DataWorks, real Red
   beforeEach(async () => {
     if (prefix) await deleteKeys(prefix);
     prefix = testPrefix();
-    dw.calls.length = 0;
-    dw.script.length = 0;
-    const api = new DataWorksApi({
-      endpoint: dw.endpoint,
-      protocol: "http",
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-      regionId: "cn-hangzhou",
-      timeoutMs: 2000,
-    });
+    resetCalls(dw);
+    const api = fakeDataWorksApi(dw, AK, SECRET);
     deps = {
       api,
       cache: new LookupCache(redisStore(redis), prefix),
