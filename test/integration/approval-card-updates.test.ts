@@ -4,6 +4,7 @@ import type { DecisionSender } from "../../src/approvals/types.js";
 import { CARD_ANSWER_GRACE_MS } from "../../src/jobs/queues.js";
 import { createLogger } from "../../src/logger.js";
 import { FakeSlack, type SlackMessage } from "../fakes/slack-api.js";
+import { deployFreeze, shortKillRoute } from "../helpers/approval-config.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { blockAction, form, slackHeaders } from "../helpers/sign-slack.js";
@@ -42,23 +43,9 @@ describe("approval cards: one chat.update per copy per change of state, never a 
           copyB: { platform: "slack", channel: CHANNELS[1] },
         },
         approvals: {
-          policies: [
-            {
-              name: "freeze",
-              match: { type: ["dataworks:FileChange:DeployFile"] },
-              when: { during: [{ from: "2000-01-01T00:00:00+08:00", to: "2100-01-01T00:00:00+08:00" }] },
-              decide: "block",
-              message: "Deploys are frozen",
-            },
-          ],
+          policies: [deployFreeze("freeze")],
           routes: [
-            {
-              name: "short",
-              match: { type: ["dataworks:InstanceChange:PreKillInstance"] },
-              destinations: ["copyA", "copyB"],
-              approvers: { users: { slack: ["U0ALICE"] } },
-              timeout: "1s",
-            },
+            shortKillRoute(["copyA", "copyB"]),
             {
               name: "prod",
               destinations: ["copyA", "copyB"],

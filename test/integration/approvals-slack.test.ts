@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LocalDecision, localDecisionSender } from "../../src/approvals/local-decision-sender.js";
 import { createLogger } from "../../src/logger.js";
 import { FakeSlack } from "../fakes/slack-api.js";
+import { deployFreeze, shortKillRoute } from "../helpers/approval-config.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { blockAction, form, slackHeaders, viewSubmission } from "../helpers/sign-slack.js";
@@ -32,23 +33,9 @@ describe("approvals on Slack: card → signed click → DataWorks decision → c
         approvals: {
           groups: { leads: { slack: ["U0LEAD", "U0CAROL"] } },
           users: { [OPERATOR_UID]: { slack: ["U0BOB"] } },
-          policies: [
-            {
-              name: "new-year-freeze",
-              match: { type: ["dataworks:FileChange:DeployFile"] },
-              when: { during: [{ from: "2000-01-01T00:00:00+08:00", to: "2100-01-01T00:00:00+08:00" }] },
-              decide: "block",
-              message: "Deploys are frozen",
-            },
-          ],
+          policies: [deployFreeze("new-year-freeze")],
           routes: [
-            {
-              name: "short",
-              match: { type: ["dataworks:InstanceChange:PreKillInstance"] },
-              destinations: ["approvals"],
-              approvers: { users: { slack: ["U0ALICE"] } },
-              timeout: "1s",
-            },
+            shortKillRoute(["approvals"]),
             {
               name: "prod",
               destinations: ["approvals"],
