@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type EventJobData, QUEUES } from "../../src/jobs/queues.js";
 import { createRedis } from "../../src/redis/connect.js";
+import { consoleOnlyConfig } from "../helpers/console-config.js";
 import { runCli } from "../helpers/cli-process.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
@@ -45,15 +46,7 @@ describe("a listen failure stops the process before its workers start", () => {
     port = (blocker.address() as { port: number }).port;
     writeFileSync(
       config,
-      stringify({
-        dataDir: join(dir, "data"),
-        log: { level: "info" },
-        server: { host: "127.0.0.1", port },
-        redis: { url: TEST_REDIS_URL, prefix },
-        ingest: { auth: { tokens: ["listen-failure-ingest-token-0123"] } },
-        destinations: { console: { platform: "console" } },
-        routes: [{ name: "all", destinations: ["console"] }],
-      }),
+      stringify(consoleOnlyConfig({ dir, port, prefix, ingestToken: "listen-failure-ingest-token-0123" })),
     );
     const event = freshEvent("instance-status-changes") as unknown as EventJobData["event"];
     await events.add("event", { event, receivedAt: Date.now() });

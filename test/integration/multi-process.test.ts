@@ -8,10 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { consoleOnlyConfig } from "../helpers/console-config.js";
 import { type CliProcess, runCli } from "../helpers/cli-process.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { freePort } from "../helpers/free-port.js";
-import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { deleteKeys, testPrefix } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "multi-process-ingest-token-0123";
@@ -32,13 +33,7 @@ describe("serve --no-workers + worker as two processes on one Redis", () => {
     writeFileSync(
       config,
       stringify({
-        dataDir: join(dir, "data"),
-        log: { level: "info" },
-        server: { host: "127.0.0.1", port },
-        redis: { url: TEST_REDIS_URL, prefix },
-        ingest: { auth: { tokens: [TOKEN] } },
-        destinations: { console: { platform: "console" } },
-        routes: [{ name: "all", destinations: ["console"] }],
+        ...consoleOnlyConfig({ dir, port, prefix, ingestToken: TOKEN }),
         approvals: {
           routes: [{ name: "local", destinations: ["console"], approvers: { users: { console: ["carol"] } } }],
         },
