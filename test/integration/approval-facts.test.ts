@@ -1,14 +1,12 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { type FactsResult, fetchFacts, type FetchDeps } from "../../src/approvals/snapshot/fetch.js";
 import type { DwEvent } from "../../src/core/event.js";
 import { parseEnvelopes } from "../../src/dataworks/envelope.js";
 import { LookupCache, redisStore } from "../../src/enrich/lookup-cache.js";
-import { FakeDataWorks } from "../fakes/dataworks-api.js";
-import { fakeDataWorksApi, resetCalls } from "../helpers/dataworks-api.js";
+import { fakeDataWorksApi } from "../helpers/dataworks-api.js";
+import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { PROJECT, seedCommit, V5, V6 } from "../helpers/dataworks-seeds.js";
 import { fixture } from "../helpers/fixtures.js";
-import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 
 const AK = "LTAI-facts";
 const SECRET = "facts-secret-0123456";
@@ -30,30 +28,15 @@ const ok = (r: FactsResult) => {
 };
 
 describe("approval facts: snapshot and diff through the cache (real SDK, fake DataWorks, real Redis)", () => {
-  let dw: FakeDataWorks;
-  let redis: Redis;
-  let prefix: string;
+  const { dw, redis, prefix } = dataWorksOnRedis(AK, SECRET);
   let deps: FetchDeps;
 
-  beforeAll(async () => {
-    dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await dw.start();
-    redis = new Redis(TEST_REDIS_URL);
-  });
-  afterAll(async () => {
-    await dw.stop();
-    redis.disconnect();
-    await deleteKeys(prefix);
-  });
   beforeEach(async () => {
-    if (prefix) await deleteKeys(prefix);
-    prefix = testPrefix();
-    resetCalls(dw);
     dw.seeds.listOmitsContent = false;
     const api = fakeDataWorksApi(dw, AK, SECRET, 5000);
     deps = {
       api,
-      cache: new LookupCache(redisStore(redis), prefix),
+      cache: new LookupCache(redisStore(redis), prefix()),
       defaultRegion: "cn-hangzhou",
       budgetMs: 3000,
       failureTtlMs: 30_000,

@@ -1,14 +1,13 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { DwEvent } from "../../src/core/event.js";
 import { parseEnvelopes } from "../../src/dataworks/envelope.js";
 import { disabledIn, ExtensionBindings } from "../../src/dataworks/extension-bindings.js";
-import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import type { ExtensionSeed } from "../fakes/dataworks-snapshot-api.js";
-import { fakeDataWorksApi, resetCalls, publishedExtension } from "../helpers/dataworks-api.js";
+import { fakeDataWorksApi, publishedExtension } from "../helpers/dataworks-api.js";
+import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { PROJECT } from "../helpers/dataworks-seeds.js";
 import { fixture } from "../helpers/fixtures.js";
-import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { deleteKeys } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 
 const AK = "LTAI-bindings";
@@ -25,9 +24,7 @@ function event(code: string, projectId: unknown = PROJECT): DwEvent {
 const published = (over: Partial<ExtensionSeed> = {}) => publishedExtension(CODE, over);
 
 describe("extension bindings: only the checks DataWorks waits on us for (fake DataWorks, real Redis)", () => {
-  let dw: FakeDataWorks;
-  let redis: Redis;
-  let prefix: string;
+  const { dw, redis, prefix } = dataWorksOnRedis(AK, SECRET);
   let clock: number;
   let stale: string[];
   let bindings: ExtensionBindings;
@@ -35,7 +32,7 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
     new ExtensionBindings({
       api: fakeDataWorksApi(dw, AK, SECRET),
       redis,
-      prefix,
+      prefix: prefix(),
       extensionCode,
       refreshMs: 300_000,
       defaultRegion: "cn-hangzhou",
@@ -43,22 +40,9 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
       onStale: (what) => stale.push(what),
     });
 
-  beforeAll(async () => {
-    dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await dw.start();
-    redis = new Redis(TEST_REDIS_URL);
-  });
-  afterAll(async () => {
-    await dw.stop();
-    redis.disconnect();
-    await deleteKeys(prefix);
-  });
   beforeEach(async () => {
-    if (prefix) await deleteKeys(prefix);
-    prefix = testPrefix();
     clock = 1_000_000;
     stale = [];
-    resetCalls(dw);
     dw.seeds.extensions.clear();
     dw.seeds.enabled.clear();
     dw.seeds.extensions.set(CODE, published());
@@ -95,14 +79,14 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
       ours: false,
       why: expect.stringMatching(/disabled in DataWorks/),
     });
-    await deleteKeys(prefix);
+    await deleteKeys(prefix());
     dw.seeds.extensions.set(CODE, published({ Status: 0, ProjectTesting: 555 }));
     expect(await build().isOurs(event("commit-file"))).toMatchObject({
       ours: false,
       why: expect.stringMatching(/Testing.*workspace 555/),
     });
     expect(await build().isOurs(event("commit-file", 555))).toEqual({ ours: true });
-    await deleteKeys(prefix);
+    await deleteKeys(prefix());
     dw.seeds.extensions.set(
       CODE,
       published({
@@ -144,7 +128,7 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
     await waitFor(() => stale.length >= 1, "the failed refresh to be reported");
     expect(await bindings.isOurs(event("commit-file"))).toEqual({ ours: true });
 
-    await deleteKeys(prefix);
+    await deleteKeys(prefix());
     dw.script.length = 0;
     dw.script.push({ action: "GetExtension", answer: { throttle: true } });
     expect(await build().isOurs(event("commit-file"))).toMatchObject({

@@ -1,44 +1,29 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type MemberNamesDeps, memberName } from "../../src/dataworks/member-names.js";
 import { LookupCache, redisStore } from "../../src/enrich/lookup-cache.js";
-import { FakeDataWorks } from "../fakes/dataworks-api.js";
-import { fakeDataWorksApi, resetCalls } from "../helpers/dataworks-api.js";
+import { fakeDataWorksApi } from "../helpers/dataworks-api.js";
+import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { COMMITTER, PROJECT } from "../helpers/dataworks-seeds.js";
-import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 
 const AK = "LTAI-members";
 const SECRET = "members-secret-01234";
 
 describe("member names from ListProjectMembers, cached (fake DataWorks, real Redis)", () => {
-  let dw: FakeDataWorks;
-  let redis: Redis;
-  let prefix: string;
+  const { dw, redis, prefix } = dataWorksOnRedis(AK, SECRET);
   let deps: MemberNamesDeps;
 
   beforeAll(async () => {
-    dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await dw.start();
-    redis = new Redis(TEST_REDIS_URL);
     dw.seeds.members.set(PROJECT, [
       ...Array.from({ length: 45 }, (_, i) => ({ ProjectMemberId: `u${i}`, ProjectMemberName: `user ${i}` })),
       { ProjectMemberId: COMMITTER, ProjectMemberName: "", Nick: "xiaoming" },
       { ProjectMemberId: "2001", ProjectMemberName: "王小红" },
     ]);
   });
-  afterAll(async () => {
-    await dw.stop();
-    redis.disconnect();
-    await deleteKeys(prefix);
-  });
   beforeEach(async () => {
-    if (prefix) await deleteKeys(prefix);
-    prefix = testPrefix();
-    resetCalls(dw);
     const api = fakeDataWorksApi(dw, AK, SECRET);
     deps = {
       api,
-      cache: new LookupCache(redisStore(redis), prefix),
+      cache: new LookupCache(redisStore(redis), prefix()),
       ttlMs: 60_000,
       failureTtlMs: 30_000,
       configured: { "2001": "Xiaohong (ops)" },
