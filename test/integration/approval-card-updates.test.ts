@@ -149,10 +149,12 @@ describe("approval cards: one chat.update per copy per change of state, never a 
     for (const copy of copies) expect(JSON.stringify(copy.blocks)).toContain("accepted (UpdateIDEEventResult");
   });
 
-  it("approve while DataWorks is slow: once for the outcome (sending), once for DataWorks' answer", async () => {
-    answerDelayMs = CARD_ANSWER_GRACE_MS + 1_500;
+  /** Approve a commit with DataWorks answering `delayMs` late: every copy ends Approved, with DataWorks' answer. */
+  const approveWithSlowDataWorks = async (delayMs: number, beforeClick: () => void = () => {}) => {
+    answerDelayMs = delayMs;
     try {
       const { id, copies } = await cards("commit-file");
+      beforeClick();
       expect((await click(id, copies[0]!, "U0ALICE")).status).toBe(200);
       await settled(id);
       await expectUpdates(id, copies, /Approved/);
@@ -160,21 +162,17 @@ describe("approval cards: one chat.update per copy per change of state, never a 
     } finally {
       answerDelayMs = 0;
     }
+  };
+
+  it("approve while DataWorks is slow: once for the outcome (sending), once for DataWorks' answer", async () => {
+    await approveWithSlowDataWorks(CARD_ANSWER_GRACE_MS + 1_500);
   });
 
   it("DataWorks answers while the first update is held at Slack: the answer waits for it, then lands once", async () => {
-    answerDelayMs = CARD_ANSWER_GRACE_MS + 300;
-    try {
-      const { id, copies } = await cards("commit-file");
+    await approveWithSlowDataWorks(CARD_ANSWER_GRACE_MS + 300, () => {
       // Both copies' first updates ("sending") are held at Slack past DataWorks' answer.
       slack.script.push({ delayMs: 1_500 }, { delayMs: 1_500 });
-      expect((await click(id, copies[0]!, "U0ALICE")).status).toBe(200);
-      await settled(id);
-      await expectUpdates(id, copies, /Approved/);
-      for (const copy of copies) expect(JSON.stringify(copy.blocks)).toContain("accepted (UpdateIDEEventResult");
-    } finally {
-      answerDelayMs = 0;
-    }
+    });
   });
 
   it("block: the same bound", async () => {
