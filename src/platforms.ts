@@ -22,8 +22,11 @@ interface PlatformEntry<P extends Platform> {
   native(m: Message): unknown;
   /** Exactly what the adapter's render() hands to send/update (DingTalk adds its interactive card data). */
   posted(m: Message): unknown;
-  /** The send target of a destination; the adapter's own typed config, checked against the config schema here. */
-  targetFor(name: string, d: DestinationOf<P>): Target;
+  /**
+   * The send target of a destination. A property, not a method, so the compiler checks each adapter's own typed
+   * destination config against the config schema's strictly (no method bivariance).
+   */
+  targetFor: (name: string, d: DestinationOf<P>) => Target;
 }
 
 const REGISTRY: { readonly [P in Platform]: PlatformEntry<P> } = {
