@@ -28,8 +28,13 @@ export function connectTo(target: RedisTarget, options: RedisOptions): RedisClie
   });
 }
 
-/** Fail start-up with a clear message on a Redis that is too old or evicts keys (it would lose jobs). */
-export async function checkRedis(redis: RedisClient): Promise<{ version: string; warnings: string[] }> {
+/**
+ * Fail start-up with a clear message on a Redis that is too old or evicts keys (it would lose jobs). `policy` is
+ * the maxmemory-policy read, undefined where CONFIG is not allowed.
+ */
+export async function checkRedis(
+  redis: RedisClient,
+): Promise<{ version: string; warnings: string[]; policy: string | undefined }> {
   const info = await redis.info("server");
   const version = /redis_version:([0-9.]+)/.exec(info)?.[1] ?? "0.0.0";
   const parts = version.split(".").map(Number);
@@ -42,15 +47,16 @@ export async function checkRedis(redis: RedisClient): Promise<{ version: string;
     );
   }
   const warnings: string[] = [];
+  let policy: string | undefined;
   try {
-    const policy = (await redis.config("GET", "maxmemory-policy")) as string[];
-    if (policy[1] && policy[1] !== "noeviction") {
-      warnings.push(`Redis maxmemory-policy is ${policy[1]}; set it to noeviction or queued events may be evicted`);
+    policy = ((await redis.config("GET", "maxmemory-policy")) as string[])[1] || undefined;
+    if (policy && policy !== "noeviction") {
+      warnings.push(`Redis maxmemory-policy is ${policy}; set it to noeviction or queued events may be evicted`);
     }
   } catch {
     // Managed Redis often forbids CONFIG; the policy cannot be checked there.
   }
-  return { version, warnings };
+  return { version, warnings, policy };
 }
 
 /**

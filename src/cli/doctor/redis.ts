@@ -2,8 +2,10 @@ import type { Config } from "../../config/schema.js";
 import { checkRedis, createRedis } from "../../redis/connect.js";
 import { type CheckLine, fail, message, ok, skip } from "./line.js";
 
-/** Redis: reachable, new enough, and not evicting keys (BullMQ needs maxmemory-policy noeviction). */
-/** `url` overrides the config's (tests); REDIS_URL is already in config.redis.url when the file sets none. */
+/**
+ * Redis: reachable, new enough, and not evicting keys (BullMQ needs maxmemory-policy noeviction).
+ * `url` overrides the config's (tests); REDIS_URL is already in config.redis.url when the file sets none.
+ */
 export async function checkRedisLine(config: Readonly<Config>, url?: string): Promise<CheckLine[]> {
   const target = url ?? config.redis.url;
   if (!target) return [skip("redis", "no redis.url or REDIS_URL: 'serve' starts a local redis-server under dataDir")];
@@ -16,11 +18,8 @@ export async function checkRedisLine(config: Readonly<Config>, url?: string): Pr
   redis.on("error", () => undefined);
   try {
     await redis.connect();
-    const { version, warnings } = await checkRedis(redis);
-    const policy = await redis
-      .config("GET", "maxmemory-policy")
-      .then((r) => (r as string[])[1])
-      .catch(() => undefined);
+    // checkRedis has read the maxmemory-policy already (undefined where CONFIG is not allowed).
+    const { version, warnings, policy } = await checkRedis(redis);
     const lines = [ok("redis", `Redis ${version}`)];
     if (warnings.length)
       lines.push(
