@@ -58,7 +58,9 @@ export function instanceOf(event: DwEvent): InstanceFacts | undefined {
   if (nodeId) facts.nodeId = nodeId;
   const instanceId = idText(d.taskId);
   if (instanceId) facts.instanceId = instanceId;
-  const status = Number(d.status);
+  // null and "" are no status (Number would read them as 0, "not run"), as for the status= words.
+  const raw = idText(d.status);
+  const status = raw === undefined ? Number.NaN : Number(raw);
   if (Number.isFinite(status)) {
     facts.code = status;
     const name = instanceStatusName(status);

@@ -34,6 +34,8 @@ describe("instanceOf: which instance and node an event is about", () => {
     expect(instanceOf(ev(INST, "instance-status-changes", {}))).toEqual({});
     expect(instanceOf(ev(INST, "instance-status-changes", { nodeId: "", taskId: null, status: "x" }))).toEqual({});
     expect(instanceOf(ev(INST, "instance-status-changes", { status: 9 }))).toEqual({ code: 9 });
+    expect(instanceOf(ev(INST, "instance-status-changes", { status: null }))).toEqual({});
+    expect(instanceOf(ev(INST, "instance-status-changes", { status: "" }))).toEqual({});
   });
 
   it("is undefined for every other event, even one carrying nodeId and status", () => {
