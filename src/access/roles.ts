@@ -1,4 +1,4 @@
-import type { Identities } from "../config/sections/common.js";
+import { type Identities, identities } from "../config/sections/common.js";
 
 export type Platform = keyof Identities;
 
@@ -14,7 +14,8 @@ export interface Members {
 /** approvals.groups: group name → chat user ids per platform. */
 export type Groups = Readonly<Record<string, Partial<Identities>>>;
 
-const PLATFORMS: readonly Platform[] = ["slack", "lark", "dingtalk", "console"];
+/** The platforms a set of people can list ids on: the keys of the config's identities schema. */
+const PLATFORMS = Object.keys(identities.shape) as Platform[];
 
 /** The ids listed on one platform: the users, then each group's members there (an unknown platform has none). */
 export function membersOn(m: Members, groups: Groups, platform: string): string[] {
