@@ -28,7 +28,7 @@ import {
   type TableSnapshot,
   type Target,
 } from "../../dataworks/snapshots.js";
-import type { LookupCache } from "../../enrich/lookup-cache.js";
+import { CachedMiss, type LookupCache } from "../../enrich/lookup-cache.js";
 import { type CodeDiff, codeDiff, DEFAULT_BUDGET, type DiffBudget } from "./diff.js";
 import { type ScheduleChange, scheduleChanges } from "./schedule-changes.js";
 
@@ -172,10 +172,8 @@ function newFile(file: FileSnapshot, budget: DiffBudget): FileFacts {
 }
 
 function reason(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return e?.name === "CachedMiss"
-    ? "DataWorks lookups failed moments ago; not asking again yet"
-    : String(e?.message ?? err);
+  if (err instanceof CachedMiss) return "DataWorks lookups failed moments ago; not asking again yet";
+  return String((err as { message?: string } | undefined)?.message ?? err);
 }
 
 const idNum = (v: unknown) => {
