@@ -38,7 +38,7 @@ export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: num
 }
 
 /** Park the job until `untilMs`: not a failed attempt. Throw what this returns (BullMQ's DelayedError). */
-export async function park(job: Job, token: string, untilMs: number): Promise<DelayedError> {
+export async function park(job: Job, token: string | undefined, untilMs: number): Promise<DelayedError> {
   await job.moveToDelayed(untilMs, token);
   return new DelayedError();
 }

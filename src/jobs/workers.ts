@@ -1,7 +1,8 @@
-import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Logger } from "../logger.js";
 import { type ReturnDecisionDeps, returnDecision } from "../approvals/return-decision.js";
 import type { ApprovalJobData } from "../approvals/service.js";
+import { park } from "../delivery-job.js";
 import { type DeliverDeps, deliver } from "./deliver.js";
 import { type FormatGuard, jobFormat, LEAVE_FOR_NEWER_MS } from "./format-version.js";
 import { type ProcessEventDeps, processEvent } from "./process-event.js";
@@ -37,10 +38,10 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
     async (job: Job<D>, token?: string) => {
       const format = jobFormat(job.data);
       if (o.formats.canRun(format)) return run(job, token);
-      await job.moveToDelayed(Date.now() + LEAVE_FOR_NEWER_MS, token);
+      const parked = await park(job, token, Date.now() + LEAVE_FOR_NEWER_MS);
       o.formats.left(queue, format);
       o.deliverDeps.metrics?.jobsLeftForNewer.inc({ queue, format: String(format) });
-      throw new DelayedError();
+      throw parked;
     };
   const events = new Worker<EventJobData>(
     QUEUES.events,
