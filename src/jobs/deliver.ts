@@ -67,7 +67,7 @@ const PROCESSORS: Readonly<Record<string, Processor>> = {
   "approval-card": postCard,
   /** Edit a posted card in place. */
   "approval-update": async (r) => {
-    const ref = await updateCard(r.job, r.token, r.platformAdapter, r.locale, r.deps, r.log);
+    const ref = await updateCard(r);
     return ref ? { ref, sent: true } : undefined;
   },
   /** A decision DataWorks never accepted. */

@@ -1,11 +1,10 @@
-import { type Job, UnrecoverableError } from "bullmq";
+import { UnrecoverableError } from "bullmq";
 import { approvalCard } from "../approvals/card.js";
 import { renderKey } from "../approvals/types.js";
-import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
+import type { MessageRef } from "../core/chat-adapter.js";
 import { park } from "../delivery-job.js";
-import type { Logger } from "../logger.js";
-import type { DeliverDeps } from "./deliver.js";
-import { CARD_LOCK_MS, CARD_LOCK_WAIT_MS, type DeliveryJobData } from "./queues.js";
+import type { DeliveryRun } from "./deliver.js";
+import { CARD_LOCK_MS, CARD_LOCK_WAIT_MS } from "./queues.js";
 import { withFallback } from "./safe-adapter.js";
 
 /**
@@ -13,14 +12,8 @@ import { withFallback } from "./safe-adapter.js";
  * a time, across instances (a lock); another waits for it, then most often finds nothing left to show. So a copy
  * is updated once per change of what it shows, never twice with the same content (Slack's chat.update is Tier 3).
  */
-export async function updateCard(
-  job: Job<DeliveryJobData>,
-  token: string | undefined,
-  platformAdapter: ChatAdapter,
-  locale: string,
-  deps: DeliverDeps,
-  log: Logger,
-): Promise<MessageRef | undefined> {
+export async function updateCard(r: DeliveryRun): Promise<MessageRef | undefined> {
+  const { job, token, platformAdapter, locale, deps, log } = r;
   const { destination, approvalId } = job.data;
   const store = deps.approvals;
   if (!approvalId || !store) throw new UnrecoverableError(`approval ${approvalId ?? "?"} not found for ${job.name}`);
