@@ -110,10 +110,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       firstSeen: firstSeenIn(redis, prefix),
       ...consoleAdapterDeps(o.adapterDeps, stores.consoleFeed),
     });
-  const enrich = o.enrich ?? enricherFor(config, stores.cache, logger, prefix);
+  // One DataWorks client for both: the cached names only peek at what enrichment stored.
+  const enrichDeps = enricherDeps(config, stores.cache, prefix);
+  const enrich = o.enrich ?? (enrichDeps && createEnricher({ ...enrichDeps, logger: enrichLogger(logger) }));
   const base = { config, logger, templates, stores, queues, adapters, now };
   const approvals = createApprovals({ ...base, prefix, decisionSender: o.decisionSender });
-  const cachedNames = cachedEnricherFor(config, stores.cache, prefix);
+  const cachedNames = enrichDeps && createCachedEnricher(enrichDeps);
   const interactions = await createInteractions({ ...base, approvals: approvals.service, enrich, cachedNames });
   metrics.observe({ queues, pendingApprovals: () => stores.approvals.pendingCount(), probe });
   metrics.observeFormat(() => formats.check());
@@ -174,18 +176,10 @@ export function enricherFor(
   prefix = config.redis.prefix,
 ): Enrich | undefined {
   const deps = enricherDeps(config, store, prefix);
-  return deps && createEnricher({ ...deps, logger: logger.child({ component: "enrich" }) });
+  return deps && createEnricher({ ...deps, logger: enrichLogger(logger) });
 }
 
-/** The names enrichment has already cached (no DataWorks calls), for command answers that list many events. */
-export function cachedEnricherFor(
-  config: Readonly<Config>,
-  store: CacheStore,
-  prefix = config.redis.prefix,
-): Enrich | undefined {
-  const deps = enricherDeps(config, store, prefix);
-  return deps && createCachedEnricher(deps);
-}
+const enrichLogger = (logger: Logger) => logger.child({ component: "enrich" });
 
 function enricherDeps(config: Readonly<Config>, store: CacheStore, prefix: string) {
   const dw = config.dataworks;
