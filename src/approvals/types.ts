@@ -3,6 +3,7 @@ import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 import type { CheckResult, DecisionInput, DecisionResult } from "../dataworks/decisions.js";
+import type { SettledFacts } from "./snapshot/fetch.js";
 
 export type { CheckResult };
 export type ApprovalState = "pending" | "approved" | "blocked" | "expired";
@@ -57,6 +58,24 @@ export interface Approval {
   cards: MessageRef[];
   /** Recorded at ingest, policies not yet evaluated: nobody may decide it from chat yet. */
   awaitingPolicies?: boolean;
+  /** What is being approved, from DataWorks' snapshot (absent on approvals recorded before snapshots existed). */
+  facts?: ApprovalFacts;
+  /** Lines of the new code or SQL that a policy's `when.codeMatches` picked out, for the card to highlight. */
+  highlights?: RiskHighlight[];
+}
+
+/**
+ * The snapshot as far as it is known: settled (ok / unavailable, see snapshot/fetch.ts) before the card goes out,
+ * or "loading" when the fetch ran past its budget and a job fills it in and updates the cards. It only ever moves
+ * loading → settled.
+ */
+export type ApprovalFacts = SettledFacts | { status: "loading" };
+
+export interface RiskHighlight {
+  /** The policy whose condition matched. */
+  policy: string;
+  /** 1-based line numbers in the new code (or SQL) and their text. */
+  lines: { line: number; text: string }[];
 }
 
 /** What a card shows changes with these two; an update job is named by them. */
