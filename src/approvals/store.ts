@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { RedisClient } from "../redis/connect.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
+import { newApprovalId } from "./approval-id.js";
 import { type Approval, type DataWorksDelivery, type Decision, stateFor } from "./types.js";
 
 /**
@@ -94,7 +94,7 @@ export class ApprovalStore {
     a: Pick<Approval, "route" | "routeConfig" | "deadline" | "timeoutOutcome">,
     now = Date.now(),
   ): Promise<{ id: string; created: boolean }> {
-    const id = randomBytes(16).toString("base64url");
+    const id = newApprovalId();
     const approval: Approval = { id, event, createdAt: now, state: "pending", cards: [], ...a };
     const byEvent = `${this.prefix}:approval-by-event:${event.source}:${event.id}`;
     const res = (await this.redis.eval(
