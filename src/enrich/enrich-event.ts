@@ -5,7 +5,9 @@
  * that outlive the budget keep running and fill the cache for the next event.
  *
  * Output keys used by templates: nodeName, ownerName, workspaceName, operatorName, cycleTime (epoch ms),
- * bizDate (yyyy-MM-dd), errorLog, note.
+ * bizDate (yyyy-MM-dd), errorLog, note, and for a failed instance `impact` (what it holds up, ./impact.ts).
+ * `impact` is an extra: when it is slow or fails the message goes out without it and without the note,
+ * which speaks of names.
  */
 import { formatDate } from "../templating/format.js";
 import type { EnrichConfig } from "../config/sections/enrich.js";
@@ -15,6 +17,7 @@ import { instanceOf } from "../dataworks/instance.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
 import { errorExcerpt } from "./error-lines.js";
+import { getImpact } from "./impact.js";
 import { type CacheStore, LookupCache } from "./lookup-cache.js";
 import { getInstance, getInstanceLog, getNode, getProject } from "./lookups.js";
 
@@ -34,8 +37,11 @@ export interface EnricherDeps {
 export const NAMES_UNAVAILABLE =
   "Some names are unavailable (DataWorks API slow or failing); ids shown · 部分名称暂不可用，显示 ID";
 
-/** One lookup an event needs: its cache key (without the region), how long to keep it, how to load and use it. */
-type Lookup = <T>(key: string, ttl: number, load: () => Promise<T>, use: (v: T) => void) => void;
+/**
+ * One lookup an event needs: its cache key (without the region), how long to keep it, how to load and use it.
+ * An `extra` lookup adds to the message but its absence is not a missing name: no note, no warning.
+ */
+type Lookup = <T>(key: string, ttl: number, load: () => Promise<T>, use: (v: T) => void, extra?: "extra") => void;
 
 export function createEnricher(deps: EnricherDeps): Enrich {
   const cache = new LookupCache(deps.store, deps.prefix);
@@ -43,27 +49,38 @@ export function createEnricher(deps: EnricherDeps): Enrich {
   return async (event) => {
     const region = event.regionId || deps.defaultRegion;
     const tasks: Array<Promise<void>> = [];
-    const out = collect(deps, event, (key, ttl, load, use) => {
-      tasks.push(cache.get(`${region}:${key}`, ttl, c.ttl.failure, load).then(use));
+    const extras: Array<Promise<void>> = [];
+    // Names: how many answered, and why the others failed (read at the deadline).
+    let answered = 0;
+    const errors: string[] = [];
+    const out = collect(deps, event, (key, ttl, load, use, extra) => {
+      const task = cache.get(`${region}:${key}`, ttl, c.ttl.failure, load).then(use);
+      if (extra) extras.push(task.catch(() => undefined));
+      else
+        tasks.push(
+          task.then(
+            () => {
+              answered++;
+            },
+            (err: unknown) => {
+              errors.push(String((err as Error)?.message ?? err));
+            },
+          ),
+        );
     });
-    if (!tasks.length) return out;
+    if (!tasks.length && !extras.length) return out;
 
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((r) => {
       timer = setTimeout(() => r("timeout"), c.timeout);
     });
-    const settled = Promise.allSettled(tasks);
-    const outcome = await Promise.race([settled, deadline]);
+    await Promise.race([Promise.all([...tasks, ...extras]), deadline]);
     clearTimeout(timer);
-    const failed = outcome === "timeout" ? [] : outcome.filter((s) => s.status === "rejected");
-    if (outcome === "timeout" || failed.length) {
+    const timedOut = answered + errors.length < tasks.length;
+    if (timedOut || errors.length) {
       out.note = NAMES_UNAVAILABLE;
       deps.logger.warn(
-        {
-          eventId: event.id,
-          timedOut: outcome === "timeout",
-          errors: failed.map((f) => String((f as PromiseRejectedResult).reason?.message ?? f)).slice(0, 3),
-        },
+        { eventId: event.id, timedOut, errors: errors.slice(0, 3) },
         "enrichment incomplete; sending with ids",
       );
     }
@@ -141,6 +158,16 @@ function collect(
         (l) => {
           if (l.excerpt) out.errorLog = l.excerpt;
         },
+      );
+    if (instance.status === "failed")
+      lookup(
+        `impact:${instanceId}:${id(d.modifyTime) ?? ""}`,
+        c.ttl.instance,
+        () => getImpact(api, region, instanceId, { projectId: workspaceId, baselineId: id(d.baselineId) }),
+        (impact) => {
+          if (impact.waiting > 0 || impact.baseline) out.impact = impact;
+        },
+        "extra",
       );
   }
   return out;

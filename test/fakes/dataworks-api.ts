@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { IMPACT_ACTIONS, ImpactSeeds } from "./dataworks-impact-api.js";
 import { SNAPSHOT_ACTIONS, SnapshotSeeds } from "./dataworks-snapshot-api.js";
 import { HttpFake, json, type Recorded } from "./http-fake.js";
 
@@ -122,6 +123,12 @@ const ACTIONS: Record<string, ActionSpec> = {
       { version: "2020-05-18", required: a.required, location: "either", respond: (f, p) => a.respond(f.seeds, p) },
     ]),
   ),
+  ...Object.fromEntries(
+    Object.entries(IMPACT_ACTIONS).map(([name, a]) => [
+      name,
+      { version: a.version, required: a.required, location: "either", respond: (f, p) => a.respond(f.impact, p) },
+    ]),
+  ),
 };
 
 export class FakeDataWorks {
@@ -135,6 +142,8 @@ export class FakeDataWorks {
   readonly projects = new Map<number, { ProjectId: number; ProjectName: string; ProjectIdentifier: string }>();
   /** What the snapshot, extension and member APIs answer from (dataworks-snapshot-api.ts). */
   readonly seeds = new SnapshotSeeds();
+  /** What the downstream and baseline APIs answer from (dataworks-impact-api.ts). */
+  readonly impact = new ImpactSeeds();
   /** Decisions DataWorks accepted, by MessageId. */
   readonly decisions = new Map<string, { action: string; checkResult: string; tip: string }>();
   /** Refusals, for assertions: code per rejected request. */

@@ -17,6 +17,20 @@ const SECRET = "enrich-secret-abcdef";
 const INSTANCE = 523536569736;
 const NODE = 700001234003;
 const WORKSPACE = 91234;
+const BASELINE = 8801;
+/** Downstream instances of INSTANCE in the fake's instance graph (ListDownstreamTaskInstances). */
+const DOWNSTREAM = [
+  "dwd_order_di",
+  "dws_sales_1d",
+  "ads_gmv_hourly",
+  "dwd_refund_di",
+  "dws_user_1d",
+  "ads_kpi_daily",
+  "dm_board",
+];
+/** Names only: what a failure's enrichment holds when the impact lookups add nothing. */
+const NAMES = ["GetInstance", "GetInstanceLog", "GetNode", "GetProject"];
+const IMPACT = ["GetBaseline", "GetTaskInstance", "ListDownstreamTaskInstances"];
 
 function parse(raw: unknown): DwEvent {
   const r = parseEnvelopes(raw);
@@ -77,6 +91,20 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
       Status: "FAILURE",
       log: `INFO start\n${"INFO noise\n".repeat(5000)}FAILED: ODPS-0130071 column order_amt cannot be resolved\nINFO Current task status: ERROR`,
     });
+    const task = (Id: number, TaskName: string, Status: string, BaselineId?: number) =>
+      dw.impact.taskInstances.set(Id, { Id, TaskId: Id + 1, TaskName, Status, BaselineId, ProjectId: WORKSPACE });
+    task(INSTANCE, "ods_order_detail_di", "Failure", BASELINE);
+    for (const [i, name] of DOWNSTREAM.entries()) task(600_000 + i, name, "NotRun", i === 0 ? BASELINE : undefined);
+    dw.impact.downstream.set(
+      INSTANCE,
+      DOWNSTREAM.map((_, i) => 600_000 + i),
+    );
+    dw.impact.baselines.set(BASELINE, {
+      BaselineId: BASELINE,
+      BaselineName: "早报 morning_report",
+      Priority: 8,
+      ProjectId: WORKSPACE,
+    });
   });
   beforeEach(async () => {
     prefix = testPrefix();
@@ -102,17 +130,82 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
       cycleTime: 1750212600000,
       bizDate: "2025-06-17",
       errorLog: expect.stringContaining("FAILED: ODPS-0130071"),
+      impact: expect.any(Object),
     });
     expect(String(out.errorLog).length).toBeLessThan(1500);
     expect(String(out.errorLog)).not.toContain("INFO noise\nINFO noise\nINFO noise");
-    expect(dw.calls.map((c) => c.action).sort()).toEqual(["GetInstance", "GetInstanceLog", "GetNode", "GetProject"]);
+    expect(dw.calls.map((c) => c.action).sort()).toEqual([...NAMES, ...IMPACT].sort());
     // The event's region picks the endpoint region; every read is PROD.
     expect(dw.callsOf("GetNode")[0]!.params).toEqual({ NodeId: String(NODE), ProjectEnv: "PROD" });
   });
 
-  it("does not fetch the log for a success", async () => {
-    await enrich(instanceEvent({}, { status: 6 }));
+  it("does not fetch the log, nor what it holds up, for a success", async () => {
+    const out = await enrich(instanceEvent({}, { status: 6 }));
     expect(dw.callsOf("GetInstanceLog")).toHaveLength(0);
+    expect(IMPACT.flatMap((a) => dw.callsOf(a))).toEqual([]);
+    expect(out.impact).toBeUndefined();
+  });
+
+  it("a failure says what it holds up: downstream count, the nearest by name, the baseline at risk", async () => {
+    const out = await enrich(instanceEvent());
+    expect(out.impact).toEqual({
+      waiting: 7,
+      nearest: DOWNSTREAM.slice(0, 5),
+      more: 2,
+      baseline: { id: String(BASELINE), name: "早报 morning_report", priority: 8 },
+    });
+    expect(out.note).toBeUndefined();
+    expect(dw.callsOf("ListDownstreamTaskInstances")[0]!.params).toEqual({
+      Id: String(INSTANCE),
+      PageSize: "10",
+      PageNumber: "1",
+    });
+    expect(dw.callsOf("ListDownstreamTaskInstances")[0]!.version).toBe("2024-05-18");
+    expect(dw.callsOf("GetBaseline")[0]!.params).toEqual({
+      BaselineId: String(BASELINE),
+      ProjectId: String(WORKSPACE),
+    });
+    // Cached: the next failure event of the same run asks DataWorks nothing.
+    const again = await enrich(instanceEvent());
+    expect(again.impact).toEqual(out.impact);
+    expect(IMPACT.flatMap((a) => dw.callsOf(a))).toHaveLength(3);
+  });
+
+  it("a baseline in the event is used as it is; without a workspace id it is shown by id", async () => {
+    const out = await enrich(instanceEvent({}, { baselineId: 4321, appId: null }));
+    expect(out.impact).toMatchObject({ waiting: 7, baseline: { id: "4321" } });
+    expect(dw.callsOf("GetTaskInstance")).toHaveLength(0);
+    expect(dw.callsOf("GetBaseline")).toHaveLength(0);
+  });
+
+  it("the downstream API slower than the budget: the names go out on time, without impact and without a note", async () => {
+    dw.script.push({ action: "ListDownstreamTaskInstances", answer: { delayMs: 1500 } });
+    const enrichFast = build({ timeout: 300 });
+    const t0 = Date.now();
+    const out = await enrichFast(instanceEvent());
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(out).toMatchObject({ nodeName: "ods_order_detail_di", errorLog: expect.any(String) });
+    expect(out.impact).toBeUndefined();
+    expect(out.note).toBeUndefined();
+    // The late answer fills the cache: the next event of the storm has it at once.
+    await waitFor(
+      async () => (await redis.keys(`${prefix}:enrich:*:impact:*`)).length === 1,
+      "the late impact answer cached",
+    );
+    const next = await enrichFast(instanceEvent());
+    expect(next.impact).toMatchObject({ waiting: 7 });
+  });
+
+  it("the downstream API failing: the message is what it was without impact (no field, no note)", async () => {
+    const plain = await enrich(instanceEvent({}, { status: 6 }));
+    dw.script.push({ action: "ListDownstreamTaskInstances", answer: { status: 500 } });
+    const out = await enrich(instanceEvent());
+    expect(out.impact).toBeUndefined();
+    expect(out.note).toBeUndefined();
+    expect(out).toMatchObject(plain);
+    // The failure is remembered for ttl.failure: one call, not one per event of a storm.
+    await enrich(instanceEvent());
+    expect(dw.callsOf("ListDownstreamTaskInstances")).toHaveLength(1);
   });
 
   it("1,000 concurrent lookups of one failing node → one API call per id; then served from Redis", async () => {
@@ -123,13 +216,12 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
     const ms = Date.now() - t0;
     expect(outs.every((o) => o.nodeName === "ods_order_detail_di" && o.workspaceName && o.errorLog)).toBe(true);
     const count = (a: string) => dw.callsOf(a).length;
-    expect([count("GetNode"), count("GetProject"), count("GetInstance"), count("GetInstanceLog")]).toEqual([
-      1, 1, 1, 1,
-    ]);
+    expect([...NAMES, ...IMPACT].map(count)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(outs.every((o) => (o.impact as { waiting?: number } | undefined)?.waiting === DOWNSTREAM.length)).toBe(true);
     // Another process (a second enricher on the same Redis) asks nothing.
     const other = build();
     await other(instanceEvent());
-    expect(dw.calls).toHaveLength(4);
+    expect(dw.calls).toHaveLength(7);
     console.log(`1000 concurrent enrichments: ${ms} ms, ${dw.calls.length} API calls`);
   });
 
@@ -142,7 +234,8 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
     const ms = Date.now() - t0;
     // Well above the 300 ms budget for a loaded machine, well below the 1.5 s the API takes.
     expect(ms).toBeLessThan(1_000);
-    expect(out).toEqual({ note: NAMES_UNAVAILABLE });
+    // The names are late; what the failure holds up answered in time and is shown (it is not a name).
+    expect(out).toEqual({ note: NAMES_UNAVAILABLE, impact: expect.objectContaining({ waiting: DOWNSTREAM.length }) });
     // The calls were not abandoned: once they answer, the next event of the storm gets names at once.
     await waitFor(
       async () => (await redis.keys(`${prefix}:enrich:*`)).length >= 4,
@@ -153,7 +246,7 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
     // Below the 300 ms budget: served from the cache, not another wait for the API.
     expect(Date.now() - t1).toBeLessThan(250);
     expect(next).toMatchObject({ nodeName: "ods_order_detail_di", workspaceName: "销售数仓 sales_dw" });
-    expect(dw.calls).toHaveLength(4);
+    expect(dw.calls).toHaveLength(7);
   });
 
   it("a failing API: partial names + note, and the failure is not retried for ttl.failure", async () => {

@@ -47,6 +47,17 @@ describe("notifications and enrichment end to end (startTestBot, Slack fake, Dat
       Status: "FAILURE",
       log: "INFO a\nINFO b\nFAILED: ODPS-0130071 column order_amt cannot be resolved\nINFO end",
     });
+    // What the failure holds up (ListDownstreamTaskInstances, GetTaskInstance, GetBaseline).
+    dw.impact.taskInstances.set(INSTANCE, {
+      Id: INSTANCE,
+      TaskId: NODE,
+      TaskName: "ods_order_detail_di",
+      Status: "Failure",
+      BaselineId: 8801,
+    });
+    dw.impact.taskInstances.set(600_001, { Id: 600_001, TaskId: 1, TaskName: "dwd_order_di", Status: "NotRun" });
+    dw.impact.downstream.set(INSTANCE, [600_001]);
+    dw.impact.baselines.set(8801, { BaselineId: 8801, BaselineName: "morning_report", Priority: 8, ProjectId: 91234 });
     bot = await startTestBot({
       slack: { token: SLACK_TOKEN, apiUrl: slack.apiUrl },
       dataworks: { endpoint: dw.endpoint, protocol: "http", accessKeyId: AK, accessKeySecret: SECRET },
@@ -76,6 +87,8 @@ describe("notifications and enrichment end to end (startTestBot, Slack fake, Dat
     expect(text).toContain("Alice");
     expect(text).toContain("2025-06-17");
     expect(text).toContain("ODPS-0130071");
+    expect(text).toContain("1 downstream instance waits on it: dwd_order_di");
+    expect(text).toContain("morning_report (8801) · priority 8");
     expect(text).not.toContain("Some names are unavailable");
 
     // The same instance rerun 10 minutes later, succeeding 16m 40s after the failure.

@@ -58,3 +58,25 @@ describe("golden renderings: a recovery keeps its failure", () => {
         );
       });
 });
+
+/** A failure with what it holds up, as enrichment reports it (src/enrich/impact.ts): the count, the nearest, the baseline. */
+describe("golden renderings: a failure says what it holds up", () => {
+  const failure = loadEvent(join(FIXTURE_DIR, "instance-status-changes.json"));
+  const enrich = {
+    nodeName: "ods_order_detail_di",
+    impact: {
+      waiting: 7,
+      nearest: ["dwd_order_di", "dws_sales_1d", "ads_gmv_hourly", "dwd_refund_di", "dws_user_1d"],
+      more: 2,
+      baseline: { id: "1234", name: "早报 morning_report", priority: 8 },
+    },
+  };
+  for (const platform of PLATFORMS)
+    for (const locale of LOCALES)
+      it(`instance-status-changes.impact → ${platform} (${locale})`, async () => {
+        const native = rendererFor(platform)!(templates.render(failure, locale, { enrich, extra: {} }));
+        await expect(`${JSON.stringify(native, null, 2)}\n`).toMatchFileSnapshot(
+          join(GOLDEN, "instance-status-changes.impact", `${platform}.${locale}.json`),
+        );
+      });
+});
