@@ -1,10 +1,12 @@
 import { type Identities, identities } from "../config/sections/common.js";
+import type { RotationConfig } from "../config/sections/rotations.js";
+import { onCall } from "./rotation.js";
 
 export type Platform = keyof Identities;
 
 /**
  * A set of people as the config writes it (approval route approvers, command roles, route mentions): chat user
- * ids per platform, "*" meaning anyone there, and names of groups defined under approvals.groups.
+ * ids per platform, "*" meaning anyone there, and names of groups defined under approvals.groups or of rotations.
  */
 export interface Members {
   users: Partial<Identities>;
@@ -32,4 +34,18 @@ export function membersByPlatform(m: Members, groups: Groups): Identities {
 export function isMember(m: Members, groups: Groups, platform: string, userId: string): boolean {
   const ids = membersOn(m, groups, platform);
   return ids.includes(userId) || ids.includes("*");
+}
+
+/**
+ * approvals.groups with each rotation added as a group of one: whoever is on call at `now` (nobody before its start).
+ * Resolved when the group is used (a click, a mention, an escalation), so a hand-over needs no restart.
+ */
+export function groupsAt(
+  c: { approvals: { groups: Groups }; rotations?: Readonly<Record<string, RotationConfig>> },
+  now: number,
+): Groups {
+  const rotations = Object.entries(c.rotations ?? {});
+  if (!rotations.length) return c.approvals.groups;
+  const onCallNow = rotations.map(([name, r]) => [name, onCall(r, now)?.member ?? {}] as const);
+  return { ...c.approvals.groups, ...Object.fromEntries(onCallNow) };
 }

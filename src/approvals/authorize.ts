@@ -1,4 +1,4 @@
-import { isMember, type Platform } from "../access/roles.js";
+import { type Groups, isMember, type Platform } from "../access/roles.js";
 import type { ApprovalRouteConfig, ApprovalsConfig } from "../config/sections/approvals.js";
 import type { DwEvent } from "../core/event.js";
 
@@ -19,7 +19,7 @@ export function authorize(
   userId: string,
   event: DwEvent,
   route: ApprovalRouteConfig,
-  cfg: Pick<ApprovalsConfig, "groups" | "users">,
+  cfg: Pick<ApprovalsConfig, "users"> & { groups: Groups },
 ): AuthorizeResult {
   if (!isMember(route.approvers, cfg.groups, platform, userId)) return { ok: false, reason: "not-approver" };
   const op = operatorOf(event);

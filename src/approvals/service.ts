@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
 import { UNKNOWN_ACTION } from "../actions/router.js";
+import { groupsAt } from "../access/roles.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
@@ -172,7 +173,9 @@ export class ApprovalService {
     }
     const route = this.routeOf(a);
     if (!route) return { ok: false, text: t("notApprover", { route: a.route || "-" }) };
-    const authz = authorize(action.adapter, action.user.id, a.event, route, this.d.config.approvals);
+    // A rotation among the approvers means whoever is on call at the click.
+    const groups = groupsAt(this.d.config, this.now());
+    const authz = authorize(action.adapter, action.user.id, a.event, route, { ...this.d.config.approvals, groups });
     if (!authz.ok)
       return {
         ok: false,

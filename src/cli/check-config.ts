@@ -1,9 +1,10 @@
+import { describeOnCall } from "../access/describe-rotation.js";
 import { loadConfig } from "../config/load-config.js";
 import { ConfigError } from "../core/errors.js";
 import { createTemplateEngine } from "../templating/create-engine.js";
 
 /** Validate config and compile templates; print every problem with its key path. Exit 1 when invalid. */
-export async function checkConfigCommand(o: { configPath?: string }): Promise<number> {
+export async function checkConfigCommand(o: { configPath?: string; now?: number }): Promise<number> {
   try {
     const { config, path } = loadConfig({ path: o.configPath });
     const templates = createTemplateEngine(config);
@@ -14,6 +15,10 @@ export async function checkConfigCommand(o: { configPath?: string }): Promise<nu
         `  routes: ${config.routes.length}, default destinations: ${config.defaultDestinations.join(", ") || "none"}\n` +
         `  templates: ${templates.names().length} event templates + fallback\n`,
     );
+    // Who is on call now, so a wrong start date or time zone shows before anyone is paged.
+    const now = o.now ?? Date.now();
+    for (const [name, r] of Object.entries(config.rotations))
+      process.stdout.write(`  rotation ${describeOnCall(name, r, now)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

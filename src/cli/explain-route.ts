@@ -2,6 +2,7 @@ import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "..
 import { approverList } from "../approvals/describe.js";
 import type { Mute } from "../commands/mutes.js";
 import { describeFilter, shortDuration } from "../commands/filter.js";
+import { mentionLines } from "./explain-mentions.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
@@ -116,8 +117,10 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
 
   const matches = d.router.match(event);
   const routed = d.router.byDestination(event);
-  for (const m of matches)
+  for (const m of matches) {
     step(`route "${m.route}" -> ${m.destinations.map((n) => dest(n, routed.get(n) ?? [])).join(", ")}`);
+    for (const line of mentionLines(config, m.route, d.now)) step(`  ${line}`);
+  }
   if (recovered && !("unavailable" in d.redis)) {
     const others = Object.keys(config.destinations).filter((n) => !routed.has(n));
     const extra = await d.redis.holdingFailure(others, event);

@@ -1,4 +1,4 @@
-import { isMember } from "../access/roles.js";
+import { groupsAt, isMember } from "../access/roles.js";
 import type { CommandRole } from "../config/sections/commands.js";
 import { chatAddress } from "../config/sections/destinations.js";
 import type { Config } from "../config/schema.js";
@@ -25,12 +25,18 @@ export function channelAllowed(config: Readonly<Config>, ev: CommandEvent): bool
 }
 
 /** Why this user may not run this command here (a command.refused.* key), or undefined when they may. */
-export function refusal(config: Readonly<Config>, name: CommandName, ev: CommandEvent): string | undefined {
+export function refusal(
+  config: Readonly<Config>,
+  name: CommandName,
+  ev: CommandEvent,
+  now: number = Date.now(),
+): string | undefined {
   if (name === "help") return undefined;
   if (!channelAllowed(config, ev)) return "channel";
   const roles = config.commands.roles;
-  // In the role: listed on their platform, or a member of one of its approvals.groups.
-  const inRole = (role: CommandRole) => isMember(role, config.approvals.groups, ev.adapter, ev.user.id);
+  // In the role: listed on their platform, or a member of one of its groups (a rotation: on call now).
+  const groups = groupsAt(config, now);
+  const inRole = (role: CommandRole) => isMember(role, groups, ev.adapter, ev.user.id);
   if ((name === "approve" || name === "block") && roles.decide && !inRole(roles.decide)) return "decide";
   if ((name === "mute" || name === "unmute") && !inRole(roles.mute)) return "mute";
   return undefined;

@@ -33,7 +33,7 @@ export function createCommandHandler(deps: CommandDeps): OnCommand {
       return reply({ message: parseErrorMessage(t, locale, parsed.error) });
     }
     const name = parsed.command.name;
-    const why = refusal(config, name, { ...ev, ...(destination ? { destination } : {}) });
+    const why = refusal(config, name, { ...ev, ...(destination ? { destination } : {}) }, (deps.now ?? Date.now)());
     if (why) {
       log.info({ command: name, refused: why }, "command refused");
       return reply({ message: errorMessage(t, locale, t(`refused.${why}`), null) });

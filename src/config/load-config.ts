@@ -136,7 +136,14 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
     ![...broken].some(
       (b) => path === b || path.startsWith(`${b}.`) || path.startsWith(`${b}[`) || b.startsWith(`${path}.`),
     );
-  const groupsOk = ok("approvals.groups");
+  const groupsOk = ok("approvals.groups") && ok("rotations");
+  // A group name is one of approvals.groups or a rotation (who is on call then).
+  const known = (g: string) => c.approvals.groups[g] !== undefined || c.rotations[g] !== undefined;
+  for (const name of Object.keys(c.rotations))
+    if (c.approvals.groups[name])
+      problems.push(
+        `rotations.${name}: also the name of a group under approvals.groups; give one of them another name`,
+      );
   c.routes.forEach((r, i) => {
     for (const d of r.destinations)
       if (!names.has(d)) problems.push(`routes[${i}].destinations: unknown destination "${d}"`);
@@ -149,8 +156,10 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
     for (const d of r.destinations)
       if (!names.has(d)) problems.push(`approvals.routes[${i}].destinations: unknown destination "${d}"`);
     for (const g of r.approvers.groups)
-      if (groupsOk && !c.approvals.groups[g])
-        problems.push(`approvals.routes[${i}].approvers.groups: unknown group "${g}"`);
+      if (groupsOk && !known(g))
+        problems.push(
+          `approvals.routes[${i}].approvers.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
+        );
     if (r.match) {
       const err = compilePattern(r.match).error;
       if (err) problems.push(`approvals.routes[${i}].match: ${err}`);
@@ -159,8 +168,10 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
   });
   c.routes.forEach((r, i) => {
     for (const g of r.mentions?.groups ?? [])
-      if (groupsOk && !c.approvals.groups[g])
-        problems.push(`routes[${i}].mentions.groups: unknown group "${g}" (define it under approvals.groups)`);
+      if (groupsOk && !known(g))
+        problems.push(
+          `routes[${i}].mentions.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
+        );
   });
   c.approvals.policies.forEach((p, i) => {
     if (p.match) {
@@ -186,8 +197,10 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
   }
   for (const [name, role] of Object.entries(c.commands.roles))
     for (const g of role?.groups ?? [])
-      if (groupsOk && !c.approvals.groups[g])
-        problems.push(`commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups)`);
+      if (groupsOk && !known(g))
+        problems.push(
+          `commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
+        );
   // A raw id must look like one: a misspelt destination name would otherwise be taken as a channel id, silently.
   for (const [i, entry] of (c.commands.channels ?? []).entries())
     if (!names.has(entry) && !CHANNEL_ID.test(entry))

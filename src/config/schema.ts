@@ -9,6 +9,7 @@ import { ingestSchema } from "./sections/ingest.js";
 import { notificationsSchema } from "./sections/notifications.js";
 import { dingtalkSchema, larkSchema, slackSchema } from "./sections/platforms.js";
 import { redisSchema } from "./sections/redis.js";
+import { rotationsSchema } from "./sections/rotations.js";
 import { routeSchema } from "./sections/routes.js";
 import { serverSchema } from "./sections/server.js";
 import { templatesSchema } from "./sections/templates.js";
@@ -37,6 +38,8 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     outbox: outboxSchema.default(() => outboxSchema.parse({})),
     approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
+    /** On-call rotations by name; a name stands wherever a group name can, for whoever is on call then. */
+    rotations: rotationsSchema.default({}),
     /** Commands typed in chat: where they are accepted and who may change things. */
     commands: commandsSchema.default(() => commandsSchema.parse({})),
     /** Destinations for events no route matched; empty = drop (counted and logged). */

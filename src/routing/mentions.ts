@@ -1,4 +1,4 @@
-import { membersOn, type Platform } from "../access/roles.js";
+import { groupsAt, membersOn, type Platform } from "../access/roles.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import type { MessageMention, Severity } from "../core/message.js";
@@ -24,12 +24,15 @@ export function mentionsFor(
   severity: Severity,
   event: DwEvent,
   enrich: Record<string, unknown> = {},
+  now: number = Date.now(),
 ): MessageMention[] {
   const p = platform as Platform;
   const ids = new Set<string>();
+  // A rotation in the groups: whoever is on call as the message is rendered.
+  const groups = groupsAt(config, now);
   for (const [i, r] of config.routes.entries()) {
     if (!r.mentions || !routeNames.includes(routeName(r, i)) || !r.mentions.when.includes(severity)) continue;
-    for (const id of membersOn(r.mentions, config.approvals.groups, p)) ids.add(id);
+    for (const id of membersOn(r.mentions, groups, p)) ids.add(id);
     const owner = r.mentions.owner ? ownerOf(event, enrich) : undefined;
     for (const id of owner ? (config.approvals.users[owner]?.[p] ?? []) : []) ids.add(id);
   }

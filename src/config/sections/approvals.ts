@@ -23,10 +23,10 @@ const isoWithOffset = z
   )
   .refine((v) => Number.isFinite(Date.parse(v)), { message: "not a valid date-time" });
 
-const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'a time "HH:MM" from 00:00 to 24:00');
+export const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'a time "HH:MM" from 00:00 to 24:00');
 
 /** An IANA time zone the runtime knows; checked here so a typo fails start-up instead of every approval. */
-const timeZone = z.string().refine(
+export const timeZone = z.string().refine(
   (tz) => {
     try {
       new Intl.DateTimeFormat("en-US", { timeZone: tz });

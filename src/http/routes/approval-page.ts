@@ -4,7 +4,7 @@ import { approverLines, whoDecided } from "../../approvals/describe.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
-import { membersByPlatform } from "../../access/roles.js";
+import { groupsAt, membersByPlatform } from "../../access/roles.js";
 import type { Config } from "../../config/schema.js";
 import type { Message } from "../../core/message.js";
 import { formatTime } from "../../templating/format.js";
@@ -75,7 +75,9 @@ function localeFor(req: FastifyRequest, config: Readonly<Config>): string {
 function toView(a: Approval, card: Message, config: Readonly<Config>): ApprovalView {
   const tz = config.templates.timeZone;
   const route = routeOf(config, a);
-  const users: Record<string, string[]> = route ? membersByPlatform(route.approvers, config.approvals.groups) : {};
+  // A rotation lists whoever is on call as the page is read.
+  const groups = groupsAt(config, Date.now());
+  const users: Record<string, string[]> = route ? membersByPlatform(route.approvers, groups) : {};
   const by = a.decision?.by;
   return {
     id: a.id,

@@ -149,4 +149,38 @@ describe("dw-chatops route", () => {
       `a recovery if node ${nodeId} failed within notifications.failureMemory; not checked`,
     );
   });
+
+  it("names who a route mentions, a rotation by whoever is on call at that moment", async () => {
+    const file = write(
+      "config-rotation.yaml",
+      [
+        'redis: { url: "redis://127.0.0.1:1" }',
+        "destinations: { ops: { platform: console } }",
+        "rotations:",
+        '  oncall: { shift: daily, handover: "09:00", timeZone: Asia/Shanghai, start: "2026-12-07", members: [{ slack: [U0ANN] }, { slack: [U0BOB], lark: [ou_bob] }] }',
+        "approvals: { groups: { dba: { slack: [U0DBA] } } }",
+        "routes:",
+        "  - { name: failures, destinations: [ops], mentions: { groups: [oncall, dba], users: { console: [eve] } } }",
+        "",
+      ].join("\n"),
+    );
+    const at = async (iso: string) => {
+      let out = "";
+      const code = await routeCommand({
+        configPath: file,
+        file: write(`events-${Math.random()}.json`, JSON.stringify(failed)),
+        out: (t) => {
+          out += t;
+        },
+        now: Date.parse(iso),
+      });
+      expect(code).toBe(0);
+      return out;
+    };
+    expect(await at("2026-12-08T00:59:00Z")).toContain(
+      "mentions on danger: console eve; @oncall (on call now: slack U0ANN); @dba",
+    );
+    expect(await at("2026-12-08T01:00:00Z")).toContain("@oncall (on call now: slack U0BOB, lark ou_bob); @dba");
+    expect(await at("2026-12-01T00:00:00Z")).toContain("@oncall (a rotation: nobody on call yet)");
+  });
 });

@@ -125,6 +125,28 @@ describe.concurrent("dw-chatops check-config", () => {
     expect(r.stderr).not.toMatch(/Too small|Invalid input|Invalid option|expected/);
   });
 
+  it("says who is on call now in each rotation", async () => {
+    const file = write(
+      "rotations.yaml",
+      [
+        "destinations: { ops: { platform: console } }",
+        "rotations:",
+        '  primary: { shift: weekly, handover: "10:00", start: "2026-01-05", members: [{ slack: [U0ANN] }, { slack: [U0BOB], lark: [ou_bob] }] }',
+        '  later: { shift: daily, timeZone: Europe/Berlin, start: "2999-01-01", members: [{ console: [eve] }] }',
+        "",
+      ].join("\n"),
+    );
+    const r = await checkConfig(file, {});
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^ {2}rotation primary \(weekly, mon 10:00 Asia\/Shanghai\): member [12] of 2 \((slack U0ANN|slack U0BOB, lark ou_bob)\) until \d{4}-\d\d-\d\d 10:00:00 \(UTC\+08:00\)$/m,
+    );
+    expect(r.stdout).toContain(
+      "  rotation later (daily, 09:00 Europe/Berlin): nobody on call before 2999-01-01 09:00:00 (UTC+01:00)",
+    );
+  });
+
   it("lists every cross-check problem by key path and exits 1", async () => {
     const file = write(
       "cross-problems.yaml",
@@ -158,11 +180,11 @@ describe.concurrent("dw-chatops check-config", () => {
     expect(problems).toEqual([
       'routes[0].destinations: unknown destination "nowhere"',
       expect.stringMatching(/^routes\[0\]\.match: tpye: not an event attribute/),
-      'approvals.routes[0].approvers.groups: unknown group "leads"',
+      'approvals.routes[0].approvers.groups: unknown group "leads" (define it under approvals.groups or rotations)',
       'lark.encryptKey: approvals on Lark ("oncall") over HTTP callbacks need the app\'s Encrypt Key, so they can be verified (or use transport: ws)',
       expect.stringMatching(/^approvals\.routes\[0\]\.destinations: "robot" is a DingTalk custom robot/),
       "dataworks.extensionCode: approvals need your extension's code (Open Platform → Extensions)",
-      'commands.roles.mute.groups: unknown group "admins" (define it under approvals.groups)',
+      'commands.roles.mute.groups: unknown group "admins" (define it under approvals.groups or rotations)',
       'defaultDestinations: unknown destination "missing"',
       "destinations.ops: platform slack needs the slack section (token)",
     ]);

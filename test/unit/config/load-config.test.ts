@@ -95,3 +95,41 @@ describe("parseConfig: signature-only ingest", () => {
     ]);
   });
 });
+
+describe("parseConfig: rotations", () => {
+  const problems = (extra: Record<string, unknown>): readonly string[] => {
+    try {
+      parseConfig({ destinations: { ops: { platform: "console" } }, ...extra }, {});
+      return [];
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+  };
+  const rotations = { oncall: { members: [{ slack: ["U0ANN"] }], start: "2026-12-07" } };
+
+  it("a rotation's name stands wherever a group's does; a name used by both is refused", () => {
+    expect(
+      problems({
+        rotations,
+        routes: [{ destinations: ["ops"], mentions: { groups: ["oncall"] } }],
+        approvals: { routes: [{ name: "r", destinations: ["ops"], approvers: { groups: ["oncall"] } }] },
+        commands: { roles: { mute: { groups: ["oncall"] } } },
+      }),
+    ).toEqual([]);
+    expect(problems({ rotations, approvals: { groups: { oncall: { slack: ["U0X"] } } } })).toEqual([
+      "rotations.oncall: also the name of a group under approvals.groups; give one of them another name",
+    ]);
+    expect(problems({ routes: [{ destinations: ["ops"], mentions: { groups: ["oncall"] } }] })).toEqual([
+      'routes[0].mentions.groups: unknown group "oncall" (define it under approvals.groups or rotations)',
+    ]);
+  });
+
+  it("a bad rotation is reported by its key path", () => {
+    expect(
+      problems({ rotations: { oncall: { members: [{ slack: ["U0ANN"] }], start: "2026-12-08", handoverDay: "mon" } } }),
+    ).toEqual([
+      "rotations.oncall.start: 2026-12-08 is a tue, but handoverDay is mon: the first shift starts on a hand-over day",
+    ]);
+  });
+});

@@ -32,7 +32,7 @@ describe("one pass over the config", () => {
     ).toEqual([
       'approvals.routes[0].timeoutOutcome: must be one of "OK", "FAIL", "WARN"',
       'approvals.routes[1].destinations: unknown destination "missing"',
-      'approvals.routes[1].approvers.groups: unknown group "nobody"',
+      'approvals.routes[1].approvers.groups: unknown group "nobody" (define it under approvals.groups or rotations)',
     ]);
   });
 
