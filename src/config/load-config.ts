@@ -172,6 +172,18 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
         problems.push(
           `routes[${i}].mentions.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
         );
+    const actors = r.actions
+      ? [
+          ["", r.actions.groups] as const,
+          ...Object.entries(r.actions.roles).map(([b, a]) => [`roles.${b}.`, a.groups] as const),
+        ]
+      : [];
+    for (const [at, groups] of actors)
+      for (const g of groups)
+        if (groupsOk && !known(g))
+          problems.push(
+            `routes[${i}].actions.${at}groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
+          );
   });
   c.approvals.policies.forEach((p, i) => {
     if (p.match) {

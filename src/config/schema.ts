@@ -5,6 +5,7 @@ import { dataworksSchema } from "./sections/dataworks.js";
 import { destinationSchema } from "./sections/destinations.js";
 import { enrichSchema } from "./sections/enrich.js";
 import { outboxSchema } from "./sections/outbox.js";
+import { incidentsSchema } from "./sections/incidents.js";
 import { ingestSchema } from "./sections/ingest.js";
 import { notificationsSchema } from "./sections/notifications.js";
 import { dingtalkSchema, larkSchema, slackSchema } from "./sections/platforms.js";
@@ -42,6 +43,8 @@ export const configSchema = z
     rotations: rotationsSchema.default({}),
     /** Commands typed in chat: where they are accepted and who may change things. */
     commands: commandsSchema.default(() => commandsSchema.parse({})),
+    /** Failed instances acted on from chat: acknowledge, rerun, mark success, stop. */
+    incidents: incidentsSchema.default(() => incidentsSchema.parse({})),
     /** Destinations for events no route matched; empty = drop (counted and logged). */
     defaultDestinations: z.array(z.string()).default([]),
     worker: z

@@ -31,6 +31,20 @@ export interface MessageButton {
   /** Opaque value returned with the click (an approval id, never a secret). */
   value: string;
   style?: "primary" | "danger";
+  /**
+   * Ask before acting (rerun, mark success, stop): Slack's Block Kit `confirm` dialog, Lark's button `confirm`,
+   * a confirmation step on a DingTalk card. Plain text, in the message's language.
+   */
+  confirm?: MessageConfirm;
+}
+
+export interface MessageConfirm {
+  title: string;
+  text: string;
+  /** The confirming button's label ("Rerun"). */
+  ok: string;
+  /** The cancelling button's label ("Cancel"). */
+  cancel: string;
 }
 
 export interface MessageMention {

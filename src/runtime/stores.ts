@@ -5,6 +5,7 @@ import type { Config } from "../config/schema.js";
 import { ConsoleFeed } from "../console/feed.js";
 import { type CacheStore, redisStore } from "../enrich/lookup-cache.js";
 import { DigestGroups } from "../outbox/digest-groups.js";
+import { IncidentStore } from "../incidents/store.js";
 import { RateLimiter } from "../outbox/rate-limiter.js";
 import type { RedisClient } from "../redis/connect.js";
 import { MessageRefs } from "../state/message-refs.js";
@@ -18,6 +19,8 @@ export interface Stores {
   groups: DigestGroups;
   consoleFeed: ConsoleFeed;
   approvals: ApprovalStore;
+  /** Failed instances acted on from chat (src/incidents/). */
+  incidents: IncidentStore;
   mutes: MuteStore;
   workspaces: WorkspaceNames;
   /** Cached lookups (enrichment, display names). */
@@ -32,6 +35,7 @@ export function createStores(redis: RedisClient, prefix: string, config: Readonl
     groups: new DigestGroups(redis, prefix),
     consoleFeed: new ConsoleFeed(redis, prefix),
     approvals: new ApprovalStore(redis, prefix),
+    incidents: new IncidentStore(redis, prefix, config.incidents.retention),
     mutes: new MuteStore(redis, prefix, now),
     workspaces: new WorkspaceNames(redis, prefix, config.dataworks.regionId),
     cache: redisStore(redis),

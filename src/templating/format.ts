@@ -73,6 +73,14 @@ export function formatTime(v: unknown, timeZone: string): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${offset === "UTC" ? "UTC+00:00" : offset})`;
 }
 
+/** "02:05": the hour and minute of a moment in the given zone (a timeline's times). */
+export function formatClock(v: unknown, timeZone: string): string {
+  const d = toDate(v);
+  if (!d) return v === undefined || v === null ? "" : String(v);
+  const p = parts(d, timeZone);
+  return `${p.hour}:${p.minute}`;
+}
+
 /**
  * "2025-06-18": a business date, a calendar day and not a moment, so it is never shifted to the display zone.
  * DataWorks sends it as a plain date or as the epoch of midnight in its own time (+08:00): read there, the

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identities, locale } from "./common.js";
+import { incidentActionsSchema } from "./incident-actions.js";
 
 /** An EventBridge event pattern (JSON object), validated by src/routing/pattern.ts. */
 export const patternSchema = z.record(z.string(), z.unknown());
@@ -28,6 +29,11 @@ export const routeSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Buttons on this route's instance messages (Acknowledge, Rerun, Mark success; Stop when listed) and who may
+     * press them. Omitted: instance messages carry no buttons.
+     */
+    actions: incidentActionsSchema.optional(),
   })
   .strict();
 export type RouteConfig = z.infer<typeof routeSchema>;

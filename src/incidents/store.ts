@@ -1,0 +1,404 @@
+import { randomBytes } from "node:crypto";
+import type { ChatUser } from "../access/people.js";
+import type { IncidentActions } from "../config/sections/incident-actions.js";
+import type { MessageRef } from "../core/chat-adapter.js";
+import type { RedisClient } from "../redis/connect.js";
+import type {
+  Acknowledgement,
+  Incident,
+  IncidentFacts,
+  IncidentOp,
+  IncidentState,
+  OpResult,
+  PendingOp,
+  TimelineEntry,
+} from "./types.js";
+
+/** The timeline keeps this many entries (oldest dropped): a message shows a short story, not a log. */
+export const TIMELINE_MAX = 50;
+/** A claimed operation blocks others this long at most; a worker that died with it frees the instance then. */
+export const OP_IN_FLIGHT_MS = 15 * 60_000;
+
+/** Keep it for ttl, timeline too: every write refreshes both. */
+const KEEP = `
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+`;
+const PUSH = (entry: string) => `
+redis.call('RPUSH', KEYS[2], ${entry})
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+`;
+
+/**
+ * A failure opens the incident, or re-opens it after a rerun failed again (still acknowledged by whoever was on
+ * it). The same event twice (a re-delivery) adds nothing. ARGV: ttl, max, facts, eventId, entry, now.
+ */
+const OPEN = `
+if redis.call('HGET', KEYS[1], 'event') == ARGV[4] then return 0 end
+local state = 'open'
+if redis.call('HEXISTS', KEYS[1], 'ackBy') == 1 then state = 'acknowledged' end
+redis.call('HSETNX', KEYS[1], 'openedAt', ARGV[6])
+redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', state)
+${PUSH("ARGV[5]")}
+${KEEP}
+return 1
+`;
+
+/** A running instance a route shows with Stop: tracked from now unless it already is. ARGV: ttl, max, facts, eventId, now. */
+const WATCH = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', 'running', 'openedAt', ARGV[5])
+${KEEP}
+return 1
+`;
+
+/**
+ * One timeline entry, once per dedupe key (a status event, an escalation step), optionally moving the state.
+ * ARGV: ttl, max, entry, dedupe key or "", new state or "".
+ */
+const APPEND = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+if ARGV[4] ~= '' and redis.call('HSETNX', KEYS[1], 'seen:' .. ARGV[4], '1') == 0 then return 'duplicate' end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'state', ARGV[5]) end
+${PUSH("ARGV[3]")}
+${KEEP}
+return 'ok'
+`;
+
+/**
+ * Acknowledge: the first person claims it; a second sees who has it, and takes it over only when asking to. Audited
+ * in the same script. ARGV: ttl, max, by (JSON), by key, now, take over ("1"/"0"), instance id.
+ */
+const ACK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'recovered' or state == 'stopped' then return {'closed', state} end
+local prevKey = redis.call('HGET', KEYS[1], 'ackKey')
+local prevBy = redis.call('HGET', KEYS[1], 'ackBy')
+local prevSince = redis.call('HGET', KEYS[1], 'ackSince')
+local entry
+if prevKey then
+  if prevKey == ARGV[4] then return {'already', prevBy, prevSince} end
+  if ARGV[6] ~= '1' then return {'taken', prevBy, prevSince} end
+  entry = '{"at":' .. ARGV[5] .. ',"kind":"taken-over","by":' .. ARGV[3] .. ',"from":' .. prevBy .. '}'
+  redis.call('HSET', KEYS[1], 'ackFrom', prevBy)
+else
+  entry = '{"at":' .. ARGV[5] .. ',"kind":"acknowledged","by":' .. ARGV[3] .. '}'
+end
+redis.call('HSET', KEYS[1], 'ackKey', ARGV[4], 'ackBy', ARGV[3], 'ackSince', ARGV[5])
+if state == 'open' then redis.call('HSET', KEYS[1], 'state', 'acknowledged') end
+${PUSH("entry")}
+${KEEP}
+local audit = '{"instanceId":"' .. ARGV[7] .. '","action":"acknowledged","by":' .. ARGV[3] .. ',"at":' .. ARGV[5] .. '}'
+if prevKey then
+  audit = '{"instanceId":"' .. ARGV[7] .. '","action":"taken-over","by":' .. ARGV[3] .. ',"from":' .. prevBy .. ',"at":' .. ARGV[5] .. '}'
+end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'incident', 'instanceId', ARGV[7], 'incident', audit)
+if prevKey then return {'tookOver', prevBy, prevSince} end
+return {'ok'}
+`;
+
+/**
+ * Claim an operation: one in flight per instance (two people clicking Rerun at once make one call), only in the
+ * states it applies to. ARGV: ttl, max, pending (JSON), claim id, now, in-flight ms, allowed states ("open,acknowledged"),
+ * entry (JSON) or "", instance id, audit record (JSON).
+ */
+const CLAIM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+local p = redis.call('HGET', KEYS[1], 'pending')
+local pat = tonumber(redis.call('HGET', KEYS[1], 'pendingAt') or '0')
+if p and tonumber(ARGV[5]) < pat + tonumber(ARGV[6]) then return {'inFlight', p} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if not string.find(',' .. ARGV[7] .. ',', ',' .. state .. ',', 1, true) then return {'state', state} end
+redis.call('HSET', KEYS[1], 'pending', ARGV[3], 'pendingId', ARGV[4], 'pendingAt', ARGV[5])
+if ARGV[8] ~= '' then
+${PUSH("ARGV[8]")}
+end
+${KEEP}
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'incident', 'instanceId', ARGV[9], 'incident', ARGV[10])
+return {'ok'}
+`;
+
+/**
+ * The operation's job is done (the API answered): the claim ends, the outcome is kept for the message and audited,
+ * once (a re-run of the job finds the claim gone). ARGV: ttl, max, claim id, last op (JSON), new state or "",
+ * entry or "", instance id, audit record (JSON).
+ */
+const FINISH = `
+if redis.call('HGET', KEYS[1], 'pendingId') ~= ARGV[3] then return 0 end
+redis.call('HDEL', KEYS[1], 'pending', 'pendingId', 'pendingAt')
+redis.call('HSET', KEYS[1], 'lastOp', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'state', ARGV[5]) end
+if ARGV[6] ~= '' then
+${PUSH("ARGV[6]")}
+end
+${KEEP}
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'incident', 'instanceId', ARGV[7], 'incident', ARGV[8])
+return 1
+`;
+
+export type AckResult =
+  | { ok: true; ack: Acknowledgement; tookOver?: Acknowledgement }
+  | { ok: false; reason: "missing" }
+  | { ok: false; reason: "closed"; state: IncidentState }
+  /** already: it is theirs; taken: someone else's (they may take it over). */
+  | { ok: false; reason: "already" | "taken"; ack: Acknowledgement };
+
+export type ClaimResult =
+  | { ok: true; claimId: string }
+  | { ok: false; reason: "missing" }
+  | { ok: false; reason: "inFlight"; pending: PendingOp }
+  /** Not in a state this operation applies to (a Rerun of an instance already rerun, a Stop of a failed one). */
+  | { ok: false; reason: "state"; state: IncidentState };
+
+/** The states each operation applies to. */
+export const OP_FROM: Readonly<Record<IncidentOp, readonly IncidentState[]>> = {
+  rerun: ["open", "acknowledged"],
+  "set-success": ["open", "acknowledged"],
+  stop: ["running"],
+};
+/** Where a successful operation leaves the instance, and its timeline entry. */
+const OP_TO: Readonly<Record<IncidentOp, { state: IncidentState; kind: TimelineEntry["kind"] }>> = {
+  rerun: { state: "running", kind: "rerun" },
+  "set-success": { state: "recovered", kind: "set-success" },
+  stop: { state: "stopped", kind: "stopped" },
+};
+
+/** An incident's line in the audit stream (`audit` shows it beside approval decisions). */
+export interface IncidentAudit {
+  instanceId: string;
+  /** acknowledged / taken-over, `<op>-requested` when claimed, `<op>` when the API answered. */
+  action: string;
+  by?: ChatUser;
+  /** taken-over: who had it. */
+  from?: ChatUser;
+  at: number;
+  ok?: boolean;
+  error?: string;
+}
+
+const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Incidents in Redis, one per failed instance (key: the instance id): a hash of facts, state, acknowledgement,
+ * the claim of an operation in flight, message refs and actions per destination; a list for the timeline. Both
+ * expire `retentionMs` after the last write. Ack and operation claims are Lua scripts, like the approval decision.
+ */
+export class IncidentStore {
+  private readonly redis: RedisClient;
+  private readonly prefix: string;
+  private readonly retentionMs: number;
+
+  constructor(redis: RedisClient, prefix: string, retentionMs = 7 * 86_400_000) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.retentionMs = retentionMs;
+  }
+
+  /** `<prefix>:incident:<instanceId>` (hash) and `<prefix>:incident-timeline:<instanceId>` (list). */
+  keys(instanceId: string): [string, string] {
+    return [`${this.prefix}:incident:${instanceId}`, `${this.prefix}:incident-timeline:${instanceId}`];
+  }
+  /** The audit stream approvals write to: `audit` shows both. */
+  private get auditKey() {
+    return `${this.prefix}:audit`;
+  }
+
+  private run(script: string, instanceId: string, withAudit: boolean, ...args: string[]): Promise<unknown> {
+    const keys = withAudit ? [...this.keys(instanceId), this.auditKey] : this.keys(instanceId);
+    return this.redis.eval(script, keys.length, ...keys, String(this.retentionMs), String(TIMELINE_MAX), ...args);
+  }
+
+  /** A failure: opens the incident (or re-opens it: failed again after a rerun). False for a repeated event. */
+  async open(facts: IncidentFacts, at = Date.now()): Promise<boolean> {
+    assertId(facts.instanceId);
+    const entry: TimelineEntry = { at, kind: "failed" };
+    const res = await this.run(
+      OPEN,
+      facts.instanceId,
+      false,
+      JSON.stringify(facts),
+      facts.eventId,
+      JSON.stringify(entry),
+      String(at),
+    );
+    return res === 1;
+  }
+
+  /** A running or waiting instance shown with Stop: tracked (state running) unless it already is. */
+  async watch(facts: IncidentFacts, at = Date.now()): Promise<boolean> {
+    assertId(facts.instanceId);
+    const res = await this.run(WATCH, facts.instanceId, false, JSON.stringify(facts), facts.eventId, String(at));
+    return res === 1;
+  }
+
+  /** The message in one destination, and the actions its route allows there. Every copy is updated later. */
+  async addRef(instanceId: string, ref: MessageRef, actions: IncidentActions): Promise<void> {
+    const [hash, timeline] = this.keys(instanceId);
+    await this.redis
+      .multi()
+      .hset(hash, `ref:${ref.destination}`, JSON.stringify(ref), `actions:${ref.destination}`, JSON.stringify(actions))
+      .pexpire(hash, this.retentionMs)
+      .pexpire(timeline, this.retentionMs)
+      .exec();
+  }
+
+  /**
+   * Add a timeline entry; with `dedupeKey` (a status event's id, "escalation.2") only the first call adds it. With
+   * `state`, the incident moves to it. "missing" when there is no incident for the instance.
+   */
+  async append(
+    instanceId: string,
+    entry: TimelineEntry,
+    opts: { dedupeKey?: string; state?: IncidentState } = {},
+  ): Promise<"ok" | "duplicate" | "missing"> {
+    if (!INSTANCE_ID.test(instanceId)) return "missing";
+    return (await this.run(APPEND, instanceId, false, JSON.stringify(entry), opts.dedupeKey ?? "", opts.state ?? "")) as
+      | "ok"
+      | "duplicate"
+      | "missing";
+  }
+
+  /**
+   * A status event of a tracked instance: running, or succeeded (recovered). Once per event id. A failure goes
+   * through open() instead (it re-opens the incident).
+   */
+  recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string) {
+    return this.append(
+      instanceId,
+      { at, kind: status },
+      { dedupeKey: `event:${eventId}`, state: status === "running" ? "running" : "recovered" },
+    );
+  }
+
+  /** Acknowledge, or (takeOver) take it over from whoever has it. Audited atomically with the claim. */
+  async acknowledge(instanceId: string, by: ChatUser, at = Date.now(), takeOver = false): Promise<AckResult> {
+    if (!INSTANCE_ID.test(instanceId)) return { ok: false, reason: "missing" };
+    const res = (await this.run(
+      ACK,
+      instanceId,
+      true,
+      JSON.stringify(by),
+      `${by.platform}:${by.userId}`,
+      String(at),
+      takeOver ? "1" : "0",
+      instanceId,
+    )) as string[];
+    const held = (): Acknowledgement => ({ by: JSON.parse(res[1] ?? "{}") as ChatUser, since: Number(res[2]) });
+    switch (res[0]) {
+      case "missing":
+        return { ok: false, reason: "missing" };
+      case "closed":
+        return { ok: false, reason: "closed", state: res[1] as IncidentState };
+      case "already":
+      case "taken":
+        return { ok: false, reason: res[0], ack: held() };
+      case "tookOver": {
+        const prev = held();
+        return { ok: true, ack: { by, since: at, from: prev.by }, tookOver: prev };
+      }
+      default:
+        return { ok: true, ack: { by, since: at } };
+    }
+  }
+
+  /**
+   * Claim an operation before its job calls DataWorks: one per instance in flight, in the states it applies to.
+   * The claim id goes into the job id (src/jobs/queues.ts incidentOpJobId) and back into finish().
+   */
+  async claim(instanceId: string, op: IncidentOp, by: ChatUser, at = Date.now()): Promise<ClaimResult> {
+    if (!INSTANCE_ID.test(instanceId)) return { ok: false, reason: "missing" };
+    const claimId = randomBytes(9).toString("base64url");
+    const pending: PendingOp = { op, by, at };
+    const entry: TimelineEntry | undefined = op === "rerun" ? { at, kind: "rerun-requested", by } : undefined;
+    const audit: IncidentAudit = { instanceId, action: `${op}-requested`, by, at };
+    const res = (await this.run(
+      CLAIM,
+      instanceId,
+      true,
+      JSON.stringify(pending),
+      claimId,
+      String(at),
+      String(OP_IN_FLIGHT_MS),
+      OP_FROM[op].join(","),
+      entry ? JSON.stringify(entry) : "",
+      instanceId,
+      JSON.stringify(audit),
+    )) as string[];
+    if (res[0] === "missing") return { ok: false, reason: "missing" };
+    if (res[0] === "inFlight")
+      return { ok: false, reason: "inFlight", pending: JSON.parse(res[1] ?? "{}") as PendingOp };
+    if (res[0] === "state") return { ok: false, reason: "state", state: res[1] as IncidentState };
+    return { ok: true, claimId };
+  }
+
+  /** Is this claim still the one in flight (a job re-run after its claim expired and another took over must not call)? */
+  async holds(instanceId: string, claimId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys(instanceId)[0], "pendingId")) === claimId;
+  }
+
+  /**
+   * The API answered the claimed operation: on success the instance moves on (rerun → running, set-success →
+   * recovered, stop → stopped) with a timeline entry; either way the outcome is kept and audited. False when the
+   * claim was already finished (a job run twice).
+   */
+  async finish(instanceId: string, claimId: string, result: OpResult): Promise<boolean> {
+    const to = OP_TO[result.op];
+    const entry: TimelineEntry | undefined = result.ok ? { at: result.at, kind: to.kind, by: result.by } : undefined;
+    const audit: IncidentAudit = {
+      instanceId,
+      action: result.op,
+      by: result.by,
+      at: result.at,
+      ok: result.ok,
+      ...(result.error ? { error: result.error } : {}),
+    };
+    const res = await this.run(
+      FINISH,
+      instanceId,
+      true,
+      claimId,
+      JSON.stringify(result),
+      result.ok ? to.state : "",
+      entry ? JSON.stringify(entry) : "",
+      instanceId,
+      JSON.stringify(audit),
+    );
+    return res === 1;
+  }
+
+  async get(instanceId: string): Promise<Incident | undefined> {
+    if (!INSTANCE_ID.test(instanceId)) return undefined;
+    const [hash, timelineKey] = this.keys(instanceId);
+    const [h, timeline] = await Promise.all([this.redis.hgetall(hash), this.redis.lrange(timelineKey, 0, -1)]);
+    if (!h.facts) return undefined;
+    const facts = JSON.parse(h.facts) as IncidentFacts;
+    const incident: Incident = {
+      ...facts,
+      state: (h.state as IncidentState | undefined) ?? "open",
+      openedAt: Number(h.openedAt ?? 0),
+      refs: [],
+      actions: {},
+      timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry),
+    };
+    if (h.ackBy) {
+      incident.ack = { by: JSON.parse(h.ackBy) as ChatUser, since: Number(h.ackSince) };
+      if (h.ackFrom) incident.ack.from = JSON.parse(h.ackFrom) as ChatUser;
+    }
+    if (h.pending) incident.pending = JSON.parse(h.pending) as PendingOp;
+    if (h.lastOp) incident.lastOp = JSON.parse(h.lastOp) as OpResult;
+    for (const [k, v] of Object.entries(h)) {
+      if (k.startsWith("ref:")) incident.refs.push(JSON.parse(v) as MessageRef);
+      else if (k.startsWith("actions:"))
+        incident.actions[k.slice("actions:".length)] = JSON.parse(v) as IncidentActions;
+    }
+    return incident;
+  }
+}
+
+/** Nobody is on it and it has not recovered: what escalation waits for. */
+export const unattended = (i: Pick<Incident, "state">): boolean => i.state === "open";
+
+function assertId(instanceId: string) {
+  if (!INSTANCE_ID.test(instanceId)) throw new Error(`not an instance id: ${JSON.stringify(instanceId)}`);
+}
