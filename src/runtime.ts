@@ -114,7 +114,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const enrichDeps = enricherDeps(config, stores.cache, prefix);
   const enrich = o.enrich ?? (enrichDeps && createEnricher({ ...enrichDeps, logger: enrichLogger(logger) }));
   const base = { config, logger, templates, stores, queues, adapters, now };
-  const approvals = createApprovals({ ...base, prefix, decisionSender: o.decisionSender });
+  const dataworksApi =
+    enrichDeps?.api ?? (config.dataworks.accessKeyId ? clientFromConfig(config.dataworks) : undefined);
+  const approvals = createApprovals({ ...base, prefix, redis, dataworksApi, decisionSender: o.decisionSender });
   const cachedNames = enrichDeps && createCachedEnricher(enrichDeps);
   const interactions = await createInteractions({ ...base, approvals: approvals.service, enrich, cachedNames });
   metrics.observe({ queues, pendingApprovals: () => stores.approvals.pendingCount(), probe });

@@ -1,5 +1,6 @@
 import { nameOf, nameOnPlatform } from "../access/people.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
+import type { Unanswered } from "../core/event.js";
 import { formatTime } from "../templating/format.js";
 import type { Decider, Decision } from "./types.js";
 
@@ -78,4 +79,11 @@ export function describeDecision(d: Decision, t: T, tz: string): string {
   else if (d.by.kind === "timeout") line = t("approval.decidedByTimeout", { outcome, time });
   else line = t("approval.decidedUnmatched", { outcome, time });
   return d.reason && d.by.kind === "human" ? `${line}\n${t("approval.reason")}: ${d.reason}` : line;
+}
+
+/** Why an extension point event was not answered from chat, in the words of its notification (_base.yaml). */
+export function describeUnanswered(u: Unanswered, t: T): string {
+  const outcome = u.checkResult ? t(`approval.outcome.${u.checkResult}`) : "";
+  const { reason: _r, checkResult, ...ids } = u;
+  return t(`decision.unanswered.${u.reason}`, { ...ids, result: checkResult ?? "", outcome });
 }

@@ -4,7 +4,7 @@ import { groupsAt } from "../access/roles.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Config } from "../config/schema.js";
 import type { ActionEvent, ActionReply } from "../core/chat-adapter.js";
-import type { DwEvent } from "../core/event.js";
+import type { DwEvent, Unanswered } from "../core/event.js";
 import {
   CARD_ANSWER_GRACE_MS,
   cardJobId,
@@ -19,6 +19,7 @@ import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
 import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "./approval-path.js";
 import { authorize } from "./authorize.js";
+import type { OursGate } from "./ours.js";
 import { clickDestination } from "./click-destination.js";
 import { APPROVE, BLOCK } from "./card.js";
 import { whoDecided } from "./describe.js";
@@ -42,6 +43,8 @@ export interface ApprovalServiceDeps {
   now?: () => number;
   /** The display name of whoever decides (cached platform lookups); undefined shows the id. Never throws. */
   userName?: (platform: string, userId: string) => Promise<string | undefined>;
+  /** Only the checks DataWorks waits on this bot for (ours.ts); absent: every one (dataworks.bindings.check off). */
+  ours?: OursGate;
 }
 
 /** Approval cards are never digested and go before notifications. */
@@ -70,6 +73,11 @@ export class ApprovalService {
     return handlesApproval(this.d.config, e);
   }
 
+  /** Events worker, before start(): undefined when DataWorks waits on us for `e`, else why not (ours.ts). */
+  async screen(e: DwEvent, log: Logger): Promise<Unanswered | undefined> {
+    return this.d.ours?.screen(e, log);
+  }
+
   routeFor(e: DwEvent): ApprovalRouteConfig | undefined {
     return this.matchRoute(e);
   }
@@ -95,6 +103,7 @@ export class ApprovalService {
     const id = (await this.d.store.idForEvent(e)) ?? (await this.registerOne(e));
     let a = await this.d.store.get(id);
     if (!a) throw new Error(`approval ${id} for event ${e.id} vanished from Redis`);
+    if (a.notOurs) return false; // closed unanswered (screen): never opened, never decided
     if (!a.route && a.state === "pending") {
       // Recorded by a process whose config had no matching route; this one may have one.
       const adopted = this.routeFor(e);

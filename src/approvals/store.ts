@@ -1,6 +1,6 @@
 import type { RedisClient } from "../redis/connect.js";
 import type { MessageRef } from "../core/chat-adapter.js";
-import type { DwEvent } from "../core/event.js";
+import type { DwEvent, Unanswered } from "../core/event.js";
 import { newApprovalId } from "./approval-id.js";
 import { type Approval, type DataWorksDelivery, type Decision, stateFor } from "./types.js";
 
@@ -28,6 +28,7 @@ const DECIDE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing'} end
 if state ~= 'pending' then return {'decided', redis.call('HGET', KEYS[1], 'decision') or '{}'} end
+if redis.call('HEXISTS', KEYS[1], 'notOurs') == 1 then return {'notOpen'} end
 if ARGV[4] == '1' then
   if redis.call('HEXISTS', KEYS[1], 'policies') == 1 then return {'notOpen'} end
   local deadline = redis.call('ZSCORE', KEYS[2], ARGV[3])
@@ -37,6 +38,20 @@ redis.call('HSET', KEYS[1], 'state', ARGV[1], 'decision', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'decision', 'approvalId', ARGV[3], 'decision', ARGV[2])
 return {'ok'}
+`;
+
+/**
+ * Close an approval DataWorks does not wait on us for (extension-bindings.ts): only while nobody could have decided
+ * it yet (pending, policies not run), in one step with its audit entry. ARGV: id, why (JSON). Returns 1 when this
+ * call closed it, 0 when it already was, -1 when it is past that point (opened or decided: left as it is).
+ */
+const CLOSE_NOT_OURS = `
+if redis.call('HEXISTS', KEYS[1], 'notOurs') == 1 then return 0 end
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' or redis.call('HEXISTS', KEYS[1], 'policies') == 0 then return -1 end
+redis.call('HSET', KEYS[1], 'notOurs', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'notOurs', 'approvalId', ARGV[1], 'notOurs', ARGV[2])
+return 1
 `;
 
 /** Take the lock unless someone else holds it (its holder may take it again). ARGV: owner, ttl ms. */
@@ -60,10 +75,12 @@ export type DecideResult =
 
 export interface AuditEntry {
   id: string;
-  kind: "decision" | "dataworks";
+  kind: "decision" | "dataworks" | "notOurs";
   approvalId: string;
   decision?: Decision;
   dataworks?: DataWorksDelivery;
+  /** kind notOurs: closed without an answer, because DataWorks does not wait on this bot for it. */
+  notOurs?: Unanswered;
 }
 
 /** Approvals in Redis: a hash per approval, a sorted set of pending ones by deadline, and an audit stream. */
@@ -125,6 +142,7 @@ export class ApprovalStore {
     if (h.decision) a.decision = JSON.parse(h.decision) as Decision;
     if (h.dataworks) a.dataworks = JSON.parse(h.dataworks) as DataWorksDelivery;
     if (h.policies) a.awaitingPolicies = true;
+    if (h.notOurs) a.notOurs = JSON.parse(h.notOurs) as Unanswered;
     a.cards = Object.entries(h)
       .filter(([k]) => k.startsWith("card:"))
       .map(([, v]) => JSON.parse(v) as MessageRef);
@@ -167,6 +185,23 @@ export class ApprovalStore {
   /** The policies have run and left the decision to people: clicks and commands may now decide. */
   async open(id: string): Promise<void> {
     await this.redis.hdel(this.key(id), "policies");
+  }
+
+  /**
+   * Recorded at ingest, but DataWorks does not wait on this bot for it: nobody may decide it, it leaves the pending
+   * list, and the audit says why. False when it was already opened or decided (then it stays as it is).
+   */
+  async closeNotOurs(id: string, why: Unanswered): Promise<boolean> {
+    const res = await this.redis.eval(
+      CLOSE_NOT_OURS,
+      3,
+      this.key(id),
+      this.pendingKey,
+      this.auditKey,
+      id,
+      JSON.stringify(why),
+    );
+    return res !== -1;
   }
 
   /** An approval nobody will answer (approvals.unmatched: ignore) leaves the pending list. */
@@ -257,8 +292,9 @@ export class ApprovalStore {
       for (let i = 0; i < fields.length; i += 2) o[fields[i] as string] = fields[i + 1] as string;
       return {
         id,
-        kind: o.kind === "dataworks" ? "dataworks" : "decision",
+        kind: o.kind === "dataworks" || o.kind === "notOurs" ? o.kind : "decision",
         approvalId: o.approvalId ?? "",
+        ...(o.notOurs ? { notOurs: JSON.parse(o.notOurs) as Unanswered } : {}),
         ...(o.decision ? { decision: JSON.parse(o.decision) as Decision } : {}),
         ...(o.dataworks ? { dataworks: JSON.parse(o.dataworks) as DataWorksDelivery } : {}),
       };

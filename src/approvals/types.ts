@@ -1,7 +1,7 @@
 import type { ChatUser } from "../access/people.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { MessageRef } from "../core/chat-adapter.js";
-import type { DwEvent } from "../core/event.js";
+import type { DwEvent, Unanswered } from "../core/event.js";
 import type { CheckResult, DecisionInput, DecisionResult } from "../dataworks/decisions.js";
 import type { SettledFacts } from "./snapshot/fetch.js";
 
@@ -58,6 +58,8 @@ export interface Approval {
   cards: MessageRef[];
   /** Recorded at ingest, policies not yet evaluated: nobody may decide it from chat yet. */
   awaitingPolicies?: boolean;
+  /** Closed unanswered: DataWorks does not wait on this bot for it (extension-bindings.ts). Nobody may decide it. */
+  notOurs?: Unanswered;
   /** What is being approved, from DataWorks' snapshot (absent on approvals recorded before snapshots existed). */
   facts?: ApprovalFacts;
   /** Lines of the new code or SQL that a policy's `when.codeMatches` picked out, for the card to highlight. */

@@ -1,5 +1,5 @@
 import { describeDataWorks } from "../approvals/card.js";
-import { describeDecision } from "../approvals/describe.js";
+import { describeDecision, describeUnanswered } from "../approvals/describe.js";
 import type { AuditEntry } from "../approvals/store.js";
 import type { Config } from "../config/schema.js";
 import type { Messages } from "../templating/i18n.js";
@@ -37,6 +37,7 @@ export function pendingText(t: Translate, count: number): string {
  * with the reason apart; times in the configured zone.
  */
 export function auditText(a: AuditEntry, t: Translate, timeZone: string): { text: string; detail?: string } {
+  if (a.notOurs) return { text: t("approval.notOurs"), detail: describeUnanswered(a.notOurs, t) };
   if (a.decision) {
     const [text = "", ...rest] = describeDecision(a.decision, t, timeZone).split("\n");
     return rest.length ? { text, detail: rest.join("\n") } : { text };

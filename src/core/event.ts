@@ -15,4 +15,21 @@ export interface DwEvent {
   data: Record<string, unknown>;
   /** Extra envelope attributes (aliyun*, subject, …) kept for routing patterns. */
   attributes: Record<string, unknown>;
+  /**
+   * Set by the bot, never read from a request: why this extension point event is notified as an ordinary event
+   * instead of being answered from chat (the notification says it, templates' `decision.unanswered.*`).
+   */
+  unanswered?: Unanswered;
+}
+
+/** Why an extension point event gets no approval card: DataWorks does not wait on us, or a function answers it. */
+export interface Unanswered {
+  /** Not ours (dataworks/extension-bindings.ts NotOursReason), or a Function Compute envelope's answer. */
+  reason: string;
+  extension?: string;
+  workspace?: string;
+  detail?: string;
+  /** Function Compute: what the HTTP response answered (absent: not decided) and which policy decided. */
+  checkResult?: string;
+  policy?: string;
 }

@@ -35,11 +35,17 @@ export async function processEvent(
   job: Job<EventJobData>,
   deps: ProcessEventDeps,
 ): Promise<{ destinations: string[] }> {
-  const { event, receivedAt } = job.data;
+  const { receivedAt } = job.data;
+  let { event } = job.data;
   const log = deps.logger.child({ eventId: event.id, type: event.type, jobId: job.id });
   await deps.recent.record(event, receivedAt);
-  // Extension point events become approval cards (or policy decisions) instead of plain notifications.
-  if (deps.approvals?.handles(event) && (await deps.approvals.start(event, log))) return { destinations: [] };
+  // Extension point events become approval cards (or policy decisions) instead of plain notifications, when
+  // DataWorks waits on this bot for them; else they are notified with a line saying why.
+  if (deps.approvals?.handles(event)) {
+    const unanswered = await deps.approvals.screen(event, log);
+    if (unanswered) event = { ...event, unanswered };
+    else if (await deps.approvals.start(event, log)) return { destinations: [] };
+  }
   const recovery = deps.recovery ? await deps.recovery.track(event) : NO_RECOVERY;
   const verdict = deps.notify ? await deps.notify(event, recovery.kind === "recovery") : undefined;
   if (verdict && !verdict.notify) {

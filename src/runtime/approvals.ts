@@ -1,11 +1,14 @@
 import type { ChatAdapter } from "../core/chat-adapter.js";
 import { localDecisionSender } from "../approvals/local-decision-sender.js";
+import { oursGate } from "../approvals/ours.js";
 import { ApprovalService } from "../approvals/service.js";
 import type { DecisionSender } from "../approvals/types.js";
 import type { Config } from "../config/schema.js";
 import { recordStandIn } from "../console/feed.js";
 import { createDecisionSender } from "../dataworks/decisions.js";
+import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
+import type { RedisClient } from "../redis/connect.js";
 import { UserNames } from "../state/user-names.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { RuntimeQueues } from "./queues.js";
@@ -22,6 +25,9 @@ export interface ApprovalDeps {
   /** Given by tests and embedders; else DataWorks when an AccessKey is configured, or the local stand-in. */
   decisionSender?: DecisionSender;
   now?: () => number;
+  redis: RedisClient;
+  /** DataWorks' OpenAPI when an AccessKey is configured (which checks are ours). */
+  dataworksApi?: DataWorksApi;
 }
 
 /** The approval service, and where its decisions go: DataWorks, or the local stand-in (`standIn`) without an AccessKey. */
@@ -42,6 +48,15 @@ export function createApprovals(d: ApprovalDeps) {
     logger,
     now: d.now,
     userName: (platform, userId) => userNames.name(platform, userId),
+    ours: oursGate({
+      config,
+      api: d.dataworksApi,
+      redis: d.redis,
+      prefix: d.prefix,
+      store: stores.approvals,
+      logger,
+      now: d.now,
+    }),
   });
   const standIn = !d.decisionSender && !config.dataworks.accessKeyId;
   const send =

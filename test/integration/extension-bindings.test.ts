@@ -61,10 +61,16 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
   it("not bound, or bound but not enabled in the workspace: not ours, with why", async () => {
     expect(await bindings.isOurs(event("run-file"))).toEqual({
       ours: false,
+      reason: "notBound",
+      extension: CODE,
+      detail: "commit-file, deploy-file",
       why: `extension ${CODE} is not bound to run-file (bound: commit-file, deploy-file)`,
     });
     expect(await bindings.isOurs(event("deploy-file"))).toEqual({
       ours: false,
+      reason: "notEnabled",
+      extension: CODE,
+      workspace: String(PROJECT),
       why: `extension ${CODE} is not enabled for deploy-file in workspace ${PROJECT}`,
     });
     expect(await bindings.isOurs(event("commit-file", 777))).toMatchObject({
@@ -135,6 +141,32 @@ describe("extension bindings: only the checks DataWorks waits on us for (fake Da
       ours: true,
       unverified: expect.stringMatching(/Throttling/),
     });
+  });
+
+  it("an outage is not asked about by every event: the failed read backs off, shared by every instance", async () => {
+    await bindings.isOurs(event("commit-file"));
+    clock += 301_000;
+    dw.script.push({ action: "GetExtension", answer: { status: 503, code: "ServiceUnavailable" } });
+    expect(await bindings.isOurs(event("commit-file"))).toEqual({ ours: true });
+    await waitFor(() => stale.length >= 1, "the failed refresh");
+    const asked = dw.callsOf("GetExtension").length;
+    for (let i = 0; i < 5; i++) expect(await build().isOurs(event("commit-file"))).toEqual({ ours: true });
+    expect(dw.callsOf("GetExtension").length, "no instance asks again during the backoff").toBe(asked);
+    clock += 15_001; // past the first backoff: asked again (DataWorks answers now)
+    await build().isOurs(event("commit-file"));
+    await waitFor(() => dw.callsOf("GetExtension").length === asked + 1, "one more read after the backoff");
+
+    // Never read and DataWorks down: one event waits for the failure, the next ones count as unverified at once.
+    await deleteKeys(prefix());
+    dw.calls.length = 0;
+    for (let i = 0; i < 3; i++)
+      dw.script.push({ action: "GetExtension", answer: { status: 503, code: "ServiceUnavailable" } });
+    expect(await build().isOurs(event("commit-file"))).toMatchObject({ ours: true, unverified: expect.any(String) });
+    expect(await build().isOurs(event("commit-file"))).toMatchObject({
+      ours: true,
+      unverified: expect.stringMatching(/asked again after/),
+    });
+    expect(dw.callsOf("GetExtension")).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { approverList, decidedBy, whoDecided } from "../../approvals/describe.js";
+import { approverList, decidedBy, describeUnanswered, whoDecided } from "../../approvals/describe.js";
 import { APPROVE, BLOCK } from "../../approvals/card.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { AuditEntry } from "../../approvals/store.js";
@@ -118,6 +118,10 @@ function auditLine(
     const ok = e.dataworks.status === "accepted";
     const head = `${ok ? SEVERITY_MARK.success : SEVERITY_MARK.danger} ${c.t(ok ? "audit.dwAccepted" : "audit.dwFailed")} · ${formatTime(e.dataworks.at, tz)}`;
     return [head, what, ...(e.dataworks.error ? [e.dataworks.error] : [])].join("\n");
+  }
+  if (e.kind === "notOurs" && e.notOurs) {
+    const why = describeUnanswered(e.notOurs, (k, p) => translate(c.deps.templates.messages, c.locale, k, p));
+    return [`${SEVERITY_MARK.info} ${c.t("audit.notOurs")}`, what, why].join("\n");
   }
   const d = e.decision;
   if (!d) return what;
