@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { IMPACT_ACTIONS, ImpactSeeds } from "./dataworks-impact-api.js";
+import { INSTANCE_OP_ACTIONS, InstanceOpSeeds } from "./dataworks-instance-ops-api.js";
 import { SNAPSHOT_ACTIONS, SnapshotSeeds } from "./dataworks-snapshot-api.js";
 import { HttpFake, json, type Recorded } from "./http-fake.js";
 
@@ -129,6 +130,13 @@ const ACTIONS: Record<string, ActionSpec> = {
       { version: a.version, required: a.required, location: "either", respond: (f, p) => a.respond(f.impact, p) },
     ]),
   ),
+  // Write operations: parameters in the form body, where the official SDK puts them.
+  ...Object.fromEntries(
+    Object.entries(INSTANCE_OP_ACTIONS).map(([name, a]) => [
+      name,
+      { version: a.version, required: a.required, location: "body", respond: (f, p) => a.respond(f.instanceOps, p) },
+    ]),
+  ),
 };
 
 export class FakeDataWorks {
@@ -144,6 +152,8 @@ export class FakeDataWorks {
   readonly seeds = new SnapshotSeeds();
   /** What the downstream and baseline APIs answer from (dataworks-impact-api.ts). */
   readonly impact = new ImpactSeeds();
+  /** Instance statuses the rerun / set-success / stop APIs act on (dataworks-instance-ops-api.ts). */
+  readonly instanceOps = new InstanceOpSeeds();
   /** Decisions DataWorks accepted, by MessageId. */
   readonly decisions = new Map<string, { action: string; checkResult: string; tip: string }>();
   /** Refusals, for assertions: code per rejected request. */

@@ -27,6 +27,11 @@ export const dataworksSchema = z
     extensionCode: z.string().optional(),
     /** Which checks are ours: the extension's bound events and enabled workspaces (src/dataworks/extension-bindings.ts). */
     bindings: bindingsSchema.default(() => bindingsSchema.parse({})),
+    /**
+     * The instance operations chat may start (rerun, mark success, stop): 2024-05-18 RerunTaskInstances /
+     * SetSuccessTaskInstances / StopTaskInstances, or 2020-05-18 RestartInstance / SetSuccessInstance / StopInstance.
+     */
+    instanceApi: z.enum(["2024-05-18", "2020-05-18"]).default("2024-05-18"),
     /** Override of the decision API per event code. */
     decisionApis: z.record(z.string(), decisionApi).default({}),
     /** Console base for links, followed by /<regionId>/<module> (see src/templating/console-links.ts). */
