@@ -14,12 +14,14 @@ import type { CheckResult } from "./types.js";
 
 /**
  * Extension point events are approvals once approvals are set up (routes or policies). Without that the bot is
- * notification-only and never answers DataWorks on its own.
+ * notification-only and never answers DataWorks on its own. Function Compute envelopes never are: they are answered
+ * in the HTTP response (function-compute.ts), never through a decision API.
  */
 export function handlesApproval(config: Readonly<Config>, e: DwEvent): boolean {
   const a = config.approvals;
   return (
     a.enabled &&
+    e.envelope !== "function-compute" &&
     (a.routes.length > 0 || a.policies.length > 0) &&
     Boolean(catalogEntry(e.type, e.eventCode)?.extensionPoint)
   );

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { answerAtIngest } from "../approvals/function-compute.js";
 import type { ApprovalService } from "../approvals/service.js";
 import type { Config } from "../config/schema.js";
 import { consoleRoutes } from "../console/routes.js";
@@ -34,6 +35,7 @@ export interface HttpDeps {
   /** Serve the whole app (ingest, callbacks, console), or only health and metrics (`worker --metrics-port`). */
   full: boolean;
   listen?: { host: string; port: number };
+  now?: () => number;
 }
 
 /**
@@ -58,10 +60,13 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
     logger: d.logger,
     verifySignature: sig.enabled ? createSignatureVerifier(sig) : undefined,
     metrics: d.metrics,
-    ingest: async (events) => {
+    ingest: async (received) => {
+      // Function Compute envelopes are answered in the response, never through a decision API.
+      const { events, answers } = answerAtIngest(config, received, (d.now ?? Date.now)());
+      for (const a of answers) d.logger.info({ eventId: a.messageId, answer: a }, "Function Compute envelope answered");
       // Approvals exist in Redis before EventBridge gets its 2xx.
       await approvals.register(events);
-      return ingestEvents(d.queues.events, events, config.ingest.dedupeWindow);
+      return { ...(await ingestEvents(d.queues.events, events, config.ingest.dedupeWindow)), answers };
     },
     plugins: [
       (app) =>

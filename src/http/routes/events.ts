@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FunctionComputeAnswer } from "../../approvals/function-compute.js";
 import type { Config } from "../../config/schema.js";
 import type { Logger } from "../../logger.js";
 import type { DwEvent } from "../../core/event.js";
@@ -12,7 +13,8 @@ import { type AuthResult, checkSharedSecret } from "../ingest-auth.js";
 export interface EventsRouteDeps {
   config: Readonly<Config>;
   logger: Logger;
-  ingest: (events: DwEvent[]) => Promise<IngestResult>;
+  /** Queue the events; Function Compute envelopes come back with the answer their function returns (`answers`). */
+  ingest: (events: DwEvent[]) => Promise<IngestResult & { answers?: FunctionComputeAnswer[] }>;
   /** EventBridge RSA request signature (v1/v2); present when ingest.auth.signature.enabled. */
   verifySignature?: (
     headers: FastifyRequest["headers"],
@@ -25,7 +27,8 @@ export interface EventsRouteDeps {
 }
 
 /**
- * POST /dataworks/events: verify the raw bytes, parse, validate, then queue durably before answering 2xx.
+ * POST /dataworks/events: verify the raw bytes, parse, validate, then queue durably before answering 2xx (a
+ * Function Compute envelope's answer in the body, see approvals/function-compute.ts).
  * Each failure has its own status: 401 auth, 400 JSON/envelope, 413 size, 415 media type, 422 source, 503 when
  * the event cannot be stored or its signature cannot be checked right now (certificate server down).
  */
@@ -99,7 +102,7 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
             `aliyunaccountid ${JSON.stringify(bad.accountId ?? "")} is not in ingest.accountIds`,
           );
       }
-      let result: IngestResult;
+      let result: IngestResult & { answers?: FunctionComputeAnswer[] };
       try {
         // While Redis is unreachable the client queues commands; answer 503 in time instead of piling requests up.
         // If the write lands later anyway, EventBridge's retry is recognised as a duplicate.
@@ -118,9 +121,13 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
         { accepted: result.accepted, duplicates: result.duplicates, auth: auth.method },
         "events accepted",
       );
-      return reply
-        .code(202)
-        .send({ accepted: result.accepted.length, duplicates: result.duplicates.length, ids: result.accepted });
+      const counts = { accepted: result.accepted.length, duplicates: result.duplicates.length, ids: result.accepted };
+      const [fc, ...more] = result.answers ?? [];
+      // A Function Compute envelope (alone, as a forwarding function sends it): its answer in the body, 200 when a
+      // policy decided (return checkResult to DataWorks), 202 when not (the function answers on its own).
+      if (fc && !more.length && parsed.events.length === 1)
+        return reply.code(fc.decided ? 200 : 202).send({ ...fc, ...counts });
+      return reply.code(202).send(result.answers?.length ? { ...counts, answers: result.answers } : counts);
     },
   );
 }
