@@ -15,7 +15,7 @@ import type { Config } from "./config/schema.js";
 import { consoleAdapterDeps } from "./console/feed.js";
 import type { ChatAdapter, OnCommand } from "./core/chat-adapter.js";
 import type { DwEvent } from "./core/event.js";
-import { clientFromConfig } from "./dataworks/openapi-client.js";
+import { clientFromConfig, type DataWorksApi } from "./dataworks/openapi-client.js";
 import { createCachedEnricher, createEnricher, type Enrich } from "./enrich/enrich-event.js";
 import type { CacheStore } from "./enrich/lookup-cache.js";
 import { type HealthDeps, readiness } from "./http/routes/health.js";
@@ -110,12 +110,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       firstSeen: firstSeenIn(redis, prefix),
       ...consoleAdapterDeps(o.adapterDeps, stores.consoleFeed),
     });
-  // One DataWorks client for both: the cached names only peek at what enrichment stored.
-  const enrichDeps = enricherDeps(config, stores.cache, prefix);
+  // One DataWorks client for all: enrichment, the cached names (which only peek at what it stored), decisions, snapshots.
+  const dataworksApi = dataworksClient(config);
+  const enrichDeps = enricherDeps(config, stores.cache, prefix, dataworksApi);
   const enrich = o.enrich ?? (enrichDeps && createEnricher({ ...enrichDeps, logger: enrichLogger(logger) }));
   const base = { config, logger, templates, stores, queues, adapters, now };
-  const dataworksApi =
-    enrichDeps?.api ?? (config.dataworks.accessKeyId ? clientFromConfig(config.dataworks) : undefined);
   const approvals = createApprovals({ ...base, prefix, redis, dataworksApi, decisionSender: o.decisionSender });
   const cachedNames = enrichDeps && createCachedEnricher(enrichDeps);
   const interactions = await createInteractions({ ...base, approvals: approvals.service, enrich, cachedNames });
@@ -183,11 +182,17 @@ export function enricherFor(
 
 const enrichLogger = (logger: Logger) => logger.child({ component: "enrich" });
 
-function enricherDeps(config: Readonly<Config>, store: CacheStore, prefix: string) {
+/** The DataWorks OpenAPI client, when an AccessKey is configured. */
+function dataworksClient(config: Readonly<Config>): DataWorksApi | undefined {
   const dw = config.dataworks;
-  if (!config.enrich.enabled || !dw.accessKeyId || !dw.accessKeySecret) return undefined;
+  return dw.accessKeyId && dw.accessKeySecret ? clientFromConfig(dw) : undefined;
+}
+
+function enricherDeps(config: Readonly<Config>, store: CacheStore, prefix: string, api = dataworksClient(config)) {
+  const dw = config.dataworks;
+  if (!config.enrich.enabled || !api) return undefined;
   return {
-    api: clientFromConfig(dw),
+    api,
     store,
     prefix,
     config: config.enrich,

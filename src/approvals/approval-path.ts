@@ -5,7 +5,8 @@ import { catalogEntry } from "../dataworks/catalog.js";
 import { compilePattern } from "../routing/pattern.js";
 import { patternView } from "../routing/router.js";
 import { evaluatePolicies } from "./policies.js";
-import type { CheckResult } from "./types.js";
+import type { SettledFacts } from "./snapshot/fetch.js";
+import type { CheckResult, RiskHighlight } from "./types.js";
 
 /**
  * The approval decisions the events worker takes, as pure functions: ApprovalService runs them on each event and
@@ -47,21 +48,37 @@ export function actedAt(e: DwEvent, now: number): number {
 export type ApprovalPath =
   /** A policy decided; the route (if any) gets the decided card as a notice. */
   | { kind: "policy"; policy: string; result: CheckResult; message: string; route?: ApprovalRouteConfig }
-  /** People decide: cards to the route's destinations (`policy`: an `ask` policy sent it there). */
-  | { kind: "ask"; route: ApprovalRouteConfig; policy?: string }
+  /**
+   * People decide: cards to the route's destinations (`policy`: an `ask` policy sent it there, `highlights`: the
+   * lines its codeMatches picked out).
+   */
+  | { kind: "ask"; route: ApprovalRouteConfig; policy?: string; highlights?: RiskHighlight[] }
   /** No policy decided and no route applies: `approvals.unmatched` answers (or nobody, with "ignore"). */
   | { kind: "unmatched"; outcome: Config["approvals"]["unmatched"] };
 
-/** What happens to a pending approval with this route: policies first, then people, else `approvals.unmatched`. */
+/**
+ * What happens to a pending approval with this route: policies first, then people, else `approvals.unmatched`.
+ * `facts`: DataWorks' snapshot when it came within the budget (conditions on it do not hold without it);
+ * `onUnknown` hears which policies' snapshot conditions could not be checked.
+ */
 export function approvalPath(
   e: DwEvent,
   route: ApprovalRouteConfig | undefined,
   approvals: Readonly<Config["approvals"]>,
   at: number,
+  facts?: SettledFacts,
+  onUnknown?: (unknown: { policy: string; why: string }[]) => void,
 ): ApprovalPath {
-  const policy = evaluatePolicies(e, approvals.policies, at);
+  const policy = evaluatePolicies(e, approvals.policies, at, facts);
+  if (policy.unknown) onUnknown?.(policy.unknown);
   if (policy.kind === "decide")
     return { kind: "policy", policy: policy.policy, result: policy.result, message: policy.message, route };
   if (!route) return { kind: "unmatched", outcome: approvals.unmatched };
-  return { kind: "ask", route, ...(policy.policy ? { policy: policy.policy } : {}) };
+  const highlights = policy.policy && policy.lines ? [{ policy: policy.policy, lines: policy.lines }] : undefined;
+  return {
+    kind: "ask",
+    route,
+    ...(policy.policy ? { policy: policy.policy } : {}),
+    ...(highlights ? { highlights } : {}),
+  };
 }

@@ -2,11 +2,18 @@ import type { PolicyConfig } from "../config/sections/approvals.js";
 import type { DwEvent } from "../core/event.js";
 import { compilePattern } from "../routing/pattern.js";
 import { patternView } from "../routing/router.js";
+import { factConditions, linesSummary, type MatchedLine, usesFacts } from "./snapshot/conditions.js";
+import type { SettledFacts } from "./snapshot/fetch.js";
 import type { CheckResult } from "./types.js";
 
-export type PolicyOutcome =
+export type PolicyOutcome = (
   | { kind: "decide"; result: CheckResult; policy: string; message: string }
-  | { kind: "ask"; policy?: string };
+  /** `lines`: what the ask policy's codeMatches picked out, for the card to highlight. */
+  | { kind: "ask"; policy?: string; lines?: MatchedLine[] }
+) & {
+  /** Policies whose conditions on the snapshot could not be checked (its facts missing), and why: log them. */
+  unknown?: { policy: string; why: string }[];
+};
 
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 const RESULT: Record<Exclude<PolicyConfig["decide"], "ask">, CheckResult> = {
@@ -17,17 +24,34 @@ const RESULT: Record<Exclude<PolicyConfig["decide"], "ask">, CheckResult> = {
 
 /**
  * Automatic decisions, evaluated in order before humans are asked: the first policy whose pattern and
- * conditions all hold decides (allow/warn/block) or sends the event to humans (ask). Pure: the clock is an argument.
+ * conditions all hold decides (allow/warn/block) or sends the event to humans (ask). Pure: the clock and the
+ * snapshot's facts are arguments; without facts (none yet, or none to be had) a condition on them does not hold.
  */
-export function evaluatePolicies(event: DwEvent, policies: readonly PolicyConfig[], now: number): PolicyOutcome {
+export function evaluatePolicies(
+  event: DwEvent,
+  policies: readonly PolicyConfig[],
+  now: number,
+  facts?: SettledFacts,
+): PolicyOutcome {
   const view = patternView(event);
+  const unknown: { policy: string; why: string }[] = [];
+  const noted = () => (unknown.length ? { unknown } : {});
   for (const p of policies) {
     if (p.match && !compilePattern(p.match).match?.(view)) continue;
     if (!conditionsHold(p, event, now)) continue;
-    if (p.decide === "ask") return { kind: "ask", policy: p.name };
-    return { kind: "decide", result: RESULT[p.decide], policy: p.name, message: p.message ?? defaultMessage(p) };
+    const f = usesFacts(p.when) ? factConditions(p.when, event, facts) : { holds: true as const, lines: [] };
+    if (!f.holds) {
+      if (f.unknown) unknown.push({ policy: p.name, why: f.unknown });
+      continue;
+    }
+    if (p.decide === "ask")
+      return { kind: "ask", policy: p.name, ...(f.lines.length ? { lines: f.lines } : {}), ...noted() };
+    const base = p.message ?? defaultMessage(p);
+    // DataWorks shows the message where the developer acted: name the lines, so they know what to change.
+    const message = f.lines.length && p.decide !== "allow" ? `${base}: ${linesSummary(f.lines)}` : base;
+    return { kind: "decide", result: RESULT[p.decide], policy: p.name, message, ...noted() };
   }
-  return { kind: "ask" };
+  return { kind: "ask", ...noted() };
 }
 
 function defaultMessage(p: PolicyConfig): string {

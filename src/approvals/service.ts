@@ -24,6 +24,7 @@ import { clickDestination } from "./click-destination.js";
 import { APPROVE, BLOCK } from "./card.js";
 import { whoDecided } from "./describe.js";
 import { routeFields, routeOf } from "./route-of.js";
+import { FactsStep, type FactsSource } from "./snapshot/facts-step.js";
 import type { ApprovalStore } from "./store.js";
 import { type Approval, type CheckResult, type Decision, isAutomatic, renderKey } from "./types.js";
 
@@ -45,6 +46,8 @@ export interface ApprovalServiceDeps {
   userName?: (platform: string, userId: string) => Promise<string | undefined>;
   /** Only the checks DataWorks waits on this bot for (ours.ts); absent: every one (dataworks.bindings.check off). */
   ours?: OursGate;
+  /** DataWorks' snapshot of what is approved (runtime/approvals.ts); absent: approvals carry no facts. */
+  facts?: FactsSource;
 }
 
 /** Approval cards are never digested and go before notifications. */
@@ -58,10 +61,17 @@ const CARD_PRIORITY = PRIORITY.approval;
 export class ApprovalService {
   private readonly d: ApprovalServiceDeps;
   private readonly matchRoute: (e: DwEvent) => ApprovalRouteConfig | undefined;
+  private readonly facts: FactsStep;
 
   constructor(deps: ApprovalServiceDeps) {
     this.d = deps;
     this.matchRoute = approvalRouteMatcher(deps.config);
+    this.facts = new FactsStep({
+      store: deps.store,
+      approvals: deps.approvals,
+      config: deps.config.approvals.snapshot,
+      source: deps.facts,
+    });
   }
 
   private now() {
@@ -124,7 +134,12 @@ export class ApprovalService {
       const delay = Math.max(0, a.deadline - this.now());
       await this.d.approvals.add("timeout", { approvalId: id }, { jobId: timeoutJobId(id), delay });
     }
-    const path = approvalPath(e, route, this.d.config.approvals, actedAt(e, this.now()));
+    // The snapshot next, within its budget: the policies read it, and it is stored before any card goes out.
+    const facts = await this.facts.gather(a, log);
+    const path = approvalPath(e, route, this.d.config.approvals, actedAt(e, this.now()), facts.forPolicies, (unknown) =>
+      log.info({ approvalId: id, unknown }, "policy conditions on the snapshot could not be checked; they do not hold"),
+    );
+    await this.facts.keep(id, facts, path.kind === "ask" ? path.highlights : undefined);
     if (path.kind === "policy") {
       log.info({ approvalId: id, policy: path.policy, result: path.result }, "decided by policy");
       const by = { kind: "policy" as const, policy: path.policy };
@@ -153,6 +168,12 @@ export class ApprovalService {
       })),
     );
     return true;
+  }
+
+  /** The "facts" job: a snapshot that came past its budget is stored, and every posted card copy shows it. */
+  async settleFacts(approvalId: string, log: Logger): Promise<void> {
+    const a = await this.facts.settleLate(approvalId, log);
+    if (a) await this.updateCards(a);
   }
 
   private async registerOne(e: DwEvent): Promise<string> {

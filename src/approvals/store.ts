@@ -2,7 +2,16 @@ import type { RedisClient } from "../redis/connect.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent, Unanswered } from "../core/event.js";
 import { newApprovalId } from "./approval-id.js";
-import { type Approval, type DataWorksDelivery, type Decision, stateFor } from "./types.js";
+import type { SettledFacts } from "./snapshot/fetch.js";
+import { fullDiffKey } from "./snapshot/full-diff.js";
+import {
+  type Approval,
+  type ApprovalFacts,
+  type DataWorksDelivery,
+  type Decision,
+  type RiskHighlight,
+  stateFor,
+} from "./types.js";
 
 /**
  * Create-if-absent keyed by the event (source + MessageId): a re-delivered event finds its approval
@@ -66,6 +75,26 @@ return 1
 const UNLOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
+`;
+
+/**
+ * The approval's facts: "loading" only where there are none yet, settled facts only once (they never change after),
+ * their highlights with them, and the whole diff beside the approval for as long as it lives. ARGV: facts JSON,
+ * settled ("1"/"0"), highlights JSON or "", whole diff or "". Returns 1 when written, 0 when facts were already
+ * settled (or loading was asked for and some exist), -1 when the approval is gone.
+ */
+const SET_FACTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local settled = redis.call('HGET', KEYS[1], 'factsSettled')
+if settled == '1' then return 0 end
+if ARGV[2] == '0' and settled then return 0 end
+redis.call('HSET', KEYS[1], 'facts', ARGV[1], 'factsSettled', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'highlights', ARGV[3]) end
+if ARGV[4] ~= '' then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('SET', KEYS[2], ARGV[4], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[4]) end
+end
+return 1
 `;
 
 export type DecideResult =
@@ -143,6 +172,8 @@ export class ApprovalStore {
     if (h.dataworks) a.dataworks = JSON.parse(h.dataworks) as DataWorksDelivery;
     if (h.policies) a.awaitingPolicies = true;
     if (h.notOurs) a.notOurs = JSON.parse(h.notOurs) as Unanswered;
+    if (h.facts) a.facts = JSON.parse(h.facts) as ApprovalFacts;
+    if (h.highlights) a.highlights = JSON.parse(h.highlights) as RiskHighlight[];
     a.cards = Object.entries(h)
       .filter(([k]) => k.startsWith("card:"))
       .map(([, v]) => JSON.parse(v) as MessageRef);
@@ -180,6 +211,44 @@ export class ApprovalStore {
       .hset(this.key(id), "route", JSON.stringify(r))
       .zadd(this.pendingKey, "XX", r.deadline, id)
       .exec();
+  }
+
+  /** The card goes out before the snapshot: it says "loading" until setFacts. False when facts exist already. */
+  async markFactsLoading(id: string): Promise<boolean> {
+    return (await this.writeFacts(id, { status: "loading" }, false)) === 1;
+  }
+
+  /**
+   * The snapshot's facts, once: true when written, false when the approval already has settled facts (a retry, or
+   * another worker was first) or is gone. `wholeDiff` is kept under its own key (snapshot/full-diff.ts).
+   */
+  async setFacts(
+    id: string,
+    facts: SettledFacts,
+    o: { highlights?: RiskHighlight[]; wholeDiff?: string } = {},
+  ): Promise<boolean> {
+    return (await this.writeFacts(id, facts, true, o.highlights, o.wholeDiff)) === 1;
+  }
+
+  private async writeFacts(
+    id: string,
+    facts: ApprovalFacts,
+    settled: boolean,
+    highlights?: RiskHighlight[],
+    wholeDiff?: string,
+  ): Promise<number> {
+    return Number(
+      await this.redis.eval(
+        SET_FACTS,
+        2,
+        this.key(id),
+        fullDiffKey(this.prefix, id),
+        JSON.stringify(facts),
+        settled ? "1" : "0",
+        highlights?.length ? JSON.stringify(highlights) : "",
+        wholeDiff ?? "",
+      ),
+    );
   }
 
   /** The policies have run and left the decision to people: clicks and commands may now decide. */

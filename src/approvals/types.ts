@@ -60,7 +60,11 @@ export interface Approval {
   awaitingPolicies?: boolean;
   /** Closed unanswered: DataWorks does not wait on this bot for it (extension-bindings.ts). Nobody may decide it. */
   notOurs?: Unanswered;
-  /** What is being approved, from DataWorks' snapshot (absent on approvals recorded before snapshots existed). */
+  /**
+   * What is being approved, from DataWorks' snapshot (absent on approvals recorded before snapshots existed, or with
+   * approvals.snapshot.enabled false). Code texts are cut to snapshot/full-diff.ts MAX_STORED_CODE characters; the
+   * whole diff is read with loadFullDiff.
+   */
   facts?: ApprovalFacts;
   /** Lines of the new code or SQL that a policy's `when.codeMatches` picked out, for the card to highlight. */
   highlights?: RiskHighlight[];
@@ -80,9 +84,12 @@ export interface RiskHighlight {
   lines: { line: number; text: string }[];
 }
 
-/** What a card shows changes with these two; an update job is named by them. */
-export function renderKey(a: Pick<Approval, "state" | "dataworks">): string {
-  return `${a.state}.${a.dataworks?.status ?? "none"}`;
+/**
+ * What a card shows changes with these; an update job is named by them. Facts change it once, from loading to
+ * settled (a card without facts, or with settled ones, keeps the key it had before facts existed).
+ */
+export function renderKey(a: Pick<Approval, "state" | "dataworks" | "facts">): string {
+  return `${a.state}.${a.dataworks?.status ?? "none"}${a.facts?.status === "loading" ? ".loading" : ""}`;
 }
 
 export function stateFor(d: Decision): ApprovalState {

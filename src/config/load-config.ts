@@ -190,13 +190,13 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
       const err = compilePattern(p.match).error;
       if (err) problems.push(`approvals.policies[${i}].match: ${err}`);
     }
-    if (p.when.sqlMatches) {
+    for (const key of ["sqlMatches", "codeMatches"] as const) {
+      const re = p.when[key];
+      if (re === undefined) continue;
       try {
-        new RegExp(p.when.sqlMatches, "i");
+        new RegExp(re, "i");
       } catch (e) {
-        problems.push(
-          `approvals.policies[${i}].when.sqlMatches: not a valid regular expression: ${(e as Error).message}`,
-        );
+        problems.push(`approvals.policies[${i}].when.${key}: not a valid regular expression: ${(e as Error).message}`);
       }
     }
   });

@@ -7,7 +7,10 @@ export const QUEUES = {
   events: "events",
   /** One job per (event, destination): render and send. Retries are per destination. */
   deliveries: "deliveries",
-  /** Approval deadlines ("timeout", delayed) and decisions returned to DataWorks ("decision", job id = approval id). */
+  /**
+   * Approval deadlines ("timeout", delayed), decisions returned to DataWorks ("decision", job id = approval id) and
+   * snapshots that came past their budget ("facts").
+   */
   approvals: "approvals",
 } as const;
 
@@ -57,6 +60,8 @@ export const cardUpdateJobId = (approvalId: string, destination: string, renderK
 export const alertJobId = (approvalId: string, destination: string) => `alert.${approvalId}.${destination}`;
 /** An approval's deadline (delayed). */
 export const timeoutJobId = (approvalId: string) => `t.${approvalId}`;
+/** Storing an approval's snapshot that came past its budget, then updating its cards: once per approval. */
+export const factsJobId = (approvalId: string) => `f.${approvalId}`;
 /** Returning an approval's decision to DataWorks: the approval id itself, so a decision is applied once. */
 export const decisionJobId = (approvalId: string) => approvalId;
 

@@ -60,11 +60,15 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
   if (ap) {
     const approvals = new Worker<ApprovalJobData>(
       QUEUES.approvals,
-      guarded(QUEUES.approvals, (job: Job<ApprovalJobData>, token) =>
-        job.name === "timeout"
-          ? withRetryDecision(job, token, o.logger, () => ap.service.expire(job.data.approvalId))
-          : returnDecision(job, token, ap),
-      ),
+      guarded(QUEUES.approvals, (job: Job<ApprovalJobData>, token) => {
+        const id = job.data.approvalId;
+        if (job.name === "timeout") return withRetryDecision(job, token, o.logger, () => ap.service.expire(id));
+        if (job.name === "facts")
+          return withRetryDecision(job, token, o.logger, () =>
+            ap.service.settleFacts(id, o.logger.child({ approvalId: id, jobId: job.id })),
+          );
+        return returnDecision(job, token, ap);
+      }),
       { ...common, settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, ap.backoffMs) } },
     );
     workers.push(approvals as Worker);

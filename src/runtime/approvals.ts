@@ -2,11 +2,14 @@ import type { ChatAdapter } from "../core/chat-adapter.js";
 import { localDecisionSender } from "../approvals/local-decision-sender.js";
 import { oursGate } from "../approvals/ours.js";
 import { ApprovalService } from "../approvals/service.js";
+import type { FactsSource } from "../approvals/snapshot/facts-step.js";
+import { fetchFacts } from "../approvals/snapshot/fetch.js";
 import type { DecisionSender } from "../approvals/types.js";
 import type { Config } from "../config/schema.js";
 import { recordStandIn } from "../console/feed.js";
 import { createDecisionSender } from "../dataworks/decisions.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
+import { LookupCache } from "../enrich/lookup-cache.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/connect.js";
 import { UserNames } from "../state/user-names.js";
@@ -26,7 +29,7 @@ export interface ApprovalDeps {
   decisionSender?: DecisionSender;
   now?: () => number;
   redis: RedisClient;
-  /** DataWorks' OpenAPI when an AccessKey is configured (which checks are ours). */
+  /** DataWorks' OpenAPI when an AccessKey is configured: which checks are ours, decisions, snapshots. */
   dataworksApi?: DataWorksApi;
 }
 
@@ -57,15 +60,38 @@ export function createApprovals(d: ApprovalDeps) {
       logger,
       now: d.now,
     }),
+    facts: factsSource(d),
   });
   const standIn = !d.decisionSender && !config.dataworks.accessKeyId;
   const send =
     d.decisionSender ??
-    (standIn ? recordStandIn(localDecisionSender(logger), stores.consoleFeed) : createDecisionSender(config.dataworks));
+    (standIn
+      ? recordStandIn(localDecisionSender(logger), stores.consoleFeed)
+      : createDecisionSender(config.dataworks, d.dataworksApi));
   if (!config.dataworks.accessKeyId && (config.approvals.routes.length || config.approvals.policies.length)) {
     logger.warn(
       "approvals are configured but dataworks.accessKeyId is not: decisions go to the LOCAL STAND-IN and are not sent to DataWorks",
     );
   }
   return { service, send, standIn };
+}
+
+/**
+ * DataWorks' snapshot of an approval's event, through the enrichment cache (shared by every worker). Without an
+ * AccessKey there is nothing to ask: the facts are unavailable at once, and the card says why.
+ */
+function factsSource(d: ApprovalDeps): FactsSource {
+  const api = d.dataworksApi;
+  if (!api) {
+    const why = "no DataWorks AccessKey is configured (dataworks.accessKeyId)";
+    return async () => ({ status: "unavailable", why });
+  }
+  const cache = new LookupCache(d.stores.cache, d.prefix);
+  const deps = {
+    api,
+    cache,
+    defaultRegion: d.config.dataworks.regionId,
+    failureTtlMs: d.config.enrich.ttl.failure,
+  };
+  return (e, budgetMs) => fetchFacts({ ...deps, budgetMs }, e);
 }

@@ -8,6 +8,7 @@ import {
   decisionJobId,
   deliveryJobId,
   eventJobId,
+  factsJobId,
   timeoutJobId,
 } from "../../src/jobs/queues.js";
 
@@ -32,6 +33,7 @@ describe("job ids", () => {
     expect(alertJobId("ap1", "ops")).toBe("alert.ap1.ops");
     expect(timeoutJobId("ap1")).toBe("t.ap1");
     expect(decisionJobId("ap1")).toBe("ap1");
+    expect(factsJobId("ap1")).toBe("f.ap1");
   });
 
   it("are built only in src/jobs/queues.ts (no job id written inline)", () => {

@@ -67,6 +67,18 @@ export const policySchema = z
         rowsOver: z.number().int().min(0).optional(),
         /** The operator (DataWorks UID) is one of these. */
         operators: z.array(z.string()).optional(),
+        /**
+         * The snapshot's new code (commit/deploy), the code about to run (run-file), or a download's SQL matches this
+         * regular expression (case-insensitive). Conditions on the snapshot need it within approvals.snapshot.budget.
+         */
+        codeMatches: z.string().optional(),
+        /** The file change is one of these (GetIDEEventDetail ChangeType). */
+        changeTypes: z
+          .array(z.enum(["CREATE", "UPDATE", "DELETE"]))
+          .min(1)
+          .optional(),
+        /** More lines added plus removed than this in the code change. */
+        diffLinesOver: z.number().int().min(0).optional(),
       })
       .strict()
       .default({ timeZone: "Asia/Shanghai" }),
@@ -76,6 +88,16 @@ export const policySchema = z
   })
   .strict();
 export type PolicyConfig = z.infer<typeof policySchema>;
+
+/** DataWorks' snapshot of what is being approved (GetIDEEventDetail and the file's versions), for cards and policies. */
+const snapshotSchema = z
+  .object({
+    /** Fetch the snapshot before posting the card (needs DataWorks credentials; without them the card says why). */
+    enabled: z.boolean().default(true),
+    /** How long the card waits for it; past it the card goes out saying "loading" and is updated when it comes. */
+    budget: duration("3s"),
+  })
+  .strict();
 
 export const approvalRouteSchema = z
   .object({
@@ -111,6 +133,7 @@ export const approvalsSchema = z
     deliveryAttempts: z.number().int().min(1).max(500).default(40),
     /** First retry delay when DataWorks throttles or fails; doubles up to 10 minutes. */
     deliveryBackoff: duration("5s"),
+    snapshot: snapshotSchema.default(() => snapshotSchema.parse({})),
   })
   .strict();
 export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
