@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ChatAdapter, MessageRef, Target } from "../../src/core/chat-adapter.js";
 import { DeliveryError, isEncodingFailure } from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
+import { diffText, fitDiff, isDiff, type Message } from "../../src/core/message.js";
 
 export interface ConsolePayload {
   text: string;
@@ -36,6 +36,16 @@ export function renderConsole(m: Message): ConsolePayload {
   const lines = [`${MARK[m.severity]} ${line(m.title)}`];
   for (const f of m.fields) lines.push(`  ${line(f.label)}: ${line(f.value)}`);
   for (const s of m.sections) {
+    if (isDiff(s)) {
+      // A terminal has no size limit: every line the core kept, then what it left out.
+      const { lines: kept, tail } = fitDiff(s.diff, Number.POSITIVE_INFINITY, () => 1);
+      const head = [s.title, s.diff.file, s.diff.summary].filter(Boolean).join(" · ");
+      lines.push(`  ${line(head)}:`);
+      if (kept.length) for (const l of diffText(kept).split("\n")) lines.push(`    ${clean(l)}`);
+      if (tail)
+        lines.push(`    … ${line(tail.text)}${tail.link ? ` — ${line(tail.link.label)}: ${line(tail.link.url)}` : ""}`);
+      continue;
+    }
     if (s.title) lines.push(`  ${line(s.title)}:`);
     for (const l of s.text.split(/\r?\n/)) lines.push(`    ${clean(l)}`);
   }

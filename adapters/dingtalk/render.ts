@@ -1,5 +1,6 @@
-import type { Message, Severity } from "../../src/core/message.js";
+import { isDiff, type Message, type Severity } from "../../src/core/message.js";
 import { truncate, truncateBytes } from "../../src/core/text.js";
+import { renderDiff } from "./diff.js";
 import { isUserId, neutralise, neutraliseInline, safeUrl } from "./neutralise.js";
 
 /** One rendering used by both transports: custom robot `markdown` and app robot `sampleMarkdown`. */
@@ -24,6 +25,8 @@ export const DINGTALK_LIMITS = {
   title: 64,
   /** Per-section pre-cut so one long log cannot starve the rest. */
   sectionChars: 6_000,
+  /** A diff section, in UTF-8 bytes: a third of the card data's 10,000-byte markdown (renderDingTalkCardData). */
+  diffBytes: 3_500,
 } as const;
 
 const EMOJI: Record<Severity, string> = { danger: "🔴", warning: "🟠", success: "🟢", info: "🔵" };
@@ -40,6 +43,10 @@ export function renderDingTalk(m: Message): DingTalkPayload {
   if (atUserIds.length) blocks.push(atUserIds.map((id) => `@${id}`).join(" "));
   for (const f of m.fields) blocks.push(`**${neutraliseInline(f.label)}**: ${neutraliseInline(f.value)}`);
   for (const s of m.sections) {
+    if (isDiff(s)) {
+      blocks.push(renderDiff(s, DINGTALK_LIMITS.diffBytes));
+      continue;
+    }
     const lines = truncate(s.text, DINGTALK_LIMITS.sectionChars)
       .split("\n")
       .map((l) => neutralise(l));

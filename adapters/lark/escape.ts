@@ -49,8 +49,12 @@ export function mdInline(text: string): string {
  * close the fence, and turn a tag-like "<" (as in <at id=all>) into a full-width "＜" so no tag is parsed.
  */
 export function codeBlock(text: string): string {
-  const body = text.replace(/```/g, "`\u200b``").replace(/<(?=[A-Za-z/!])/g, "＜");
-  return "```\n" + body + "\n```";
+  return "```\n" + codeText(text) + "\n```";
+}
+
+/** Text for inside a fenced code block (see codeBlock). */
+export function codeText(text: string): string {
+  return text.replace(/```/g, "`\u200b``").replace(/<(?=[A-Za-z/!])/g, "＜");
 }
 
 /** Only http(s) URLs with no characters that could end the (url) part of a markdown link. */

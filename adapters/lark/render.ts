@@ -1,6 +1,7 @@
-import type { Message, Severity } from "../../src/core/message.js";
+import { isDiff, type Message, type Severity } from "../../src/core/message.js";
 import { truncate } from "../../src/core/text.js";
 import { fitCard } from "./card-size.js";
+import { renderDiff } from "./diff.js";
 import { codeBlock, md, mdInline, mention, safeUrl } from "./escape.js";
 
 /**
@@ -31,6 +32,11 @@ export const LARK_LIMITS = {
   buttonText: 40,
   /** Per-section pre-cut so one 100 KB log cannot starve the rest before fitCard balances them. */
   sectionChars: 8_000,
+  /**
+   * A diff element's content, in bytes of the request body it makes (escaped twice, see card-size.ts): a quarter
+   * of the card, so a long change leaves room for the rest and fitCard rarely has to cut it blindly.
+   */
+  diffBytes: 7_500,
 } as const;
 
 /** Header colour per severity (card header `template`: blue, green, orange, red, …). */
@@ -47,6 +53,10 @@ export function renderLark(m: Message): LarkPayload {
   if (m.fields.length)
     elements.push(markdown(m.fields.map((f) => `**${mdInline(f.label)}**: ${mdInline(f.value)}`).join("\n")));
   for (const s of m.sections) {
+    if (isDiff(s)) {
+      elements.push(markdown(renderDiff(s, LARK_LIMITS.diffBytes)));
+      continue;
+    }
     const head = s.title ? `**${mdInline(s.title)}**\n` : "";
     const text = truncate(s.text, LARK_LIMITS.sectionChars);
     const body =

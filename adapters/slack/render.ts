@@ -1,4 +1,5 @@
-import type { Message, Severity } from "../../src/core/message.js";
+import { type DiffSection, isDiff, type Message, type Severity } from "../../src/core/message.js";
+import { renderDiff } from "./diff.js";
 import { clip, codeBlock, linkLabel, mrkdwn, plainLine, safeUrl } from "./escape.js";
 
 /** The chat.postMessage / chat.update arguments we produce (channel is added at send time). */
@@ -60,6 +61,10 @@ export function renderSlack(m: Message): SlackPayload {
   }
   for (const s of m.sections) {
     if (budget < 100) break;
+    if (isDiff(s)) {
+      blocks.push(diffBlock(s, Math.min(SLACK_LIMITS.sectionText, budget), spend));
+      continue;
+    }
     const head = s.title ? `*${clip(mrkdwn(plainLine(s.title, 200)), 300)}*\n` : "";
     const room = Math.min(SLACK_LIMITS.sectionText, budget) - head.length;
     const body =
@@ -101,6 +106,10 @@ export function renderSlack(m: Message): SlackPayload {
   }
   const fallback = clip(mrkdwn(plainLine(m.summary ?? m.title, SLACK_LIMITS.fallbackText)), SLACK_LIMITS.fallbackText);
   return { text: fallback, blocks: capBlocks(blocks) };
+}
+
+function diffBlock(s: DiffSection, room: number, spend: (t: string) => string): SlackBlock {
+  return { type: "section", text: { type: "mrkdwn", text: spend(renderDiff(s, room)) } };
 }
 
 /** Keep the header, the actions and the last context; drop middle blocks beyond 50 with a marker. */

@@ -4,6 +4,7 @@ import { formatTime } from "../templating/format.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
 import { approverList, describeDecision } from "./describe.js";
+import { factsParts } from "./facts-sections.js";
 import { routeOf } from "./route-of.js";
 import type { Approval } from "./types.js";
 
@@ -39,6 +40,7 @@ export function approvalCard(
     links: [...base.links],
     context: [...base.context],
   };
+  addFacts(msg, factsParts(a, t, config));
   const titleKey = {
     pending: "titlePending",
     approved: "titleApproved",
@@ -71,6 +73,16 @@ export function approvalCard(
       url: `${config.server.publicUrl.replace(/\/$/, "")}/approvals/${a.id}`,
     });
   return msg;
+}
+
+/** The snapshot's fields replace the event's of the same label (DataWorks' own record of the change wins). */
+function addFacts(msg: Message, parts: ReturnType<typeof factsParts>) {
+  for (const f of parts.fields) {
+    const i = msg.fields.findIndex((x) => x.label === f.label);
+    if (i >= 0) msg.fields[i] = f;
+    else msg.fields.push(f);
+  }
+  msg.sections.push(...parts.sections);
 }
 
 /** The event's own message (its template, else the fallback): what is attempted, by whom, where. */

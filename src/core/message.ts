@@ -12,11 +12,104 @@ export interface MessageField {
   value: string;
 }
 
-export interface MessageSection {
+/** A block of text: what templates produce. */
+export interface TextSection {
+  kind?: "text";
   title?: string;
   text: string;
   /** "code" renders monospaced (SQL, log lines); "quote" as a quotation. */
   style?: "plain" | "code" | "quote";
+}
+
+/** A code change (approval cards): each adapter fits its lines to the platform's limits and says what it left out. */
+export interface DiffSection {
+  kind: "diff";
+  title?: string;
+  diff: MessageDiff;
+}
+
+export type MessageSection = TextSection | DiffSection;
+
+export interface DiffLine {
+  /** "hunk" is an `@@ -a,b +c,d @@` header; the others are unified diff lines without their +/-/space mark. */
+  kind: "hunk" | "add" | "del" | "context";
+  text: string;
+}
+
+export interface MessageDiff {
+  /** The file the change is to (plain text, untrusted). */
+  file?: string;
+  /** Lines added and removed in the whole change, not only in `lines`. */
+  added: number;
+  removed: number;
+  /** "+12 −3" (or the locale's "no change"). */
+  summary: string;
+  /** The first hunks, as far as the core kept them; an adapter may keep fewer. */
+  lines: DiffLine[];
+  /** The whole change has lines that `lines` does not (more hunks, or too large to compute). */
+  truncated: boolean;
+  /** The whole diff (the bot's approval page); absent when the bot has no public URL. */
+  link?: MessageLink;
+  /** Localised words for what an adapter left out: `more` has a {count} placeholder. */
+  words: { more: string; whole: string; shortened: string };
+}
+
+export const isDiff = (s: MessageSection): s is DiffSection => s.kind === "diff";
+
+/** The mark a unified diff gives each kind of line. */
+export const DIFF_MARK: Record<Exclude<DiffLine["kind"], "hunk">, string> = { add: "+", del: "-", context: " " };
+
+export interface DiffTail {
+  /** "12 more changed lines" (or "the diff is shortened"). */
+  text: string;
+  /** "see the whole diff" → the approval page, when the bot has a public URL. */
+  link?: MessageLink;
+}
+
+/**
+ * The longest prefix of a diff's lines that fits `budget` (never ending on a hunk header), with the line to show
+ * after it when something was left out: how many changed lines, and where the whole diff is. Adapters pass their
+ * own rendering's cost per line and for the tail, in their platform's unit (UTF-16 units, bytes), so the lines plus
+ * the tail fit exactly: all lines when they fit with no tail needed, else as many as leave room for the tail.
+ */
+export function fitDiff(
+  diff: MessageDiff,
+  budget: number,
+  cost: (line: DiffLine) => number,
+  tailCost: (tail: DiffTail) => number = () => 0,
+): { lines: DiffLine[]; tail?: DiffTail } {
+  const whole = fitLines(diff, budget, cost);
+  if (!whole.tail) return whole;
+  // The longest tail this diff can have (every changed line left out), so the fit never overflows.
+  const reserve = tailCost(tailOf(diff, [], true) as DiffTail);
+  return fitLines(diff, budget - reserve, cost);
+}
+
+function fitLines(diff: MessageDiff, budget: number, cost: (line: DiffLine) => number) {
+  const lines: DiffLine[] = [];
+  let used = 0;
+  for (const l of diff.lines) {
+    const c = cost(l);
+    if (used + c > budget) break;
+    used += c;
+    lines.push(l);
+  }
+  while (lines.at(-1)?.kind === "hunk") lines.pop();
+  const tail = tailOf(diff, lines, lines.length < diff.lines.length);
+  return tail ? { lines, tail } : { lines };
+}
+
+function tailOf(diff: MessageDiff, shown: readonly DiffLine[], cut: boolean): DiffTail | undefined {
+  const shownChanges = shown.filter((l) => l.kind === "add" || l.kind === "del").length;
+  const hidden = Math.max(0, diff.added + diff.removed - shownChanges);
+  if (!cut && !diff.truncated && hidden === 0) return undefined;
+  const text = hidden > 0 ? diff.words.more.replace("{count}", String(hidden)) : diff.words.shortened;
+  return { text, ...(diff.link ? { link: { ...diff.link, label: diff.words.whole } } : {}) };
+}
+
+/** A diff as unified diff text (the console, the page, a fallback). */
+export function diffText(lines: readonly DiffLine[]): string {
+  return lines.map((l) => (l.kind === "hunk" ? l.text : DIFF_MARK[l.kind] + l.text)).join("\n");
 }
 
 export interface MessageLink {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandReply } from "../../src/core/chat-adapter.js";
+import { isDiff } from "../../src/core/message.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
@@ -17,7 +18,7 @@ const shown = (r: CommandReply) => {
   return [
     m.title,
     ...m.fields.map((f) => `${f.label}: ${f.value}`),
-    ...m.sections.map((s) => `${s.title ?? ""}\n${s.text}`),
+    ...m.sections.map((s) => `${s.title ?? ""}\n${isDiff(s) ? "" : s.text}`),
     ...m.context,
   ].join("\n");
 };

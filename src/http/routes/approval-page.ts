@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalCard, safeRender } from "../../approvals/card.js";
 import { approverLines, whoDecided } from "../../approvals/describe.js";
+import { factsParts } from "../../approvals/facts-sections.js";
+import { wholeDiff } from "../../approvals/whole-diff.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
 import { groupsAt, membersByPlatform } from "../../access/roles.js";
 import type { Config } from "../../config/schema.js";
-import type { Message } from "../../core/message.js";
+import { isDiff, type Message, type MessageField } from "../../core/message.js";
 import { formatTime } from "../../templating/format.js";
 import type { TemplateEngine } from "../../templating/engine.js";
 import { translate } from "../../templating/i18n.js";
@@ -31,6 +33,16 @@ export interface ApprovalView {
   decision?: { result: string; by: string; at: string; reason?: string };
   dataworks?: { status: string; api?: string; requestId?: string; error?: string; at: string };
   cards: Array<{ platform: string; destination: string }>;
+  /** What is being approved, from DataWorks' snapshot: the card's fact fields and sections, and the whole diff. */
+  facts?: { fields: MessageField[]; sections: Array<{ title?: string; text: string }>; diff?: WholeDiffView };
+}
+
+interface WholeDiffView {
+  title?: string;
+  summary: string;
+  /** The unified diff; absent when it was too large to compute (then `note` says so). */
+  text?: string;
+  note?: string;
 }
 
 /**
@@ -50,7 +62,8 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
       ...safeRender(a, locale, deps.templates),
       title: approvalCard(a, locale, deps.templates, deps.config).title,
     };
-    const view = toView(a, card, deps.config);
+    const tr = (key: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, key, p);
+    const view = { ...toView(a, card, deps.config), ...factsView(a, tr, deps.config) };
     const accept = String(req.headers.accept ?? "");
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
     const t = (key: string, p: Record<string, unknown> = {}) =>
@@ -70,6 +83,31 @@ function localeFor(req: FastifyRequest, config: Readonly<Config>): string {
   const q = (req.query as { lang?: string } | undefined)?.lang;
   if (q === "en" || q === "zh-CN") return q;
   return /^zh/i.test(String(req.headers["accept-language"] ?? "")) ? "zh-CN" : config.templates.defaultLocale;
+}
+
+/** The facts as the card shows them, with the whole diff in place of the card's excerpt. */
+function factsView(
+  a: Approval,
+  t: (key: string, p?: Record<string, unknown>) => string,
+  config: Readonly<Config>,
+): Pick<ApprovalView, "facts"> {
+  const parts = factsParts(a, t, config);
+  if (!parts.fields.length && !parts.sections.length) return {};
+  let diff: WholeDiffView | undefined;
+  const sections: Array<{ title?: string; text: string }> = [];
+  for (const s of parts.sections) {
+    if (!isDiff(s)) {
+      sections.push({ ...(s.title ? { title: s.title } : {}), text: s.text });
+      continue;
+    }
+    const text = wholeDiff(a, { before: t("approval.page.diffBefore"), after: t("approval.page.diffAfter") });
+    diff = {
+      ...(s.title ? { title: s.title } : {}),
+      summary: s.diff.summary,
+      ...(text === undefined ? { note: t("approval.page.diffTooLarge") } : { text }),
+    };
+  }
+  return { facts: { fields: parts.fields, sections, ...(diff ? { diff } : {}) } };
 }
 
 function toView(a: Approval, card: Message, config: Readonly<Config>): ApprovalView {
@@ -168,7 +206,10 @@ function html(v: ApprovalView, card: Message, locale: string, t: (key: string, p
         ]
       : []),
   ];
-  const sections = card.sections.map((s) => `<h2>${esc(s.title ?? "")}</h2><pre>${esc(s.text)}</pre>`).join("");
+  const sections = card.sections
+    .map((s) => (isDiff(s) ? "" : `<h2>${esc(s.title ?? "")}</h2><pre>${esc(s.text)}</pre>`))
+    .join("");
+  const facts = v.facts ? factsHtml(v.facts) : "";
   // While pending, the page refreshes itself so a user waiting in DataWorks sees the outcome.
   const refresh = v.state === "pending" ? '<meta http-equiv="refresh" content="15">' : "";
   return `<!doctype html><html lang="${esc(locale)}"><head><meta charset="utf-8">${refresh}
@@ -178,7 +219,35 @@ body{font:14px/1.5 system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-widt
 h1{font-size:18px;border-left:6px solid ${COLOR[v.state] ?? "#999"};padding-left:10px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #e5e7eb}
 th{color:#6b7280;font-weight:normal;width:30%}pre{white-space:pre-wrap;background:#f3f4f6;padding:8px;border-radius:4px}
-h2{font-size:14px;margin:16px 0 4px}footer{color:#6b7280;font-size:12px;margin-top:24px}
-</style></head><body><h1>${esc(v.operation.title)}</h1><table>${rows.join("")}</table>${sections}
+h2{font-size:14px;margin:16px 0 4px}.diff .add{background:#dcfce7}.diff .del{background:#fee2e2}.diff .hunk{color:#6b7280}footer{color:#6b7280;font-size:12px;margin-top:24px}
+</style></head><body><h1>${esc(v.operation.title)}</h1><table>${rows.join("")}</table>${sections}${facts}
 <footer>dataworks-chatops · ${esc(v.id)} · ${esc(t("page.readOnly"))}</footer></body></html>`;
 }
+
+/** The facts: their fields, their notes (loading, unavailable, flagged lines) and the whole diff, line by line. */
+function factsHtml(f: NonNullable<ApprovalView["facts"]>): string {
+  const rows = f.fields.map((x) => `<tr><th>${esc(x.label)}</th><td>${esc(x.value)}</td></tr>`).join("");
+  const notes = f.sections.map((s) => `${s.title ? `<h2>${esc(s.title)}</h2>` : ""}<pre>${esc(s.text)}</pre>`).join("");
+  const d = f.diff;
+  const diff = d
+    ? `<h2 id="diff">${esc(d.title ?? "")} · ${esc(d.summary)}</h2>${
+        d.text === undefined
+          ? `<p>${esc(d.note ?? "")}</p>`
+          : `<pre class="diff">${d.text
+              .replace(/\n$/, "")
+              .split("\n")
+              .map((l) => `<span class="${lineClass(l)}">${esc(l)}</span>`)
+              .join("\n")}</pre>`
+      }`
+    : "";
+  return `${rows ? `<table>${rows}</table>` : ""}${notes}${diff}`;
+}
+
+const lineClass = (l: string) =>
+  l.startsWith("@@")
+    ? "hunk"
+    : l.startsWith("+") && !l.startsWith("+++")
+      ? "add"
+      : l.startsWith("-") && !l.startsWith("---")
+        ? "del"
+        : "ctx";

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { renderConsole } from "../../../adapters/console/index.js";
 import { renderSlack, SLACK_LIMITS } from "../../../adapters/slack/render.js";
 import type { DwEvent } from "../../../src/core/event.js";
+import { isDiff } from "../../../src/core/message.js";
 import { blockKitProblem } from "../../fakes/slack-api.js";
 import { engine, fixtureFiles, LOCALES, loadEvent } from "./support.js";
 
@@ -100,7 +101,7 @@ describe("hostile values", () => {
           const textSections = slack.blocks.filter((b) => b.type === "section" && b.text);
           m.sections.forEach((sec, i) => {
             const out = (textSections[i]?.text as { text?: string } | undefined)?.text;
-            if (sec.style === "code" && out) {
+            if (!isDiff(sec) && sec.style === "code" && out) {
               expect(out.match(/```/g)?.length, where).toBe(2);
               expect(out.endsWith("```"), where).toBe(true);
             }

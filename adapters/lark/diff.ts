@@ -1,0 +1,35 @@
+import { DIFF_MARK, type DiffLine, type DiffSection, type DiffTail, fitDiff } from "../../src/core/message.js";
+import { codeText, mdInline, safeUrl } from "./escape.js";
+
+/**
+ * A diff section as one markdown element whose content costs at most `maxBytes` in the request body (card JSON
+ * inside `content`, escaped twice: card-size.ts): a bold title line with the file and `+12 −3`, the first lines
+ * that fit in a fenced code block (Lark markdown code blocks, "代码块" in the rich-text doc
+ * open.larkoffice.com/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/content-components/rich-text),
+ * then how many changed lines were left out and a link to the whole diff. Inside the fence entities are shown
+ * literally, so lines are defused with codeText (``` broken, tag-like < made full-width), not entity-escaped.
+ */
+export function renderDiff(s: DiffSection, maxBytes: number): string {
+  const d = s.diff;
+  const head = [s.title && `**${mdInline(s.title)}**`, d.file && mdInline(d.file), mdInline(d.summary)]
+    .filter(Boolean)
+    .join("  ·  ");
+  const tailOf = (t: DiffTail | undefined) => {
+    if (!t) return "";
+    const url = t.link && safeUrl(t.link.url);
+    return `\n${mdInline(t.text)}${url ? ` — [${mdInline(t.link?.label ?? "")}](${url})` : ""}`;
+  };
+  const { lines, tail } = fitDiff(
+    d,
+    maxBytes - wire(head) - wire("\n```\n```"),
+    (l) => wire(`${codeLine(l)}\n`),
+    (t) => wire(tailOf(t)),
+  );
+  const body = lines.length ? `\n\`\`\`\n${lines.map((l) => `${codeLine(l)}\n`).join("")}\`\`\`` : "";
+  return head + body + tailOf(tail);
+}
+
+const codeLine = (l: DiffLine) => codeText(l.kind === "hunk" ? l.text : DIFF_MARK[l.kind] + l.text);
+
+/** Bytes a piece of content costs in the request: JSON-escaped in the card, and again as the `content` string. */
+export const wire = (s: string) => Buffer.byteLength(JSON.stringify(JSON.stringify(s))) - 6;
