@@ -20,6 +20,10 @@ export interface DeliveryJobData {
   saveAs?: string;
   /** Update the message saved under this key instead of posting a new one (e.g. a node recovered). */
   replaces?: string;
+  /** Only an update of `replaces`: where that message cannot be edited, nothing is posted (src/incidents/track.ts). */
+  updateOnly?: boolean;
+  /** The failed instance this update follows: it shows that instance's newest status event (src/incidents/track.ts). */
+  follows?: string;
   /** How many times this update waited for the message it replaces, still on its way. */
   waitedForEarlier?: number;
   /** How many times the platform throttled this delivery (it waits instead of failing). */

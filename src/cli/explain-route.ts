@@ -8,7 +8,7 @@ import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
 import { instanceOf } from "../dataworks/instance.js";
 import { type NotifyVerdict, notifyVerdict } from "../notify/notify-filter.js";
-import { failureMemory } from "../notify/recovery-step.js";
+import { failureMemory } from "../incidents/track.js";
 import { localeFor } from "../routing/route-locale.js";
 import type { Router } from "../routing/router.js";
 import type { Messages } from "../templating/i18n.js";
@@ -93,7 +93,7 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
       recoveryUnknown = ` (a success: a recovery if node ${memory.nodeId} failed within notifications.failureMemory; not checked: ${d.redis.unavailable})`;
     else recovered = await d.redis.failureRemembered(memory.nodeId);
   }
-  const verdict = notifyVerdict(event, config.notifications, recovered);
+  const verdict = notifyVerdict(event, config.notifications, recovered ? "recovery" : undefined);
   if (!verdict.notify) {
     step(`notifications: filtered: ${verdictWords(verdict, event, config)}${recoveryUnknown}`);
     lines.push("  => stored, not sent");
@@ -145,6 +145,7 @@ function verdictWords(v: NotifyVerdict, event: DwEvent, config: Readonly<Config>
     return `${key} is ${v.reason === "event-on"}`;
   }
   if (v.reason === "recovery") return "a recovery (this node's failure was notified before)";
+  if (v.reason === "follow-up") return "a later status of a failed instance (it updates the failure's message)";
   const instance = instanceOf(event);
   const status = instance?.code ?? "unknown";
   const name = instance?.status;

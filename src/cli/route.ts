@@ -3,7 +3,7 @@ import { MuteStore } from "../commands/mutes.js";
 import { WorkspaceNames } from "../commands/workspace-names.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
-import { failureKey, failureMessageOf } from "../notify/recovery-step.js";
+import { failureKey, failureMessageOf } from "../incidents/track.js";
 import { Router } from "../routing/router.js";
 import { MessageRefs } from "../state/message-refs.js";
 import { createTemplateEngine } from "../templating/create-engine.js";

@@ -1,9 +1,9 @@
 import type { Job, Queue } from "bullmq";
 import type { ApprovalService } from "../approvals/service.js";
+import { followsOf, type IncidentTracker, NOT_TRACKED } from "../incidents/track.js";
 import type { MuteCheck } from "../commands/mute-check.js";
 import type { Logger } from "../logger.js";
 import type { NotifyFilter } from "../notify/notify-filter.js";
-import { NO_RECOVERY, type RecoveryStep } from "../notify/recovery-step.js";
 import type { DigestGroups } from "../outbox/digest-groups.js";
 import { digestFor, groupKey } from "../outbox/policy.js";
 import type { Config } from "../config/schema.js";
@@ -23,8 +23,8 @@ export interface ProcessEventDeps {
   groups: DigestGroups;
   /** Mutes set from chat (`mute …`); never applies to extension point events. Absent: nothing is muted. */
   mutes?: MuteCheck;
-  /** A node's failure and its recovery, which updates the failure's messages. Absent: no recoveries. */
-  recovery?: RecoveryStep;
+  /** A failure's message follows its instance (src/incidents/track.ts). Absent: no updates, no recoveries. */
+  tracker?: IncidentTracker;
 }
 
 /**
@@ -46,8 +46,8 @@ export async function processEvent(
     if (unanswered) event = { ...event, unanswered };
     else if (await deps.approvals.start(event, log)) return { destinations: [] };
   }
-  const recovery = deps.recovery ? await deps.recovery.track(event) : NO_RECOVERY;
-  const verdict = deps.notify ? await deps.notify(event, recovery.kind === "recovery") : undefined;
+  const tracked = deps.tracker ? await deps.tracker.track(event) : NOT_TRACKED;
+  const verdict = deps.notify ? await deps.notify(event, followsOf(tracked)) : undefined;
   if (verdict && !verdict.notify) {
     log.info({ reason: verdict.reason }, "filtered by notifications; event stored but not sent");
     return { destinations: [] };
@@ -59,7 +59,7 @@ export async function processEvent(
     return { destinations: [] };
   }
   const routed = deps.router.byDestination(event);
-  const follow = deps.recovery ? await deps.recovery.follow(recovery, routed) : {};
+  const follow = deps.tracker ? await deps.tracker.follow(tracked, routed) : {};
   const destinations = [...routed.keys()];
   if (destinations.length === 0) {
     log.info("no route matched; event stored but not sent");

@@ -3,8 +3,8 @@
  * a filtered event is still recorded in the recent events, logged and counted.
  *
  * instance-status-changes is the noisiest event (one per status transition of every scheduled instance:
- * 2 → 3 → 4 → 6), so by default only failures go out, plus the first success of a node after a failure
- * ("recovered", told apart by the recovery step, recovery-step.ts).
+ * 2 → 3 → 4 → 6), so by default only failures go out, plus the later statuses of a failed instance and the first
+ * success of its node, which update the failure's message (told apart by src/incidents/track.ts).
  */
 import type { RedisClient } from "../redis/connect.js";
 import type { NotificationsConfig } from "../config/sections/notifications.js";
@@ -18,6 +18,7 @@ export type NotifyReason =
   | "event-on"
   | "event-off"
   | "recovery"
+  | "follow-up"
   | `status:${number}`
   | `status-off:${number | "unknown"}`;
 
@@ -26,16 +27,20 @@ export interface NotifyVerdict {
   reason: NotifyReason;
 }
 
-/** `recovered`: the recovery step found this success to be its node's recovery. */
-export type NotifyFilter = (event: DwEvent, recovered?: boolean) => Promise<NotifyVerdict>;
+/**
+ * `follows`: the tracker (src/incidents/track.ts) found this event to update a failure's message: the node's
+ * recovery, or a later status of the failed instance (running, failed again).
+ */
+export type Follows = "recovery" | "follow-up";
+export type NotifyFilter = (event: DwEvent, follows?: Follows) => Promise<NotifyVerdict>;
 
 export function createNotifyFilter(
   redis: RedisClient,
   prefix: string,
   config: Readonly<NotificationsConfig>,
 ): NotifyFilter {
-  return async (event, recovered = false) => {
-    const verdict = notifyVerdict(event, config, recovered);
+  return async (event, follows) => {
+    const verdict = notifyVerdict(event, config, follows);
     // Filtered events per event code, in one hash: HGETALL <prefix>:notify:filtered.
     if (!verdict.notify) await redis.hincrby(filteredKey(prefix), event.eventCode || event.type, 1);
     return verdict;
@@ -43,10 +48,10 @@ export function createNotifyFilter(
 }
 
 /**
- * Pure: the filter's verdict. `recovered`: this success claimed a failure remembered for its node (see
- * recovery-step.ts), which makes it a recovery whatever `instanceStatuses` says.
+ * Pure: the filter's verdict. `follows`: this event updates a failure's message (its node's recovery, or a later
+ * status of the failed instance), which makes it go out whatever `instanceStatuses` says.
  */
-export function notifyVerdict(event: DwEvent, config: Readonly<NotificationsConfig>, recovered = false): NotifyVerdict {
+export function notifyVerdict(event: DwEvent, config: Readonly<NotificationsConfig>, follows?: Follows): NotifyVerdict {
   const entry = catalogEntry(event.type, event.eventCode);
   if (entry?.extensionPoint) return { notify: true, reason: "extension-point" };
   const instance = instanceOf(event);
@@ -56,7 +61,7 @@ export function notifyVerdict(event: DwEvent, config: Readonly<NotificationsConf
   }
   if (config.events[INSTANCE_EVENT] === false) return { notify: false, reason: "event-off" };
   // Before the status check: a success that is also wanted for itself must still update the failure message.
-  if (recovered) return { notify: true, reason: "recovery" };
+  if (follows) return { notify: true, reason: follows };
   const { code } = instance;
   if (code !== undefined && wantedStatuses(config).has(code)) return { notify: true, reason: `status:${code}` };
   return { notify: false, reason: `status-off:${code ?? "unknown"}` };

@@ -30,6 +30,8 @@ export interface OutboxDeps {
   metrics?: Metrics;
   /** For metric labels. */
   platform?: string;
+  /** The newest status event id of a followed instance (src/incidents/track.ts `latest`). */
+  latestOf?: (instanceId: string) => Promise<string | undefined>;
 }
 
 /** Render one event; `failure`: the failure message this one replaces, whose story it keeps (a recovery). */
@@ -95,6 +97,12 @@ export async function deliverNotification(
   await waitForEarlier(d);
   // The failure message a recovery updates, and the failure it told of (the update keeps it).
   const earlier = job.data.replaces ? await deps.refs.loadKeyed(destination, job.data.replaces) : undefined;
+  if (job.data.updateOnly && !(earlier && adapter.update)) {
+    // A "running" is news only as an update: where the message cannot be edited, the failure message stays as it is.
+    log.info({ replaces: job.data.replaces }, "nothing to update here (no editable message); not posted");
+    await d.ended();
+    return undefined;
+  }
   const digest = group ? digestFor(deps.config, destination) : undefined;
   const limits: Limit[] = destinationLimits(deps.config, destination, deps.config.outbox.reserveForApprovals);
   let members = group && digest ? await deps.groups.existingClaim(d.jobId) : undefined;
@@ -116,10 +124,22 @@ export async function deliverNotification(
   const payload =
     members && members.length > 1 && digest
       ? await renderDigest(d, members, digest)
-      : await render(event, earlier?.event);
+      : await render(await newestOf(d), earlier?.event);
   const ref = await withSlot(deps.limiter, slot, () => sendOrUpdate(d, payload, earlier?.ref), deps.now);
   await saveRefs(d, ref, members);
   return { ref, sent: true };
+}
+
+/**
+ * What an update of a followed instance shows: the newest status event of that instance, which may be a later one
+ * than this job's (updates may run out of order after a retry or a rate limit; the message must end on the last).
+ */
+async function newestOf(d: Delivery): Promise<DwEvent> {
+  const { event, follows } = d.job.data;
+  if (!follows || !d.deps.latestOf) return event;
+  const id = await d.deps.latestOf(follows);
+  if (!id || id === event.id) return event;
+  return (await d.deps.recent.get(id))?.event ?? event;
 }
 
 /**
@@ -210,6 +230,10 @@ async function sendOrUpdate(d: Delivery, payload: unknown, earlier: MessageRef |
     } catch (err) {
       // Not editable (a robot's markdown message, a deleted message): post the news instead of losing it.
       if (!(err instanceof DeliveryError) || err.retryable) throw err;
+      if (job.data.updateOnly) {
+        log.info({ replaces, reason: err.message }, "the earlier message cannot be updated; left as it is");
+        return earlier;
+      }
       log.info({ replaces, reason: err.message }, "the earlier message cannot be updated; posting");
     }
   }

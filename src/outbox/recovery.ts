@@ -25,16 +25,16 @@ export function recoveryHow(failure: DwEvent, recovery: DwEvent): RecoveryHow | 
 }
 
 /**
- * What a recovery's template gets besides its own event (`extra.failure`, `extra.recovery`): the failure it
- * replaces, with that failure's enrichment (its error lines), so the updated message still says what failed.
+ * What an update of a failure's message gets besides its own event (`extra.failure`, and `extra.recovery` when the
+ * event is a success): the failure it replaces, with that failure's enrichment (its error lines), so the updated
+ * message still says what failed, whether the instance is running again, failed again or recovered.
  */
 export function recoveryExtras(
   failure: DwEvent,
   recovery: DwEvent,
   failureEnrich: Record<string, unknown>,
 ): Record<string, unknown> {
-  return {
-    failure: { time: failure.time, data: failure.data, enrich: failureEnrich },
-    recovery: { how: recoveryHow(failure, recovery) ?? "" },
-  };
+  const extra: Record<string, unknown> = { failure: { time: failure.time, data: failure.data, enrich: failureEnrich } };
+  if (instanceOf(recovery)?.status === "succeeded") extra.recovery = { how: recoveryHow(failure, recovery) ?? "" };
+  return extra;
 }

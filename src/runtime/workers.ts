@@ -9,7 +9,7 @@ import { startWorkers, type WorkerSet } from "../jobs/workers.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { createNotifyFilter } from "../notify/notify-filter.js";
-import { createRecoveryStep } from "../notify/recovery-step.js";
+import { createIncidentTracker } from "../incidents/track.js";
 import type { RedisClient } from "../redis/connect.js";
 import type { Router } from "../routing/router.js";
 import type { TemplateEngine } from "../templating/engine.js";
@@ -40,6 +40,7 @@ export interface RuntimeWorkerDeps {
 /** The events, deliveries and approvals workers, each given what its jobs need. */
 export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
   const { config, logger, stores, approvals } = d;
+  const tracker = createIncidentTracker(d.redis, d.prefix, config, stores.refs);
   return startWorkers({
     connection: d.connection,
     prefix: d.prefix,
@@ -53,14 +54,20 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       logger,
       approvals,
       notify: createNotifyFilter(d.redis, d.prefix, config.notifications),
-      recovery: createRecoveryStep(d.redis, d.prefix, config, stores.refs),
+      tracker,
       mutes: createMuteCheck(stores.mutes, stores.workspaces),
       config,
       groups: stores.groups,
     },
     deliverDeps: {
       config,
-      outbox: { limiter: stores.limiter, groups: stores.groups, recent: stores.recent, now: d.now },
+      outbox: {
+        limiter: stores.limiter,
+        groups: stores.groups,
+        recent: stores.recent,
+        now: d.now,
+        latestOf: (instanceId) => tracker.latest(instanceId),
+      },
       adapters: d.adapters,
       templates: d.templates,
       refs: stores.refs,

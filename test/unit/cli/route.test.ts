@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeCommand } from "../../../src/cli/route.js";
 import { MuteStore } from "../../../src/commands/mutes.js";
-import { failureKey } from "../../../src/notify/recovery-step.js";
+import { failureKey } from "../../../src/incidents/track.js";
 import { fixture } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
 

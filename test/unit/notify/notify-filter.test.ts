@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load-config.js";
 import type { DwEvent } from "../../../src/core/event.js";
 import { createNotifyFilter, filteredKey } from "../../../src/notify/notify-filter.js";
-import { createRecoveryStep } from "../../../src/notify/recovery-step.js";
+import { createIncidentTracker, followsOf } from "../../../src/incidents/track.js";
 import { MessageRefs } from "../../../src/state/message-refs.js";
 import { dwEvent } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
@@ -13,7 +13,7 @@ const INST = "dataworks:InstanceStatusChanges:InstanceStatusChanges";
 const inst = (status: number, nodeId: number | undefined = 1) =>
   ev("instance-status-changes", INST, { status, nodeId, taskId: 9 });
 
-describe("notify filter, after the recovery step as the events worker runs them (real Redis)", () => {
+describe("notify filter, after the incident tracker as the events worker runs them (real Redis)", () => {
   let redis: Redis;
   const prefixes: string[] = [];
   const filter = (notifications: Record<string, unknown> = {}) => {
@@ -21,8 +21,8 @@ describe("notify filter, after the recovery step as the events worker runs them 
     prefixes.push(prefix);
     const config = parseConfig({ notifications }, {});
     const notify = createNotifyFilter(redis, prefix, config.notifications);
-    const recovery = createRecoveryStep(redis, prefix, config, new MessageRefs(redis, prefix));
-    const f = async (event: DwEvent) => notify(event, (await recovery.track(event)).kind === "recovery");
+    const tracker = createIncidentTracker(redis, prefix, config, new MessageRefs(redis, prefix));
+    const f = async (event: DwEvent) => notify(event, followsOf(await tracker.track(event)));
     return { prefix, f };
   };
   beforeAll(() => {

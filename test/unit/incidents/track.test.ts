@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load-config.js";
-import { createRecoveryStep, failureKey, failureMessageOf } from "../../../src/notify/recovery-step.js";
+import { createIncidentTracker, failureKey, failureMessageOf } from "../../../src/incidents/track.js";
 import { MessageRefs } from "../../../src/state/message-refs.js";
 import { instanceEvent } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
@@ -13,7 +13,7 @@ const DESTINATIONS = {
   lark: { platform: "slack", channel: "C3" },
 };
 
-describe("recovery step: a typed verdict, and where a recovery goes (real Redis)", () => {
+describe("incident tracker: a typed verdict, and where an update goes (real Redis)", () => {
   let redis: Redis;
   const prefixes: string[] = [];
   const setup = (notifications: Record<string, unknown> = {}) => {
@@ -21,7 +21,7 @@ describe("recovery step: a typed verdict, and where a recovery goes (real Redis)
     prefixes.push(prefix);
     const config = parseConfig({ slack: { token: "xoxb-test" }, notifications, destinations: DESTINATIONS }, {});
     const refs = new MessageRefs(redis, prefix);
-    return { prefix, refs, step: createRecoveryStep(redis, prefix, config, refs) };
+    return { prefix, refs, step: createIncidentTracker(redis, prefix, config, refs) };
   };
   beforeAll(() => {
     redis = new Redis(TEST_REDIS_URL);
@@ -33,11 +33,13 @@ describe("recovery step: a typed verdict, and where a recovery goes (real Redis)
 
   it("a failure is remembered; the node's next success, and only that one, is its recovery", async () => {
     const { step, prefix } = setup();
-    expect(await step.track(inst(5, 42, 7001))).toEqual({ kind: "failure", nodeId: "42", message: "node.42" });
+    const at = { nodeId: "42", instanceId: "7001", message: "node.42" };
+    expect(await step.track(inst(5, 42, 7001))).toEqual({ kind: "failure", ...at });
     expect(await redis.get(failureKey(prefix, "42"))).toBe("7001");
     expect(await step.track(inst(6, 43))).toEqual({ kind: "none" });
+    // Another instance of the node running is not the failed one's story.
     expect(await step.track(inst(4, 42))).toEqual({ kind: "none" });
-    expect(await step.track(inst(6, 42))).toEqual({ kind: "recovery", nodeId: "42", message: "node.42" });
+    expect(await step.track(inst(6, 42))).toEqual({ kind: "recovery", ...at });
     expect(await step.track(inst(6, 42))).toEqual({ kind: "none" });
     expect(await redis.exists(failureKey(prefix, "42"))).toBe(0);
   });
@@ -54,7 +56,7 @@ describe("recovery step: a typed verdict, and where a recovery goes (real Redis)
     const off = setup({ events: { "instance-status-changes": false } }).step;
     expect(await off.track(inst(5, 1))).toEqual({ kind: "none" });
     const { step, prefix } = setup({ recoveries: false });
-    expect((await step.track(inst(5, 2))).kind).toBe("failure");
+    expect((await step.track(inst(5, 2, 21))).kind).toBe("failure");
     expect(await step.track(inst(6, 2))).toEqual({ kind: "none" });
     expect(await redis.exists(failureKey(prefix, "2"))).toBe(1);
   });
@@ -71,12 +73,12 @@ describe("recovery step: a typed verdict, and where a recovery goes (real Redis)
 
   it("follow: a recovery also goes where the failure's message is (sent or on its way), not elsewhere", async () => {
     const { step, refs } = setup();
-    await step.track(inst(5, 61));
+    await step.track(inst(5, 61, 6101));
     await refs.saveKeyed("dw", "node.61", { adapter: "slack", destination: "dw", ids: { ts: "1" } });
     await refs.markPending([{ destination: "lark", name: "node.61" }]);
     const verdict = await step.track(inst(6, 61));
     const routed = new Map<string, string[]>([["ops", ["all"]]]);
-    expect(await step.follow(verdict, routed)).toEqual({ replaces: "node.61" });
+    expect(await step.follow(verdict, routed)).toEqual({ replaces: "node.61", follows: "6101" });
     expect(Object.fromEntries(routed)).toEqual({ ops: ["all"], dw: [], lark: [] });
   });
 
@@ -87,6 +89,46 @@ describe("recovery step: a typed verdict, and where a recovery goes (real Redis)
     expect(await step.follow(await step.track(inst(4, 62)), routed)).toEqual({});
     expect([...routed.keys()]).toEqual(["ops"]);
     expect(await refs.awaiting("ops", "node.62")).toBe(false);
+  });
+
+  it("the failed instance's own statuses follow it: running updates (never posts), failed again updates, then its recovery", async () => {
+    const { step, refs, prefix } = setup();
+    const at = { nodeId: "70", instanceId: "7070", message: "node.70" };
+    await step.track(inst(5, 70, 7070));
+    await refs.saveKeyed("dw", "node.70", { adapter: "slack", destination: "dw", ids: { ts: "1" } });
+    const running = await step.track(inst(4, 70, 7070));
+    expect(running).toEqual({ kind: "progress", ...at });
+    // Routed to ops (a route that shows running instances) and dw: only dw holds the message, so only dw is updated.
+    const routed = new Map<string, string[]>([["ops", ["all"]]]);
+    expect(await step.follow(running, routed)).toEqual({ replaces: "node.70", follows: "7070", updateOnly: true });
+    expect(Object.fromEntries(routed)).toEqual({ dw: [] });
+    const again = await step.track(inst(5, 70, 7070));
+    expect(again).toEqual({ kind: "failedAgain", ...at });
+    expect(await step.follow(again, new Map())).toEqual({ replaces: "node.70", follows: "7070" });
+    // Still remembered: the rerun after that, and its success, follow it too.
+    expect(await redis.get(failureKey(prefix, "70"))).toBe("7070");
+    expect((await step.track(inst(4, 70, 7070))).kind).toBe("progress");
+    expect(await step.track(inst(6, 70, 7070))).toEqual({ kind: "recovery", ...at });
+    expect(await step.track(inst(4, 70, 7070))).toEqual({ kind: "none" });
+  });
+
+  it("latest: the newest status event of a followed instance, whatever order the events are tracked in", async () => {
+    const { step } = setup();
+    const ev = (status: number, modifyTime: number) => ({
+      ...inst(status, 80, 8080),
+      data: { ...inst(status, 80, 8080).data, modifyTime },
+    });
+    await step.track(ev(5, 1000));
+    const running = ev(4, 2000);
+    const succeeded = ev(6, 3000);
+    await step.track(running);
+    expect(await step.latest("8080")).toBe(running.id);
+    await step.track(succeeded);
+    expect(await step.latest("8080")).toBe(succeeded.id);
+    // A late running event (older than the success) does not make the message go back.
+    await step.track(ev(5, 1500));
+    await step.track(ev(4, 2500));
+    expect(await step.latest("8080")).toBe(succeeded.id);
   });
 
   it("names a node's failure message for instance events of a node only", () => {

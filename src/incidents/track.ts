@@ -1,0 +1,214 @@
+/**
+ * A failed instance's message follows the instance. The events worker calls `track` before the notify filter and
+ * `follow` once the event is routed:
+ * - a failure posts its message, kept under its node's name (MessageRefs) and remembered per node;
+ * - the status events of THAT instance (a rerun keeps the instance id) update the same message: running, then
+ *   failed again or succeeded, whatever `instanceStatuses` says;
+ * - the node's first success after the failure (the same instance, or the next cycle, or a backfill) is its
+ *   recovery: it updates the failure's messages in every destination they went to, once.
+ * Each step is also written to the incident's timeline (src/incidents/store.ts) when an incident log is given.
+ *
+ * The last failure per node is kept in Redis with a TTL (notifications.failureMemory); GETDEL makes exactly one
+ * success claim it, even with several workers. Updates of one message may run out of order (a retry, a rate
+ * limit): each records the newest status event of its instance (`latest`), and an update renders that one, so the
+ * message ends on the instance's last known status.
+ */
+import type { NotificationsConfig } from "../config/sections/notifications.js";
+import type { Follows } from "../notify/notify-filter.js";
+import type { DwEvent } from "../core/event.js";
+import { INSTANCE_EVENT, instanceOf } from "../dataworks/instance.js";
+import type { RedisClient } from "../redis/connect.js";
+import type { MessageRefs } from "../state/message-refs.js";
+
+/** What an event is to the message that follows its instance. `message`: the MessageRefs name of that message. */
+export type TrackVerdict =
+  /** Not a failure, nor a status of a remembered failure: nothing to follow. */
+  | { kind: "none" }
+  /** A node's failure: remembered, its messages kept under `message` so that later events can update them. */
+  | { kind: "failure"; nodeId: string; instanceId: string; message: string }
+  /** The remembered failed instance failed again (its rerun failed): updates the failure's messages. */
+  | { kind: "failedAgain"; nodeId: string; instanceId: string; message: string }
+  /** The remembered failed instance is running again (rerun): updates the failure's messages, never posts. */
+  | { kind: "progress"; nodeId: string; instanceId: string; message: string }
+  /** The first success of a node after a remembered failure: it updates the failure's messages. */
+  | { kind: "recovery"; nodeId: string; instanceId: string; message: string };
+
+export const NOT_TRACKED: TrackVerdict = { kind: "none" };
+
+/** What the notify filter is told: this event updates a failure's message, so it goes out whatever the statuses say. */
+export function followsOf(v: TrackVerdict): Follows | undefined {
+  if (v.kind === "recovery") return "recovery";
+  return v.kind === "progress" || v.kind === "failedAgain" ? "follow-up" : undefined;
+}
+
+/** What a delivery job of the event carries for the message it follows (DeliveryJobData). */
+export interface TrackFields {
+  /** Keep the sent message under this name. */
+  saveAs?: string;
+  /** Update the message kept under this name instead of posting. */
+  replaces?: string;
+  /** Only an update: where the message cannot be edited, nothing is posted (a "running" is no news of its own). */
+  updateOnly?: boolean;
+  /** The failed instance this update follows: the update renders its newest status event (`latest`). */
+  follows?: string;
+}
+
+/** The timeline side of the incident store (src/incidents/store.ts) that tracking writes. */
+export interface IncidentLog {
+  open(
+    facts: { instanceId: string; nodeId?: string; projectId?: string; region?: string; eventId: string },
+    at?: number,
+  ): Promise<unknown>;
+  recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string): Promise<unknown>;
+}
+
+export interface IncidentTracker {
+  /** Remember a failure, recognise its instance's later statuses, or claim it with a success. Once per event. */
+  track(event: DwEvent): Promise<TrackVerdict>;
+  /**
+   * Once the event is routed (`routed`: destination → routes, completed in place): an update also goes where the
+   * failure's message is, even when a route sends failures only; a failure's messages are marked on their way, so
+   * that an update waits for them rather than overtaking them (deliver-notification.ts).
+   */
+  follow(verdict: TrackVerdict, routed: Map<string, string[]>): Promise<TrackFields>;
+  /** The id of the newest status event seen for a followed instance. */
+  latest(instanceId: string): Promise<string | undefined>;
+}
+
+/** Keep the newer of two status events of an instance (by their time). KEYS: latest. ARGV: at, event id, ttl ms. */
+const NEWEST = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local at = tonumber(string.match(cur, '^(%d+):'))
+  if at and at > tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+export function createIncidentTracker(
+  redis: RedisClient,
+  prefix: string,
+  config: { notifications: Readonly<NotificationsConfig>; destinations: Readonly<Record<string, unknown>> },
+  refs: MessageRefs,
+  incidents?: IncidentLog,
+): IncidentTracker {
+  const memoryMs = config.notifications.failureMemory;
+  const newest = (instanceId: string, event: DwEvent) =>
+    redis.eval(NEWEST, 1, latestKey(prefix, instanceId), String(statusTime(event)), event.id, String(memoryMs));
+
+  return {
+    async track(event) {
+      const memory = failureMemory(event, config.notifications);
+      if (!memory) return NOT_TRACKED;
+      const { nodeId, instanceId, status } = memory;
+      const message = nodeMessage(nodeId);
+      const key = failureKey(prefix, nodeId);
+      const at = statusTime(event);
+      if (status === "failed") {
+        // Every failure is remembered, notified or not, so that a later event of its instance can be told apart.
+        const before = await redis.set(key, instanceId, "PX", memoryMs, "GET");
+        await incidents?.open(
+          {
+            instanceId,
+            nodeId,
+            eventId: event.id,
+            ...(idText(event.data.appId) ? { projectId: idText(event.data.appId) } : {}),
+            ...(event.regionId ? { region: event.regionId } : {}),
+          },
+          at,
+        );
+        if (before === instanceId) {
+          await newest(instanceId, event);
+          return { kind: "failedAgain", nodeId, instanceId, message };
+        }
+        return { kind: "failure", nodeId, instanceId, message };
+      }
+      if (status === "running") {
+        if ((await redis.get(key)) !== instanceId) return NOT_TRACKED;
+        await incidents?.recordStatus(instanceId, "running", at, event.id);
+        await newest(instanceId, event);
+        return { kind: "progress", nodeId, instanceId, message };
+      }
+      if (status === "succeeded" && config.notifications.recoveries) {
+        const failed = await redis.getdel(key);
+        if (failed === null) return NOT_TRACKED;
+        // The failed instance's story ends here, whichever instance of the node succeeded.
+        await incidents?.recordStatus(failed, "succeeded", at, event.id);
+        // Also when another instance recovered the node: an update of the failed one still queued must not undo it.
+        await newest(failed, event);
+        return { kind: "recovery", nodeId, instanceId: failed, message };
+      }
+      return NOT_TRACKED;
+    },
+
+    async follow(verdict, routed) {
+      if (verdict.kind === "none") return {};
+      if (verdict.kind === "failure") {
+        await refs.markPending([...routed.keys()].map((destination) => ({ destination, name: verdict.message })));
+        return { saveAs: verdict.message };
+      }
+      // An update goes where the failure's message is; a progress update only there.
+      const others = Object.keys(config.destinations).filter((d) => !routed.has(d));
+      for (const d of await refs.holdingKeyed(others, verdict.message)) routed.set(d, []);
+      if (verdict.kind === "progress") {
+        const holding = new Set(await refs.holdingKeyed([...routed.keys()], verdict.message));
+        for (const d of [...routed.keys()]) if (!holding.has(d)) routed.delete(d);
+      }
+      const fields: TrackFields = { replaces: verdict.message, follows: verdict.instanceId };
+      if (verdict.kind === "progress") fields.updateOnly = true;
+      return fields;
+    },
+
+    async latest(instanceId) {
+      const v = await redis.get(latestKey(prefix, instanceId));
+      return v ? v.slice(v.indexOf(":") + 1) : undefined;
+    },
+  };
+}
+
+/**
+ * Pure: the failure memory an event touches: its node, instance and status, when it is an instance status event
+ * with both ids and instance events are on. Recoveries off: a success claims nothing (tracking still follows reruns).
+ */
+export function failureMemory(
+  event: DwEvent,
+  config: Readonly<NotificationsConfig>,
+): { nodeId: string; instanceId: string; status: string; records: boolean; claims: boolean } | undefined {
+  const instance = instanceOf(event);
+  if (!instance?.nodeId || config.events[INSTANCE_EVENT] === false) return undefined;
+  const { nodeId, status = "" } = instance;
+  const instanceId = instance.instanceId ?? event.id;
+  return {
+    nodeId,
+    instanceId,
+    status,
+    records: status === "failed",
+    claims: status === "succeeded" && config.recoveries,
+  };
+}
+
+/** When a status event happened (ms): DataWorks' modifyTime, else the status' own time, else the event's. */
+export function statusTime(event: DwEvent): number {
+  const d = event.data;
+  for (const v of [d.modifyTime, d.finishTime, d.beginRunningTime]) {
+    const n = Number(v);
+    if (v !== undefined && v !== null && v !== "" && Number.isFinite(n) && n > 0) return n;
+  }
+  const t = Date.parse(event.time ?? "");
+  return Number.isFinite(t) ? t : Date.now();
+}
+
+/** The name a node's failure message is kept under (MessageRefs), where later events find it. */
+export function failureMessageOf(event: DwEvent): string | undefined {
+  const nodeId = instanceOf(event)?.nodeId;
+  return nodeId ? nodeMessage(nodeId) : undefined;
+}
+
+const nodeMessage = (nodeId: string) => `node.${nodeId}`;
+const idText = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
+
+/** Where the last failure of a node is remembered (with a TTL of notifications.failureMemory): its instance id. */
+export const failureKey = (prefix: string, nodeId: string) => `${prefix}:notify:failed:${nodeId}`;
+/** The newest status event of a followed instance: "<at>:<event id>". */
+export const latestKey = (prefix: string, instanceId: string) => `${prefix}:incident-latest:${instanceId}`;

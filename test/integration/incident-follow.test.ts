@@ -1,0 +1,174 @@
+/**
+ * A failed instance's message follows the instance (src/incidents/track.ts), end to end per platform: POST the
+ * instance's status events → the real bot (Redis, BullMQ) → the real SDKs → the platform fakes. The running and the
+ * recovery or second failure update the same message; nothing new is posted; what failed stays on it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import { FakeLark } from "../fakes/lark-api.js";
+import { FakeSlack } from "../fakes/slack-api.js";
+import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { freshEvent } from "../helpers/fixtures.js";
+import { sleep, waitFor } from "../helpers/wait.js";
+
+const SLACK_TOKEN = "xoxb-follow";
+const LARK = { appId: "cli_follow", appSecret: "follow-secret" };
+const DING = { appKey: "dingfollow", appSecret: "ding-follow-secret" };
+/** The fixture's failure: began 10:10:05, failed 10:25:30 (+08:00). */
+const FAILED_AT = 1750213530000;
+const MIN = 60_000;
+
+let nodeSeq = 700_009_870_000;
+/** One instance's status events, in DataWorks' payload: the rerun keeps the instance id (`taskId`). */
+function instance() {
+  const nodeId = ++nodeSeq;
+  const taskId = nodeId + 100_000;
+  const ev = (status: number, times: Record<string, number | null>) => {
+    const e = freshEvent("instance-status-changes");
+    const data: Record<string, unknown> = { ...(e.data as Record<string, unknown>), nodeId, taskId, status, ...times };
+    for (const [k, v] of Object.entries(data)) if (v === null) delete data[k];
+    return { ...e, id: String(e.id), data };
+  };
+  return {
+    nodeId,
+    taskId,
+    failed: () => ev(5, {}),
+    running: (at = FAILED_AT + 3 * MIN) => ev(4, { modifyTime: at, beginRunningTime: at, finishTime: null }),
+    succeeded: (began = FAILED_AT + 3 * MIN, at = FAILED_AT + 16 * MIN) =>
+      ev(6, { modifyTime: at, beginRunningTime: began, finishTime: at }),
+    failedAgain: (began = FAILED_AT + 3 * MIN, at = FAILED_AT + 9 * MIN) =>
+      ev(5, { modifyTime: at, beginRunningTime: began, finishTime: at }),
+  };
+}
+
+describe("a failed instance's message follows the instance (Slack, Lark, DingTalk fakes; real Redis and BullMQ)", () => {
+  let slack: FakeSlack;
+  let lark: FakeLark;
+  let ding: FakeDingTalk;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    slack = new FakeSlack({ token: SLACK_TOKEN, channels: ["C0FOLLOW"] });
+    lark = new FakeLark({ ...LARK, chats: ["oc_follow"] });
+    ding = new FakeDingTalk({ ...DING, robotCode: DING.appKey, conversations: ["cidFollow=="] });
+    await Promise.all([slack.start(), lark.start(), ding.start()]);
+    bot = await startTestBot({
+      slack: { token: SLACK_TOKEN, apiUrl: slack.apiUrl },
+      lark: { ...LARK, domain: lark.url, timeoutMs: 5000 },
+      dingtalk: { clientId: DING.appKey, clientSecret: DING.appSecret, apiUrl: ding.url, timeoutMs: 5000 },
+      destinations: {
+        ops: { platform: "slack", channel: "C0FOLLOW" },
+        lark: { platform: "lark", chatId: "oc_follow", locale: "zh-CN" },
+        ding: { platform: "dingtalk", conversationId: "cidFollow==" },
+      },
+      routes: [{ destinations: ["ops", "lark", "ding"] }],
+    });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await Promise.all([slack?.stop(), lark?.stop(), ding?.stop()]);
+  });
+
+  const slackOf = (nodeId: number) => slack.messages.filter((m) => JSON.stringify(m.blocks).includes(String(nodeId)));
+  const larkOf = (nodeId: number) => lark.messages.filter((m) => JSON.stringify(m.card).includes(String(nodeId)));
+  const dingOf = (nodeId: number) => ding.messages.filter((m) => m.text.includes(String(nodeId)));
+  /** Every copy of the failure message posted and remembered, so that the next event finds it. */
+  const failurePosted = async (nodeId: number) => {
+    await waitFor(() => slackOf(nodeId).length === 1 && larkOf(nodeId).length === 1, "the failure messages");
+    for (const d of ["ops", "lark", "ding"])
+      await waitFor(() => bot.runtime.refs.loadKeyed(d, `node.${nodeId}`), `the failure message ref in ${d}`);
+  };
+
+  it("failure → running → succeeded: one message per chat, updated twice, still saying what failed", async () => {
+    const i = instance();
+    await bot.post(i.failed());
+    await failurePosted(i.nodeId);
+    const [s] = slackOf(i.nodeId);
+    const [l] = larkOf(i.nodeId);
+
+    await bot.post(i.running());
+    await waitFor(() => s?.updates === 1 && l?.updates === 1, "the failure messages updated: running");
+    const running = JSON.stringify(s?.blocks);
+    expect(running).toContain("Running: ");
+    // What failed stays: when it failed.
+    expect(running).toContain("2025-06-18 10:25:30");
+    expect(JSON.stringify(l?.card)).toContain("运行中");
+
+    await bot.post(i.succeeded());
+    await waitFor(() => s?.updates === 2 && l?.updates === 2, "the failure messages updated: recovered");
+    const done = JSON.stringify(s?.blocks);
+    expect(done).toContain("Recovered: ");
+    expect(done).toContain("2025-06-18 10:25:30");
+    expect(done).toContain("16m after the failure: the same instance was rerun");
+    expect(JSON.stringify(l?.card)).toContain("已恢复");
+
+    await sleep(300);
+    expect(slackOf(i.nodeId)).toHaveLength(1);
+    expect(larkOf(i.nodeId)).toHaveLength(1);
+    // DingTalk's group messages are markdown, which cannot be edited: the running is not posted there; the
+    // recovery is (as before: news that must not be lost).
+    await waitFor(() => dingOf(i.nodeId).length === 2, "the failure and the recovery in DingTalk");
+    expect(dingOf(i.nodeId).map((m) => m.title)).toEqual([
+      expect.stringContaining("Failed"),
+      expect.stringContaining("Recovered"),
+    ]);
+    expect(await bot.runtime.queues.deliveries.getFailedCount()).toBe(0);
+  });
+
+  it("failure → rerun running → failed again → running → succeeded: the same message throughout", async () => {
+    const i = instance();
+    await bot.post(i.failed());
+    await failurePosted(i.nodeId);
+    const [s] = slackOf(i.nodeId);
+    await bot.post(i.running());
+    await waitFor(() => s?.updates === 1, "running");
+    await bot.post(i.failedAgain());
+    await waitFor(() => s?.updates === 2, "failed again");
+    const again = JSON.stringify(s?.blocks);
+    expect(again).toContain("Failed: ");
+    // Both failures are on it: the first one's time, the second one's finish.
+    expect(again).toContain("2025-06-18 10:25:30");
+    expect(again).toContain("2025-06-18 10:34:30");
+    await bot.post(i.running(FAILED_AT + 12 * MIN));
+    await waitFor(() => s?.updates === 3, "running again");
+    await bot.post(i.succeeded(FAILED_AT + 12 * MIN, FAILED_AT + 20 * MIN));
+    await waitFor(() => s?.updates === 4, "recovered");
+    expect(JSON.stringify(s?.blocks)).toContain("Recovered: ");
+    await sleep(300);
+    expect(slackOf(i.nodeId)).toHaveLength(1);
+    expect(larkOf(i.nodeId)).toHaveLength(1);
+    expect(larkOf(i.nodeId)[0]?.updates).toBe(4);
+  });
+
+  it("an update held back (Slack throttled it) runs after the recovery's: the message still ends recovered", async () => {
+    const i = instance();
+    await bot.post(i.failed());
+    await failurePosted(i.nodeId);
+    const [s] = slackOf(i.nodeId);
+    const updates = () => slack.calls.filter((c) => c.path.endsWith("chat.update")).length;
+    const before = updates();
+    // The running's update is throttled for 2 s; the recovery's update goes first.
+    slack.script.push({ rateLimit: 2 });
+    await bot.post(i.running());
+    await waitFor(() => updates() === before + 1, "the running's update throttled");
+    await bot.post(i.succeeded());
+    await waitFor(() => s?.updates === 1, "the recovery's update");
+    expect(JSON.stringify(s?.blocks)).toContain("Recovered: ");
+    // The held update runs last, and shows the newest status: still recovered, not "running".
+    await waitFor(() => s?.updates === 2, "the held update applied", 10_000);
+    expect(JSON.stringify(s?.blocks)).toContain("Recovered: ");
+    expect(slackOf(i.nodeId)).toHaveLength(1);
+  });
+
+  it("another instance of the node running is not this failure's story", async () => {
+    const i = instance();
+    await bot.post(i.failed());
+    await failurePosted(i.nodeId);
+    const other = i.running();
+    (other.data as Record<string, unknown>).taskId = i.taskId + 1;
+    await bot.post(other);
+    await waitFor(() => bot.runtime.recent.get(String(other.id)), "the other instance's event recorded");
+    await sleep(300);
+    expect(slackOf(i.nodeId)[0]?.updates).toBe(0);
+  });
+});
