@@ -71,7 +71,7 @@ describe("commands: executor against real Redis (startTestBot)", () => {
     bot.runtime.onCommand({ adapter: "slack", text, user: { id: user, name: user.slice(2).toLowerCase() }, channel });
 
   // Each event its own node: a success of a node whose failure was posted is its recovery and rewrites that message
-  // (src/notify/recovery-step.ts). With one node for all, "recent" raced with it: whether the failure's message
+  // (src/incidents/track.ts). With one node for all, "recent" raced with it: whether the failure's message
   // still showed its id depended on which of the concurrently processed events the workers reached first.
   let nodes = 0;
   const instance = (status: number, appId = 91234): Record<string, unknown> => {
