@@ -55,7 +55,14 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
       );
     } else {
       const route = approvalRouteMatcher(config)(event);
-      const path = approvalPath(event, route, config.approvals, actedAt(event, d.now));
+      // Offline: conditions on DataWorks' snapshot cannot be checked here; say which policies that leaves out.
+      const noSnapshot = { status: "unavailable" as const, why: "`route` does not ask DataWorks for the snapshot" };
+      const path = approvalPath(event, route, config.approvals, actedAt(event, d.now), noSnapshot, (unknown) => {
+        for (const u of unknown)
+          step(
+            `approval: policy "${u.policy}" not evaluated here: its conditions on the snapshot need DataWorks (${u.why})`,
+          );
+      });
       if (path.kind === "policy") {
         step(`approval: policy "${path.policy}" decides ${path.result} at once: "${path.message}"`);
         if (path.route) {

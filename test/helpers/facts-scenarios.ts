@@ -19,7 +19,10 @@ export const FACTS_BUDGET = "1500ms";
 /** How late a slow snapshot comes: well past the budget, well within the test's patience. */
 const SLOW_MS = 3500;
 
-/** The approvals part of a facts bot's config: one route to `destinations`, and a policy that blocks drops. */
+/**
+ * The approvals part of a facts bot's config: one route to `destinations`, a policy that blocks drops and one that
+ * asks people about overwrites.
+ */
 export function factsApprovals(destinations: string[], approvers: Record<string, string[]>) {
   return {
     deliveryBackoff: "50ms",
@@ -31,6 +34,12 @@ export function factsApprovals(destinations: string[], approvers: Record<string,
         when: { codeMatches: "DROP\\s+TABLE|TRUNCATE" },
         decide: "block",
       },
+      {
+        name: "overwrites",
+        match: { data: { eventCode: ["commit-file", "deploy-file"] } },
+        when: { codeMatches: "INSERT\\s+OVERWRITE" },
+        decide: "ask",
+      },
     ],
     routes: [{ name: "prod", destinations, approvers: { users: approvers }, timeout: "30m" }],
   };
@@ -41,6 +50,12 @@ export const factsDataWorks = (dw: FakeDataWorks, ak: string, secret: string, ex
   ...dw.botConfig({ accessKeyId: ak, accessKeySecret: secret, extensionCode }),
   bindings: { check: false },
 });
+
+/** A fresh event about the seeded file (dataworks-seeds.ts). */
+export function seededEvent(code: string): Record<string, unknown> {
+  const raw = freshEvent(code);
+  return { ...raw, data: { ...(raw.data as object), projectId: PROJECT, fileId: FILE } };
+}
 
 export interface CardCopy {
   /** Times the platform was asked to edit it. */
@@ -61,12 +76,6 @@ export interface FactsPlatform {
 /** Registers the scenarios as `it` blocks in the calling describe. */
 export function factsScenarios(p: FactsPlatform) {
   const store = () => p.bot().runtime.approvalStore;
-
-  /** A fresh event of the seeded file's workspace. */
-  function post(code: string): Record<string, unknown> {
-    const raw = freshEvent(code);
-    return { ...raw, data: { ...(raw.data as object), projectId: PROJECT, fileId: FILE } };
-  }
 
   async function send(ev: Record<string, unknown>) {
     expect((await p.bot().post(ev)).status).toBe(202);
@@ -94,7 +103,7 @@ export function factsScenarios(p: FactsPlatform) {
   }
 
   it("a commit: the diff against the previous version is stored before the card goes out", async () => {
-    const ev = post("commit-file");
+    const ev = seededEvent("commit-file");
     seedCommit(p.dw(), String(ev.id));
     const id = await send(ev);
     const { a } = await posted(id);
@@ -117,7 +126,7 @@ export function factsScenarios(p: FactsPlatform) {
   });
 
   it("a deploy: compared with the version in production", async () => {
-    const ev = post("deploy-file");
+    const ev = seededEvent("deploy-file");
     seedCommit(p.dw(), String(ev.id));
     const id = await send(ev);
     const { a } = await posted(id);
@@ -129,7 +138,7 @@ export function factsScenarios(p: FactsPlatform) {
   });
 
   it("a huge file: the stored approval stays small, the whole diff is kept beside it", async () => {
-    const ev = post("commit-file");
+    const ev = seededEvent("commit-file");
     const huge = Array.from({ length: 6000 }, (_, i) => `SELECT ${i} AS c${i}, 'padding padding' FROM dual;`).join(
       "\n",
     );
@@ -150,7 +159,7 @@ export function factsScenarios(p: FactsPlatform) {
   });
 
   it("a dangerous statement: the policy blocks it, DataWorks gets FAIL once naming the line, no card asks", async () => {
-    const ev = post("commit-file");
+    const ev = seededEvent("commit-file");
     seedCommit(p.dw(), String(ev.id), `${V6}DROP TABLE ods_order_backup;\n`);
     const id = await send(ev);
     await waitFor(() => p.dw().decisions.get(String(ev.id)), "DataWorks' decision");
@@ -170,8 +179,22 @@ export function factsScenarios(p: FactsPlatform) {
     for (const r of a.cards) expect(p.copyOf(r)?.body ?? "").not.toContain("approval.approve");
   });
 
+  it("a risky statement: the ask policy leaves the matching lines on the approval for the card", async () => {
+    const ev = seededEvent("commit-file");
+    seedCommit(p.dw(), String(ev.id), `${V6}INSERT OVERWRITE TABLE ods_order SELECT * FROM tmp;\n`);
+    const id = await send(ev);
+    const { a } = await posted(id);
+    expect(a.state).toBe("pending");
+    expect(a.awaitingPolicies).toBeFalsy();
+    expect(a.highlights).toEqual([
+      { policy: "overwrites", lines: [{ line: 4, text: "INSERT OVERWRITE TABLE ods_order SELECT * FROM tmp;" }] },
+    ]);
+    expect(a.facts).toMatchObject({ status: "ok", facts: { diff: { added: 1, removed: 0 } } });
+    expect(p.dw().decisions.has(String(ev.id))).toBe(false);
+  });
+
   it("a slow snapshot: the card goes out saying loading, then each copy is updated once with the facts", async () => {
-    const ev = post("commit-file");
+    const ev = seededEvent("commit-file");
     seedCommit(p.dw(), String(ev.id));
     p.dw().script.push({ action: "GetIDEEventDetail", answer: { delayMs: SLOW_MS } });
     const t0 = Date.now();
@@ -194,7 +217,7 @@ export function factsScenarios(p: FactsPlatform) {
 
   it("DataWorks failing (429, then 500): the card is still posted, the facts say why, the deadline stands", async () => {
     for (const answer of [{ throttle: true as const }, { status: 500 }]) {
-      const ev = post("commit-file");
+      const ev = seededEvent("commit-file");
       seedCommit(p.dw(), String(ev.id));
       p.dw().script.push({ action: "GetIDEEventDetail", answer });
       const id = await send(ev);

@@ -110,6 +110,27 @@ describe("dw-chatops route", () => {
     expect(part(out, 5)).toContain("=> stored, not sent");
   });
 
+  it("says which policies need DataWorks' snapshot (not fetched offline) and goes on without them", async () => {
+    const file = write(
+      "config-code.yaml",
+      [
+        `redis: { url: "${TEST_REDIS_URL}", prefix: ${prefix} }`,
+        "destinations: { ops: { platform: console } }",
+        "approvals:",
+        "  policies:",
+        '    - { name: no-drops, when: { codeMatches: "DROP\\\\s+TABLE" }, decide: block }',
+        "  routes:",
+        "    - { name: prod, destinations: [ops], approvers: { users: { console: [alice] } } }",
+        "",
+      ].join("\n"),
+    );
+    const out = await route(file, commit);
+    expect(out).toContain(
+      'approval: policy "no-drops" not evaluated here: its conditions on the snapshot need DataWorks (no code known: `route` does not ask DataWorks for the snapshot)',
+    );
+    expect(out).toContain('=> sent to people through approval route "prod"');
+  });
+
   it("reads mutes from Redis: a muted event is stored, not sent, naming the mute", async () => {
     const mutes = new MuteStore(redis, prefix);
     const mute = await mutes.add(
