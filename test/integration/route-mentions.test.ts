@@ -107,3 +107,39 @@ describe("route locale: one channel, a Chinese route and an English one", () => 
     }
   });
 });
+
+describe("route mentions: a rotation mentions whoever is on call when the message goes out", () => {
+  it("mentions today's member of a daily rotation, not yesterday's", async () => {
+    const slack = new FakeSlack({ token: TOKEN, channels: ["C0ROT"] });
+    await slack.start();
+    // Daily at 00:00 UTC from yesterday: yesterday was U0YESTERDAY's shift, today is U0TODAY's.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const bot = await startTestBot({
+      slack: { token: TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0ROT" } },
+      rotations: {
+        oncall: {
+          shift: "daily",
+          handover: "00:00",
+          timeZone: "UTC",
+          start: yesterday,
+          members: [{ slack: ["U0YESTERDAY"] }, { slack: ["U0TODAY"] }],
+        },
+      },
+      routes: [{ name: "failures", destinations: ["ops"], mentions: { groups: ["oncall"] } }],
+    });
+    try {
+      const ev = freshEvent("instance-status-changes");
+      await bot.post(ev);
+      const m = await waitFor(
+        () => slack.messages.find((x) => JSON.stringify(x.blocks).includes(String(ev.id))),
+        "the failure message",
+      );
+      expect(JSON.stringify(m.blocks)).toContain("<@U0TODAY>");
+      expect(JSON.stringify(m.blocks)).not.toContain("U0YESTERDAY");
+    } finally {
+      await bot.close();
+      await slack.stop();
+    }
+  });
+});
