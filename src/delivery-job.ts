@@ -12,6 +12,8 @@ export interface DeliveryJobData {
   routes?: string[];
   /** For approval cards, updates and alerts. */
   approvalId?: string;
+  /** For an escalation's message: which firing of which route's escalation, of which failed instance. */
+  escalation?: { route: string; n: number; instanceId: string };
   /** Digest group (outbox): deliveries of one group under a burst become one message. */
   group?: string;
   /** It had to wait (the group's burst or the destination's window was full): its slot sends every waiting event. */

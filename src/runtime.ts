@@ -19,7 +19,7 @@ import { clientFromConfig, type DataWorksApi } from "./dataworks/openapi-client.
 import { createCachedEnricher, createEnricher, type Enrich } from "./enrich/enrich-event.js";
 import type { CacheStore } from "./enrich/lookup-cache.js";
 import { type HealthDeps, readiness } from "./http/routes/health.js";
-import type { DeliveryJobData, EventJobData } from "./jobs/queues.js";
+import type { DeliveryJobData, EscalationJobData, EventJobData } from "./jobs/queues.js";
 import type { WorkerSet } from "./jobs/workers.js";
 import { type Formats, startFormatGuard } from "./jobs/format-version.js";
 import type { Logger } from "./logger.js";
@@ -69,7 +69,12 @@ export interface Runtime {
   /** The HTTP app (http: true), or the health-and-metrics app of a process without it that was given `listen`. */
   app?: FastifyInstance;
   redis: RedisClient;
-  queues: { events: Queue<EventJobData>; deliveries: Queue<DeliveryJobData>; approvals: Queue<ApprovalJobData> };
+  queues: {
+    events: Queue<EventJobData>;
+    deliveries: Queue<DeliveryJobData>;
+    approvals: Queue<ApprovalJobData>;
+    escalations: Queue<EscalationJobData>;
+  };
   approvals: ApprovalService;
   approvalStore: ApprovalStore;
   workers?: WorkerSet;

@@ -110,11 +110,18 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
         }
       }
       try {
+        // A reply names its parent's ts (docs.slack.dev/reference/methods/chat.postMessage, thread_ts).
+        const parent = opts?.inThreadOf;
+        const thread =
+          parent?.adapter === "slack" && parent.ids.channel === target.address && parent.ids.ts
+            ? { thread_ts: parent.ids.ts }
+            : {};
         const res = await client.chat.postMessage({
           channel: target.address,
           text: payload.text,
           blocks: payload.blocks,
           unfurl_links: false,
+          ...thread,
           ...(key ? { metadata: postMetadata(key) } : {}),
         });
         return refTo(target, res.channel, res.ts);

@@ -167,6 +167,14 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
     problems.push(...approvalTransportProblems(c, r.destinations, `approvals.routes[${i}].destinations`, ok("server")));
   });
   c.routes.forEach((r, i) => {
+    for (const g of r.escalate?.mention.groups ?? [])
+      if (groupsOk && !known(g))
+        problems.push(
+          `routes[${i}].escalate.mention.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
+        );
+    const m = r.escalate?.mention;
+    if (m && !m.groups.length && !Object.values(m.users).some((ids) => ids?.length))
+      problems.push(`routes[${i}].escalate.mention: names nobody (give users or groups to escalate to)`);
     for (const g of r.mentions?.groups ?? [])
       if (groupsOk && !known(g))
         problems.push(

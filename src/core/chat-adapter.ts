@@ -111,6 +111,11 @@ export interface SendOptions {
    * posting twice; one whose platform dedupes retries itself (Lark uuid) can ignore it.
    */
   mayExistSince?: number;
+  /**
+   * Post as a reply under this earlier message where the platform threads replies (Slack: thread_ts); an adapter
+   * without threads, or given another platform's or channel's message, posts as usual.
+   */
+  inThreadOf?: MessageRef;
 }
 
 /**

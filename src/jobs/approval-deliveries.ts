@@ -50,7 +50,7 @@ async function approvalOf(r: DeliveryRun): Promise<Approval> {
  * Cards (and alerts about them) share the destination's rate limit but may use the slots reserved for them, and
  * wait in place for a slot that frees soon: taken the moment it frees, before parked notifications wake.
  */
-async function cardSlot(r: DeliveryRun): Promise<Slot | undefined> {
+export async function cardSlot(r: DeliveryRun): Promise<Slot | undefined> {
   const limits = destinationLimits(r.deps.config, r.job.data.destination);
   const taken = await takeSlot(r.deps.outbox.limiter, limits, { waitInPlaceMs: CARD_WAIT_IN_PLACE_MS });
   if (taken.wait > 0 && r.token) throw await park(r.job, r.token, Date.now() + taken.wait);

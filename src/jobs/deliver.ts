@@ -15,6 +15,8 @@ import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { postAlert, postCard } from "./approval-deliveries.js";
+import { postEscalation } from "./escalation-delivery.js";
+import type { IncidentStore } from "../incidents/store.js";
 import type { DeliveryJobData } from "./queues.js";
 import { applyVerdict, retryVerdict } from "./retry-decision.js";
 import { withFallback } from "./safe-adapter.js";
@@ -37,6 +39,8 @@ export interface DeliverDeps {
    */
   onCardRendered?: (approvalId: string, destination: string, renderedKey: string) => Promise<void>;
   metrics?: Metrics;
+  /** Whether a failure is still nobody's (an escalation's message is not sent after an ack). */
+  incidents?: IncidentStore;
 }
 
 /** One delivery job with what it needs, resolved once: a destination or adapter missing from the config stops it here. */
@@ -72,6 +76,8 @@ const PROCESSORS: Readonly<Record<string, Processor>> = {
   },
   /** A decision DataWorks never accepted. */
   "approval-alert": postAlert,
+  /** A failure nobody acknowledged: mention the route's escalation targets. */
+  escalation: postEscalation,
 };
 
 /**
@@ -129,7 +135,18 @@ async function deliverEvent(r: DeliveryRun): Promise<Delivered | undefined> {
   // Route mentions (@owner, on-call groups) by the severity the template gave the message.
   const mention = (m: Message, e: DwEvent, enrich: Record<string, unknown> = {}): Message => ({
     ...m,
-    mentions: [...m.mentions, ...mentionsFor(deps.config, job.data.routes ?? [], platform, m.severity, e, enrich)],
+    mentions: [
+      ...m.mentions,
+      ...mentionsFor(
+        deps.config,
+        job.data.routes ?? [],
+        platform,
+        m.severity,
+        e,
+        enrich,
+        (deps.outbox.now ?? Date.now)(),
+      ),
+    ],
   });
   const render = async (e: DwEvent, failure?: DwEvent) => {
     const enrich = async (x: DwEvent) => (deps.enrich ? await deps.enrich(x) : {});

@@ -7,6 +7,7 @@ import type { NotifyFilter } from "../notify/notify-filter.js";
 import type { DigestGroups } from "../outbox/digest-groups.js";
 import { digestFor, groupKey } from "../outbox/policy.js";
 import type { Config } from "../config/schema.js";
+import type { DwEvent } from "../core/event.js";
 import type { Router } from "../routing/router.js";
 import type { RecentEvents } from "../state/recent-events.js";
 import { type DeliveryJobData, deliveryJobId, type EventJobData, PRIORITY } from "./queues.js";
@@ -25,6 +26,8 @@ export interface ProcessEventDeps {
   mutes?: MuteCheck;
   /** A failure's message follows its instance (src/incidents/track.ts). Absent: no updates, no recoveries. */
   tracker?: IncidentTracker;
+  /** Schedules the escalations of a routed failure (routes[].escalate). Absent: none. */
+  escalations?: { schedule(event: DwEvent, routes: readonly string[]): Promise<void> };
 }
 
 /**
@@ -82,6 +85,7 @@ export async function processEvent(
     ),
   );
   await deps.deliveries.addBulk(jobs);
+  await deps.escalations?.schedule(event, [...routed.values()].flat());
   log.debug({ destinations }, "routed");
   return { destinations };
 }

@@ -12,6 +12,8 @@ export const QUEUES = {
    * snapshots that came past their budget ("facts").
    */
   approvals: "approvals",
+  /** A failure's escalations (delayed): each firing checks the incident is still open, then mentions the targets. */
+  escalations: "escalations",
 } as const;
 
 export interface EventJobData {
@@ -21,6 +23,16 @@ export interface EventJobData {
   throttled?: number;
 }
 
+/** One firing of a route's escalation of a failed instance (`n`: 1 for the first, then each repeat). */
+export interface EscalationJobData {
+  /** The failure that opened the incident. */
+  event: DwEvent;
+  instanceId: string;
+  /** The route whose `escalate` this is (its name, as routeName gives it). */
+  route: string;
+  n: number;
+}
+
 /** The deliveries queue's job data (defined beside the outbox's view of a delivery job, which needs it too). */
 export type { DeliveryJobData } from "../delivery-job.js";
 
@@ -28,7 +40,7 @@ export type { DeliveryJobData } from "../delivery-job.js";
  * Delivery priorities (lower goes first). Notifications need one too: BullMQ takes a job without a priority
  * before every prioritized one, so unprioritized notifications would keep approval cards waiting behind a backlog.
  */
-export const PRIORITY = { approval: 1, notification: 10 } as const;
+export const PRIORITY = { approval: 1, escalation: 1, notification: 10 } as const;
 
 /** How long one card copy's update may hold it (longer than any platform call); a dead holder frees it then. */
 export const CARD_LOCK_MS = 60_000;
@@ -58,6 +70,12 @@ export const cardUpdateJobId = (approvalId: string, destination: string, renderK
   `u.${approvalId}.${destination}.${renderKey}${after === undefined ? "" : `.after.${after}`}`;
 /** The alert that DataWorks refused an approval's decision, in one destination. */
 export const alertJobId = (approvalId: string, destination: string) => `alert.${approvalId}.${destination}`;
+/** The n-th firing of a route's escalation of a failure (delayed); route last, as names may hold dots. */
+export const escalationJobId = (failureEventId: string, route: string, n: number) =>
+  `esc.${failureEventId}.${n}.${encodeURIComponent(route)}`;
+/** The message of the n-th escalation of a failure in one destination, for one route. */
+export const escalationMessageJobId = (failureEventId: string, route: string, n: number, destination: string) =>
+  `escm.${failureEventId}.${n}.${destination}.${encodeURIComponent(route)}`;
 /** An approval's deadline (delayed). */
 export const timeoutJobId = (approvalId: string) => `t.${approvalId}`;
 /** Storing an approval's snapshot that came past its budget, then updating its cards: once per approval. */

@@ -6,7 +6,8 @@ import { park } from "../delivery-job.js";
 import { type DeliverDeps, deliver } from "./deliver.js";
 import { type FormatGuard, jobFormat, LEAVE_FOR_NEWER_MS } from "./format-version.js";
 import { type ProcessEventDeps, processEvent } from "./process-event.js";
-import { cappedBackoff, type DeliveryJobData, type EventJobData, QUEUES } from "./queues.js";
+import type { Escalations } from "../incidents/escalation.js";
+import { cappedBackoff, type DeliveryJobData, type EscalationJobData, type EventJobData, QUEUES } from "./queues.js";
 import { retryDecision } from "./retry-decision.js";
 
 export interface WorkerSet {
@@ -24,6 +25,8 @@ export interface StartWorkersOptions {
   deliverDeps: DeliverDeps;
   /** Approval deadlines and decisions returned to DataWorks. */
   approvals?: ReturnDecisionDeps;
+  /** Escalations of failures nobody acknowledged (delayed firings). */
+  escalations?: Escalations;
   /** Which job formats this process may run (a rolling upgrade runs older and newer releases side by side). */
   formats: FormatGuard;
 }
@@ -72,6 +75,17 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
       { ...common, settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, ap.backoffMs) } },
     );
     workers.push(approvals as Worker);
+  }
+  const esc = o.escalations;
+  if (esc) {
+    const escalations = new Worker<EscalationJobData>(
+      QUEUES.escalations,
+      guarded(QUEUES.escalations, (job: Job<EscalationJobData>, token) =>
+        withRetryDecision(job, token, o.logger, () => esc.fire(job)),
+      ),
+      common,
+    );
+    workers.push(escalations as Worker);
   }
   for (const w of workers) {
     // Without an error listener a Redis hiccup would be an unhandled 'error' event and crash the process.

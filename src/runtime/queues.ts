@@ -1,6 +1,12 @@
 import type { Config } from "../config/schema.js";
 import type { ApprovalJobData } from "../approvals/service.js";
-import { type DeliveryJobData, defaultJobOptions, type EventJobData, QUEUES } from "../jobs/queues.js";
+import {
+  type DeliveryJobData,
+  defaultJobOptions,
+  type EscalationJobData,
+  type EventJobData,
+  QUEUES,
+} from "../jobs/queues.js";
 import { VersionedQueue } from "../jobs/versioned-queue.js";
 import { createRedis, type RedisClient } from "../redis/connect.js";
 
@@ -9,9 +15,10 @@ export type RuntimeQueues = {
   events: VersionedQueue<EventJobData>;
   deliveries: VersionedQueue<DeliveryJobData>;
   approvals: VersionedQueue<ApprovalJobData>;
+  escalations: VersionedQueue<EscalationJobData>;
 };
 
-/** The three queues on BullMQ's own connection (the workers share it), and how to close them and it. */
+/** The queues on BullMQ's own connection (the workers share it), and how to close them and it. */
 export function createQueues(redisUrl: string, prefix: string, worker: Config["worker"]) {
   const jobOptions = defaultJobOptions({ attempts: worker.attempts, backoffMs: worker.backoffMs });
   const connection: RedisClient = createRedis(redisUrl, { enableAutoPipelining: false });
@@ -21,6 +28,7 @@ export function createQueues(redisUrl: string, prefix: string, worker: Config["w
     events: new VersionedQueue<EventJobData>(QUEUES.events, opts),
     deliveries: new VersionedQueue<DeliveryJobData>(QUEUES.deliveries, opts),
     approvals: new VersionedQueue<ApprovalJobData>(QUEUES.approvals, opts),
+    escalations: new VersionedQueue<EscalationJobData>(QUEUES.escalations, opts),
   };
   // Queue errors are errors of their connection, logged once per outage through the main one.
   for (const q of Object.values(queues)) q.on("error", () => undefined);

@@ -13,6 +13,7 @@ import { createIncidentTracker } from "../incidents/track.js";
 import type { RedisClient } from "../redis/connect.js";
 import type { Router } from "../routing/router.js";
 import type { TemplateEngine } from "../templating/engine.js";
+import { Escalations } from "../incidents/escalation.js";
 import type { RuntimeQueues } from "./queues.js";
 import type { Stores } from "./stores.js";
 
@@ -41,7 +42,16 @@ export interface RuntimeWorkerDeps {
 export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
   const { config, logger, stores, approvals } = d;
   const tracker = createIncidentTracker(d.redis, d.prefix, config, stores.refs);
+  const escalations = new Escalations({
+    config,
+    queue: d.queues.escalations,
+    deliveries: d.queues.deliveries,
+    incidents: stores.incidents,
+    logger,
+    now: d.now,
+  });
   return startWorkers({
+    escalations,
     connection: d.connection,
     prefix: d.prefix,
     formats: d.formats,
@@ -58,6 +68,7 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       mutes: createMuteCheck(stores.mutes, stores.workspaces),
       config,
       groups: stores.groups,
+      escalations,
     },
     deliverDeps: {
       config,
@@ -74,6 +85,7 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       logger,
       enrich: d.enrich,
       metrics: d.metrics,
+      incidents: stores.incidents,
       approvals: stores.approvals,
       onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
     },

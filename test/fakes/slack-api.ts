@@ -31,6 +31,8 @@ export interface SlackMessage {
   text: string;
   blocks: Array<Record<string, unknown>>;
   updates: number;
+  /** A reply: its parent's ts (chat.postMessage thread_ts). */
+  thread_ts?: string;
   metadata?: SlackMetadata;
 }
 
@@ -179,6 +181,7 @@ export class FakeSlack {
       blocks,
       updates: 0,
       ...(metadata ? { metadata } : {}),
+      ...(args.thread_ts ? { thread_ts: String(args.thread_ts) } : {}),
     });
     return ok({ channel, ts, message: { ts } });
   }

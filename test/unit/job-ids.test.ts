@@ -7,6 +7,8 @@ import {
   cardUpdateJobId,
   decisionJobId,
   deliveryJobId,
+  escalationJobId,
+  escalationMessageJobId,
   eventJobId,
   factsJobId,
   timeoutJobId,
@@ -34,6 +36,8 @@ describe("job ids", () => {
     expect(timeoutJobId("ap1")).toBe("t.ap1");
     expect(decisionJobId("ap1")).toBe("ap1");
     expect(factsJobId("ap1")).toBe("f.ap1");
+    expect(escalationJobId("ev1", "prod failures", 2)).toBe("esc.ev1.2.prod%20failures");
+    expect(escalationMessageJobId("ev1", "prod", 1, "ops")).toBe("escm.ev1.1.ops.prod");
   });
 
   it("are built only in src/jobs/queues.ts (no job id written inline)", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identities, locale } from "./common.js";
+import { duration, identities, locale, optionalDuration } from "./common.js";
 import { incidentActionsSchema } from "./incident-actions.js";
 
 /** An EventBridge event pattern (JSON object), validated by src/routing/pattern.ts. */
@@ -34,6 +34,27 @@ export const routeSchema = z
      * press them. Omitted: instance messages carry no buttons.
      */
     actions: incidentActionsSchema.optional(),
+    /**
+     * A failed instance this route sends that nobody acknowledged and that has not recovered mentions these targets
+     * after `after`, then `repeat` more times every `every` (src/incidents/escalation.ts).
+     */
+    escalate: z
+      .object({
+        after: duration("15m"),
+        mention: z
+          .object({
+            users: identities.partial().default({}),
+            /** Names of groups under approvals.groups or of rotations (whoever is on call when it fires). */
+            groups: z.array(z.string()).default([]),
+          })
+          .strict(),
+        repeat: z.number().int().min(0).max(100).default(0),
+        /** Between repeats; default: `after`. */
+        every: optionalDuration,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RouteConfig = z.infer<typeof routeSchema>;
+export type EscalateConfig = NonNullable<RouteConfig["escalate"]>;

@@ -1,0 +1,147 @@
+/**
+ * Escalation: a failed instance that a route with `escalate` sent, and that nobody acknowledged and that has not
+ * recovered, mentions the route's escalation targets after `after`, then `repeat` more times every `every`.
+ *
+ * Each firing is a delayed job in the escalations queue (like an approval's deadline): in Redis, so it survives a
+ * restart, and run by one worker, so it fires once across instances. Its id (queues.ts escalationJobId) names the
+ * failure, the route and the firing, so scheduling again adds nothing. The firing asks the incident whether it is
+ * still nobody's (src/incidents/store.ts unattended) — that check is what keeps an escalation from firing after an
+ * ack or a recovery; the pending job is left to find it so — then queues one message per destination, records
+ * "escalated" on the incident's timeline (once per firing) and queues the next firing.
+ */
+import type { Job, Queue } from "bullmq";
+import { groupsAt, membersOn, type Platform } from "../access/roles.js";
+import type { EscalateConfig } from "../config/sections/routes.js";
+import type { Config } from "../config/schema.js";
+import type { DwEvent } from "../core/event.js";
+import type { MessageMention } from "../core/message.js";
+import { instanceOf } from "../dataworks/instance.js";
+import {
+  type DeliveryJobData,
+  type EscalationJobData,
+  escalationJobId,
+  escalationMessageJobId,
+  PRIORITY,
+} from "../jobs/queues.js";
+import type { Logger } from "../logger.js";
+import { routeName } from "../routing/mentions.js";
+import { type IncidentStore, unattended } from "./store.js";
+
+/** What escalation reads and writes of incidents: their state, and the timeline entry of each firing. */
+export type IncidentReader = Pick<IncidentStore, "get" | "append">;
+
+/**
+ * Still nobody's: the incident nobody acknowledged, that has not recovered (nor been stopped), and that this failure
+ * (`failureEventId`) opened last — a rerun that failed again starts escalations of its own, the older ones stop.
+ */
+export async function stillUnattended(
+  incidents: Pick<IncidentStore, "get">,
+  instanceId: string,
+  failureEventId: string,
+): Promise<boolean> {
+  const i = await incidents.get(instanceId);
+  return i !== undefined && unattended(i) && i.eventId === failureEventId;
+}
+
+export interface EscalationDeps {
+  config: Readonly<Config>;
+  /** The escalations queue (delayed firings). */
+  queue: Queue<EscalationJobData>;
+  deliveries: Queue<DeliveryJobData>;
+  incidents: IncidentReader;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What a firing did. */
+export type Firing = "escalated" | "closed" | "unconfigured";
+
+export class Escalations {
+  private readonly d: EscalationDeps;
+
+  constructor(d: EscalationDeps) {
+    this.d = d;
+  }
+
+  private now() {
+    return (this.d.now ?? Date.now)();
+  }
+
+  /**
+   * A failure was routed (`routes`: the names of the routes that sent it): the first firing of each of those routes'
+   * escalations, `after` from now. Anything but a failed instance is ignored.
+   */
+  async schedule(event: DwEvent, routes: readonly string[]): Promise<void> {
+    const inst = instanceOf(event);
+    if (inst?.status !== "failed" || !inst.instanceId) return;
+    for (const route of new Set(routes)) {
+      const esc = escalateOf(this.d.config, route);
+      if (esc) await this.add({ event, instanceId: inst.instanceId, route, n: 1 }, esc.after);
+    }
+  }
+
+  /** The job: escalate if the incident is still open, then queue the next firing. */
+  async fire(job: Job<EscalationJobData>): Promise<Firing> {
+    const { event, instanceId, route, n } = job.data;
+    const log = this.d.logger.child({ instanceId, route, escalation: n, jobId: job.id });
+    const esc = escalateOf(this.d.config, route);
+    const r = routeOf(this.d.config, route);
+    if (!esc || !r) {
+      log.info("the route no longer escalates (config changed): nothing sent");
+      return "unconfigured";
+    }
+    if (!(await stillUnattended(this.d.incidents, instanceId, event.id))) {
+      log.info("acknowledged, recovered or no incident: not escalated");
+      return "closed";
+    }
+    const destinations = r.destinations.filter((dest) => this.d.config.destinations[dest]);
+    await this.d.deliveries.addBulk(
+      destinations.map((destination) => ({
+        name: "escalation",
+        data: { event, destination, routes: [route], escalation: { route, n, instanceId } },
+        opts: { jobId: escalationMessageJobId(event.id, route, n, destination), priority: PRIORITY.escalation },
+      })),
+    );
+    // Once per firing on the timeline, even when this job runs again after a crash.
+    await this.d.incidents.append(
+      instanceId,
+      { at: this.now(), kind: "escalated", detail: targetNames(esc) },
+      { dedupeKey: `escalation.${route}.${n}` },
+    );
+    if (n <= esc.repeat) await this.add({ event, instanceId, route, n: n + 1 }, esc.every ?? esc.after);
+    log.info({ destinations }, "escalated");
+    return "escalated";
+  }
+
+  private async add(data: EscalationJobData, delay: number): Promise<void> {
+    await this.d.queue.add("escalate", data, { jobId: escalationJobId(data.event.id, data.route, data.n), delay });
+  }
+}
+
+function routeOf(config: Readonly<Config>, route: string) {
+  return config.routes.find((r, i) => routeName(r, i) === route);
+}
+
+/** The route's `escalate`, by the route's name; undefined when the route or its escalate is gone from the config. */
+export function escalateOf(config: Readonly<Config>, route: string): EscalateConfig | undefined {
+  return routeOf(config, route)?.escalate;
+}
+
+/** "@oncall-secondary, slack U0ANN": the targets as the config writes them (the timeline's "escalated to …"). */
+export function targetNames(esc: EscalateConfig): string {
+  const users = Object.entries(esc.mention.users)
+    .filter(([, ids]) => ids?.length)
+    .map(([p, ids]) => `${p} ${ids?.join(" ")}`);
+  return [...esc.mention.groups.map((g) => `@${g}`), ...users].join(", ");
+}
+
+/** Who an escalation mentions on one platform at `now`: its users and groups, a rotation as whoever is on call. */
+export function escalationMentions(
+  config: Readonly<Config>,
+  esc: EscalateConfig,
+  platform: string,
+  now: number,
+): MessageMention[] {
+  const ids = membersOn(esc.mention, groupsAt(config, now), platform as Platform);
+  return [...new Set(ids)].map((userId) => ({ userId }));
+}

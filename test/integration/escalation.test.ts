@@ -1,0 +1,208 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Incident } from "../../src/incidents/types.js";
+import { IncidentStore } from "../../src/incidents/store.js";
+import { FakeLark } from "../fakes/lark-api.js";
+import { FakeSlack, type SlackMessage } from "../fakes/slack-api.js";
+import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { freshEvent } from "../helpers/fixtures.js";
+import { deleteKeys, testPrefix } from "../helpers/redis.js";
+import { sleep, waitFor } from "../helpers/wait.js";
+
+/**
+ * routes[].escalate end to end: a failed instance nobody acknowledged mentions the escalation targets (a rotation:
+ * whoever is on call now) after the delay, then as often as configured, under the failure's message on Slack and in
+ * the Lark chat; an ack or a recovery stops it; delayed jobs in Redis fire once across bot processes and restarts.
+ * Real Redis, BullMQ, the Slack and Lark SDKs against their fakes; the incident store is the real one.
+ */
+const TOKEN = "xoxb-escalation";
+const APP_ID = "cli_a1b2c3d4e5f60719";
+const APP_SECRET = "lark-app-secret-escalation";
+const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
+let slack: FakeSlack;
+let lark: FakeLark;
+
+beforeAll(async () => {
+  slack = new FakeSlack({ token: TOKEN, channels: ["C0ESC"] });
+  lark = new FakeLark({ appId: APP_ID, appSecret: APP_SECRET, chats: ["oc_esc"] });
+  await Promise.all([slack.start(), lark.start()]);
+});
+afterAll(async () => {
+  await Promise.all([slack?.stop(), lark?.stop()]);
+});
+
+/** A bot whose one route escalates failed instances to a daily rotation (today: U0TODAY / ou_today) and U0LEAD. */
+function config(escalate: Record<string, unknown>) {
+  return {
+    slack: { token: TOKEN, apiUrl: slack.apiUrl },
+    lark: { appId: APP_ID, appSecret: APP_SECRET, domain: lark.url, timeoutMs: 5000 },
+    destinations: {
+      ops: { platform: "slack", channel: "C0ESC" },
+      team: { platform: "lark", chatId: "oc_esc", locale: "zh-CN" },
+    },
+    rotations: {
+      "oncall-secondary": {
+        shift: "daily",
+        handover: "00:00",
+        timeZone: "UTC",
+        start: yesterday(),
+        members: [
+          { slack: ["U0YESTERDAY"], lark: ["ou_yesterday"] },
+          { slack: ["U0TODAY"], lark: ["ou_today"] },
+        ],
+      },
+    },
+    routes: [
+      {
+        name: "prod failures",
+        match: { type: ["dataworks:InstanceStatusChanges:InstanceStatusChanges"] },
+        destinations: ["ops", "team"],
+        escalate: { mention: { groups: ["oncall-secondary"], users: { slack: ["U0LEAD"] } }, ...escalate },
+      },
+    ],
+  };
+}
+
+/** A failed instance with ids of its own, and its incident opened as the failure's delivery opens it. */
+async function failure(store: IncidentStore) {
+  const instanceId = String(Math.floor(Math.random() * 1e12));
+  const ev = freshEvent("instance-status-changes", {
+    time: new Date().toISOString(),
+  });
+  ev.data = { ...(ev.data as object), taskId: instanceId, status: 5 };
+  await store.open({ instanceId, eventId: String(ev.id), nodeId: "700001234003" });
+  return { ev, instanceId };
+}
+
+const slackEscalations = (instanceId: string): SlackMessage[] =>
+  slack.messages.filter((m) => m.text.includes("acknowledged") && JSON.stringify(m.blocks).includes(instanceId));
+const larkEscalations = (instanceId: string) =>
+  lark
+    .inChat("oc_esc")
+    .filter((m) => JSON.stringify(m.card).includes("尚无人认领") && JSON.stringify(m.card).includes(instanceId));
+const escalatedEntries = async (store: IncidentStore, instanceId: string) =>
+  ((await store.get(instanceId)) as Incident).timeline.filter((t) => t.kind === "escalated");
+
+describe("escalation (one bot)", () => {
+  let bot: TestBot;
+  let store: IncidentStore;
+  afterEach(async () => {
+    await bot?.close();
+  });
+  const start = async (escalate: Record<string, unknown>) => {
+    bot = await startTestBot(config(escalate));
+    store = new IncidentStore(bot.runtime.redis, bot.prefix);
+  };
+
+  it("fires after the delay, then `repeat` more times `every` apart, mentioning whoever is on call, then stops", async () => {
+    await start({ after: "1500ms", repeat: 2, every: "700ms" });
+    const { ev, instanceId } = await failure(store);
+    const posted = Date.now();
+    expect((await bot.post(ev)).status).toBe(202);
+    const failureMessage = await waitFor(
+      () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(String(ev.id))),
+      "the failure message",
+    );
+    await sleep(Math.max(0, posted + 1000 - Date.now()));
+    expect(slackEscalations(instanceId)).toHaveLength(0); // not before `after`
+    const first = await waitFor(() => slackEscalations(instanceId)[0], "the first escalation", 5000);
+    expect(Date.now() - posted).toBeGreaterThanOrEqual(1500);
+    // A reply under the failure's message, mentioning the rotation's member of today and the listed user.
+    expect(first.thread_ts).toBe(failureMessage.ts);
+    const blocks = JSON.stringify(first.blocks);
+    expect(blocks).toContain("<@U0TODAY>");
+    expect(blocks).toContain("<@U0LEAD>");
+    expect(blocks).not.toContain("U0YESTERDAY");
+    expect(first.text).toMatch(/nobody has acknowledged/);
+    expect(blocks).toContain("Escalation 1 of 3");
+    // Lark, in Chinese: the rotation's Lark id is mentioned there.
+    const onLark = await waitFor(() => larkEscalations(instanceId)[0], "the Lark escalation");
+    expect(JSON.stringify(onLark.card)).toContain("ou_today");
+    expect(JSON.stringify(onLark.card)).not.toContain("ou_yesterday");
+    await waitFor(() => slackEscalations(instanceId).length === 3, "three escalations", 8000);
+    await sleep(1500); // more than `every`: no fourth
+    expect(
+      slackEscalations(instanceId).map((m) => JSON.stringify(m.blocks).match(/Escalation (\d) of 3/)?.[1]),
+    ).toEqual(["1", "2", "3"]);
+    expect(larkEscalations(instanceId)).toHaveLength(3);
+    const entries = await escalatedEntries(store, instanceId);
+    expect(entries).toHaveLength(3);
+    expect(entries[0]?.detail).toBe("@oncall-secondary, slack U0LEAD");
+  });
+
+  it("does not fire after an ack, and an ack between firings stops the rest", async () => {
+    await start({ after: "800ms", repeat: 3, every: "800ms" });
+    const acked = await failure(store);
+    const later = await failure(store);
+    await bot.post(acked.ev);
+    await bot.post(later.ev);
+    const who = { platform: "slack", userId: "U0ANN", name: "Ann" };
+    expect((await store.acknowledge(acked.instanceId, who)).ok).toBe(true);
+    await waitFor(() => slackEscalations(later.instanceId).length === 1, "the first escalation of the other");
+    expect((await store.acknowledge(later.instanceId, who)).ok).toBe(true);
+    await sleep(2500); // three more `every`s
+    expect(slackEscalations(acked.instanceId)).toHaveLength(0);
+    expect(await escalatedEntries(store, acked.instanceId)).toHaveLength(0);
+    expect(slackEscalations(later.instanceId)).toHaveLength(1);
+    expect(await escalatedEntries(store, later.instanceId)).toHaveLength(1);
+  });
+
+  it("does not fire after a recovery", async () => {
+    await start({ after: "800ms" });
+    const { ev, instanceId } = await failure(store);
+    await bot.post(ev);
+    await store.recordStatus(instanceId, "succeeded", Date.now(), "a-later-success");
+    await sleep(2000);
+    expect(slackEscalations(instanceId)).toHaveLength(0);
+    expect(larkEscalations(instanceId)).toHaveLength(0);
+  });
+});
+
+describe("escalation across bot processes", () => {
+  const prefix = testPrefix();
+  afterAll(() => deleteKeys(prefix));
+
+  it("two worker processes on one Redis: each firing once", async () => {
+    const cfg = config({ after: "1s", repeat: 1, every: "600ms" });
+    const a = await startTestBot(cfg, { prefix, keepKeys: true });
+    const b = await startTestBot(cfg, { prefix, keepKeys: true });
+    try {
+      const store = new IncidentStore(a.runtime.redis, prefix);
+      const { ev, instanceId } = await failure(store);
+      await a.post(ev);
+      await waitFor(() => slackEscalations(instanceId).length === 2, "two escalations", 8000);
+      await sleep(1500);
+      expect(slackEscalations(instanceId)).toHaveLength(2);
+      expect(larkEscalations(instanceId)).toHaveLength(2);
+      expect(await escalatedEntries(store, instanceId)).toHaveLength(2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("a restart while an escalation is pending: the new process fires it, once", async () => {
+    const cfg = config({ after: "2s" });
+    const first = await startTestBot(cfg, { prefix, keepKeys: true });
+    const store = new IncidentStore(first.runtime.redis, prefix);
+    const { ev, instanceId } = await failure(store);
+    let second: TestBot | undefined;
+    try {
+      await first.post(ev);
+      await waitFor(
+        () => slack.messages.some((m) => JSON.stringify(m.blocks).includes(String(ev.id))),
+        "the failure message",
+      );
+      expect(await first.runtime.queues.escalations.getDelayedCount()).toBeGreaterThanOrEqual(1);
+      await first.close();
+      second = await startTestBot(cfg, { prefix, keepKeys: true });
+      const after = new IncidentStore(second.runtime.redis, prefix);
+      await waitFor(() => slackEscalations(instanceId).length === 1, "the escalation after the restart", 8000);
+      await sleep(1000);
+      expect(slackEscalations(instanceId)).toHaveLength(1);
+      expect(await escalatedEntries(after, instanceId)).toHaveLength(1);
+    } finally {
+      await second?.close();
+    }
+  });
+});
