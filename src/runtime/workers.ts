@@ -41,7 +41,7 @@ export interface RuntimeWorkerDeps {
 /** The events, deliveries and approvals workers, each given what its jobs need. */
 export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
   const { config, logger, stores, approvals } = d;
-  const tracker = createIncidentTracker(d.redis, d.prefix, config, stores.refs);
+  const tracker = createIncidentTracker(d.redis, d.prefix, config, stores.refs, stores.incidents);
   const escalations = new Escalations({
     config,
     queue: d.queues.escalations,

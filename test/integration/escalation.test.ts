@@ -63,16 +63,18 @@ function config(escalate: Record<string, unknown>) {
   };
 }
 
-/** A failed instance with ids of its own, and its incident opened as the failure's delivery opens it. */
-async function failure(store: IncidentStore) {
+/** A failed instance with ids of its own (the events worker opens its incident: src/incidents/track.ts). */
+function failure() {
   const instanceId = String(Math.floor(Math.random() * 1e12));
-  const ev = freshEvent("instance-status-changes", {
-    time: new Date().toISOString(),
-  });
-  ev.data = { ...(ev.data as object), taskId: instanceId, status: 5 };
-  await store.open({ instanceId, eventId: String(ev.id), nodeId: "700001234003" });
-  return { ev, instanceId };
+  const nodeId = String(Math.floor(Math.random() * 1e12));
+  const ev = freshEvent("instance-status-changes", { time: new Date().toISOString() });
+  ev.data = { ...(ev.data as object), taskId: instanceId, nodeId, status: 5 };
+  return { ev, instanceId, nodeId };
 }
+
+/** Its incident, once the events worker has opened it. */
+const opened = (store: IncidentStore, instanceId: string) =>
+  waitFor(() => store.get(instanceId), `the incident of ${instanceId}`);
 
 const slackEscalations = (instanceId: string): SlackMessage[] =>
   slack.messages.filter((m) => m.text.includes("acknowledged") && JSON.stringify(m.blocks).includes(instanceId));
@@ -96,7 +98,7 @@ describe("escalation (one bot)", () => {
 
   it("fires after the delay, then `repeat` more times `every` apart, mentioning whoever is on call, then stops", async () => {
     await start({ after: "1500ms", repeat: 2, every: "700ms" });
-    const { ev, instanceId } = await failure(store);
+    const { ev, instanceId } = failure();
     const posted = Date.now();
     expect((await bot.post(ev)).status).toBe(202);
     const failureMessage = await waitFor(
@@ -132,10 +134,11 @@ describe("escalation (one bot)", () => {
 
   it("does not fire after an ack, and an ack between firings stops the rest", async () => {
     await start({ after: "800ms", repeat: 3, every: "800ms" });
-    const acked = await failure(store);
-    const later = await failure(store);
+    const acked = failure();
+    const later = failure();
     await bot.post(acked.ev);
     await bot.post(later.ev);
+    await opened(store, acked.instanceId);
     const who = { platform: "slack", userId: "U0ANN", name: "Ann" };
     expect((await store.acknowledge(acked.instanceId, who)).ok).toBe(true);
     await waitFor(() => slackEscalations(later.instanceId).length === 1, "the first escalation of the other");
@@ -149,10 +152,14 @@ describe("escalation (one bot)", () => {
 
   it("does not fire after a recovery", async () => {
     await start({ after: "800ms" });
-    const { ev, instanceId } = await failure(store);
+    const { ev, instanceId } = failure();
     await bot.post(ev);
-    await store.recordStatus(instanceId, "succeeded", Date.now(), "a-later-success");
-    await sleep(2000);
+    await opened(store, instanceId);
+    // The same instance succeeds (a rerun from the Operation Center): the events worker records the recovery.
+    const success = { ...ev, id: `${String(ev.id)}-ok`, data: { ...(ev.data as object), status: 6 } };
+    expect((await bot.post(success)).status).toBe(202);
+    await waitFor(async () => (await store.get(instanceId))?.state === "recovered", "the recovery recorded");
+    await sleep(1500);
     expect(slackEscalations(instanceId)).toHaveLength(0);
     expect(larkEscalations(instanceId)).toHaveLength(0);
   });
@@ -168,7 +175,7 @@ describe("escalation across bot processes", () => {
     const b = await startTestBot(cfg, { prefix, keepKeys: true });
     try {
       const store = new IncidentStore(a.runtime.redis, prefix);
-      const { ev, instanceId } = await failure(store);
+      const { ev, instanceId } = failure();
       await a.post(ev);
       await waitFor(() => slackEscalations(instanceId).length === 2, "two escalations", 8000);
       await sleep(1500);
@@ -184,8 +191,7 @@ describe("escalation across bot processes", () => {
   it("a restart while an escalation is pending: the new process fires it, once", async () => {
     const cfg = config({ after: "2s" });
     const first = await startTestBot(cfg, { prefix, keepKeys: true });
-    const store = new IncidentStore(first.runtime.redis, prefix);
-    const { ev, instanceId } = await failure(store);
+    const { ev, instanceId } = failure();
     let second: TestBot | undefined;
     try {
       await first.post(ev);
