@@ -7,6 +7,7 @@ import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { RedisClient } from "./redis/connect.js";
 import { type AdapterDeps, createAdapters } from "./adapters.js";
+import { approverNamesFor } from "./approvals/approver-names.js";
 import type { ApprovalService, ApprovalJobData } from "./approvals/service.js";
 import type { ApprovalStore } from "./approvals/store.js";
 import type { DecisionSender } from "./approvals/types.js";
@@ -15,9 +16,10 @@ import type { Config } from "./config/schema.js";
 import { consoleAdapterDeps } from "./console/feed.js";
 import type { ChatAdapter, OnCommand } from "./core/chat-adapter.js";
 import type { DwEvent } from "./core/event.js";
+import type { MemberNamesDeps } from "./dataworks/member-names.js";
 import { clientFromConfig, type DataWorksApi } from "./dataworks/openapi-client.js";
 import { createCachedEnricher, createEnricher, type Enrich } from "./enrich/enrich-event.js";
-import type { CacheStore } from "./enrich/lookup-cache.js";
+import { type CacheStore, LookupCache } from "./enrich/lookup-cache.js";
 import { type HealthDeps, readiness } from "./http/routes/health.js";
 import type { DeliveryJobData, EscalationJobData, EventJobData } from "./jobs/queues.js";
 import type { WorkerSet } from "./jobs/workers.js";
@@ -165,6 +167,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ...w,
         approvals: approvals.service,
         sendDecision: approvals.send,
+        approverNames: approverNamesFor(
+          {
+            config,
+            members: memberNamesDeps(config, enrichDeps, stores.cache, prefix),
+            chat: approvals.userNames.name.bind(approvals.userNames),
+          },
+          (a) => approvals.service.routeOf(a),
+        ),
       });
     }
   } catch (err) {
@@ -172,6 +182,23 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     throw err;
   }
   return runtime;
+}
+
+/** The workspace member names (the enrichment's cache and DataWorks client), when enrichment runs at all. */
+function memberNamesDeps(
+  config: Readonly<Config>,
+  enrich: ReturnType<typeof enricherDeps>,
+  store: CacheStore,
+  prefix: string,
+): MemberNamesDeps | undefined {
+  if (!enrich) return undefined;
+  return {
+    api: enrich.api,
+    cache: new LookupCache(store, prefix),
+    ttlMs: config.enrich.ttl.names,
+    failureTtlMs: config.enrich.ttl.failure,
+    configured: config.enrich.userNames,
+  };
 }
 
 /** Enrichment through the DataWorks read APIs, when it is enabled and an AccessKey is configured. */

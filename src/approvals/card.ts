@@ -3,6 +3,7 @@ import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
+import type { ApproverNames } from "./approver-names.js";
 import { approverList, describeDecision } from "./describe.js";
 import { factsParts } from "./facts-sections.js";
 import { routeOf } from "./route-of.js";
@@ -24,6 +25,8 @@ export function approvalCard(
   config: Readonly<Config>,
   /** Built on the event's minimal fallback message instead of its template (a card the platform refused). */
   minimal = false,
+  /** Approvers' display names (approver-names.ts); the others are shown by id. */
+  names: ApproverNames = {},
 ): Message {
   const t = (key: string, params: Record<string, unknown> = {}) => translate(templates.messages, locale, key, params);
   const tz = config.templates.timeZone;
@@ -54,7 +57,7 @@ export function approvalCard(
   if (a.state === "pending") {
     msg.severity = "warning";
     msg.fields.push({ label: t("approval.deadline"), value: formatTime(a.deadline, tz) });
-    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route, t) });
+    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route, t, names) });
     msg.actions = [
       { actionId: APPROVE, label: t("approval.approve"), value: a.id, style: "primary" },
       { actionId: BLOCK, label: t("approval.block"), value: a.id, style: "danger" },

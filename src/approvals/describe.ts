@@ -1,6 +1,7 @@
 import { nameOf, nameOnPlatform } from "../access/people.js";
 import type { ApprovalRouteConfig } from "../config/sections/approvals.js";
 import type { Unanswered } from "../core/event.js";
+import { type ApproverNames, approverKey } from "./approver-names.js";
 import { formatTime } from "../templating/format.js";
 import type { Decider, Decision } from "./types.js";
 
@@ -9,16 +10,19 @@ import type { Decider, Decision } from "./types.js";
 type T = (key: string, params?: Record<string, unknown>) => string;
 
 /**
- * Who may decide, in words (cards, `pending`, `dw-chatops route`): groups as @name, then user ids per platform.
- * The config's wildcard "*" is said as "anyone", and a route open to anyone on one platform is just "anyone".
+ * Who may decide, in words (cards, `pending`, `dw-chatops route`): groups as @name, then users per platform, by
+ * name where `names` (approver-names.ts) knows one, else by id. The config's wildcard "*" is said as "anyone", and
+ * a route open to anyone on one platform is just "anyone".
  */
-export function approverList(route: ApprovalRouteConfig, t: T): string {
+export function approverList(route: ApprovalRouteConfig, t: T, names: ApproverNames = {}): string {
   const anyone = t("approval.anyone");
   const users = Object.entries(route.approvers.users).filter(([, ids]) => ids.length);
   const [only] = users;
   if (!route.approvers.groups.length && users.length === 1 && only?.[1].includes("*")) return anyone;
   const parts = route.approvers.groups.map((g) => `@${g}`);
-  for (const [platform, ids] of users) parts.push(`${platform}: ${ids.includes("*") ? anyone : ids.join(", ")}`);
+  const named = (platform: string, ids: readonly string[]) =>
+    ids.map((id) => names[approverKey(platform, id)] ?? id).join(", ");
+  for (const [platform, ids] of users) parts.push(`${platform}: ${ids.includes("*") ? anyone : named(platform, ids)}`);
   return parts.join("; ") || "-";
 }
 

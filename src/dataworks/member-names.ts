@@ -25,18 +25,30 @@ export function workspaceMembers(
   regionId: string,
   projectId: string,
 ): Promise<Record<string, string>> {
-  return d.cache.get(`${regionId}:members:${projectId}`, d.ttlMs, d.failureTtlMs, async () => {
-    const names: Record<string, string> = {};
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const { members, totalCount } = await listProjectMembers(d.api, { regionId }, projectId, page, 20);
-      for (const m of members) {
-        const name = m.name || m.nick;
-        if (name) names[m.uid] = name;
-      }
-      if (!members.length || page * 20 >= totalCount) break;
+  return d.cache.get(membersKey(regionId, projectId), d.ttlMs, d.failureTtlMs, () =>
+    readMembers(d.api, regionId, projectId),
+  );
+}
+
+/** Where a workspace's names are kept in the enrichment cache (enrichment reads the same entry). */
+export const membersKey = (regionId: string, projectId: string) => `${regionId}:members:${projectId}`;
+
+/** Every page of a workspace's member list: names by UID (name, else nick). */
+export async function readMembers(
+  api: DataWorksApi,
+  regionId: string,
+  projectId: string,
+): Promise<Record<string, string>> {
+  const names: Record<string, string> = {};
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const { members, totalCount } = await listProjectMembers(api, { regionId }, projectId, page, 20);
+    for (const m of members) {
+      const name = m.name || m.nick;
+      if (name) names[m.uid] = name;
     }
-    return names;
-  });
+    if (!members.length || page * 20 >= totalCount) break;
+  }
+  return names;
 }
 
 /** The display name of a UID: configured, else the workspace's member name, else undefined (show the id). */

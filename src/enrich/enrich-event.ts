@@ -14,6 +14,7 @@ import type { EnrichConfig } from "../config/sections/enrich.js";
 import type { DwEvent } from "../core/event.js";
 import { dataworksId as id } from "../dataworks/ids.js";
 import { instanceOf } from "../dataworks/instance.js";
+import { readMembers } from "../dataworks/member-names.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
 import { errorExcerpt } from "./error-lines.js";
@@ -107,10 +108,31 @@ function collect(
   // Each API call runs to dataworks.timeout, not to the (shorter) budget: a late answer still fills the
   // cache for the next event of a storm, and coalescing keeps it to one call in flight per id.
   const perCall = undefined;
-  const operator = user(d.operator ?? d.operatorUid ?? d.operatorBaseId);
+  const operatorUid = id(d.operator ?? d.operatorUid ?? d.operatorBaseId);
+  const operator = user(operatorUid);
   if (operator) out.operatorName = operator;
+  // Owner and operator by the workspace's member names (dataworks/member-names.ts), where enrich.userNames has none.
+  let ownerUid = id(d.fileOwner ?? d.owner);
+  let members: Record<string, string> | undefined;
+  const byMembers = () => {
+    const named = (uid: string | undefined) => (uid && !c.userNames[uid] ? members?.[uid] : undefined);
+    const op = named(operatorUid);
+    if (op) out.operatorName = op;
+    const owner = named(ownerUid);
+    if (owner) out.ownerName = owner;
+  };
 
   const workspaceId = id(d.appId ?? d.projectId);
+  if (workspaceId && (operatorUid || ownerUid || d.nodeId !== undefined))
+    lookup(
+      `members:${workspaceId}`,
+      c.ttl.names,
+      () => readMembers(api, region, workspaceId),
+      (m) => {
+        members = m;
+        byMembers();
+      },
+    );
   if (workspaceId)
     lookup(
       `project:${workspaceId}`,
@@ -132,6 +154,8 @@ function collect(
         if (n.ownerId) out.ownerId = n.ownerId;
         const owner = user(n.ownerId);
         if (owner) out.ownerName = owner;
+        if (n.ownerId) ownerUid = id(n.ownerId);
+        byMembers();
       },
     );
 

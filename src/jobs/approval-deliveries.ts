@@ -13,8 +13,9 @@ import { withFallback } from "./safe-adapter.js";
 export async function postCard(r: DeliveryRun): Promise<Delivered> {
   const { deps, log, job } = r;
   const a = await approvalOf(r);
+  const names = a.state === "pending" ? ((await deps.approverNames?.(a)) ?? {}) : {};
   const slot = await cardSlot(r);
-  const build = (minimal: boolean) => approvalCard(a, r.locale, deps.templates, deps.config, minimal);
+  const build = (minimal: boolean) => approvalCard(a, r.locale, deps.templates, deps.config, minimal, names);
   const adapter = cardAdapter(r, build);
   const payload = adapter.render(build(false));
   // As for notifications: the slot counts from when the request reached the platform.

@@ -73,7 +73,7 @@ export function createApprovals(d: ApprovalDeps) {
       "approvals are configured but dataworks.accessKeyId is not: decisions go to the LOCAL STAND-IN and are not sent to DataWorks",
     );
   }
-  return { service, send, standIn };
+  return { service, send, standIn, userNames };
 }
 
 /**

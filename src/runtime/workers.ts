@@ -1,4 +1,6 @@
+import type { ApproverNames } from "../approvals/approver-names.js";
 import type { ApprovalService } from "../approvals/service.js";
+import type { Approval } from "../approvals/types.js";
 import type { DecisionSender } from "../approvals/types.js";
 import { createMuteCheck } from "../commands/mute-check.js";
 import type { Config } from "../config/schema.js";
@@ -34,6 +36,8 @@ export interface RuntimeWorkerDeps {
   approvals: ApprovalService;
   sendDecision: DecisionSender;
   enrich?: Enrich;
+  /** Who may decide, by name where known (approvals/approver-names.ts). */
+  approverNames?: (a: Approval) => Promise<ApproverNames>;
   metrics: Metrics;
   now?: () => number;
 }
@@ -88,6 +92,7 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       incidents: stores.incidents,
       approvals: stores.approvals,
       onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
+      approverNames: d.approverNames,
     },
     approvals: {
       store: stores.approvals,

@@ -29,7 +29,7 @@ const DOWNSTREAM = [
   "dm_board",
 ];
 /** Names only: what a failure's enrichment holds when the impact lookups add nothing. */
-const NAMES = ["GetInstance", "GetInstanceLog", "GetNode", "GetProject"];
+const NAMES = ["GetInstance", "GetInstanceLog", "GetNode", "GetProject", "ListProjectMembers"];
 const IMPACT = ["GetBaseline", "GetTaskInstance", "ListDownstreamTaskInstances"];
 
 function parse(raw: unknown): DwEvent {
@@ -216,12 +216,12 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
     const ms = Date.now() - t0;
     expect(outs.every((o) => o.nodeName === "ods_order_detail_di" && o.workspaceName && o.errorLog)).toBe(true);
     const count = (a: string) => dw.callsOf(a).length;
-    expect([...NAMES, ...IMPACT].map(count)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect([...NAMES, ...IMPACT].map(count)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     expect(outs.every((o) => (o.impact as { waiting?: number } | undefined)?.waiting === DOWNSTREAM.length)).toBe(true);
     // Another process (a second enricher on the same Redis) asks nothing.
     const other = build();
     await other(instanceEvent());
-    expect(dw.calls).toHaveLength(7);
+    expect(dw.calls).toHaveLength(8);
     console.log(`1000 concurrent enrichments: ${ms} ms, ${dw.calls.length} API calls`);
   });
 
@@ -246,7 +246,7 @@ describe("enrichment through the DataWorks read APIs (real SDK, fake gateway, re
     // Below the 300 ms budget: served from the cache, not another wait for the API.
     expect(Date.now() - t1).toBeLessThan(250);
     expect(next).toMatchObject({ nodeName: "ods_order_detail_di", workspaceName: "销售数仓 sales_dw" });
-    expect(dw.calls).toHaveLength(7);
+    expect(dw.calls).toHaveLength(8);
   });
 
   it("a failing API: partial names + note, and the failure is not retried for ttl.failure", async () => {
