@@ -75,7 +75,13 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
           [...d.adapters.values()].flatMap((a) => a.routes?.() ?? []),
         ),
       (app) => metricsRoute(app, d.metrics),
-      (app) => approvalPageRoute(app, { config, store: stores.approvals, templates: d.templates }),
+      (app) =>
+        approvalPageRoute(app, {
+          config,
+          store: stores.approvals,
+          templates: d.templates,
+          fullDiff: stores.fullDiff,
+        }),
       ...(d.adapters.has("console")
         ? [
             (app: FastifyInstance) =>

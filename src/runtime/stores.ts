@@ -1,3 +1,4 @@
+import { loadFullDiff } from "../approvals/snapshot/full-diff.js";
 import { ApprovalStore } from "../approvals/store.js";
 import { MuteStore } from "../commands/mutes.js";
 import { WorkspaceNames } from "../commands/workspace-names.js";
@@ -19,6 +20,8 @@ export interface Stores {
   groups: DigestGroups;
   consoleFeed: ConsoleFeed;
   approvals: ApprovalStore;
+  /** The whole diff of an approval's file change, kept beside it (approval page). */
+  fullDiff: (approvalId: string) => Promise<string | undefined>;
   /** Failed instances acted on from chat (src/incidents/). */
   incidents: IncidentStore;
   mutes: MuteStore;
@@ -35,6 +38,7 @@ export function createStores(redis: RedisClient, prefix: string, config: Readonl
     groups: new DigestGroups(redis, prefix),
     consoleFeed: new ConsoleFeed(redis, prefix),
     approvals: new ApprovalStore(redis, prefix),
+    fullDiff: (approvalId) => loadFullDiff(redis, prefix, approvalId),
     incidents: new IncidentStore(redis, prefix, config.incidents.retention),
     mutes: new MuteStore(redis, prefix, now),
     workspaces: new WorkspaceNames(redis, prefix, config.dataworks.regionId),

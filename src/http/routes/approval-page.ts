@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalCard, safeRender } from "../../approvals/card.js";
 import { approverLines, whoDecided } from "../../approvals/describe.js";
 import { factsParts } from "../../approvals/facts-sections.js";
-import { wholeDiff } from "../../approvals/whole-diff.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { Approval } from "../../approvals/types.js";
@@ -18,6 +17,8 @@ export interface ApprovalPageDeps {
   config: Readonly<Config>;
   store: ApprovalStore;
   templates: TemplateEngine;
+  /** The whole diff of the approval's file change (snapshot/full-diff.ts loadFullDiff). */
+  fullDiff?: (approvalId: string) => Promise<string | undefined>;
 }
 
 /** The read-only status of one approval, as JSON: what a DataWorks extension's DetailUrl can show. */
@@ -40,7 +41,7 @@ export interface ApprovalView {
 interface WholeDiffView {
   title?: string;
   summary: string;
-  /** The unified diff; absent when it was too large to compute (then `note` says so). */
+  /** The unified diff; absent when it was too large to compute or is no longer kept (then `note` says so). */
   text?: string;
   note?: string;
 }
@@ -63,7 +64,9 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
       title: approvalCard(a, locale, deps.templates, deps.config).title,
     };
     const tr = (key: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, key, p);
-    const view = { ...toView(a, card, deps.config), ...factsView(a, tr, deps.config) };
+    const hasDiff = a.facts?.status === "ok" && a.facts.facts.kind === "file";
+    const whole = hasDiff ? await deps.fullDiff?.(a.id) : undefined;
+    const view = { ...toView(a, card, deps.config), ...factsView(a, tr, deps.config, whole) };
     const accept = String(req.headers.accept ?? "");
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
     const t = (key: string, p: Record<string, unknown> = {}) =>
@@ -90,6 +93,7 @@ function factsView(
   a: Approval,
   t: (key: string, p?: Record<string, unknown>) => string,
   config: Readonly<Config>,
+  whole: string | undefined,
 ): Pick<ApprovalView, "facts"> {
   const parts = factsParts(a, t, config);
   if (!parts.fields.length && !parts.sections.length) return {};
@@ -100,11 +104,10 @@ function factsView(
       sections.push({ ...(s.title ? { title: s.title } : {}), text: s.text });
       continue;
     }
-    const text = wholeDiff(a, { before: t("approval.page.diffBefore"), after: t("approval.page.diffAfter") });
     diff = {
       ...(s.title ? { title: s.title } : {}),
       summary: s.diff.summary,
-      ...(text === undefined ? { note: t("approval.page.diffTooLarge") } : { text }),
+      ...(whole === undefined ? { note: t("approval.page.diffMissing") } : { text: whole }),
     };
   }
   return { facts: { fields: parts.fields, sections, ...(diff ? { diff } : {}) } };
