@@ -1,50 +1,23 @@
 /**
  * Benchmark 2: end to end, events → fake Slack deliveries per second, rate limits and digests off.
- *   npm run bench:e2e   (EVENTS=5000)
+ *   npm run bench:e2e   (EVENTS=5000 RUNS=1)
  */
-import { FakeSlack } from "../test/fakes/slack-api.js";
-import { randomUUID } from "node:crypto";
-import { deletePrefix, eventBody, fmt, load, startServer, TOKEN } from "./lib.js";
+import { runE2e } from "./e2e-run.js";
+import { fmt, load1 } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 5000);
-const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
-await slack.start();
-const config = {
-  slack: { token: "xoxb-bench", apiUrl: slack.apiUrl },
-  destinations: {
-    ops: { platform: "slack", channel: "C0BENCH", rateLimit: { max: 10000, per: "1s" }, digest: { enabled: false } },
-  },
-  routes: [{ destinations: ["ops"] }],
-  ingest: { auth: { tokens: [TOKEN] } },
-  worker: { concurrency: 64 },
-};
-const prefix = `bench-e2e-${randomUUID().slice(0, 6)}`;
-const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix });
-const body = eventBody("kill-instance");
-const t0 = performance.now();
-let sent = 0;
-const sender = (async () => {
-  while (sent < events) {
-    const r = await load(bot.url, "/dataworks/events", body, {
-      connections: 16,
-      seconds: 0.5,
-      headers: { "x-eventbridge-signature-token": TOKEN },
-    });
-    sent += r.requests;
-  }
-})();
-await sender;
-const ingestSeconds = (performance.now() - t0) / 1000;
-while (slack.messages.length < sent) await new Promise((r) => setTimeout(r, 50));
-const seconds = (performance.now() - t0) / 1000;
-await bot.stop();
-await slack.stop();
-await deletePrefix(prefix);
-process.stdout.write(
-  [
-    `end-to-end benchmark ${new Date().toISOString()}`,
-    `events posted: ${sent} in ${fmt(ingestSeconds)} s; all ${slack.messages.length} delivered to the fake Slack after ${fmt(seconds)} s`,
-    `throughput: ${fmt(sent / seconds, 0)} deliveries/s (ingest + queue + render + Slack Web API call)`,
-    "",
-  ].join("\n"),
-);
+const runs = Number(process.env.RUNS ?? 1);
+const lines = [
+  `end-to-end benchmark ${new Date().toISOString()}, load average ${fmt(load1(), 2)} at the start`,
+  "| events | all delivered after | deliveries/s | bot CPU ms/event | bot idle RSS | bot peak RSS |",
+  "|---|---|---|---|---|---|",
+];
+for (let i = 0; i < runs; i++) {
+  const r = await runE2e(events);
+  if (r.delivered !== r.sent) throw new Error(`posted ${r.sent} but the fake Slack has ${r.delivered}`);
+  lines.push(
+    `| ${r.sent} | ${fmt(r.seconds)} s | **${fmt(r.perSecond, 0)}** | ${fmt(r.cpuMsPerEvent, 2)} | ${fmt(r.idleRssMiB, 0)} MiB | ${fmt(r.peakRssMiB, 0)} MiB |`,
+  );
+}
+lines.push(`load average ${fmt(load1(), 2)} at the end`, "");
+process.stdout.write(lines.join("\n"));

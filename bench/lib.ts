@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
 
@@ -15,13 +16,17 @@ export function fixture(name: string): Record<string, unknown> {
   >;
 }
 
-/** Start a bench server script under tsx; resolves with its URL once it prints "LISTENING <url>". */
+/**
+ * Start a bench server script under tsx; resolves with its URL once it prints "LISTENING <url>". `root`: the
+ * checkout whose server runs (another checkout's, to compare two versions interleaved in one run).
+ */
 export function startServer(
   script: string,
   env: Record<string, string> = {},
+  root = ROOT,
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", join(ROOT, "bench/servers", script)], {
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", join(root, "bench/servers", script)], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -116,3 +121,20 @@ export async function deletePrefix(prefix: string): Promise<number> {
   r.disconnect();
   return n;
 }
+
+/**
+ * A process' peak RSS (VmHWM, the kernel's high-water mark: no sampling gap), current RSS and CPU time (user +
+ * system) from /proc. CPU per event is the figure that least depends on what else the machine runs.
+ */
+export function procStats(pid: number): { peakRssMiB: number; rssMiB: number; cpuMs: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name; clock ticks of 10 ms on Linux.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { peakRssMiB: kib("VmHWM") / 1024, rssMiB: kib("VmRSS") / 1024, cpuMs: ticks * 10 };
+}
+
+/** The 1-minute load average, to print beside every figure (the machine is shared). */
+export const load1 = () => loadavg()[0] ?? 0;

@@ -20,7 +20,10 @@ const runtime = await startRuntime({
 await runtime.app?.listen({ host: "127.0.0.1", port: 0 });
 const addr = runtime.app?.server.address();
 process.stdout.write(`LISTENING http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}\n`);
-setInterval(() => process.stdout.write(`RSS ${process.memoryUsage().rss}\n`), 1000).unref();
+setInterval(() => {
+  const m = process.memoryUsage();
+  process.stdout.write(`RSS ${m.rss} heapUsed ${m.heapUsed} heapTotal ${m.heapTotal} external ${m.external}\n`);
+}, 1000).unref();
 process.once("SIGTERM", async () => {
   await runtime.close();
   process.exit(0);
