@@ -1,4 +1,5 @@
-import * as lark from "@larksuiteoapi/node-sdk";
+import type * as lark from "@larksuiteoapi/node-sdk";
+import { larkSdk } from "./sdk.js";
 
 export interface LarkAppConfig {
   appId: string;
@@ -66,8 +67,8 @@ export class TokenCache implements lark.Cache {
 }
 
 export function resolveDomain(domain: string): lark.Domain | string {
-  if (domain === "feishu") return lark.Domain.Feishu;
-  if (domain === "lark") return lark.Domain.Lark;
+  if (domain === "feishu") return larkSdk().Domain.Feishu;
+  if (domain === "lark") return larkSdk().Domain.Lark;
   return domain.replace(/\/+$/, "");
 }
 
@@ -76,7 +77,7 @@ export function resolveDomain(domain: string): lark.Domain | string {
  * timeout of its own, and we must not change its shared default instance.
  */
 function withTimeout(timeoutMs: number): lark.HttpInstance {
-  const h = lark.defaultHttpInstance;
+  const h = larkSdk().defaultHttpInstance;
   const t = <O>(o?: O) => ({ timeout: timeoutMs, ...(o ?? {}) });
   const inst = {
     request: (o: object) => h.request(t(o)),
@@ -95,13 +96,14 @@ function withTimeout(timeoutMs: number): lark.HttpInstance {
 const silent: lark.Logger = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 
 export function createLarkClient(app: LarkAppConfig, timeoutMs: number, cache: TokenCache): lark.Client {
-  return new lark.Client({
+  const sdk = larkSdk();
+  return new sdk.Client({
     appId: app.appId,
     appSecret: app.appSecret,
     domain: resolveDomain(app.domain),
     cache,
     httpInstance: withTimeout(timeoutMs),
     logger: silent,
-    loggerLevel: lark.LoggerLevel.error,
+    loggerLevel: sdk.LoggerLevel.error,
   });
 }

@@ -1,7 +1,8 @@
-import * as lark from "@larksuiteoapi/node-sdk";
+import type * as lark from "@larksuiteoapi/node-sdk";
 import type { InteractionHandlers } from "../../src/core/chat-adapter.js";
 import { createLarkCallbacks, type LarkCallbacksConfig, obj } from "./callbacks.js";
 import { resolveDomain } from "./client.js";
+import { larkSdk } from "./sdk.js";
 
 export interface LarkLongConnectionConfig extends LarkCallbacksConfig {
   appId: string;
@@ -20,6 +21,7 @@ export interface LarkLongConnectionConfig extends LarkCallbacksConfig {
  * (notes §2.5, dependencies §4). Reconnects follow the server's ClientConfig (ReconnectInterval/Count/Nonce).
  */
 export function createLarkLongConnection(config: LarkLongConnectionConfig) {
+  const sdk = larkSdk();
   const callbacks = createLarkCallbacks(config);
   // The SDK logs frames at debug (payloads) and whole objects elsewhere: keep only its WSClient error lines, which
   // are plain strings (codes, reasons, "ws connect failed"), and report them.
@@ -37,22 +39,22 @@ export function createLarkLongConnection(config: LarkLongConnectionConfig) {
     trace() {},
   };
   const silent: lark.Logger = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
-  const dispatcher = new lark.EventDispatcher({
+  const dispatcher = new sdk.EventDispatcher({
     encryptKey: config.encryptKey,
     logger: silent,
-    loggerLevel: lark.LoggerLevel.error,
+    loggerLevel: sdk.LoggerLevel.error,
   }).register({
     // The dispatcher hands over header and event fields merged into one object (RequestHandle.parse), which holds
     // everything both callbacks read (event_id, action, operator, context, sender, message).
     "card.action.trigger": (data: unknown) => callbacks.cardAction(obj(data), obj(data)),
     "im.message.receive_v1": (data: unknown) => callbacks.message(obj(data), obj(data)),
   } as Record<string, (data: unknown) => Promise<unknown> | unknown>);
-  const ws = new lark.WSClient({
+  const ws = new sdk.WSClient({
     appId: config.appId,
     appSecret: config.appSecret,
     domain: resolveDomain(config.domain),
     logger: report,
-    loggerLevel: lark.LoggerLevel.error,
+    loggerLevel: sdk.LoggerLevel.error,
     autoReconnect: true,
     // Without these a stuck handshake or a silently dead connection (NAT, proxy) is never noticed.
     handshakeTimeoutMs: 10_000,
