@@ -122,6 +122,10 @@ describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () =>
     const a = await bot.runtime.approvalStore.get(approvalId!);
     expect(a?.notOurs).toBeTruthy();
     expect((await bot.runtime.approvalStore.pending()).map((p) => p.id)).not.toContain(approvalId);
+    const pending = JSON.stringify(
+      await bot.runtime.onCommand({ adapter: "slack", text: "pending", user: { id: "U0ALICE" }, channel: FEED_SLACK }),
+    );
+    expect(pending, "not listed by the pending command").not.toContain(approvalId!);
     const audit = await bot.runtime.approvalStore.auditLog(50);
     const entry = audit.find((e) => e.approvalId === approvalId);
     expect(entry).toMatchObject({ kind: "notOurs" });
@@ -150,7 +154,12 @@ describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () =>
   it("bound and enabled: a card, as before", async () => {
     const ev = freshEvent("commit-file");
     await bot.post(ev);
-    expect(await cards(bot, ev)).toBeTruthy();
+    const approvalId = await cards(bot, ev);
+    expect(approvalId).toBeTruthy();
+    const pending = JSON.stringify(
+      await bot.runtime.onCommand({ adapter: "slack", text: "pending", user: { id: "U0ALICE" }, channel: FEED_SLACK }),
+    );
+    expect(pending, "listed by the pending command").toContain(approvalId!);
   });
 
   it("an event the extension is not bound to: no card, no answer, notified with why", async () => {
