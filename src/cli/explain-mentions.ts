@@ -1,6 +1,7 @@
 import { memberIds } from "../access/describe-rotation.js";
 import { groupsAt } from "../access/roles.js";
 import { onCall } from "../access/rotation.js";
+import { shortDuration } from "../commands/filter.js";
 import type { Config } from "../config/schema.js";
 import { routeName } from "../routing/mentions.js";
 
@@ -20,6 +21,22 @@ export function mentionLines(config: Readonly<Config>, route: string, now: numbe
     ...(m.owner ? ["the event's owner (approvals.users)"] : []),
   ];
   return [`mentions on ${m.when.join("/")}: ${parts.join("; ") || "nobody"}`];
+}
+
+/** What `route` says about a matched route's escalation: when, whom (a rotation: who is on call at `now`), how often. */
+export function escalateLines(config: Readonly<Config>, route: string, now: number): string[] {
+  const e = config.routes.find((x, i) => routeName(x, i) === route)?.escalate;
+  if (!e) return [];
+  const whom = [
+    ...e.mention.groups.map((g) => groupWords(config, g, now)),
+    ...Object.entries(e.mention.users)
+      .filter(([, ids]) => ids?.length)
+      .map(([p, ids]) => `${p} ${ids?.join(" ")}`),
+  ].join("; ");
+  const again = e.repeat ? `, then ${e.repeat} more time(s) every ${shortDuration(e.every ?? e.after)}` : "";
+  return [
+    `escalates a failed instance nobody acknowledged: after ${shortDuration(e.after)} mentions ${whom}${again} (an ack or a recovery stops it)`,
+  ];
 }
 
 /** "@dba" for a group, "@oncall-primary (on call now: slack U0ANN)" for a rotation. */

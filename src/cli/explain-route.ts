@@ -2,7 +2,7 @@ import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "..
 import { approverList } from "../approvals/describe.js";
 import type { Mute } from "../commands/mutes.js";
 import { describeFilter, shortDuration } from "../commands/filter.js";
-import { mentionLines } from "./explain-mentions.js";
+import { escalateLines, mentionLines } from "./explain-mentions.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
@@ -127,6 +127,7 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
   for (const m of matches) {
     step(`route "${m.route}" -> ${m.destinations.map((n) => dest(n, routed.get(n) ?? [])).join(", ")}`);
     for (const line of mentionLines(config, m.route, d.now)) step(`  ${line}`);
+    for (const line of escalateLines(config, m.route, d.now)) step(`  ${line}`);
   }
   if (recovered && !("unavailable" in d.redis)) {
     const others = Object.keys(config.destinations).filter((n) => !routed.has(n));

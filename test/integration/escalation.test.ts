@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../src/incidents/types.js";
 import { IncidentStore } from "../../src/incidents/store.js";
+import { escalationJobId } from "../../src/jobs/queues.js";
+import { FakeDingTalk } from "../fakes/dingtalk-api.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { FakeSlack, type SlackMessage } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
@@ -19,26 +21,41 @@ const APP_ID = "cli_a1b2c3d4e5f60719";
 const APP_SECRET = "lark-app-secret-escalation";
 const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 
+const ROBOT_TOKEN = "ding-robot-escalation";
+const ROBOT_SECRET = "SECding-escalation-secret";
 let slack: FakeSlack;
 let lark: FakeLark;
+let ding: FakeDingTalk;
 
 beforeAll(async () => {
   slack = new FakeSlack({ token: TOKEN, channels: ["C0ESC"] });
   lark = new FakeLark({ appId: APP_ID, appSecret: APP_SECRET, chats: ["oc_esc"] });
-  await Promise.all([slack.start(), lark.start()]);
+  ding = new FakeDingTalk({
+    appKey: "dingescalation",
+    appSecret: "ding-app-secret",
+    robotCode: "dingescalation",
+    conversations: [],
+    robots: { [ROBOT_TOKEN]: { secret: ROBOT_SECRET } },
+  });
+  await Promise.all([slack.start(), lark.start(), ding.start()]);
 });
 afterAll(async () => {
-  await Promise.all([slack?.stop(), lark?.stop()]);
+  await Promise.all([slack?.stop(), lark?.stop(), ding?.stop()]);
 });
 
-/** A bot whose one route escalates failed instances to a daily rotation (today: U0TODAY / ou_today) and U0LEAD. */
-function config(escalate: Record<string, unknown>) {
+/**
+ * A bot whose one route escalates failed instances to a daily rotation (today: U0TODAY / ou_today / staff-today) and
+ * U0LEAD; `withRobot` adds a DingTalk custom robot (kept to one test: the robot allows 20 messages a minute).
+ */
+function config(escalate: Record<string, unknown>, withRobot = false) {
+  const robot = { platform: "dingtalk", accessToken: ROBOT_TOKEN, webhookUrl: ding.webhookUrl, secret: ROBOT_SECRET };
   return {
     slack: { token: TOKEN, apiUrl: slack.apiUrl },
     lark: { appId: APP_ID, appSecret: APP_SECRET, domain: lark.url, timeoutMs: 5000 },
     destinations: {
       ops: { platform: "slack", channel: "C0ESC" },
       team: { platform: "lark", chatId: "oc_esc", locale: "zh-CN" },
+      ...(withRobot ? { robot } : {}),
     },
     rotations: {
       "oncall-secondary": {
@@ -47,8 +64,8 @@ function config(escalate: Record<string, unknown>) {
         timeZone: "UTC",
         start: yesterday(),
         members: [
-          { slack: ["U0YESTERDAY"], lark: ["ou_yesterday"] },
-          { slack: ["U0TODAY"], lark: ["ou_today"] },
+          { slack: ["U0YESTERDAY"], lark: ["ou_yesterday"], dingtalk: ["staff-yesterday"] },
+          { slack: ["U0TODAY"], lark: ["ou_today"], dingtalk: ["staff-today"] },
         ],
       },
     },
@@ -56,7 +73,7 @@ function config(escalate: Record<string, unknown>) {
       {
         name: "prod failures",
         match: { type: ["dataworks:InstanceStatusChanges:InstanceStatusChanges"] },
-        destinations: ["ops", "team"],
+        destinations: withRobot ? ["ops", "team", "robot"] : ["ops", "team"],
         escalate: { mention: { groups: ["oncall-secondary"], users: { slack: ["U0LEAD"] } }, ...escalate },
       },
     ],
@@ -91,13 +108,13 @@ describe("escalation (one bot)", () => {
   afterEach(async () => {
     await bot?.close();
   });
-  const start = async (escalate: Record<string, unknown>) => {
-    bot = await startTestBot(config(escalate));
+  const start = async (escalate: Record<string, unknown>, withRobot = false) => {
+    bot = await startTestBot(config(escalate, withRobot));
     store = new IncidentStore(bot.runtime.redis, bot.prefix);
   };
 
   it("fires after the delay, then `repeat` more times `every` apart, mentioning whoever is on call, then stops", async () => {
-    await start({ after: "1500ms", repeat: 2, every: "700ms" });
+    await start({ after: "1500ms", repeat: 2, every: "700ms" }, true);
     const { ev, instanceId } = failure();
     const posted = Date.now();
     expect((await bot.post(ev)).status).toBe(202);
@@ -127,6 +144,11 @@ describe("escalation (one bot)", () => {
       slackEscalations(instanceId).map((m) => JSON.stringify(m.blocks).match(/Escalation (\d) of 3/)?.[1]),
     ).toEqual(["1", "2", "3"]);
     expect(larkEscalations(instanceId)).toHaveLength(3);
+    // DingTalk: @ in the text and at.atUserIds, the rotation's staff id of today.
+    const onRobot = ding.messages.filter((m) => m.text.includes(instanceId) && /acknowledged/.test(m.title + m.text));
+    expect(onRobot).toHaveLength(3);
+    expect(onRobot[0]?.at?.atUserIds).toEqual(["staff-today"]);
+    expect(onRobot[0]?.text).toContain("@staff-today");
     const entries = await escalatedEntries(store, instanceId);
     expect(entries).toHaveLength(3);
     expect(entries[0]?.detail).toBe("@oncall-secondary, slack U0LEAD");
@@ -148,6 +170,25 @@ describe("escalation (one bot)", () => {
     expect(await escalatedEntries(store, acked.instanceId)).toHaveLength(0);
     expect(slackEscalations(later.instanceId)).toHaveLength(1);
     expect(await escalatedEntries(store, later.instanceId)).toHaveLength(1);
+  });
+
+  it("a rerun that failed again escalates anew; the first failure's pending firing stops", async () => {
+    await start({ after: "800ms", repeat: 3, every: "1500ms" });
+    const { ev, instanceId } = failure();
+    await bot.post(ev);
+    await waitFor(() => slackEscalations(instanceId).length === 1, "the first failure's first escalation");
+    const again = { ...ev, id: `${String(ev.id)}-again`, time: new Date().toISOString() };
+    await bot.post(again);
+    await waitFor(async () => (await store.get(instanceId))?.eventId === again.id, "the incident re-opened");
+    const q = bot.runtime.queues.escalations;
+    const job = async (eventId: string, n: number) => q.getJob(escalationJobId(eventId, "prod failures", n));
+    // The first failure's second firing finds the incident re-opened by the second failure: nothing sent.
+    await waitFor(async () => (await job(String(ev.id), 2))?.returnvalue === "closed", "the old firing closed", 5000);
+    await waitFor(async () => (await job(again.id, 1))?.returnvalue === "escalated", "the new firing", 5000);
+    expect(await job(String(ev.id), 3)).toBeUndefined();
+    await waitFor(() => slackEscalations(instanceId).length === 2, "the new failure's escalation");
+    await sleep(300);
+    expect(slackEscalations(instanceId)).toHaveLength(2);
   });
 
   it("does not fire after a recovery", async () => {

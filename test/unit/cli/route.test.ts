@@ -181,7 +181,7 @@ describe("dw-chatops route", () => {
         '  oncall: { shift: daily, handover: "09:00", timeZone: Asia/Shanghai, start: "2026-12-07", members: [{ slack: [U0ANN] }, { slack: [U0BOB], lark: [ou_bob] }] }',
         "approvals: { groups: { dba: { slack: [U0DBA] } } }",
         "routes:",
-        "  - { name: failures, destinations: [ops], mentions: { groups: [oncall, dba], users: { console: [eve] } } }",
+        "  - { name: failures, destinations: [ops], mentions: { groups: [oncall, dba], users: { console: [eve] } }, escalate: { after: 15m, mention: { groups: [oncall], users: { slack: [U0LEAD] } }, repeat: 2, every: 10m } }",
         "",
       ].join("\n"),
     );
@@ -202,6 +202,9 @@ describe("dw-chatops route", () => {
       "mentions on danger: console eve; @oncall (on call now: slack U0ANN); @dba",
     );
     expect(await at("2026-12-08T01:00:00Z")).toContain("@oncall (on call now: slack U0BOB, lark ou_bob); @dba");
+    expect(await at("2026-12-08T01:00:00Z")).toContain(
+      "escalates a failed instance nobody acknowledged: after 15m mentions @oncall (on call now: slack U0BOB, lark ou_bob); slack U0LEAD, then 2 more time(s) every 10m (an ack or a recovery stops it)",
+    );
     expect(await at("2026-12-01T00:00:00Z")).toContain("@oncall (a rotation: nobody on call yet)");
   });
 });
