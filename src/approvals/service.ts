@@ -196,6 +196,7 @@ export class ApprovalService {
     const t = (k: string, p: Record<string, unknown> = {}) =>
       translate(this.d.templates.messages, lang, `approval.reply.${k}`, p);
     if (!a) return { ok: false, text: t("missing") };
+    if (a.notOurs) return { ok: false, text: t("notOurs") };
     if (a.state !== "pending" && a.decision) {
       // Decided, but maybe its DataWorks job was never queued (Redis failed right after the decision): queue it.
       if (a.dataworks?.status !== "accepted") await this.afterDecision(a);

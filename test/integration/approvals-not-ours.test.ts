@@ -146,7 +146,12 @@ describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () =>
       value: approvalId!,
       user: { id: "U0ALICE" },
     });
-    expect(reply.ok, "nobody may decide it").toBe(false);
+    expect(reply, "nobody may decide it").toEqual({
+      ok: false,
+      text: "DataWorks is not waiting on this bot for this request, so it cannot be decided from chat.",
+    });
+    const page = await fetch(`${bot.url}/approvals/${approvalId}`, { headers: { accept: "application/json" } });
+    expect(await page.json()).toMatchObject({ notAnswered: expect.stringMatching(en) });
     await sleep(100);
     expect(dw.decisions.get(id)).toBeUndefined();
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalCard, safeRender } from "../../approvals/card.js";
-import { approverLines, whoDecided } from "../../approvals/describe.js";
+import { approverLines, describeUnanswered, whoDecided } from "../../approvals/describe.js";
 import { factsParts } from "../../approvals/facts-sections.js";
 import type { ApprovalStore } from "../../approvals/store.js";
 import { routeOf } from "../../approvals/route-of.js";
@@ -34,6 +34,8 @@ export interface ApprovalView {
   decision?: { result: string; by: string; at: string; reason?: string };
   dataworks?: { status: string; api?: string; requestId?: string; error?: string; at: string };
   cards: Array<{ platform: string; destination: string }>;
+  /** Closed unanswered: DataWorks does not wait on this bot for it (approvals/ours.ts), in words. */
+  notAnswered?: string;
   /** What is being approved, from DataWorks' snapshot: the card's fact fields and sections, and the whole diff. */
   facts?: { fields: MessageField[]; sections: Array<{ title?: string; text: string }>; diff?: WholeDiffView };
 }
@@ -66,7 +68,11 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     const tr = (key: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, key, p);
     const hasDiff = a.facts?.status === "ok" && a.facts.facts.kind === "file";
     const whole = hasDiff ? await deps.fullDiff?.(a.id) : undefined;
-    const view = { ...toView(a, card, deps.config), ...factsView(a, tr, deps.config, whole) };
+    const view = {
+      ...toView(a, card, deps.config),
+      ...factsView(a, tr, deps.config, whole),
+      ...(a.notOurs ? { notAnswered: describeUnanswered(a.notOurs, tr) } : {}),
+    };
     const accept = String(req.headers.accept ?? "");
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
     const t = (key: string, p: Record<string, unknown> = {}) =>
@@ -184,7 +190,12 @@ function html(v: ApprovalView, card: Message, locale: string, t: (key: string, p
   const approvers = approverLines(v.approvers.groups, v.approvers.users, t("anyone")).map(esc);
   const outcome = (r: string) => t(`outcome.${r}`);
   const rows = [
-    row(t("page.state"), `<b class="state">${esc(t(`page.states.${v.state}`))}</b>`),
+    row(
+      t("page.state"),
+      v.notAnswered
+        ? `<b class="state">${esc(t("notOurs"))}</b><br>${esc(v.notAnswered)}`
+        : `<b class="state">${esc(t(`page.states.${v.state}`))}</b>`,
+    ),
     ...v.operation.fields.map((f) => row(f.label, esc(f.value))),
     row(t("page.event"), `${esc(v.operation.eventType)} · ${esc(v.operation.eventId)}`),
     row(t("page.created"), esc(v.createdAt)),
