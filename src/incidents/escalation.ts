@@ -10,7 +10,9 @@
  * "escalated" on the incident's timeline (once per firing) and queues the next firing.
  */
 import type { Job, Queue } from "bullmq";
+import { memberIds } from "../access/describe-rotation.js";
 import { groupsAt, membersOn, type Platform } from "../access/roles.js";
+import { onCall } from "../access/rotation.js";
 import type { EscalateConfig } from "../config/sections/routes.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
@@ -105,7 +107,7 @@ export class Escalations {
     // Once per firing on the timeline, even when this job runs again after a crash.
     await this.d.incidents.append(
       instanceId,
-      { at: this.now(), kind: "escalated", detail: targetNames(esc) },
+      { at: this.now(), kind: "escalated", detail: targetNames(esc, { config: this.d.config, now: this.now() }) },
       { dedupeKey: `escalation.${route}.${n}` },
     );
     if (n <= esc.repeat) await this.add({ event, instanceId, route, n: n + 1 }, esc.every ?? esc.after);
@@ -127,12 +129,20 @@ export function escalateOf(config: Readonly<Config>, route: string): EscalateCon
   return routeOf(config, route)?.escalate;
 }
 
-/** "@oncall-secondary, slack U0ANN": the targets as the config writes them (the timeline's "escalated to …"). */
-export function targetNames(esc: EscalateConfig): string {
+/**
+ * "@oncall-secondary, slack U0ANN": the targets as the config writes them. Given the config and a moment, a rotation
+ * also says who was on call then — "@oncall-secondary (slack U0BOB)" — for the timeline's "escalated to …".
+ */
+export function targetNames(esc: EscalateConfig, at?: { config: Readonly<Config>; now: number }): string {
   const users = Object.entries(esc.mention.users)
     .filter(([, ids]) => ids?.length)
     .map(([p, ids]) => `${p} ${ids?.join(" ")}`);
-  return [...esc.mention.groups.map((g) => `@${g}`), ...users].join(", ");
+  const group = (g: string) => {
+    const r = at?.config.rotations[g];
+    const shift = r && at ? onCall(r, at.now) : undefined;
+    return shift ? `@${g} (${memberIds(shift.member)})` : `@${g}`;
+  };
+  return [...esc.mention.groups.map(group), ...users].join(", ");
 }
 
 /** Who an escalation mentions on one platform at `now`: its users and groups, a rotation as whoever is on call. */

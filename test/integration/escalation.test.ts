@@ -151,7 +151,9 @@ describe("escalation (one bot)", () => {
     expect(onRobot[0]?.text).toContain("@staff-today");
     const entries = await escalatedEntries(store, instanceId);
     expect(entries).toHaveLength(3);
-    expect(entries[0]?.detail).toBe("@oncall-secondary, slack U0LEAD");
+    expect(entries[0]?.detail).toBe(
+      "@oncall-secondary (slack U0TODAY, lark ou_today, dingtalk staff-today), slack U0LEAD",
+    );
   });
 
   it("does not fire after an ack, and an ack between firings stops the rest", async () => {

@@ -99,6 +99,8 @@ describe("escalation targets", () => {
     expect(escalationMentions(config, esc, "slack", day2).map((m) => m.userId)).toEqual(["U0DBA", "U0LEAD", "U0BOB"]);
     expect(escalationMentions(config, esc, "lark", day1).map((m) => m.userId)).toEqual(["ou_dba"]);
     expect(targetNames(esc)).toBe("@oncall, @dba, slack U0DBA U0LEAD");
+    // The timeline's words: who was on call when it fired.
+    expect(targetNames(esc, { config, now: day2 })).toBe("@oncall (slack U0BOB), @dba, slack U0DBA U0LEAD");
   });
 
   it("check-config refuses unknown groups and an escalation to nobody", () => {
