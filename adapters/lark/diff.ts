@@ -11,9 +11,9 @@ import { codeText, mdInline, safeUrl } from "./escape.js";
  */
 export function renderDiff(s: DiffSection, maxBytes: number): string {
   const d = s.diff;
-  const head = [s.title && `**${mdInline(s.title)}**`, d.file && mdInline(d.file), mdInline(d.summary)]
-    .filter(Boolean)
-    .join("  ·  ");
+  // One line: file and summary escaped together, so "+12" is not taken for a line-start list marker.
+  const rest = mdInline([d.file, d.summary].filter(Boolean).join("  ·  "));
+  const head = s.title ? `**${mdInline(s.title)}**  ·  ${rest}` : rest;
   const tailOf = (t: DiffTail | undefined) => {
     if (!t) return "";
     const url = t.link && safeUrl(t.link.url);

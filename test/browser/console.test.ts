@@ -7,7 +7,10 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localDefaults } from "../../src/config/load-config.js";
+import { approvalCard } from "../../src/approvals/card.js";
+import { localDefaults, parseConfig } from "../../src/config/load-config.js";
+import { ConsoleFeed } from "../../src/console/feed.js";
+import { approvalWith, factCases } from "../helpers/approval-facts.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
@@ -114,6 +117,32 @@ describe("local console in headless chromium", () => {
     expect(
       audit.some((e) => e.approvalId === id && e.decision?.by.kind === "human" && e.decision.by.name === "alice"),
     ).toBe(true);
+  });
+
+  it("shows an approval card's diff: coloured lines as text, how many changed lines are left out, the whole-diff link", async () => {
+    const c = factCases()["commit-file.huge"]!;
+    const config = parseConfig({ server: { publicUrl: "https://chatops.example.com" } }, {});
+    const message = { ...approvalCard(approvalWith(c.fixture, c.facts), "en", bot.runtime.templates, config) };
+    message.kind = "approval:facts-diff";
+    const ref = { adapter: "console", destination: "console", ids: { id: "facts-diff" } };
+    await new ConsoleFeed(bot.runtime.redis, bot.prefix).append({
+      kind: "message",
+      op: "send",
+      ref,
+      message,
+      at: Date.now(),
+    });
+    const card = page.locator('article.card[data-kind="approval:facts-diff"]');
+    await card.waitFor({ timeout: 10_000 });
+    expect(await card.locator("h4", { hasText: "Code change" }).textContent()).toBe(
+      "Code change · ods_order_detail_di · +400 \u2212400",
+    );
+    expect(await card.locator("pre.diff span.hunk").first().textContent()).toBe("@@ -1,400 +1,400 @@");
+    expect(await card.locator("pre.diff span.del").count()).toBeGreaterThan(10);
+    expect(await card.textContent()).toMatch(/\d+ more changed lines/);
+    const link = card.locator("a", { hasText: "see the whole diff" });
+    expect(await link.getAttribute("href")).toBe("https://chatops.example.com/approvals/AbCdEfGhIjKlMnOpQrStUv#diff");
+    expect(pageErrors).toEqual([]);
   });
 
   it("Block asks for a reason first, then blocks with it", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DestinationConfig } from "../../src/config/sections/destinations.js";
 import type { ChatAdapter, MessageRef } from "../../src/core/chat-adapter.js";
 import { DeliveryError } from "../../src/core/errors.js";
-import { emptyMessage, type Message } from "../../src/core/message.js";
+import { type DiffSection, emptyMessage, type Message } from "../../src/core/message.js";
 import { targetFor } from "../../src/platforms.js";
 
 /** One way of reaching one platform (an app bot chat, a custom robot …), with the fake that plays the platform. */
@@ -33,6 +33,28 @@ async function failure(p: Promise<unknown>): Promise<DeliveryError> {
   return err as DeliveryError;
 }
 
+/** A 2,000-line rewrite with code that could close fences and mention everyone (approval cards, issue 16). */
+function hugeDiff(): DiffSection {
+  const lines = Array.from({ length: 2000 }, (_, i) => ({
+    kind: i % 2 ? ("add" as const) : ("del" as const),
+    text: `SELECT ${i} AS n, '\`\`\` <!channel> <at id=all></at> @all' FROM t_${i};`,
+  }));
+  return {
+    kind: "diff",
+    title: "Code change",
+    diff: {
+      file: "ods_order_detail_di",
+      added: 1000,
+      removed: 1000,
+      summary: "+1000 \u22121000",
+      lines: [{ kind: "hunk", text: "@@ -1,1000 +1,1000 @@" }, ...lines],
+      truncated: false,
+      link: { label: "whole diff", url: "https://chatops.example.com/approvals/abc#diff" },
+      words: { more: "{count} more changed lines", whole: "see the whole diff", shortened: "shortened" },
+    },
+  };
+}
+
 /** What the core relies on from every ChatAdapter, checked against each platform's fake. */
 export function chatAdapterContract(c: ContractCase): void {
   describe(`ChatAdapter contract: ${c.title}`, () => {
@@ -45,6 +67,16 @@ export function chatAdapterContract(c: ContractCase): void {
       const first = JSON.stringify(a.render(m));
       expect(JSON.stringify(a.render(structuredClone(m)))).toBe(first);
       expect(first).toContain("pure ☃ 纯");
+    });
+
+    it("fits a huge code change to what the platform accepts (its fake checks the limits), with its summary", async () => {
+      const a = c.adapter();
+      const before = c.delivered();
+      const payload = a.render({ ...message("diff"), sections: [hugeDiff()] });
+      const json = JSON.stringify(payload);
+      expect(json).toContain("+1000 \u22121000");
+      await a.send(target(), payload);
+      expect(c.delivered()).toBe(before + 1);
     });
 
     it("sends exactly one message and returns a JSON-safe ref naming the adapter and destination", async () => {
