@@ -120,6 +120,12 @@ export function factsScenarios(p: FactsPlatform) {
     // Rendered once with its facts: no copy needed an update to show them.
     const copies = (await store().get(id))!.cards.map((r) => p.copyOf(r)!);
     expect(copies.map((c) => c.updates)).toEqual(copies.map(() => 0));
+    // What reached the platform: the summary, the added line, the commit message (en and zh-CN copies alike).
+    for (const c of copies) {
+      expect(c.body).toContain("2 \u22121"); // "+" may come escaped (Lark markdown)
+      expect(c.body).toContain("AND amount");
+      expect(c.body).toContain("filter out refunds");
+    }
     const whole = await loadFullDiff(p.bot().runtime.redis, p.bot().prefix, id);
     expect(whole).toContain("+  AND amount > 0;");
     expect(whole).toContain("--- ods_order_detail_di\tversion 6 (previous)");
@@ -135,6 +141,7 @@ export function factsScenarios(p: FactsPlatform) {
       facts: { kind: "file", base: { version: 5, source: "production" }, diff: { summary: "+3 \u22122" } },
     });
     expect(a.facts?.status === "ok" && a.facts.facts.kind === "file" && a.facts.facts.baseContent).toBe(V5);
+    for (const r of a.cards) expect(p.copyOf(r)!.body).toContain("3 \u22122");
   });
 
   it("a huge file: the stored approval stays small, the whole diff is kept beside it", async () => {
@@ -148,7 +155,16 @@ export function factsScenarios(p: FactsPlatform) {
     const stored = await p.bot().runtime.redis.hget(`${p.bot().prefix}:approval:${id}`, "facts");
     expect(huge.length).toBeGreaterThan(250_000);
     expect(stored!.length).toBeLessThan(2 * MAX_STORED_CODE + 10_000);
-    expect(a.facts).toMatchObject({ status: "ok", facts: { diff: { added: 6000, removed: 0, truncated: true } } });
+    expect(a.facts).toMatchObject({
+      status: "ok",
+      facts: { diff: { added: 6000, removed: 0, truncated: true }, clipped: true },
+    });
+    for (const r of a.cards) {
+      const body = p.copyOf(r)!.body;
+      expect(body).toContain("6000 \u22120");
+      expect(body).toContain("SELECT 0 AS c0");
+      expect(body).not.toContain("SELECT 5999 AS c5999");
+    }
     const whole = await loadFullDiff(p.bot().runtime.redis, p.bot().prefix, id);
     expect(whole).toContain("+SELECT 5999 AS c5999, 'padding padding' FROM dual;");
     // It lives as long as the approval.
@@ -191,6 +207,7 @@ export function factsScenarios(p: FactsPlatform) {
     ]);
     expect(a.facts).toMatchObject({ status: "ok", facts: { diff: { added: 1, removed: 0 } } });
     expect(p.dw().decisions.has(String(ev.id))).toBe(false);
+    for (const r of a.cards) expect(p.copyOf(r)!.body).toContain("INSERT OVERWRITE TABLE ods_order");
   });
 
   it("a slow snapshot: the card goes out saying loading, then each copy is updated once with the facts", async () => {
@@ -203,6 +220,8 @@ export function factsScenarios(p: FactsPlatform) {
     expect(Date.now() - t0).toBeLessThan(SLOW_MS);
     expect(first.a.facts).toEqual({ status: "loading" });
     expect(first.copies.map((c) => c.updates)).toEqual(first.copies.map(() => 0));
+    for (const c of first.copies) expect(c.body).not.toContain("AND amount");
+    expect(first.copies.some((c) => c.body.includes("Loading the details"))).toBe(true);
     const settled = await waitFor(async () => {
       const a = await store().get(id);
       return a?.facts?.status === "ok" ? a : undefined;
@@ -212,6 +231,10 @@ export function factsScenarios(p: FactsPlatform) {
     await drained();
     await sleep(500);
     expect(settled.cards.map((r) => p.copyOf(r)!.updates)).toEqual(settled.cards.map(() => 1));
+    for (const r of settled.cards) {
+      expect(p.copyOf(r)!.body).toContain("AND amount");
+      expect(p.copyOf(r)!.body).not.toContain("Loading the details");
+    }
     expect((await store().get(id))?.state).toBe("pending");
   });
 
@@ -223,6 +246,7 @@ export function factsScenarios(p: FactsPlatform) {
       const id = await send(ev);
       const { a } = await posted(id);
       expect(a.facts).toMatchObject({ status: "unavailable", why: expect.any(String) });
+      expect(a.cards.some((r) => p.copyOf(r)!.body.includes("Details unavailable"))).toBe(true);
       expect(a.state).toBe("pending");
       const deadline = await p.bot().runtime.queues.approvals.getJob(timeoutJobId(id));
       expect(await deadline?.getState()).toBe("delayed");

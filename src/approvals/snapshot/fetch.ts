@@ -52,8 +52,16 @@ export interface FileFacts {
   baseContent: string;
   /** Scheduling settings that differ from the base version's (only those the base names). */
   schedule: ScheduleChange[];
+  /**
+   * Set on a stored approval whose code texts were cut (snapshot/full-diff.ts MAX_STORED_CODE): the whole diff is
+   * then only what loadFullDiff reads, never a diff of these texts.
+   */
+  clipped?: true;
 }
-export type Facts = FileFacts | { kind: "run"; run: RunSnapshot } | { kind: "table"; table: TableSnapshot };
+export type Facts =
+  | FileFacts
+  | { kind: "run"; run: RunSnapshot; clipped?: true }
+  | { kind: "table"; table: TableSnapshot };
 
 /** What the fetch finally found. */
 export type SettledFacts = { status: "ok"; facts: Facts } | { status: "unavailable"; why: string };

@@ -48,10 +48,17 @@ export function boundedFacts(facts: SettledFacts): SettledFacts {
 }
 
 function boundFacts(f: Facts): Facts {
-  if (f.kind === "run") return { ...f, run: { ...f.run, content: clip(f.run.content) } };
-  if (f.kind === "file")
-    return { ...f, file: { ...f.file, content: clip(f.file.content) }, baseContent: clip(f.baseContent) };
+  if (f.kind === "run")
+    return long(f.run.content) ? { ...f, run: { ...f.run, content: clip(f.run.content) }, clipped: true } : f;
+  if (f.kind === "file" && (long(f.file.content) || long(f.baseContent)))
+    return {
+      ...f,
+      file: { ...f.file, content: clip(f.file.content) },
+      baseContent: clip(f.baseContent),
+      clipped: true,
+    };
   return f;
 }
 
-const clip = (s: string) => (s.length <= MAX_STORED_CODE ? s : s.slice(0, MAX_STORED_CODE));
+const long = (s: string) => s.length > MAX_STORED_CODE;
+const clip = (s: string) => (long(s) ? s.slice(0, MAX_STORED_CODE) : s);
