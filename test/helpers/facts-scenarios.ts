@@ -172,6 +172,12 @@ export function factsScenarios(p: FactsPlatform) {
     const approvalTtl = await p.bot().runtime.redis.pttl(`${p.bot().prefix}:approval:${id}`);
     expect(ttl).toBeGreaterThan(0);
     expect(Math.abs(approvalTtl - ttl)).toBeLessThan(60_000);
+    // The lookup cache does not keep the whole code for days beside it.
+    const cached = await p.bot().runtime.redis.keys(`${p.bot().prefix}:enrich:*snapshot:*${String(ev.id)}`);
+    expect(cached).toHaveLength(1);
+    const cacheTtl = await p.bot().runtime.redis.pttl(cached[0]!);
+    expect(cacheTtl).toBeGreaterThan(0);
+    expect(cacheTtl).toBeLessThanOrEqual(3_600_000);
   });
 
   it("a dangerous statement: the policy blocks it, DataWorks gets FAIL once naming the line, no card asks", async () => {

@@ -78,8 +78,13 @@ export interface FetchDeps {
   failureTtlMs: number;
 }
 
-/** A snapshot and a version's code never change: keep them as long as an approval can wait. */
-const IMMUTABLE_TTL = 7 * 24 * 3600_000;
+/**
+ * A snapshot never changes, but once its facts are on the approval (bounded there) nobody reads it again: kept for the
+ * late-facts job and retries only, not for days of a large file's whole code in Redis.
+ */
+const SNAPSHOT_TTL = 3600_000;
+/** A version's code never changes; the next commit or deployment of the file often compares with it again. */
+const VERSION_TTL = 24 * 3600_000;
 /** The version list changes with every commit and deployment. */
 const LIST_TTL = 60_000;
 /** Pages of 100 versions read at most, looking for the base. */
@@ -108,7 +113,7 @@ async function load(deps: FetchDeps, event: DwEvent, projectId: string): Promise
   const t: Target = { regionId: region };
   const cached = <T>(key: string, ttl: number, fn: () => Promise<T>) =>
     deps.cache.get(`${region}:${key}`, ttl, deps.failureTtlMs, fn);
-  const detail: EventDetail = await cached(`snapshot:${projectId}:${event.id}`, IMMUTABLE_TTL, () =>
+  const detail: EventDetail = await cached(`snapshot:${projectId}:${event.id}`, SNAPSHOT_TTL, () =>
     getEventDetail(deps.api, t, event.id, projectId),
   );
   if (detail.kind === "empty") throw new Error("DataWorks answered an empty snapshot");
@@ -154,7 +159,7 @@ async function load(deps: FetchDeps, event: DwEvent, projectId: string): Promise
   const full =
     chosen.content !== undefined
       ? chosen
-      : await cached(`version:${projectId}:${fileId}:${chosen.version}`, IMMUTABLE_TTL, () =>
+      : await cached(`version:${projectId}:${fileId}:${chosen.version}`, VERSION_TTL, () =>
           getFileVersion(deps.api, t, projectId, String(fileId), chosen.version),
         );
   const content = full.content ?? "";
