@@ -142,6 +142,19 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
         throw toDeliveryError(err, "(user lookup)", "users.info");
       }
     },
+    /** A thread reply: chat.postMessage with thread_ts = the message's own ts (docs.slack.dev/reference/methods/chat.postMessage). */
+    async reply(ref: MessageRef, text: string): Promise<void> {
+      try {
+        await client.chat.postMessage({
+          channel: String(ref.ids.channel),
+          thread_ts: String(ref.ids.ts),
+          text,
+          unfurl_links: false,
+        });
+      } catch (err) {
+        throw toDeliveryError(err, ref.destination, "chat.postMessage");
+      }
+    },
     async update(ref: MessageRef, payload: SlackPayload): Promise<void> {
       try {
         await client.chat.update({

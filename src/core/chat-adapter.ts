@@ -132,6 +132,11 @@ export interface ChatAdapter<Native = unknown, T extends Target = Target> {
   /** Replace a sent message in place. */
   update?(ref: MessageRef, payload: Native, opts?: { signal?: AbortSignal }): Promise<void>;
   /**
+   * Post one short plain line under a sent message, where the platform keeps such lines with it (Slack: a thread
+   * reply). Throws DeliveryError. Absent: the platform has no such place.
+   */
+  reply?(ref: MessageRef, text: string): Promise<void>;
+  /**
    * Interactivity: the adapter delivers verified clicks/commands to onAction, over HTTP routes it serves
    * (see routes) or over a socket it opens here (Slack Socket Mode, Lark long connection, DingTalk Stream).
    */

@@ -6,7 +6,9 @@
  *   failed again or succeeded, whatever `instanceStatuses` says;
  * - the node's first success after the failure (the same instance, or the next cycle, or a backfill) is its
  *   recovery: it updates the failure's messages in every destination they went to, once.
- * Each step is also written to the incident's timeline (src/incidents/store.ts) when an incident log is given.
+ * Each step is written to the incident (src/incidents/store.ts): a failure opens it (every failure, routed or not,
+ * so that escalation finds it; the delivery step adds what enrichment knows), the running and the recovery are
+ * timeline entries (recordStatus).
  *
  * The last failure per node is kept in Redis with a TTL (notifications.failureMemory); GETDEL makes exactly one
  * success claim it, even with several workers. Updates of one message may run out of order (a retry, a rate
@@ -19,6 +21,7 @@ import type { DwEvent } from "../core/event.js";
 import { INSTANCE_EVENT, instanceOf } from "../dataworks/instance.js";
 import type { RedisClient } from "../redis/connect.js";
 import type { MessageRefs } from "../state/message-refs.js";
+import type { IncidentStore } from "./store.js";
 
 /** What an event is to the message that follows its instance. `message`: the MessageRefs name of that message. */
 export type TrackVerdict =
@@ -53,14 +56,8 @@ export interface TrackFields {
   follows?: string;
 }
 
-/** The timeline side of the incident store (src/incidents/store.ts) that tracking writes. */
-export interface IncidentLog {
-  open(
-    facts: { instanceId: string; nodeId?: string; projectId?: string; region?: string; eventId: string },
-    at?: number,
-  ): Promise<unknown>;
-  recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string): Promise<unknown>;
-}
+/** The part of the incident store (src/incidents/store.ts) that tracking writes. */
+export type IncidentLog = Pick<IncidentStore, "open" | "recordStatus">;
 
 export interface IncidentTracker {
   /** Remember a failure, recognise its instance's later statuses, or claim it with a success. Once per event. */
@@ -206,6 +203,7 @@ export function failureMessageOf(event: DwEvent): string | undefined {
 }
 
 const nodeMessage = (nodeId: string) => `node.${nodeId}`;
+
 const idText = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
 
 /** Where the last failure of a node is remembered (with a TTL of notifications.failureMemory): its instance id. */

@@ -45,6 +45,8 @@ export interface DeliverDeps {
   metrics?: Metrics;
   /** Whether a failure is still nobody's (an escalation's message is not sent after an ack). */
   incidents?: IncidentStore;
+  /** After an update of a followed instance's message: its incident's new timeline entries under it (Slack threads). */
+  threadIncident?: (instanceId: string, ref: MessageRef, adapter: ChatAdapter, locale: string) => Promise<void>;
 }
 
 /** One delivery job with what it needs, resolved once: a destination or adapter missing from the config stops it here. */
@@ -168,7 +170,9 @@ async function deliverEvent(r: DeliveryRun): Promise<Delivered | undefined> {
     metrics: deps.metrics,
     platform,
   };
-  return deliverNotification(job, r.token, adapter, r.target, render, outbox, log);
+  const done = await deliverNotification(job, r.token, adapter, r.target, render, outbox, log);
+  if (done && job.data.follows) await deps.threadIncident?.(job.data.follows, done.ref, r.platformAdapter, locale);
+  return done;
 }
 
 /** What BullMQ should do with a delivery that failed: the shared retry decision, with the deliveries' logs and metrics. */

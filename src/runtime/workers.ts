@@ -11,6 +11,7 @@ import { startWorkers, type WorkerSet } from "../jobs/workers.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { createNotifyFilter } from "../notify/notify-filter.js";
+import { incidentThreader } from "../incidents/thread.js";
 import { createIncidentTracker } from "../incidents/track.js";
 import type { RedisClient } from "../redis/connect.js";
 import type { Router } from "../routing/router.js";
@@ -93,6 +94,12 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       approvals: stores.approvals,
       onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
       approverNames: d.approverNames,
+      threadIncident: incidentThreader(
+        { redis: d.redis, prefix: d.prefix, retentionMs: config.incidents.retention },
+        stores.incidents,
+        d.templates.messages,
+        config.templates.timeZone,
+      ),
     },
     approvals: {
       store: stores.approvals,

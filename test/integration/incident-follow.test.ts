@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
 import { FakeLark } from "../fakes/lark-api.js";
+import { IncidentStore } from "../../src/incidents/store.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
@@ -158,6 +159,33 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     await waitFor(() => s?.updates === 2, "the held update applied", 10_000);
     expect(JSON.stringify(s?.blocks)).toContain("Recovered: ");
     expect(slackOf(i.nodeId)).toHaveLength(1);
+  });
+
+  it("Slack threads each timeline entry under the message, once, in order", async () => {
+    const i = instance();
+    const incidents = new IncidentStore(bot.runtime.redis, bot.prefix);
+    await bot.post(i.failed());
+    await failurePosted(i.nodeId);
+    const [s] = slackOf(i.nodeId);
+    // The failure opened the incident; someone acknowledges it from chat.
+    await incidents.acknowledge(
+      String(i.taskId),
+      { platform: "slack", userId: "U0WANG", name: "王芳" },
+      FAILED_AT + 2 * MIN,
+    );
+    const thread = () => slack.replies.filter((r) => r.threadTs === s?.ts).map((r) => r.text);
+
+    await bot.post(i.running());
+    await waitFor(() => thread().length === 2, "the ack and the running threaded");
+    expect(thread()).toEqual(["acknowledged by 王芳 10:27", "running 10:28"]);
+    await bot.post(i.succeeded());
+    await waitFor(() => thread().length === 3, "the success threaded");
+    expect(thread()[2]).toBe("succeeded 10:41");
+    await sleep(300);
+    // Each entry once; all under the failure message, none in the channel itself.
+    expect(thread()).toHaveLength(3);
+    expect(slackOf(i.nodeId)).toHaveLength(1);
+    expect((await incidents.get(String(i.taskId)))?.state).toBe("recovered");
   });
 
   it("another instance of the node running is not this failure's story", async () => {

@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load-config.js";
 import { createIncidentTracker, failureKey, failureMessageOf } from "../../../src/incidents/track.js";
+import { IncidentStore } from "../../../src/incidents/store.js";
 import { MessageRefs } from "../../../src/state/message-refs.js";
 import { instanceEvent } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
@@ -129,6 +130,31 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
     await step.track(ev(5, 1500));
     await step.track(ev(4, 2500));
     expect(await step.latest("8080")).toBe(succeeded.id);
+  });
+
+  it("opens the failed instance's incident; the running and the recovery go on its timeline, once per event", async () => {
+    const { prefix, refs } = setup();
+    const config = parseConfig({ slack: { token: "xoxb-test" }, destinations: DESTINATIONS }, {});
+    const incidents = new IncidentStore(redis, prefix);
+    const step = createIncidentTracker(redis, prefix, config, refs, incidents);
+    const ev = (status: number, taskId: number, modifyTime: number) => {
+      const e = inst(status, 90, taskId);
+      return { ...e, data: { ...e.data, modifyTime } };
+    };
+    // The failure opens the incident (at its own time); tracking adds the statuses after it.
+    await step.track(ev(5, 9090, 1000));
+    const running = ev(4, 9090, 2000);
+    await step.track(running);
+    await step.track(running);
+    // The next cycle (another instance) recovers the node: the failed instance's story ends recovered.
+    await step.track(ev(6, 9191, 3000));
+    const incident = await incidents.get("9090");
+    expect(incident?.timeline.map((e) => [e.kind, e.at])).toEqual([
+      ["failed", 1000],
+      ["running", 2000],
+      ["succeeded", 3000],
+    ]);
+    expect(incident?.state).toBe("recovered");
   });
 
   it("names a node's failure message for instance events of a node only", () => {
