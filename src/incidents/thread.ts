@@ -1,6 +1,6 @@
 /**
  * Slack keeps an incident's story under its message too: each timeline entry after the first (the failure, which the
- * message itself tells) becomes one thread reply, once per message copy, whoever updates the message (a status event,
+ * message itself tells; escalations reply on their own) becomes one thread reply, once per message copy, whoever updates the message (a status event,
  * an ack, an operation). Platforms without replies (ChatAdapter.reply absent) show the timeline line only.
  */
 import type { ChatAdapter, MessageRef } from "../core/chat-adapter.js";
@@ -33,7 +33,8 @@ export async function threadNewEntries(
 ): Promise<number> {
   if (!adapter.reply) return 0;
   let posted = 0;
-  for (const entry of timeline.slice(1)) {
+  // An escalation posts its own reply, mentioning people (src/incidents/escalation.ts): not a second one here.
+  for (const entry of timeline.slice(1).filter((e) => e.kind !== "escalated")) {
     const key = threadKey(deps.prefix, instanceId, ref.destination, entry);
     if ((await deps.redis.set(key, "1", "PX", deps.retentionMs, "NX")) !== "OK") continue;
     try {

@@ -36,23 +36,12 @@ export interface SlackMessage {
   metadata?: SlackMetadata;
 }
 
-/** A thread reply (chat.postMessage with thread_ts): kept apart from the channel's own messages. */
-export interface SlackReply {
-  channel: string;
-  ts: string;
-  /** The parent message's ts. */
-  threadTs: string;
-  text: string;
-}
-
 /**
  * Fake Slack Web API: checks what Slack checks (bearer token, channel, text or blocks, Block Kit limits)
  * and can answer 429 + Retry-After, ok:false errors, 5xx and slowness.
  */
 export class FakeSlack {
   readonly messages: SlackMessage[] = [];
-  /** Thread replies, in order. */
-  readonly replies: SlackReply[] = [];
   readonly ephemeral: Array<{ channel: string; user: string; text: string }> = [];
   readonly views: Array<{ trigger_id: string; view: Record<string, unknown> }> = [];
   readonly script: SlackScript[] = [];
@@ -185,11 +174,6 @@ export class FakeSlack {
     if (metadata === "invalid") return fail("invalid_metadata_format");
     // Real ts values are epoch seconds (conversations.history filters on them); the sequence keeps them unique.
     const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, "0")}`;
-    if (args.thread_ts) {
-      // A reply names its parent by the parent's ts ("use its parent instead" of a reply's ts: chat.postMessage).
-      this.replies.push({ channel, ts, threadTs: String(args.thread_ts), text: String(args.text ?? "") });
-      return ok({ channel, ts, message: { ts, thread_ts: String(args.thread_ts) } });
-    }
     this.messages.push({
       channel,
       ts,

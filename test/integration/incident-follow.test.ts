@@ -173,7 +173,7 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
       { platform: "slack", userId: "U0WANG", name: "王芳" },
       FAILED_AT + 2 * MIN,
     );
-    const thread = () => slack.replies.filter((r) => r.threadTs === s?.ts).map((r) => r.text);
+    const thread = () => slack.messages.filter((r) => r.thread_ts === s?.ts).map((r) => r.text);
 
     await bot.post(i.running());
     await waitFor(() => thread().length === 2, "the ack and the running threaded");

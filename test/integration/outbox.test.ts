@@ -410,8 +410,12 @@ describe("outbox: update instead of repeat", () => {
       await waitFor(() => msg.updates === 1, "the failure message updated by the recovery");
       expect(msg.text).not.toContain("Failed");
       await sleep(300);
-      // Nowhere else: the other destination never had this node's failure.
-      expect(slack.messages).toHaveLength(1);
+      // Nowhere else: the other destination never had this node's failure. (The recovery's timeline entry is a
+      // reply in the failure message's thread, src/incidents/thread.ts: not a message of the channel.)
+      expect(slack.messages.filter((m) => !m.thread_ts)).toHaveLength(1);
+      expect(slack.messages.filter((m) => m.thread_ts === msg.ts).map((m) => m.text)).toEqual([
+        expect.stringMatching(/^succeeded \d\d:\d\d$/),
+      ]);
     } finally {
       await bot.close();
       await slack.stop();
@@ -444,7 +448,9 @@ describe("outbox: update instead of repeat", () => {
       await bot.post(nodeEvent(nodeId, "succeeded"));
       await waitFor(() => msg.updates === 1, "the failure message updated");
       await sleep(300);
-      expect(slack.messages).toHaveLength(1);
+      // One message in the channel; the recovery's timeline entry is a reply in its thread.
+      expect(slack.messages.filter((m) => !m.thread_ts)).toHaveLength(1);
+      expect(slack.messages.filter((m) => m.thread_ts === msg.ts)).toHaveLength(1);
       expect(msg.text).not.toContain("Failed");
     });
   });
