@@ -72,9 +72,9 @@ describe("approval cards show what is approved: Slack and Lark, the approval pag
     await Promise.all([slack?.stop(), lark?.stop(), dw?.stop()]);
   });
 
-  /** Post a commit of `content` and wait for both copies of its card. */
-  async function commit(content: string) {
-    const raw = freshEvent("commit-file");
+  /** Post a commit (or deploy) of `content` and wait for both copies of its card. */
+  async function commit(content: string, code = "commit-file") {
+    const raw = freshEvent(code);
     const ev: Record<string, unknown> = { ...raw, data: { ...(raw.data as object), projectId: PROJECT, fileId: FILE } };
     seedCommit(dw, String(ev.id), content);
     expect((await bot.post(ev)).status).toBe(202);
@@ -86,7 +86,7 @@ describe("approval cards show what is approved: Slack and Lark, the approval pag
       const l = a?.cards.find((c) => c.adapter === "lark");
       const sm = s && slack.messages.find((m) => m.channel === s.ids.channel && m.ts === s.ids.ts);
       const lm = l && lark.messages.find((m) => m.message_id === l.ids.message_id);
-      return sm && lm ? { id, slack: sm, lark: JSON.stringify(lm.card) } : undefined;
+      return sm && lm ? { id, slack: sm, lark: JSON.stringify(lm.card), larkMessage: lm } : undefined;
     }, "both copies of the card");
   }
 
@@ -136,5 +136,26 @@ describe("approval cards show what is approved: Slack and Lark, the approval pag
     expect(l).toMatch(new RegExp(`另有 \\d+ 行变更未显示 — \\[查看完整差异\\]\\(${PUBLIC}/approvals/${id}#diff\\)`));
     const html = await (await fetch(`${bot.url}/approvals/${id}?lang=zh-CN`)).text();
     expect(html).toContain(`+SELECT 2999 AS n, &#39;${"x".repeat(40)}&#39; FROM t_2999;`);
+  });
+
+  it("a deploy: compared with the version in production, in each card's language", async () => {
+    const { slack: s, lark: l } = await commit(`${V6}-- reviewed\n`, "deploy-file");
+    expect(JSON.stringify(s.blocks)).toContain("*Compared with*\\nproduction (version 5)");
+    expect(l).toContain("生产环境（版本 5）");
+  });
+
+  it("a slow snapshot: the card first says the details are loading, then the same card shows the diff", async () => {
+    dw.script.push({ action: "GetIDEEventDetail", answer: { delayMs: 4000 } });
+    const first = await commit(`${V6}-- late\n`);
+    expect(first.slack.updates).toBe(0);
+    expect(JSON.stringify(first.slack.blocks)).toContain("Loading the details (code, diff) from DataWorks");
+    expect(diffBlock(first.slack.blocks)).toBe("");
+    expect(first.lark).toContain("正在从 DataWorks 获取详情");
+    await waitFor(() => first.slack.updates >= 1 && first.larkMessage.updates >= 1, "both copies updated", 15_000);
+    expect(diffBlock(first.slack.blocks)).toContain("+-- late");
+    expect(JSON.stringify(first.slack.blocks)).not.toContain("Loading the details");
+    const lark = JSON.stringify(first.larkMessage.card);
+    expect(lark).toContain("代码变更");
+    expect(lark).not.toContain("正在从 DataWorks 获取详情");
   });
 });
