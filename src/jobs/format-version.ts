@@ -14,9 +14,10 @@ import type { RedisClient } from "../redis/connect.js";
 
 /**
  * The job data format this release writes and reads (raise it when a job's data changes meaning). 2: the approvals
- * queue carries "facts" jobs, which a release of format 1 would run as a decision to return.
+ * queue carries "facts" jobs, which a release of format 1 would run as a decision to return. 3: the deliveries
+ * queue carries "escalation" jobs, which a release of format 2 would fail as an unknown job (the message lost).
  */
-export const JOB_FORMAT = 2;
+export const JOB_FORMAT = 3;
 /** The Redis state format this release writes and reads (raise it when stored state changes incompatibly). */
 export const STATE_FORMAT = 1;
 /** A job left for a newer process is due again after this long (any worker may take it; a newer one runs it). */
