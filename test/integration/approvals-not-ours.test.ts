@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { APPROVE } from "../../src/approvals/card.js";
 import { auditText, consoleTranslator } from "../../src/console/words.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
+import { FakeDingTalk } from "../fakes/dingtalk-api.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
@@ -21,15 +22,20 @@ const FEED_SLACK = "C0FEED";
 const CARDS_SLACK = "C0CARDS";
 const FEED_LARK = "oc_feed0000000000000000";
 const CARDS_LARK = "oc_cards000000000000000";
+const DING_ID = "dingnotours000001";
+const DING_SECRET = "dingtalk-secret-not-ours-01";
+const FEED_DING = "cidNotOurs==";
 
 /**
- * Only the checks that are ours, end to end on Slack and Lark: the real OpenAPI client reads the extension's
- * bindings from the fake DataWorks gateway; an event DataWorks does not wait on this bot for gets no card and no
- * answer, and is notified through the ordinary routes with a line saying why (en on Slack, zh-CN on Lark).
+ * Only the checks that are ours, end to end on Slack and Lark (cards and notifications) and DingTalk
+ * (notifications): the real OpenAPI client reads the extension's bindings from the fake DataWorks gateway; an event
+ * DataWorks does not wait on this bot for gets no card and no answer, and is notified through the ordinary routes
+ * with a line saying why (en on Slack and DingTalk, zh-CN on Lark).
  */
 describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () => {
   let slack: FakeSlack;
   let lark: FakeLark;
+  let ding: FakeDingTalk;
   let dw: FakeDataWorks;
   let bot: TestBot;
   let unchecked: TestBot;
@@ -49,14 +55,16 @@ describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () =>
       // Kept answers go stale within a test: a later event is served the kept answer while it is read again.
       bindings: { check, refresh: "1s" },
     },
+    dingtalk: { clientId: DING_ID, clientSecret: DING_SECRET, apiUrl: ding.url, timeoutMs: 5000 },
     enrich: { enabled: false },
     destinations: {
+      dingFeed: { platform: "dingtalk", conversationId: FEED_DING },
       feed: { platform: "slack", channel: FEED_SLACK },
       cards: { platform: "slack", channel: CARDS_SLACK },
       larkFeed: { platform: "lark", chatId: FEED_LARK, locale: "zh-CN" },
       larkCards: { platform: "lark", chatId: CARDS_LARK },
     },
-    routes: [{ name: "everything", destinations: ["feed", "larkFeed"] }],
+    routes: [{ name: "everything", destinations: ["feed", "larkFeed", "dingFeed"] }],
     approvals: {
       deliveryBackoff: "50ms",
       routes: [
@@ -72,15 +80,21 @@ describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () =>
   beforeAll(async () => {
     slack = new FakeSlack({ token: TOKEN, channels: [FEED_SLACK, CARDS_SLACK] });
     lark = new FakeLark({ appId: APP_ID, appSecret: APP_SECRET, chats: [FEED_LARK, CARDS_LARK] });
+    ding = new FakeDingTalk({
+      appKey: DING_ID,
+      appSecret: DING_SECRET,
+      robotCode: DING_ID,
+      conversations: [FEED_DING],
+    });
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await Promise.all([slack.start(), lark.start(), dw.start()]);
+    await Promise.all([slack.start(), lark.start(), ding.start(), dw.start()]);
     bot = await startTestBot(config(true));
     unchecked = await startTestBot(config(false));
   });
   afterAll(async () => {
     await bot?.close();
     await unchecked?.close();
-    await Promise.all([slack?.stop(), lark?.stop(), dw?.stop()]);
+    await Promise.all([slack?.stop(), lark?.stop(), ding?.stop(), dw?.stop()]);
   });
   beforeEach(() => {
     // Bound to commit-file and deploy-file; enabled in the workspace for commit-file only.
@@ -113,6 +127,8 @@ describe("only the checks that are ours (Slack and Lark, fake DataWorks)", () =>
     expect(JSON.stringify(onSlack)).toMatch(en);
     expect(JSON.stringify(onSlack)).not.toContain("DataWorks is holding this operation");
     expect(JSON.stringify(onLark?.card)).toMatch(zh);
+    const onDing = await waitFor(() => ding.messages.find((m) => m.text.includes(id)), "DingTalk notification");
+    expect(onDing.text).toMatch(en);
     await sleep(300);
     expect(slackIn(CARDS_SLACK, id), "no card on Slack").toBeUndefined();
     expect(larkIn(CARDS_LARK, id), "no card on Lark").toBeUndefined();
