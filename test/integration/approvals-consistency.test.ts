@@ -208,7 +208,13 @@ describe("approvals across configs and races", () => {
     );
     const posts = () => slack.calls.filter((c) => c.path.endsWith("chat.postMessage"));
     const before = posts().length;
-    for (let i = 0; i < 12; i++) await bot.post({ ...freshEvent("instance-status-changes"), subject: `backlog-${i}` });
+    // Each its own instance and node, so that none is taken for a follow-up of another (src/incidents/track.ts
+    // updates a failed instance's message instead of posting): the backlog is twelve new posts waiting for the channel.
+    for (let i = 0; i < 12; i++) {
+      const e = freshEvent("instance-status-changes");
+      const data = { ...(e.data as Record<string, unknown>), nodeId: 700009200000 + i, taskId: 800009200000 + i };
+      await bot.post({ ...e, data, subject: `backlog-${i}` });
+    }
     await waitFor(() => posts().length > before, "the first notification");
     const ev = freshEvent("commit-file");
     await bot.post(ev);
