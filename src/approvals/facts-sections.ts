@@ -60,13 +60,7 @@ function fileParts(f: FileFacts, a: Approval, t: T, config: Readonly<Config>, ou
   const lines = f.diff.excerpt.map(diffLine);
   out.sections.push({
     kind: "diff",
-    title: t(
-      deleting
-        ? "approval.facts.diffDeleted"
-        : f.base.source === "none"
-          ? "approval.facts.diffNew"
-          : "approval.facts.diff",
-    ),
+    title: t(diffTitle(f, a.event.eventCode, deleting)),
     diff: {
       ...(file.fileName ? { file: file.fileName } : {}),
       added: f.diff.added,
@@ -93,6 +87,12 @@ function against(f: FileFacts, eventCode: string, deleting: boolean, t: T): stri
   return t(f.base.source === "production" ? "approval.facts.againstProduction" : "approval.facts.againstPrevious", {
     version: f.base.version,
   });
+}
+
+function diffTitle(f: FileFacts, eventCode: string, deleting: boolean): string {
+  if (deleting) return "approval.facts.diffDeleted";
+  if (f.base.source !== "none") return "approval.facts.diff";
+  return eventCode === "deploy-file" ? "approval.facts.diffFirstDeployment" : "approval.facts.diffNew";
 }
 
 const scheduleValue = (c: ScheduleChange) => `${c.before} \u2192 ${c.after}`;

@@ -35,6 +35,7 @@ describe("the facts on an approval card", () => {
   it("a deploy against production, a first deployment, a new file and a delete say so (en and zh-CN)", () => {
     expect(field(parts("deploy-file"), "Compared with")).toBe("production (version 5)");
     expect(field(parts("deploy-file.first"), "Compared with")).toBe("first deployment");
+    expect(parts("deploy-file.first").sections.find(isDiff)?.title).toBe("First deployment: its first lines");
     expect(field(parts("commit-file.new"), "Compared with")).toBe("new file");
     expect(parts("commit-file.new").sections.find(isDiff)?.title).toBe("New file: its first lines");
     const del = parts("delete-file", withUrl, "zh-CN");
