@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { groupsAt, isMember, membersOn } from "../../../src/access/roles.js";
 import { handoverInstant, onCall, rotationStart } from "../../../src/access/rotation.js";
@@ -148,5 +150,28 @@ describe("on-call rotation (who is on call at a moment)", () => {
     it("is nobody before its start", () => {
       expect(membersOn(role, groupsAt(config, at("2026-12-01T00:00:00Z")), "slack")).toEqual(["U0DBA"]);
     });
+  });
+});
+
+describe("membership always resolves rotations", () => {
+  const ROOT = join(import.meta.dirname, "..", "..", "..");
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+    });
+
+  it("no code outside src/access and src/config reads approvals.groups itself (groupsAt(config, now) adds the rotations)", () => {
+    const direct = files(join(ROOT, "src"))
+      .map((f) => relative(ROOT, f))
+      .filter((f) => !f.startsWith(join("src", "access")) && !f.startsWith(join("src", "config")))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), "utf8")
+          .split("\n")
+          .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+          .filter(({ line }) => /\bapprovals\.groups\b/.test(line) && !/^\s*(\/\/|\*|\/\*)/.test(line))
+          .map(({ at, line }) => `${at}: ${line.trim()}`),
+      );
+    expect(direct).toEqual([]);
   });
 });
