@@ -37,7 +37,18 @@ const SECRETS = [
 ];
 
 const to = (subject: string) => ({ match: { subject: [subject] }, destinations: [subject] });
-const about = (subject: string, name = "instance-status-changes") => ({ ...freshEvent(name), subject });
+// Each event its own instance and node: later events of one failed instance update its message in every destination
+// that holds it (src/incidents/track.ts), and these tests count the messages of unrelated events.
+let instances = 0;
+const about = (subject: string, name = "instance-status-changes") => {
+  const e = freshEvent(name);
+  const n = ++instances;
+  return {
+    ...e,
+    subject,
+    data: { ...(e.data as Record<string, unknown>), nodeId: 700009300000 + n, taskId: 800009300000 + n },
+  };
+};
 
 describe("metrics and log redaction, end to end", () => {
   let slack: FakeSlack;
