@@ -72,15 +72,21 @@ export interface IncidentTracker {
   latest(instanceId: string): Promise<string | undefined>;
 }
 
-/** Keep the newer of two status events of an instance (by their time). KEYS: latest. ARGV: at, event id, ttl ms. */
+/**
+ * Keep the newer of two status events of an instance (by their time). 1: this one is newer (or the first), 2: as
+ * new as the one kept (kept too: the later arrival of two at one time wins), 0: older. KEYS: latest. ARGV: at,
+ * event id, ttl ms.
+ */
 const NEWEST = `
 local cur = redis.call('GET', KEYS[1])
+local res = 1
 if cur then
   local at = tonumber(string.match(cur, '^(%d+):'))
   if at and at > tonumber(ARGV[1]) then return 0 end
+  if at and at == tonumber(ARGV[1]) then res = 2 end
 end
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
-return 1
+return res
 `;
 
 export function createIncidentTracker(
@@ -91,8 +97,10 @@ export function createIncidentTracker(
   incidents?: IncidentLog,
 ): IncidentTracker {
   const memoryMs = config.notifications.failureMemory;
-  const newest = (instanceId: string, event: DwEvent) =>
-    redis.eval(NEWEST, 1, latestKey(prefix, instanceId), String(statusTime(event)), event.id, String(memoryMs));
+  const newest = async (instanceId: string, event: DwEvent) =>
+    Number(
+      await redis.eval(NEWEST, 1, latestKey(prefix, instanceId), String(statusTime(event)), event.id, String(memoryMs)),
+    );
 
   return {
     async track(event) {
@@ -115,10 +123,10 @@ export function createIncidentTracker(
           },
           at,
         );
-        if (before === instanceId) {
-          await newest(instanceId, event);
-          return { kind: "failedAgain", nodeId, instanceId, message };
-        }
+        // Failed again only when it failed later than the failure remembered: the same failure told twice (another
+        // event id, the same times) is a failure of its own, as it always was.
+        const later = (await newest(instanceId, event)) === 1;
+        if (before === instanceId && later) return { kind: "failedAgain", nodeId, instanceId, message };
         return { kind: "failure", nodeId, instanceId, message };
       }
       if (status === "running") {

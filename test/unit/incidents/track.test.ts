@@ -95,22 +95,28 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
   it("the failed instance's own statuses follow it: running updates (never posts), failed again updates, then its recovery", async () => {
     const { step, refs, prefix } = setup();
     const at = { nodeId: "70", instanceId: "7070", message: "node.70" };
-    await step.track(inst(5, 70, 7070));
+    const ev = (status: number, modifyTime: number) => {
+      const e = inst(status, 70, 7070);
+      return { ...e, data: { ...e.data, modifyTime } };
+    };
+    await step.track(ev(5, 1000));
     await refs.saveKeyed("dw", "node.70", { adapter: "slack", destination: "dw", ids: { ts: "1" } });
-    const running = await step.track(inst(4, 70, 7070));
+    const running = await step.track(ev(4, 2000));
     expect(running).toEqual({ kind: "progress", ...at });
     // Routed to ops (a route that shows running instances) and dw: only dw holds the message, so only dw is updated.
     const routed = new Map<string, string[]>([["ops", ["all"]]]);
     expect(await step.follow(running, routed)).toEqual({ replaces: "node.70", follows: "7070", updateOnly: true });
     expect(Object.fromEntries(routed)).toEqual({ dw: [] });
-    const again = await step.track(inst(5, 70, 7070));
+    // The first failure told again (another event id, its old times) is not a second failure of the rerun.
+    expect((await step.track(ev(5, 1000))).kind).toBe("failure");
+    const again = await step.track(ev(5, 3000));
     expect(again).toEqual({ kind: "failedAgain", ...at });
     expect(await step.follow(again, new Map())).toEqual({ replaces: "node.70", follows: "7070" });
     // Still remembered: the rerun after that, and its success, follow it too.
     expect(await redis.get(failureKey(prefix, "70"))).toBe("7070");
-    expect((await step.track(inst(4, 70, 7070))).kind).toBe("progress");
-    expect(await step.track(inst(6, 70, 7070))).toEqual({ kind: "recovery", ...at });
-    expect(await step.track(inst(4, 70, 7070))).toEqual({ kind: "none" });
+    expect((await step.track(ev(4, 4000))).kind).toBe("progress");
+    expect(await step.track(ev(6, 5000))).toEqual({ kind: "recovery", ...at });
+    expect(await step.track(ev(4, 6000))).toEqual({ kind: "none" });
   });
 
   it("latest: the newest status event of a followed instance, whatever order the events are tracked in", async () => {
