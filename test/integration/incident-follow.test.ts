@@ -10,6 +10,7 @@ import { IncidentStore } from "../../src/incidents/store.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
+import { testPrefix } from "../helpers/redis.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const SLACK_TOKEN = "xoxb-follow";
@@ -53,17 +54,21 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     lark = new FakeLark({ ...LARK, chats: ["oc_follow"] });
     ding = new FakeDingTalk({ ...DING, robotCode: DING.appKey, conversations: ["cidFollow=="] });
     await Promise.all([slack.start(), lark.start(), ding.start()]);
-    bot = await startTestBot({
-      slack: { token: SLACK_TOKEN, apiUrl: slack.apiUrl },
-      lark: { ...LARK, domain: lark.url, timeoutMs: 5000 },
-      dingtalk: { clientId: DING.appKey, clientSecret: DING.appSecret, apiUrl: ding.url, timeoutMs: 5000 },
-      destinations: {
-        ops: { platform: "slack", channel: "C0FOLLOW" },
-        lark: { platform: "lark", chatId: "oc_follow", locale: "zh-CN" },
-        ding: { platform: "dingtalk", conversationId: "cidFollow==" },
+    bot = await startTestBot(
+      {
+        slack: { token: SLACK_TOKEN, apiUrl: slack.apiUrl },
+        lark: { ...LARK, domain: lark.url, timeoutMs: 5000 },
+        dingtalk: { clientId: DING.appKey, clientSecret: DING.appSecret, apiUrl: ding.url, timeoutMs: 5000 },
+        destinations: {
+          ops: { platform: "slack", channel: "C0FOLLOW" },
+          lark: { platform: "lark", chatId: "oc_follow", locale: "zh-CN" },
+          ding: { platform: "dingtalk", conversationId: "cidFollow==" },
+          console: { platform: "console" },
+        },
+        routes: [{ destinations: ["ops", "lark", "ding", "console"] }],
       },
-      routes: [{ destinations: ["ops", "lark", "ding"] }],
-    });
+      { adapterDeps: { console: { print: () => undefined } } },
+    );
   });
   afterAll(async () => {
     await bot?.close();
@@ -73,10 +78,22 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
   const slackOf = (nodeId: number) => slack.messages.filter((m) => JSON.stringify(m.blocks).includes(String(nodeId)));
   const larkOf = (nodeId: number) => lark.messages.filter((m) => JSON.stringify(m.card).includes(String(nodeId)));
   const dingOf = (nodeId: number) => ding.messages.filter((m) => m.text.includes(String(nodeId)));
+  /** The console's feed entries for the node's messages (the local web console shows sends and updates). */
+  const consoleOf = async (nodeId: number) => {
+    const { entries } = (await (await fetch(`${bot.url}/console/api/feed`)).json()) as {
+      entries: Array<{
+        kind: string;
+        op?: string;
+        ref?: { ids: Record<string, string> };
+        message?: { title: string; fields: unknown[] };
+      }>;
+    };
+    return entries.filter((e) => e.kind === "message" && JSON.stringify(e.message).includes(String(nodeId)));
+  };
   /** Every copy of the failure message posted and remembered, so that the next event finds it. */
   const failurePosted = async (nodeId: number) => {
     await waitFor(() => slackOf(nodeId).length === 1 && larkOf(nodeId).length === 1, "the failure messages");
-    for (const d of ["ops", "lark", "ding"])
+    for (const d of ["ops", "lark", "ding", "console"])
       await waitFor(() => bot.runtime.refs.loadKeyed(d, `node.${nodeId}`), `the failure message ref in ${d}`);
   };
 
@@ -113,6 +130,11 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
       expect.stringContaining("Failed"),
       expect.stringContaining("Recovered"),
     ]);
+    // The console: one card, sent once and updated twice in place (same ref), ending recovered.
+    const feed = await consoleOf(i.nodeId);
+    expect(feed.map((e) => e.op)).toEqual(["send", "update", "update"]);
+    expect(new Set(feed.map((e) => JSON.stringify(e.ref?.ids))).size).toBe(1);
+    expect(feed.map((e) => e.message?.title.split(":")[0])).toEqual(["Failed", "Running", "Recovered"]);
     expect(await bot.runtime.queues.deliveries.getFailedCount()).toBe(0);
   });
 
@@ -198,5 +220,46 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     await waitFor(() => bot.runtime.recent.get(String(other.id)), "the other instance's event recorded");
     await sleep(300);
     expect(slackOf(i.nodeId)[0]?.updates).toBe(0);
+  });
+});
+
+describe("a restart between the failure and its rerun keeps following the same message", () => {
+  it("failure → bot restarted (same Redis) → running → succeeded: updates, threads, no new message", async () => {
+    const slack = new FakeSlack({ token: SLACK_TOKEN, channels: ["C0RESTART"] });
+    await slack.start();
+    const prefix = testPrefix();
+    const config = {
+      slack: { token: SLACK_TOKEN, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: "C0RESTART" } },
+      routes: [{ destinations: ["ops"] }],
+    };
+    const i = instance();
+    const first = await startTestBot(config, { prefix, keepKeys: true });
+    let second: TestBot | undefined;
+    try {
+      await first.post(i.failed());
+      const msg = await waitFor(() => slack.messages[0], "the failure message");
+      await waitFor(() => first.runtime.refs.loadKeyed("ops", `node.${i.nodeId}`), "the failure message ref");
+      await first.close();
+      // A new process: everything it knows of the failure is in Redis.
+      second = await startTestBot(config, { prefix });
+      await second.post(i.running());
+      await waitFor(() => msg.updates === 1, "running, after the restart");
+      await second.post(i.succeeded());
+      await waitFor(() => msg.updates === 2, "recovered, after the restart");
+      expect(JSON.stringify(msg.blocks)).toContain("Recovered: ");
+      expect(slack.messages.filter((m) => !m.thread_ts)).toHaveLength(1);
+      await waitFor(
+        () => slack.messages.filter((m) => m.thread_ts === msg.ts).length === 2,
+        "the running and the success threaded",
+      );
+      expect(slack.messages.filter((m) => m.thread_ts === msg.ts).map((m) => m.text)).toEqual([
+        "running 10:28",
+        "succeeded 10:41",
+      ]);
+    } finally {
+      await second?.close();
+      await slack.stop();
+    }
   });
 });
