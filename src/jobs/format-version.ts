@@ -15,7 +15,8 @@ import type { RedisClient } from "../redis/connect.js";
 /**
  * The job data format this release writes and reads (raise it when a job's data changes meaning). 2: the approvals
  * queue carries "facts" jobs, which a release of format 1 would run as a decision to return. 3: the deliveries
- * queue carries "escalation" jobs, which a release of format 2 would fail as an unknown job (the message lost).
+ * queue carries "escalation" jobs, which a release of format 2 would fail as an unknown job (the message lost), and
+ * deliveries with `updateOnly` (a followed instance running again), which it would post as a message of their own.
  */
 export const JOB_FORMAT = 3;
 /** The Redis state format this release writes and reads (raise it when stored state changes incompatibly). */
