@@ -2,7 +2,7 @@ import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "..
 import { approverList } from "../approvals/describe.js";
 import type { Mute } from "../commands/mutes.js";
 import { describeFilter, shortDuration } from "../commands/filter.js";
-import { escalateLines, mentionLines } from "./explain-mentions.js";
+import { escalateLines, groupWords, mentionLines } from "./explain-mentions.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "../dataworks/catalog.js";
@@ -79,6 +79,9 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
           `=> sent to people through approval route "${path.route.name}": cards to ${path.route.destinations.map((n) => dest(n)).join(", ")}; ` +
             `who may decide: ${approverList(path.route, t)}; deadline ${shortDuration(path.route.timeout)}, then ${path.route.timeoutOutcome}; no notification`,
         );
+        // A rotation among the approvers: who it is now (a click is checked against whoever is on call then).
+        const rotations = path.route.approvers.groups.filter((g) => config.rotations[g]);
+        if (rotations.length) step(`  ${rotations.map((g) => groupWords(config, g, d.now)).join("; ")}`);
         return lines;
       } else {
         step(

@@ -179,7 +179,7 @@ describe("dw-chatops route", () => {
         "destinations: { ops: { platform: console } }",
         "rotations:",
         '  oncall: { shift: daily, handover: "09:00", timeZone: Asia/Shanghai, start: "2026-12-07", members: [{ slack: [U0ANN] }, { slack: [U0BOB], lark: [ou_bob] }] }',
-        "approvals: { groups: { dba: { slack: [U0DBA] } } }",
+        "approvals: { groups: { dba: { slack: [U0DBA] } }, routes: [{ name: prod, match: { data: { projectId: [91234] } }, destinations: [ops], approvers: { groups: [oncall] } }] }",
         "routes:",
         "  - { name: failures, destinations: [ops], mentions: { groups: [oncall, dba], users: { console: [eve] } }, escalate: { after: 15m, mention: { groups: [oncall], users: { slack: [U0LEAD] } }, repeat: 2, every: 10m } }",
         "",
@@ -206,5 +206,17 @@ describe("dw-chatops route", () => {
       "escalates a failed instance nobody acknowledged: after 15m mentions @oncall (on call now: slack U0BOB, lark ou_bob); slack U0LEAD, then 2 more time(s) every 10m (an ack or a recovery stops it)",
     );
     expect(await at("2026-12-01T00:00:00Z")).toContain("@oncall (a rotation: nobody on call yet)");
+    // An approval route's approvers: the rotation's member of that moment.
+    let out = "";
+    await routeCommand({
+      configPath: file,
+      file: write(`events-${Math.random()}.json`, JSON.stringify(commit)),
+      out: (t) => {
+        out += t;
+      },
+      now: Date.parse("2026-12-08T01:00:00Z"),
+    });
+    expect(out).toContain("who may decide: @oncall;");
+    expect(out).toContain("    @oncall (on call now: slack U0BOB, lark ou_bob)");
   });
 });
