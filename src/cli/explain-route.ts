@@ -18,8 +18,8 @@ import { translate } from "../templating/i18n.js";
 export interface RedisFacts {
   /** The first active mute that silences the event (src/commands/mute-check.ts mutingMute), uncounted. */
   mutingMute(event: DwEvent): Promise<Mute | undefined>;
-  /** A failure of this node is remembered (notifications.failureMemory), read without claiming it. */
-  failureRemembered(nodeId: string): Promise<boolean>;
+  /** The instance whose failure is remembered for this node (notifications.failureMemory), read without claiming it. */
+  failedInstance(nodeId: string): Promise<string | undefined>;
   /** Of these destinations, those holding the event's node's failure message (a recovery updates it there). */
   holdingFailure(destinations: readonly string[], event: DwEvent): Promise<string[]>;
 }
@@ -96,14 +96,23 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
 
   // Notifications filter: a success may be a recovery, which only the failure remembered in Redis can tell.
   const memory = failureMemory(event, config.notifications);
-  let recovered = false;
+  // A running of the failed instance itself (its rerun) updates the failure's message (src/incidents/track.ts).
+  let follows: "recovery" | "follow-up" | undefined;
   let recoveryUnknown = "";
-  if (memory?.claims) {
+  const rerun = memory?.status === "running";
+  if (memory && (memory.claims || rerun)) {
     if ("unavailable" in d.redis)
-      recoveryUnknown = ` (a success: a recovery if node ${memory.nodeId} failed within notifications.failureMemory; not checked: ${d.redis.unavailable})`;
-    else recovered = await d.redis.failureRemembered(memory.nodeId);
+      recoveryUnknown = memory.claims
+        ? ` (a success: a recovery if node ${memory.nodeId} failed within notifications.failureMemory; not checked: ${d.redis.unavailable})`
+        : ` (a running: an update of the failure's message if instance ${memory.instanceId} failed within notifications.failureMemory; not checked: ${d.redis.unavailable})`;
+    else {
+      const failed = await d.redis.failedInstance(memory.nodeId);
+      if (memory.claims && failed !== undefined) follows = "recovery";
+      else if (rerun && failed === memory.instanceId) follows = "follow-up";
+    }
   }
-  const verdict = notifyVerdict(event, config.notifications, recovered ? "recovery" : undefined);
+  const recovered = follows !== undefined;
+  const verdict = notifyVerdict(event, config.notifications, follows);
   if (!verdict.notify) {
     step(`notifications: filtered: ${verdictWords(verdict, event, config)}${recoveryUnknown}`);
     lines.push("  => stored, not sent");
@@ -136,7 +145,8 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
     const others = Object.keys(config.destinations).filter((n) => !routed.has(n));
     const extra = await d.redis.holdingFailure(others, event);
     for (const n of extra) routed.set(n, []);
-    if (extra.length) step(`recovery: also updates the failure message in ${extra.map((n) => dest(n)).join(", ")}`);
+    if (extra.length)
+      step(`${follows ?? "recovery"}: also updates the failure message in ${extra.map((n) => dest(n)).join(", ")}`);
   }
   if (!routed.size) {
     step("no route matches and defaultDestinations is empty");

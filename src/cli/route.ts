@@ -97,7 +97,7 @@ async function redisFacts(
   return {
     facts: {
       mutingMute: (event) => mutingMute(mutes, workspaces, event),
-      failureRemembered: async (nodeId) => (await redis.exists(failureKey(prefix, nodeId))) === 1,
+      failedInstance: async (nodeId) => (await redis.get(failureKey(prefix, nodeId))) ?? undefined,
       holdingFailure: async (destinations, event) => {
         const name = failureMessageOf(event);
         return name ? refs.holdingKeyed(destinations, name) : [];

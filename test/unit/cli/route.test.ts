@@ -162,6 +162,20 @@ describe("dw-chatops route", () => {
     expect(await redis.get(failureKey(prefix, nodeId))).toBe("x");
   });
 
+  it("tells a running of the failed instance itself (its rerun) as an update of the failure's message", async () => {
+    const running = withData(failed, { status: 4 });
+    expect(await route(config(TEST_REDIS_URL), running)).toContain("notifications: filtered: status 4 (running)");
+    // Another instance of the node failed: this running is not its story.
+    await redis.set(failureKey(prefix, nodeId), "1", "PX", 60_000);
+    expect(await route(config(TEST_REDIS_URL), running)).toContain("notifications: filtered: status 4 (running)");
+    await redis.set(failureKey(prefix, nodeId), String((failed.data as Record<string, unknown>).taskId), "PX", 60_000);
+    const out = await route(config(TEST_REDIS_URL), running);
+    expect(out).toContain(
+      "notifications: passes: a later status of a failed instance (it updates the failure's message)",
+    );
+    expect(await redis.exists(failureKey(prefix, nodeId))).toBe(1);
+  });
+
   it("says what it could not check when Redis is unreachable, and explains the rest", async () => {
     const out = await route(config("redis://127.0.0.1:1"), [failed, withData(failed, { status: 6 })]);
     expect(part(out, 1)).toMatch(/mutes: not checked: Redis at 127\.0\.0\.1:1 is unreachable \(.+\)/);
