@@ -14,6 +14,8 @@ export interface DeliveryJobData {
   approvalId?: string;
   /** For an escalation's message: which firing of which route's escalation, of which failed instance. */
   escalation?: { route: string; n: number; instanceId: string };
+  /** For updates of an instance message: the incident (instance id) whose state it shows. */
+  incidentId?: string;
   /** Digest group (outbox): deliveries of one group under a burst become one message. */
   group?: string;
   /** It had to wait (the group's burst or the destination's window was full): its slot sends every waiting event. */

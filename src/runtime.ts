@@ -34,6 +34,7 @@ import type { MessageRefs } from "./state/message-refs.js";
 import type { RecentEvents } from "./state/recent-events.js";
 import { createApprovals } from "./runtime/approvals.js";
 import { startHttp } from "./runtime/http.js";
+import { createIncidents } from "./runtime/incidents.js";
 import { createInteractions } from "./runtime/interactions.js";
 import { createQueues } from "./runtime/queues.js";
 import { createStores } from "./runtime/stores.js";
@@ -122,9 +123,23 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const enrichDeps = enricherDeps(config, stores.cache, prefix, dataworksApi);
   const enrich = o.enrich ?? (enrichDeps && createEnricher({ ...enrichDeps, logger: enrichLogger(logger) }));
   const base = { config, logger, templates, stores, queues, adapters, now };
-  const approvals = createApprovals({ ...base, prefix, redis, dataworksApi, decisionSender: o.decisionSender });
+  const incidents = createIncidents({ ...base, prefix, redis, dataworksApi });
+  const approvals = createApprovals({
+    ...base,
+    prefix,
+    redis,
+    dataworksApi,
+    decisionSender: o.decisionSender,
+    ownOperations: incidents.own,
+  });
   const cachedNames = enrichDeps && createCachedEnricher(enrichDeps);
-  const interactions = await createInteractions({ ...base, approvals: approvals.service, enrich, cachedNames });
+  const interactions = await createInteractions({
+    ...base,
+    approvals: approvals.service,
+    incidents: incidents.service,
+    enrich,
+    cachedNames,
+  });
   metrics.observe({ queues, pendingApprovals: () => stores.approvals.pendingCount(), probe });
   metrics.observeFormat(() => formats.check());
   let workers: WorkerSet | undefined;
@@ -175,6 +190,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
           },
           (a) => approvals.service.routeOf(a),
         ),
+        incidents,
       });
     }
   } catch (err) {

@@ -113,6 +113,16 @@ function buttons(m: Message): LarkElement {
           text: { tag: "plain_text", content: truncate(oneLine(a.label), LARK_LIMITS.buttonText) },
           type: a.style ?? "default",
           behaviors: [{ type: "callback", value: { actionId: a.actionId, value: a.value } }],
+          // The button's own confirmation dialog (card JSON 2.0 button `confirm`: title and text, plain_text):
+          // https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/interactive-components/button
+          ...(a.confirm
+            ? {
+                confirm: {
+                  title: { tag: "plain_text", content: truncate(oneLine(a.confirm.title), 100) },
+                  text: { tag: "plain_text", content: truncate(a.confirm.text, 500) },
+                },
+              }
+            : {}),
         },
       ],
     })),

@@ -18,12 +18,12 @@ const COMMAND_ANSWER_MS = 2_000;
 const REASON_VIEW = "approval.block.reason";
 
 /**
- * The one set of Bolt listeners for Approve/Block buttons, the Block reason modal and the slash command. Both
+ * The one set of Bolt listeners for Approve/Block and incident buttons, the Block reason modal and the slash command. Both
  * receivers register it: the HTTP one (POST /slack/events) and Socket Mode, so a click or a command behaves the
  * same whichever way Slack delivered it; only what carries `ack()` differs (HTTP response vs envelope ack).
  */
 export function registerSlackListeners(app: App, o: SlackListenerOptions): void {
-  app.action(/^approval\.(approve|block)$/, async ({ ack, body, action, client }) => {
+  app.action(/^(approval\.(approve|block)|incident\.[a-z-]+)$/, async ({ ack, body, action, client }) => {
     await ack();
     const onAction = o.handlers().onAction;
     if (body.type !== "block_actions" || action.type !== "button" || !("action_id" in action) || !onAction) return;

@@ -93,6 +93,19 @@ export function renderSlack(m: Message): SlackPayload {
         value: clip(a.value, SLACK_LIMITS.buttonValue),
         text: { type: "plain_text", text: plainLine(a.label, SLACK_LIMITS.buttonText), emoji: true },
         ...(a.style ? { style: a.style } : {}),
+        // Block Kit confirmation dialog object: title ≤100, text ≤300, confirm/deny ≤30 characters
+        // (https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object).
+        ...(a.confirm
+          ? {
+              confirm: {
+                title: { type: "plain_text", text: plainLine(a.confirm.title, 100) },
+                text: { type: "plain_text", text: clip(a.confirm.text, 300) },
+                confirm: { type: "plain_text", text: plainLine(a.confirm.ok, 30) },
+                deny: { type: "plain_text", text: plainLine(a.confirm.cancel, 30) },
+                ...(a.style === "danger" ? { style: "danger" } : {}),
+              },
+            }
+          : {}),
       })),
     });
   }

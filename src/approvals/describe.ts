@@ -44,9 +44,16 @@ export interface DeciderWords {
   policy: string;
   timeout: string;
   unmatched: string;
+  /** "authorized in chat by" (a name follows); English when not given. */
+  chat?: string;
 }
 
-const PLAIN: DeciderWords = { policy: "policy", timeout: "timeout", unmatched: "unmatched" };
+const PLAIN: DeciderWords = {
+  policy: "policy",
+  timeout: "timeout",
+  unmatched: "unmatched",
+  chat: "authorized in chat by",
+};
 
 /**
  * Who decided, short: a person's display name (with their platform when `platform`), "policy <name>", or the
@@ -63,12 +70,19 @@ export function whoDecided(by: Decider, opts: { platform?: boolean; words?: Deci
       return words.timeout;
     case "unmatched":
       return words.unmatched;
+    case "chat":
+      return `${words.chat ?? "authorized in chat by"} ${opts.platform ? nameOnPlatform(by) : nameOf(by)}`;
   }
 }
 
 /** The names a decider answers to in `audit by=…` (case-insensitive): display name, user id, policy, or kind. */
 export function decidedBy(by: Decider, name: string): boolean {
-  const names = by.kind === "human" ? [by.name, by.userId] : by.kind === "policy" ? [by.policy, by.kind] : [by.kind];
+  const names =
+    by.kind === "human" || by.kind === "chat"
+      ? [by.name, by.userId, ...(by.kind === "chat" ? [by.kind] : [])]
+      : by.kind === "policy"
+        ? [by.policy, by.kind]
+        : [by.kind];
   const want = name.toLowerCase();
   return names.some((n) => n !== undefined && n.toLowerCase() === want);
 }
@@ -80,6 +94,7 @@ export function describeDecision(d: Decision, t: T, tz: string): string {
   let line: string;
   if (d.by.kind === "human") line = t("approval.decidedBy", { outcome, who: whoDecided(d.by), time });
   else if (d.by.kind === "policy") line = t("approval.decidedByPolicy", { outcome, policy: d.by.policy, time });
+  else if (d.by.kind === "chat") line = t("approval.decidedInChat", { outcome, who: whoDecided(d.by), time });
   else if (d.by.kind === "timeout") line = t("approval.decidedByTimeout", { outcome, time });
   else line = t("approval.decidedUnmatched", { outcome, time });
   return d.reason && d.by.kind === "human" ? `${line}\n${t("approval.reason")}: ${d.reason}` : line;

@@ -19,6 +19,7 @@ import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
 import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "./approval-path.js";
 import { authorize } from "./authorize.js";
+import type { OwnOperations } from "../incidents/own-operations.js";
 import type { OursGate } from "./ours.js";
 import { clickDestination } from "./click-destination.js";
 import { APPROVE, BLOCK } from "./card.js";
@@ -48,6 +49,8 @@ export interface ApprovalServiceDeps {
   ours?: OursGate;
   /** DataWorks' snapshot of what is approved (runtime/approvals.ts); absent: approvals carry no facts. */
   facts?: FactsSource;
+  /** The bot's own reruns / set-success / stops from chat, whose pre-events are answered without a card. */
+  ownOperations?: OwnOperations;
 }
 
 /** Approval cards are never digested and go before notifications. */
@@ -110,6 +113,7 @@ export class ApprovalService {
    * approval route applies, so the event is also routed as an ordinary notification.
    */
   async start(e: DwEvent, log: Logger): Promise<boolean> {
+    if (await this.answerOwnOperation(e, log)) return true;
     const id = (await this.d.store.idForEvent(e)) ?? (await this.registerOne(e));
     let a = await this.d.store.get(id);
     if (!a) throw new Error(`approval ${id} for event ${e.id} vanished from Redis`);
@@ -174,6 +178,26 @@ export class ApprovalService {
   async settleFacts(approvalId: string, log: Logger): Promise<void> {
     const a = await this.facts.settleLate(approvalId, log);
     if (a) await this.updateCards(a);
+  }
+
+  /**
+   * A pre-event the bot's own operation caused (a rerun from chat): answered OK from the chat authorization already
+   * given, audited as such, with no card. False when it is not one of ours.
+   */
+  private async answerOwnOperation(e: DwEvent, log: Logger): Promise<boolean> {
+    const own = await this.d.ownOperations?.match(e);
+    if (!own) return false;
+    const id = (await this.d.store.idForEvent(e)) ?? (await this.registerOne(e));
+    const a = await this.d.store.get(id);
+    if (!a) return false;
+    if (a.state !== "pending") {
+      await this.afterDecision(a);
+      return true;
+    }
+    log.info({ approvalId: id, op: own.op }, "the bot's own operation: answered from the chat authorization");
+    const by = { kind: "chat" as const, op: own.op, ...own.by };
+    await this.decideAndReturn(id, { result: "OK", by, at: this.now() }, this.routeOf(a));
+    return true;
   }
 
   private async registerOne(e: DwEvent): Promise<string> {

@@ -1,3 +1,4 @@
+import type { IncidentAudit } from "../incidents/store.js";
 import type { RedisClient } from "../redis/connect.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent, Unanswered } from "../core/event.js";
@@ -104,12 +105,14 @@ export type DecideResult =
 
 export interface AuditEntry {
   id: string;
-  kind: "decision" | "dataworks" | "notOurs";
+  kind: "decision" | "dataworks" | "notOurs" | "incident";
   approvalId: string;
   decision?: Decision;
   dataworks?: DataWorksDelivery;
   /** kind notOurs: closed without an answer, because DataWorks does not wait on this bot for it. */
   notOurs?: Unanswered;
+  /** kind incident: an acknowledgement or an operation on an instance from chat (src/incidents/store.ts). */
+  incident?: IncidentAudit;
 }
 
 /** Approvals in Redis: a hash per approval, a sorted set of pending ones by deadline, and an audit stream. */
@@ -361,9 +364,10 @@ export class ApprovalStore {
       for (let i = 0; i < fields.length; i += 2) o[fields[i] as string] = fields[i + 1] as string;
       return {
         id,
-        kind: o.kind === "dataworks" || o.kind === "notOurs" ? o.kind : "decision",
+        kind: o.kind === "dataworks" || o.kind === "notOurs" || o.kind === "incident" ? o.kind : "decision",
         approvalId: o.approvalId ?? "",
         ...(o.notOurs ? { notOurs: JSON.parse(o.notOurs) as Unanswered } : {}),
+        ...(o.incident ? { incident: JSON.parse(o.incident) as IncidentAudit } : {}),
         ...(o.decision ? { decision: JSON.parse(o.decision) as Decision } : {}),
         ...(o.dataworks ? { dataworks: JSON.parse(o.dataworks) as DataWorksDelivery } : {}),
       };

@@ -16,10 +16,13 @@ export type Decider =
   | ({ kind: "human" } & ChatUser)
   | { kind: "policy"; policy: string }
   | { kind: "timeout" }
-  | { kind: "unmatched" };
+  | { kind: "unmatched" }
+  /** The bot's own operation (a rerun from chat) caused this check: the person who authorized it there. */
+  | ({ kind: "chat"; op: string } & ChatUser);
 
 /** Decided without a person or the deadline (a policy, or no route): a notice goes where cards would have. */
-export const isAutomatic = (by: Decider): boolean => by.kind === "policy" || by.kind === "unmatched";
+export const isAutomatic = (by: Decider): boolean =>
+  by.kind === "policy" || by.kind === "unmatched" || by.kind === "chat";
 
 export interface Decision {
   result: CheckResult;

@@ -1,5 +1,6 @@
 import type { ApprovalService } from "../approvals/service.js";
 import type { ApprovalStore } from "../approvals/store.js";
+import type { IncidentService } from "../incidents/service.js";
 import type { Config } from "../config/schema.js";
 import type { CommandEvent, CommandReply } from "../core/chat-adapter.js";
 import type { Enrich } from "../enrich/enrich-event.js";
@@ -17,6 +18,8 @@ export interface CommandDeps {
   recent: RecentEvents;
   approvals: ApprovalService;
   approvalStore: ApprovalStore;
+  /** ack / rerun / set-success / stop: the same service as the instance message's buttons. */
+  incidents?: IncidentService;
   mutes: MuteStore;
   workspaces: WorkspaceNames;
   /** Names for `show`; bounded by SHOW_ENRICH_MS so the answer still fits the platform's ack deadline. */

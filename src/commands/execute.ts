@@ -1,6 +1,7 @@
 import { audit, decide, pending } from "./answers/approvals.js";
 import { recent, show } from "./answers/events.js";
 import { help } from "./answers/help.js";
+import { actOnIncident } from "./answers/incidents.js";
 import { mute, mutes, unmute } from "./answers/mute.js";
 import type { Answer, CommandContext } from "./context.js";
 import type { Command } from "./parse.js";
@@ -26,6 +27,11 @@ export function execute(c: CommandContext, cmd: Command): Answer {
       return mutes(c);
     case "unmute":
       return unmute(c, cmd.muteId);
+    case "ack":
+    case "rerun":
+    case "set-success":
+    case "stop":
+      return actOnIncident(c, cmd.name, cmd.instanceId);
     case "help":
       return help(c, cmd.topic);
   }

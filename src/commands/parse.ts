@@ -18,6 +18,10 @@ export const COMMAND_NAMES = [
   "mute",
   "mutes",
   "unmute",
+  "ack",
+  "rerun",
+  "set-success",
+  "stop",
   "help",
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -32,6 +36,8 @@ export type Command =
   | { name: "mute"; filter: EventFilter; durationMs: number; reason?: string }
   | { name: "mutes" }
   | { name: "unmute"; muteId: string }
+  /** The same handlers as an instance message's buttons (src/incidents/service.ts). */
+  | { name: "ack" | "rerun" | "set-success" | "stop"; instanceId: string }
   | { name: "help"; topic?: CommandName };
 
 export interface CommandError {
@@ -57,6 +63,8 @@ const FOR = new Set(["for", "持续", "时长"]);
 const APPROVAL_ID = /^[A-Za-z0-9_-]{10,64}$/;
 const EVENT_ID = /^[\w.:-]{1,128}$/;
 const MUTE_ID = /^[a-z0-9-]{1,32}$/;
+/** A DataWorks instance id: digits (the `taskId` of instance-status-changes). */
+const INSTANCE_ID = /^\d{1,19}$/;
 
 const hasCjk = (s: string) => /[\u3400-\u9fff]/.test(s);
 
@@ -102,6 +110,11 @@ function parseArgs(name: CommandName, args: string[]): Command | CommandError {
       return args.length ? unexpected(args[0] as string, "mutes") : { name: "mutes" };
     case "unmute":
       return oneId(args, "unmute", MUTE_ID, "badMuteId", (muteId) => ({ name: "unmute", muteId: muteId }), true);
+    case "ack":
+    case "rerun":
+    case "set-success":
+    case "stop":
+      return oneId(args, name, INSTANCE_ID, "badInstanceId", (instanceId) => ({ name, instanceId }));
     case "help": {
       const topic = args[0] ? WORDS[args[0].toLowerCase()] : undefined;
       return { name: "help", ...(topic ? { topic } : {}) };

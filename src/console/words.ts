@@ -1,6 +1,8 @@
 import { describeDataWorks } from "../approvals/card.js";
 import { describeDecision, describeUnanswered } from "../approvals/describe.js";
+import { nameOnPlatform } from "../access/people.js";
 import type { AuditEntry } from "../approvals/store.js";
+import { formatTime } from "../templating/format.js";
 import type { Config } from "../config/schema.js";
 import type { Messages } from "../templating/i18n.js";
 import { translate } from "../templating/i18n.js";
@@ -37,6 +39,12 @@ export function pendingText(t: Translate, count: number): string {
  * with the reason apart; times in the configured zone.
  */
 export function auditText(a: AuditEntry, t: Translate, timeZone: string): { text: string; detail?: string } {
+  if (a.incident) {
+    const i = a.incident;
+    const text = `${t(`incident.audit.${i.action}`)} · ${i.by ? nameOnPlatform(i.by) : "-"} · ${formatTime(i.at, timeZone)}`;
+    const where = t("incident.audit.instance", { instance: i.instanceId });
+    return { text, detail: i.error ? `${where}\n${i.error}` : where };
+  }
   if (a.notOurs) return { text: t("approval.notOurs"), detail: describeUnanswered(a.notOurs, t) };
   if (a.decision) {
     const [text = "", ...rest] = describeDecision(a.decision, t, timeZone).split("\n");

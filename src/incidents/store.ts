@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ChatUser } from "../access/people.js";
 import type { IncidentActions } from "../config/sections/incident-actions.js";
 import type { MessageRef } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
 import type { RedisClient } from "../redis/connect.js";
 import type {
   Acknowledgement,
@@ -31,23 +32,32 @@ redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 
 /**
  * A failure opens the incident, or re-opens it after a rerun failed again (still acknowledged by whoever was on
- * it). The same event twice (a re-delivery) adds nothing. ARGV: ttl, max, facts, eventId, entry, now.
+ * it). The same event twice adds no timeline entry; facts it adds (node name, business date) are kept. ARGV: ttl, max, facts, eventId, entry, now, event or "".
  */
 const OPEN = `
-if redis.call('HGET', KEYS[1], 'event') == ARGV[4] then return 0 end
+if redis.call('HGET', KEYS[1], 'event') == ARGV[4] then
+  -- The same failure told twice (tracking, then delivery with enrichment): what the second adds is kept.
+  local facts = cjson.decode(redis.call('HGET', KEYS[1], 'facts') or '{}')
+  for k, v in pairs(cjson.decode(ARGV[3])) do facts[k] = v end
+  redis.call('HSET', KEYS[1], 'facts', cjson.encode(facts))
+  if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[7]) end
+  return 0
+end
 local state = 'open'
 if redis.call('HEXISTS', KEYS[1], 'ackBy') == 1 then state = 'acknowledged' end
 redis.call('HSETNX', KEYS[1], 'openedAt', ARGV[6])
 redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', state)
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[7]) end
 ${PUSH("ARGV[5]")}
 ${KEEP}
 return 1
 `;
 
-/** A running instance a route shows with Stop: tracked from now unless it already is. ARGV: ttl, max, facts, eventId, now. */
+/** A running instance a route shows with Stop: tracked from now unless it already is. ARGV: ttl, max, facts, eventId, now, event. */
 const WATCH = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', 'running', 'openedAt', ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[6]) end
 ${KEEP}
 return 1
 `;
@@ -209,8 +219,11 @@ export class IncidentStore {
     return this.redis.eval(script, keys.length, ...keys, String(this.retentionMs), String(TIMELINE_MAX), ...args);
   }
 
-  /** A failure: opens the incident (or re-opens it: failed again after a rerun). False for a repeated event. */
-  async open(facts: IncidentFacts, at = Date.now()): Promise<boolean> {
+  /**
+   * A failure: opens the incident (or re-opens it: failed again after a rerun). False for a repeated event. `event`
+   * (the failure event) is kept so the message can be rendered again when the incident changes.
+   */
+  async open(facts: IncidentFacts, at = Date.now(), event?: DwEvent): Promise<boolean> {
     assertId(facts.instanceId);
     const entry: TimelineEntry = { at, kind: "failed" };
     const res = await this.run(
@@ -221,26 +234,51 @@ export class IncidentStore {
       facts.eventId,
       JSON.stringify(entry),
       String(at),
+      event ? JSON.stringify(event) : "",
     );
     return res === 1;
   }
 
   /** A running or waiting instance shown with Stop: tracked (state running) unless it already is. */
-  async watch(facts: IncidentFacts, at = Date.now()): Promise<boolean> {
+  async watch(facts: IncidentFacts, at = Date.now(), event?: DwEvent): Promise<boolean> {
     assertId(facts.instanceId);
-    const res = await this.run(WATCH, facts.instanceId, false, JSON.stringify(facts), facts.eventId, String(at));
+    const res = await this.run(
+      WATCH,
+      facts.instanceId,
+      false,
+      JSON.stringify(facts),
+      facts.eventId,
+      String(at),
+      event ? JSON.stringify(event) : "",
+    );
     return res === 1;
   }
 
+  /** The actions a route allows in one destination, known before its message is posted (a command may come first). */
+  async allow(instanceId: string, destination: string, actions: IncidentActions): Promise<void> {
+    await this.redis.hset(this.keys(instanceId)[0], `actions:${destination}`, JSON.stringify(actions));
+  }
+
   /** The message in one destination, and the actions its route allows there. Every copy is updated later. */
-  async addRef(instanceId: string, ref: MessageRef, actions: IncidentActions): Promise<void> {
+  async addRef(instanceId: string, ref: MessageRef, actions?: IncidentActions): Promise<void> {
     const [hash, timeline] = this.keys(instanceId);
+    const fields = [`ref:${ref.destination}`, JSON.stringify(ref)];
+    if (actions) fields.push(`actions:${ref.destination}`, JSON.stringify(actions));
     await this.redis
       .multi()
-      .hset(hash, `ref:${ref.destination}`, JSON.stringify(ref), `actions:${ref.destination}`, JSON.stringify(actions))
+      .hset(hash, ...fields)
       .pexpire(hash, this.retentionMs)
       .pexpire(timeline, this.retentionMs)
       .exec();
+  }
+
+  /** The render key (delivery.ts renderKeyOf) a copy of the message shows now. */
+  async copyShows(instanceId: string, destination: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys(instanceId)[0], `shows:${destination}`)) ?? undefined;
+  }
+
+  async setCopyShows(instanceId: string, destination: string, key: string): Promise<void> {
+    await this.redis.hset(this.keys(instanceId)[0], `shows:${destination}`, key);
   }
 
   /**
@@ -385,6 +423,7 @@ export class IncidentStore {
       incident.ack = { by: JSON.parse(h.ackBy) as ChatUser, since: Number(h.ackSince) };
       if (h.ackFrom) incident.ack.from = JSON.parse(h.ackFrom) as ChatUser;
     }
+    if (h.eventBody) incident.event = JSON.parse(h.eventBody) as DwEvent;
     if (h.pending) incident.pending = JSON.parse(h.pending) as PendingOp;
     if (h.lastOp) incident.lastOp = JSON.parse(h.lastOp) as OpResult;
     for (const [k, v] of Object.entries(h)) {

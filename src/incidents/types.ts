@@ -1,6 +1,7 @@
 import type { ChatUser } from "../access/people.js";
 import type { IncidentActions } from "../config/sections/incident-actions.js";
 import type { MessageRef } from "../core/chat-adapter.js";
+import type { DwEvent } from "../core/event.js";
 
 /**
  * Where a tracked instance stands. open: failed, nobody on it; acknowledged: failed, someone on it; running: rerun
@@ -87,6 +88,8 @@ export interface Incident extends IncidentFacts {
   refs: MessageRef[];
   /** Per destination, the route's `actions` that posted there (buttons and who may press them). */
   actions: Record<string, IncidentActions>;
+  /** The event that opened it (or last re-opened it), to render its message again. */
+  event?: DwEvent;
   /** Oldest first, the last TIMELINE_MAX entries. */
   timeline: TimelineEntry[];
 }

@@ -23,6 +23,8 @@ import type { DeliveryJobData } from "./queues.js";
 import { applyVerdict, retryVerdict } from "./retry-decision.js";
 import { withFallback } from "./safe-adapter.js";
 import { updateCard } from "./update-card.js";
+import { updateIncidentCopy } from "./update-incident.js";
+import { decorate as decorateIncident, type IncidentDelivery, type Shown } from "../incidents/delivery.js";
 import { targetFor } from "../platforms.js";
 
 export interface DeliverDeps {
@@ -47,6 +49,8 @@ export interface DeliverDeps {
   incidents?: IncidentStore;
   /** After an update of a followed instance's message: its incident's new timeline entries under it (Slack threads). */
   threadIncident?: (instanceId: string, ref: MessageRef, adapter: ChatAdapter, locale: string) => Promise<void>;
+  /** Instance messages: buttons added, copies remembered and updated (src/incidents/delivery.ts). */
+  incidentMessages?: IncidentDelivery;
 }
 
 /** One delivery job with what it needs, resolved once: a destination or adapter missing from the config stops it here. */
@@ -84,6 +88,11 @@ const PROCESSORS: Readonly<Record<string, Processor>> = {
   "approval-alert": postAlert,
   /** A failure nobody acknowledged: mention the route's escalation targets. */
   escalation: postEscalation,
+  /** Edit a copy of an instance message to show its incident now. */
+  "incident-update": async (r) => {
+    const ref = await updateIncidentCopy(r, (event, shown) => renderForIncident(r, event, shown));
+    return ref ? { ref, sent: true } : undefined;
+  },
 };
 
 /**
@@ -154,12 +163,20 @@ async function deliverEvent(r: DeliveryRun): Promise<Delivered | undefined> {
       ),
     ],
   });
+  // The incident this message shows (a failed instance of a route with actions), remembered once it is posted.
+  let shown: Shown | undefined;
   const render = async (e: DwEvent, failure?: DwEvent) => {
     const enrich = async (x: DwEvent) => (deps.enrich ? await deps.enrich(x) : {});
     const [own, failed] = await Promise.all([enrich(e), failure ? enrich(failure) : undefined]);
     const extras: RenderContextExtras = { enrich: own };
     if (failure && failed) extras.extra = recoveryExtras(failure, e, failed);
-    return renderEvent(adapter, e, platform, locale, extras, deps, log, mention);
+    shown = await deps.incidentMessages?.prepare(e, job.data.routes ?? [], job.data.destination, own);
+    const s = shown;
+    const decorate = s
+      ? (m: Message, x: DwEvent, en?: Record<string, unknown>) =>
+          decorateIncident(mention(m, x, en), s, deps.templates, deps.config.templates.timeZone)
+      : mention;
+    return renderEvent(adapter, e, platform, locale, extras, deps, log, decorate);
   };
   const outbox = {
     ...deps.outbox,
@@ -172,7 +189,17 @@ async function deliverEvent(r: DeliveryRun): Promise<Delivered | undefined> {
   };
   const done = await deliverNotification(job, r.token, adapter, r.target, render, outbox, log);
   if (done && job.data.follows) await deps.threadIncident?.(job.data.follows, done.ref, r.platformAdapter, locale);
+  if (done && shown) await deps.incidentMessages?.remember(shown, done.ref);
   return done;
+}
+
+/** An instance message rendered again with its incident as it is now (no mentions: an edit notifies no one). */
+async function renderForIncident(r: DeliveryRun, event: DwEvent, shown: Shown): Promise<unknown> {
+  const { deps, log, platform, locale } = r;
+  const adapter = withFallback(r.platformAdapter, () => deps.templates.fallback(event, locale), log);
+  const enrich = deps.enrich ? await deps.enrich(event) : {};
+  const decorate = (m: Message) => decorateIncident(m, shown, deps.templates, deps.config.templates.timeZone);
+  return renderEvent(adapter, event, platform, locale, { enrich }, deps, log, decorate);
 }
 
 /** What BullMQ should do with a delivery that failed: the shared retry decision, with the deliveries' logs and metrics. */

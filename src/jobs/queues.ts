@@ -14,6 +14,8 @@ export const QUEUES = {
   approvals: "approvals",
   /** A failure's escalations (delayed): each firing checks the incident is still open, then mentions the targets. */
   escalations: "escalations",
+  /** Operations on instances started from chat (rerun, set success, stop): one job per claimed operation. */
+  incidents: "incidents",
 } as const;
 
 export interface EventJobData {
@@ -82,6 +84,14 @@ export const timeoutJobId = (approvalId: string) => `t.${approvalId}`;
 export const factsJobId = (approvalId: string) => `f.${approvalId}`;
 /** Returning an approval's decision to DataWorks: the approval id itself, so a decision is applied once. */
 export const decisionJobId = (approvalId: string) => approvalId;
+/** One operation on an instance (rerun, set success, stop): the claim it was given, so it is called once. */
+export const incidentOpJobId = (instanceId: string, claimId: string) => `io.${instanceId}.${claimId}`;
+/** An update of one copy of an instance message to the incident's state `renderKey`. */
+export const incidentUpdateJobId = (instanceId: string, destination: string, renderKey: string) =>
+  `iu.${instanceId}.${destination}.${renderKey}`;
+
+/** An operation job tries this many times (backoff from worker.backoffMs) when DataWorks throttles or fails, then shows the error. */
+export const INCIDENT_OP_ATTEMPTS = 3;
 
 export interface RetryPolicy {
   attempts: number;

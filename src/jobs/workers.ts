@@ -3,6 +3,8 @@ import type { Logger } from "../logger.js";
 import { type ReturnDecisionDeps, returnDecision } from "../approvals/return-decision.js";
 import type { ApprovalJobData } from "../approvals/service.js";
 import { park } from "../delivery-job.js";
+import { type OperationDeps, runOperation } from "../incidents/operation-job.js";
+import type { IncidentOpJobData } from "../incidents/service.js";
 import { type DeliverDeps, deliver } from "./deliver.js";
 import { type FormatGuard, jobFormat, LEAVE_FOR_NEWER_MS } from "./format-version.js";
 import { type ProcessEventDeps, processEvent } from "./process-event.js";
@@ -27,6 +29,8 @@ export interface StartWorkersOptions {
   approvals?: ReturnDecisionDeps;
   /** Escalations of failures nobody acknowledged (delayed firings). */
   escalations?: Escalations;
+  /** Operations on instances started from chat (the incidents queue). */
+  incidents?: OperationDeps;
   /** Which job formats this process may run (a rolling upgrade runs older and newer releases side by side). */
   formats: FormatGuard;
 }
@@ -86,6 +90,15 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
       common,
     );
     workers.push(escalations as Worker);
+  }
+  const inc = o.incidents;
+  if (inc) {
+    const incidents = new Worker<IncidentOpJobData>(
+      QUEUES.incidents,
+      guarded(QUEUES.incidents, (job: Job<IncidentOpJobData>) => runOperation(job, inc)),
+      common,
+    );
+    workers.push(incidents as Worker);
   }
   for (const w of workers) {
     // Without an error listener a Redis hiccup would be an unhandled 'error' event and crash the process.

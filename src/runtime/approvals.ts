@@ -10,6 +10,7 @@ import { recordStandIn } from "../console/feed.js";
 import { createDecisionSender } from "../dataworks/decisions.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import { LookupCache } from "../enrich/lookup-cache.js";
+import type { OwnOperations } from "../incidents/own-operations.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/connect.js";
 import { UserNames } from "../state/user-names.js";
@@ -31,6 +32,8 @@ export interface ApprovalDeps {
   redis: RedisClient;
   /** DataWorks' OpenAPI when an AccessKey is configured: which checks are ours, decisions, snapshots. */
   dataworksApi?: DataWorksApi;
+  /** The bot's own operations from chat, whose pre-events are answered without a card. */
+  ownOperations?: OwnOperations;
 }
 
 /** The approval service, and where its decisions go: DataWorks, or the local stand-in (`standIn`) without an AccessKey. */
@@ -51,6 +54,7 @@ export function createApprovals(d: ApprovalDeps) {
     logger,
     now: d.now,
     userName: (platform, userId) => userNames.name(platform, userId),
+    ...(d.ownOperations ? { ownOperations: d.ownOperations } : {}),
     ours: oursGate({
       config,
       api: d.dataworksApi,

@@ -1,6 +1,8 @@
 import { ActionRouter } from "../actions/router.js";
 import { routeApprovalActions } from "../approvals/actions.js";
 import type { ApprovalService } from "../approvals/service.js";
+import { routeIncidentActions } from "../incidents/actions.js";
+import type { IncidentService } from "../incidents/service.js";
 import { createCommandHandler } from "../commands/handle-command.js";
 import type { Config } from "../config/schema.js";
 import type { ChatAdapter, OnAction, OnCommand } from "../core/chat-adapter.js";
@@ -16,6 +18,7 @@ export interface InteractionDeps {
   templates: TemplateEngine;
   stores: Stores;
   approvals: ApprovalService;
+  incidents?: IncidentService;
   adapters: ReadonlyMap<string, ChatAdapter>;
   enrich?: Enrich;
   /** Names enrichment has already cached, for answers that list many events. */
@@ -41,6 +44,7 @@ export async function createInteractions(d: InteractionDeps): Promise<Interactio
     recent: stores.recent,
     approvals: d.approvals,
     approvalStore: stores.approvals,
+    ...(d.incidents ? { incidents: d.incidents } : {}),
     mutes: stores.mutes,
     workspaces: stores.workspaces,
     enrich: d.enrich,
@@ -53,7 +57,9 @@ export async function createInteractions(d: InteractionDeps): Promise<Interactio
   // their way out: they may quote events or names stored before this was done (a lone surrogate in Redis). The
   // action router does the same for clicks.
   const onCommand: OnCommand = async (command) => makeWellFormed(await answerCommand(makeWellFormed(command)));
-  const onAction = routeApprovalActions(new ActionRouter(d.logger), d.approvals, d.templates).handle;
+  const router = routeApprovalActions(new ActionRouter(d.logger), d.approvals, d.templates);
+  if (d.incidents) routeIncidentActions(router, d.incidents, d.templates);
+  const onAction = router.handle;
   const listeners: Array<{ close(): Promise<void> }> = [];
   for (const adapter of d.adapters.values()) {
     if (adapter.listen) listeners.push(await adapter.listen({ onAction, onCommand }));

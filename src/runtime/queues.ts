@@ -7,6 +7,7 @@ import {
   type EventJobData,
   QUEUES,
 } from "../jobs/queues.js";
+import type { IncidentOpJobData } from "../incidents/service.js";
 import { VersionedQueue } from "../jobs/versioned-queue.js";
 import { createRedis, type RedisClient } from "../redis/connect.js";
 
@@ -16,6 +17,7 @@ export type RuntimeQueues = {
   deliveries: VersionedQueue<DeliveryJobData>;
   approvals: VersionedQueue<ApprovalJobData>;
   escalations: VersionedQueue<EscalationJobData>;
+  incidents: VersionedQueue<IncidentOpJobData>;
 };
 
 /** The queues on BullMQ's own connection (the workers share it), and how to close them and it. */
@@ -29,6 +31,7 @@ export function createQueues(redisUrl: string, prefix: string, worker: Config["w
     deliveries: new VersionedQueue<DeliveryJobData>(QUEUES.deliveries, opts),
     approvals: new VersionedQueue<ApprovalJobData>(QUEUES.approvals, opts),
     escalations: new VersionedQueue<EscalationJobData>(QUEUES.escalations, opts),
+    incidents: new VersionedQueue<IncidentOpJobData>(QUEUES.incidents, opts),
   };
   // Queue errors are errors of their connection, logged once per outage through the main one.
   for (const q of Object.values(queues)) q.on("error", () => undefined);

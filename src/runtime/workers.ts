@@ -17,6 +17,7 @@ import type { RedisClient } from "../redis/connect.js";
 import type { Router } from "../routing/router.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { Escalations } from "../incidents/escalation.js";
+import type { Incidents } from "./incidents.js";
 import type { RuntimeQueues } from "./queues.js";
 import type { Stores } from "./stores.js";
 
@@ -36,6 +37,7 @@ export interface RuntimeWorkerDeps {
   adapters: ReadonlyMap<string, ChatAdapter>;
   approvals: ApprovalService;
   sendDecision: DecisionSender;
+  incidents?: Incidents;
   enrich?: Enrich;
   /** Who may decide, by name where known (approvals/approver-names.ts). */
   approverNames?: (a: Approval) => Promise<ApproverNames>;
@@ -100,7 +102,9 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
         d.templates.messages,
         config.templates.timeZone,
       ),
+      ...(d.incidents ? { incidentMessages: d.incidents.delivery } : {}),
     },
+    ...(d.incidents ? { incidents: d.incidents.operations } : {}),
     approvals: {
       store: stores.approvals,
       service: approvals,

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { nameOnPlatform } from "../../access/people.js";
 import { approverList, decidedBy, describeUnanswered, whoDecided } from "../../approvals/describe.js";
+import type { IncidentAudit } from "../../incidents/store.js";
 import { APPROVE, BLOCK } from "../../approvals/card.js";
 import { routeOf } from "../../approvals/route-of.js";
 import type { AuditEntry } from "../../approvals/store.js";
@@ -81,7 +83,11 @@ export async function decide(c: CommandContext, approvalId: string, block: boole
 export async function audit(c: CommandContext, limit: number, by?: string): Answer {
   // A `by` filter reads further back, still bounded: the stream is capped and this is one XREVRANGE.
   const entries = await c.deps.approvalStore.auditLog(by ? Math.min(1_000, limit * 20) : limit);
-  const picked = (by ? entries.filter((e) => e.decision && decidedBy(e.decision.by, by)) : entries).slice(0, limit);
+  const byPerson = (e: AuditEntry, name: string) =>
+    e.decision
+      ? decidedBy(e.decision.by, name)
+      : [e.incident?.by?.name, e.incident?.by?.userId].some((n) => n?.toLowerCase() === name.toLowerCase());
+  const picked = (by ? entries.filter((e) => byPerson(e, by)) : entries).slice(0, limit);
   const ids = [...new Set(picked.map((e) => e.approvalId))];
   const approvals = new Map(
     (await Promise.all(ids.map((id) => c.deps.approvalStore.get(id)))).flatMap((a) => (a ? [[a.id, a] as const] : [])),
@@ -106,6 +112,17 @@ export async function audit(c: CommandContext, limit: number, by?: string): Answ
   return { message: m };
 }
 
+/** "✅ Rerun · Li Lei (slack) · 2026-12-07 02:06:00 (UTC+08:00)" and the instance (and DataWorks' error). */
+function incidentAuditLine(c: CommandContext, i: IncidentAudit): string {
+  const tz = c.deps.config.templates.timeZone;
+  const action = translate(c.deps.templates.messages, c.locale, `incident.audit.${i.action}`);
+  const mark = i.ok === false ? SEVERITY_MARK.danger : i.ok ? SEVERITY_MARK.success : SEVERITY_MARK.info;
+  const who = i.by ? nameOnPlatform(i.by) : "-";
+  const head = `${mark} ${action} · ${who} · ${formatTime(i.at, tz)}`;
+  const what = translate(c.deps.templates.messages, c.locale, "incident.audit.instance", { instance: i.instanceId });
+  return [head, what, ...(i.error ? [i.error] : [])].join("\n");
+}
+
 function auditLine(
   c: CommandContext,
   e: AuditEntry,
@@ -113,6 +130,7 @@ function auditLine(
   enrich?: Record<string, unknown>,
 ): string {
   const tz = c.deps.config.templates.timeZone;
+  if (e.kind === "incident" && e.incident) return incidentAuditLine(c, e.incident);
   const what = `${a ? title(c, a, enrich) : "-"} · ${c.t("pending.id")} ${e.approvalId}`;
   if (e.kind === "dataworks" && e.dataworks) {
     const ok = e.dataworks.status === "accepted";
@@ -127,7 +145,12 @@ function auditLine(
   if (!d) return what;
   const mark =
     d.result === "FAIL" ? SEVERITY_MARK.danger : d.result === "WARN" ? SEVERITY_MARK.warning : SEVERITY_MARK.success;
-  const words = { policy: c.t("audit.policy"), timeout: c.t("audit.timeout"), unmatched: c.t("audit.unmatched") };
+  const words = {
+    policy: c.t("audit.policy"),
+    timeout: c.t("audit.timeout"),
+    unmatched: c.t("audit.unmatched"),
+    chat: c.t("audit.chat"),
+  };
   const who = whoDecided(d.by, { platform: true, words });
   const head = `${mark} ${translate(c.deps.templates.messages, c.locale, `approval.outcome.${d.result}`)} · ${who} · ${formatTime(d.at, tz)}`;
   return [head, what, ...(d.reason ? [`${c.t("audit.reason")}: ${d.reason}`] : [])].join("\n");
