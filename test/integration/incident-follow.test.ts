@@ -111,6 +111,8 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     // What failed stays: when it failed.
     expect(running).toContain("2025-06-18 10:25:30");
     expect(JSON.stringify(l?.card)).toContain("运行中");
+    // The incident's timeline is on the message (src/incidents/message.ts timelineLine).
+    expect(running).toContain("failed 10:25 · running 10:28");
 
     await bot.post(i.succeeded());
     await waitFor(() => s?.updates === 2 && l?.updates === 2, "the failure messages updated: recovered");
@@ -119,6 +121,9 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     expect(done).toContain("2025-06-18 10:25:30");
     expect(done).toContain("16m after the failure: the same instance was rerun");
     expect(JSON.stringify(l?.card)).toContain("已恢复");
+    expect(done).toContain("failed 10:25 · running 10:28 · succeeded 10:41");
+    // (Lark markdown: the card escapes ":" as "&#58;", adapters/lark/escape.ts.)
+    expect(JSON.stringify(l?.card)).toContain("失败 10&#58;25 · 运行中 10&#58;28 · 成功 10&#58;41");
 
     await sleep(300);
     expect(slackOf(i.nodeId)).toHaveLength(1);
@@ -135,6 +140,7 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     expect(feed.map((e) => e.op)).toEqual(["send", "update", "update"]);
     expect(new Set(feed.map((e) => JSON.stringify(e.ref?.ids))).size).toBe(1);
     expect(feed.map((e) => e.message?.title.split(":")[0])).toEqual(["Failed", "Running", "Recovered"]);
+    expect(JSON.stringify(feed[2]?.message)).toContain("failed 10:25 · running 10:28 · succeeded 10:41");
     expect(await bot.runtime.queues.deliveries.getFailedCount()).toBe(0);
   });
 
@@ -149,14 +155,18 @@ describe("a failed instance's message follows the instance (Slack, Lark, DingTal
     await waitFor(() => s?.updates === 2, "failed again");
     const again = JSON.stringify(s?.blocks);
     expect(again).toContain("Failed: ");
-    // Both failures are on it: the first one's time, the second one's finish.
+    // Both failures are on it: the first one's time, the second one's finish, and both in the timeline.
     expect(again).toContain("2025-06-18 10:25:30");
     expect(again).toContain("2025-06-18 10:34:30");
+    expect(again).toContain("failed 10:25 · running 10:28 · failed 10:34");
     await bot.post(i.running(FAILED_AT + 12 * MIN));
     await waitFor(() => s?.updates === 3, "running again");
     await bot.post(i.succeeded(FAILED_AT + 12 * MIN, FAILED_AT + 20 * MIN));
     await waitFor(() => s?.updates === 4, "recovered");
     expect(JSON.stringify(s?.blocks)).toContain("Recovered: ");
+    expect(JSON.stringify(s?.blocks)).toContain(
+      "failed 10:25 · running 10:28 · failed 10:34 · running 10:37 · succeeded 10:45",
+    );
     await sleep(300);
     expect(slackOf(i.nodeId)).toHaveLength(1);
     expect(larkOf(i.nodeId)).toHaveLength(1);
