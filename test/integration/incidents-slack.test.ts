@@ -190,3 +190,65 @@ describe("incidents on Slack: acknowledge, rerun, mark success from the failure 
     expect(JSON.stringify((await command("ack 12ab")).message.sections)).toContain("is not an instance id");
   });
 });
+
+describe("incidents on Slack: Stop on a running instance a route chose to show", () => {
+  const { dw } = dataWorksOnRedis(`${AK}-stop`, SECRET);
+  let slack: FakeSlack;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    slack = new FakeSlack({
+      token: TOKEN,
+      channels: [CHANNEL],
+      users: { U0WANG: { name: "wang", real_name: "王芳" } },
+    });
+    await slack.start();
+    const base = incidentConfig(dw, { accessKeyId: `${AK}-stop`, accessKeySecret: SECRET }, ["ops"], {
+      operators: { slack: ["U0WANG"] },
+      leads: { slack: ["U0LEAD"] },
+    });
+    bot = await startTestBot({
+      slack: { token: TOKEN, signingSecret: SIGNING, apiUrl: slack.apiUrl },
+      destinations: { ops: { platform: "slack", channel: CHANNEL } },
+      ...base,
+      notifications: { instanceStatuses: ["failed", "running"] },
+      routes: [
+        ...base.routes,
+        {
+          name: "long runs",
+          match: { type: ["dataworks:InstanceStatusChanges:InstanceStatusChanges"], data: { status: [4] } },
+          destinations: ["ops"],
+          actions: { buttons: ["stop"], users: { slack: ["U0WANG"] } },
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await slack?.stop();
+  });
+
+  it("a running instance carries Stop (confirm, danger); Stop → StopTaskInstances once → stopped on the message", async () => {
+    const id = nextInstance++;
+    dw.instanceOps.status.set(id, "Running");
+    await bot.post(failedInstance(id, 700001234099, 4));
+    const msg = await waitFor(
+      () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`)),
+      "the running message with Stop",
+    );
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('"action_id":"incident.stop"');
+    expect(text).not.toContain("incident.rerun");
+    expect(text).toContain('"style":"danger"');
+    expect(text).toContain("Stop this instance?");
+    const body = form(
+      blockAction({ actionId: "incident.stop", value: String(id), userId: "U0WANG", channel: CHANNEL, ts: msg.ts }),
+    );
+    await fetch(`${bot.url}/slack/events`, { method: "POST", headers: slackHeaders(SIGNING, body), body });
+    await waitFor(() => JSON.stringify(msg.blocks).includes("Stop by 王芳: DataWorks accepted it."), "the outcome");
+    expect(dw.callsOf("StopTaskInstances")).toHaveLength(1);
+    expect(JSON.stringify(msg.blocks)).toContain("stopped by 王芳");
+    expect(JSON.stringify(msg.blocks)).not.toContain("incident.stop");
+    expect(dw.instanceOps.status.get(id)).toBe("Failure");
+  });
+});
