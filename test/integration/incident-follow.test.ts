@@ -5,11 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { IncidentStore } from "../../src/incidents/store.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { freshEvent } from "../helpers/fixtures.js";
+import { incidentConfig } from "../helpers/incident-config.js";
 import { testPrefix } from "../helpers/redis.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
@@ -271,5 +274,72 @@ describe("a restart between the failure and its rerun keeps following the same m
       await second?.close();
       await slack.stop();
     }
+  });
+});
+
+/**
+ * DingTalk: a failure of a route with `actions` is an interactive card (the only DingTalk message that can be edited),
+ * so its instance's rerun updates the card — even though the route sends failures only.
+ */
+describe("DingTalk: the failure's interactive card follows the instance", () => {
+  const CLIENT_ID = "dingfollowcard012345";
+  const CLIENT_SECRET = "dingtalk-follow-card-secret";
+  const CID = "cidFollowCard==";
+  const { dw } = dataWorksOnRedis("LTAI-follow-ding", "follow-ding-secret");
+  let ding: FakeDingTalk;
+  let gateway: FakeDingTalkStream;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    ding = new FakeDingTalk({
+      appKey: CLIENT_ID,
+      appSecret: CLIENT_SECRET,
+      robotCode: CLIENT_ID,
+      conversations: [CID],
+    });
+    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    await Promise.all([ding.start(), gateway.start()]);
+    const dingtalk = {
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      apiUrl: ding.url,
+      oapiUrl: ding.url,
+      streamUrl: gateway.url,
+      cardTemplateId: "tpl-incident.schema",
+      timeoutMs: 2000,
+      corpId: "ding-corp",
+    };
+    bot = await startTestBot({
+      dingtalk,
+      destinations: { ops: { platform: "dingtalk", conversationId: CID } },
+      ...incidentConfig(dw, { accessKeyId: "LTAI-follow-ding", accessKeySecret: "follow-ding-secret" }, ["ops"], {
+        operators: { dingtalk: ["staff_wang"] },
+        leads: { dingtalk: ["staff_lead"] },
+      }),
+    });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await Promise.all([ding?.stop(), gateway?.stop()]);
+  });
+
+  it("failure (card with buttons) → running → succeeded: the same card updated, the timeline on it", async () => {
+    const i = instance();
+    await bot.post(i.failed());
+    const card = await waitFor(
+      () => ding.cards.find((c) => c.cardParamMap.actionValue === String(i.taskId)),
+      "the failure card with its buttons",
+    );
+    await waitFor(() => bot.runtime.refs.loadKeyed("ops", `node.${i.nodeId}`), "the failure card ref");
+    const updates = card.updates;
+    await bot.post(i.running());
+    await waitFor(() => card.updates > updates && card.cardParamMap.context?.includes("running 10:28"), "running");
+    await bot.post(i.succeeded());
+    await waitFor(() => card.cardParamMap.context?.includes("succeeded 10:41"), "recovered");
+    expect(card.cardParamMap.context).toContain("failed 10:25 · running 10:28 · succeeded 10:41");
+    expect(JSON.stringify(card.cardParamMap)).toContain("Recovered: ");
+    // One card: nothing posted beside it.
+    expect(ding.cards.filter((c) => c.openSpaceId.endsWith(CID))).toHaveLength(1);
+    expect(ding.messages.filter((m) => m.to === CID)).toHaveLength(0);
   });
 });
