@@ -59,7 +59,9 @@ async function runFiltered() {
   const deadline = performance.now() + 300_000;
   while ((await completed()) < sent || slack.messages.length < failures) {
     if (performance.now() > deadline)
-      throw new Error(`after 300 s: ${await completed()} of ${sent} processed, ${slack.messages.length} of ${failures} sent`);
+      throw new Error(
+        `after 300 s: ${await completed()} of ${sent} processed, ${slack.messages.length} of ${failures} sent`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - t0) / 1000;
