@@ -209,10 +209,11 @@ describe("approvals across configs and races", () => {
         outbox: { rateLimits: { slack: { max: 1, per: "1s" } }, digest: { enabled: false } },
       },
     );
-    // 30 s of backlog at 1/s, in one request: still there however long the card takes to be queued. Each its own
-    // instance and node, so that none is taken for a follow-up of another (src/incidents/track.ts updates a failed
-    // instance's message instead of posting): thirty new posts waiting for the channel.
-    const backlog = Array.from({ length: 30 }, (_, i): Record<string, unknown> => {
+    // 16 s of backlog at 1/s, in one request: still there however long the card takes to be queued (not more: every
+    // parked notification wakes at each slot, and a larger herd only slows the card's worker on a loaded machine).
+    // Each its own instance and node, so that none is taken for a follow-up of another (src/incidents/track.ts
+    // updates a failed instance's message instead of posting): sixteen new posts waiting for the channel.
+    const backlog = Array.from({ length: 16 }, (_, i): Record<string, unknown> => {
       const e = freshEvent("instance-status-changes", { subject: `backlog-${i}` });
       return {
         ...e,
