@@ -49,8 +49,8 @@ const REQUESTS: Readonly<Record<string, IncidentRequest>> = Object.freeze(
   }),
 );
 
-/** Platforms whose buttons cannot confirm by themselves (DingTalk cards): the bot asks, privately, first. */
-const CONFIRMS_ON_SERVER = new Set(["dingtalk"]);
+/** Platforms whose buttons cannot confirm by themselves (DingTalk cards, the console page): the bot asks first. */
+const CONFIRMS_ON_SERVER = new Set(["dingtalk", "console"]);
 
 export interface IncidentServiceDeps {
   config: Readonly<Config>;
