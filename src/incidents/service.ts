@@ -23,7 +23,8 @@ import type { TemplateEngine } from "../templating/engine.js";
 import { formatClock } from "../templating/format.js";
 import { translate } from "../templating/i18n.js";
 import { mayPress } from "./access.js";
-import { renderKeyOf } from "./delivery.js";
+import { Router } from "../routing/router.js";
+import { actionsFor, renderKeyOf } from "./delivery.js";
 import { confirmText, INCIDENT_ACTION_IDS } from "./message.js";
 import type { IncidentStore } from "./store.js";
 import type { Incident, IncidentOp } from "./types.js";
@@ -79,8 +80,11 @@ export interface Act {
 export class IncidentService {
   private readonly d: IncidentServiceDeps;
 
+  private readonly router: Router;
+
   constructor(d: IncidentServiceDeps) {
     this.d = d;
+    this.router = new Router(d.config);
   }
 
   private now() {
@@ -89,7 +93,16 @@ export class IncidentService {
 
   /** The routes' actions that apply: the clicked copy's, or for a command every copy's. */
   private actionsOf(i: Incident, click: ActionEvent | undefined): IncidentActions[] {
-    if (!click) return Object.values(i.actions);
+    if (!click) {
+      const recorded = Object.values(i.actions);
+      if (recorded.length || !i.event) return recorded;
+      // A command typed before the message was delivered: the actions of the routes the failure takes.
+      const routed = actionsFor(
+        this.d.config,
+        this.router.match(i.event).map((r) => r.route),
+      );
+      return routed ? [routed] : [];
+    }
     const dest = clickDestination(this.d.config, click, { cards: i.refs });
     const a = dest ? i.actions[dest] : undefined;
     return a ? [a] : [];
