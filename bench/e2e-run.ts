@@ -2,9 +2,7 @@
  * One end-to-end run (shared by bench/e2e.ts and bench/alertmanager.ts): a bot with HTTP and workers, rate limits
  * and digests off, `events` posted over HTTP (16 connections), timed until the fake Slack has every message.
  */
-import { randomUUID } from "node:crypto";
-import { FakeSlack } from "../test/fakes/slack-api.js";
-import { deletePrefix, eventBody, load, procStats, startServer, TOKEN } from "./lib.js";
+import { deletePrefix, eventBody, load, procStats, startSlackBench, TOKEN } from "./lib.js";
 
 export interface E2eResult {
   sent: number;
@@ -22,19 +20,7 @@ export interface E2eResult {
 }
 
 export async function runE2e(events: number, o: { root?: string; concurrency?: number } = {}): Promise<E2eResult> {
-  const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
-  await slack.start();
-  const config = {
-    slack: { token: "xoxb-bench", apiUrl: slack.apiUrl },
-    destinations: {
-      ops: { platform: "slack", channel: "C0BENCH", rateLimit: { max: 10000, per: "1s" }, digest: { enabled: false } },
-    },
-    routes: [{ destinations: ["ops"] }],
-    ingest: { auth: { tokens: [TOKEN] } },
-    worker: { concurrency: o.concurrency ?? 64 },
-  };
-  const prefix = `bench-e2e-${randomUUID().slice(0, 6)}`;
-  const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix }, o.root);
+  const { slack, bot, prefix } = await startSlackBench("e2e", o);
   const pid = bot.child.pid as number;
   // The bot prints its memoryUsage() every second: the peaks say whether the V8 heap or memory outside it grew.
   const peak = { heapUsed: 0, heapTotal: 0, external: 0 };

@@ -9,27 +9,14 @@
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { FakeSlack } from "../test/fakes/slack-api.js";
 import { runE2e } from "./e2e-run.js";
-import { deletePrefix, fixture, fmt, load, load1, procStats, REDIS_URL, startServer, TOKEN } from "./lib.js";
+import { deletePrefix, fixture, fmt, load, load1, procStats, REDIS_URL, startSlackBench, TOKEN } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 5000);
 const runs = Number(process.env.RUNS ?? 2);
 
 async function runFiltered() {
-  const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
-  await slack.start();
-  const config = {
-    slack: { token: "xoxb-bench", apiUrl: slack.apiUrl },
-    destinations: {
-      ops: { platform: "slack", channel: "C0BENCH", rateLimit: { max: 10000, per: "1s" }, digest: { enabled: false } },
-    },
-    routes: [{ destinations: ["ops"] }],
-    ingest: { auth: { tokens: [TOKEN] } },
-    worker: { concurrency: 64 },
-  };
-  const prefix = `bench-filtered-${randomUUID().slice(0, 6)}`;
-  const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix });
+  const { slack, bot, prefix } = await startSlackBench("filtered");
   const pid = bot.child.pid as number;
   await new Promise((r) => setTimeout(r, 1000));
   const idle = procStats(pid);

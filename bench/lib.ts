@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
+import { FakeSlack } from "../test/fakes/slack-api.js";
 
 export const ROOT = join(import.meta.dirname, "..");
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -48,6 +49,30 @@ export function startServer(
     });
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
   });
+}
+
+/**
+ * A bot (its own process, HTTP and workers) that delivers every event to one channel of a fake Slack, rate limits
+ * and digests off: the set-up the e2e, filtered and round-trips benches share. `name` goes into the key prefix.
+ */
+export async function startSlackBench(
+  name: string,
+  o: { concurrency?: number; root?: string } = {},
+): Promise<{ slack: FakeSlack; bot: Awaited<ReturnType<typeof startServer>>; prefix: string }> {
+  const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
+  await slack.start();
+  const config = {
+    slack: { token: "xoxb-bench", apiUrl: slack.apiUrl },
+    destinations: {
+      ops: { platform: "slack", channel: "C0BENCH", rateLimit: { max: 10000, per: "1s" }, digest: { enabled: false } },
+    },
+    routes: [{ destinations: ["ops"] }],
+    ingest: { auth: { tokens: [TOKEN] } },
+    worker: { concurrency: o.concurrency ?? 64 },
+  };
+  const prefix = `bench-${name}-${randomUUID().slice(0, 6)}`;
+  const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix }, o.root);
+  return { slack, bot, prefix };
 }
 
 export interface LoadResult {

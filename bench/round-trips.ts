@@ -13,8 +13,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { FakeSlack } from "../test/fakes/slack-api.js";
-import { deletePrefix, fixture, fmt, load, REDIS_URL, ROOT, startServer, TOKEN } from "./lib.js";
+import { deletePrefix, fixture, fmt, load, REDIS_URL, ROOT, startSlackBench, TOKEN } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 200);
 
@@ -55,19 +54,7 @@ interface Count {
 async function measure(
   kind: "delivered" | "filtered",
 ): Promise<Count & { jobsAdded: number; inScripts: number; sent: number }> {
-  const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
-  await slack.start();
-  const config = {
-    slack: { token: "xoxb-bench", apiUrl: slack.apiUrl },
-    destinations: {
-      ops: { platform: "slack", channel: "C0BENCH", rateLimit: { max: 10000, per: "1s" }, digest: { enabled: false } },
-    },
-    routes: [{ destinations: ["ops"] }],
-    ingest: { auth: { tokens: [TOKEN] } },
-    worker: { concurrency: 64 },
-  };
-  const prefix = `bench-rt-${randomUUID().slice(0, 6)}`;
-  const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix });
+  const { slack, bot, prefix } = await startSlackBench("rt");
   await new Promise((r) => setTimeout(r, 1000));
   const mine = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue("events", { connection: mine, prefix });
