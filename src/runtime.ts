@@ -7,7 +7,7 @@ import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { RedisClient } from "./redis/connect.js";
 import { type AdapterDeps, createAdapters } from "./adapters.js";
-import { approverNamesFor } from "./approvals/approver-names.js";
+import { cardNamesFor } from "./approvals/approver-names.js";
 import type { ApprovalService, ApprovalJobData } from "./approvals/service.js";
 import type { ApprovalStore } from "./approvals/store.js";
 import type { DecisionSender } from "./approvals/types.js";
@@ -182,7 +182,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ...w,
         approvals: approvals.service,
         sendDecision: approvals.send,
-        approverNames: approverNamesFor(
+        cardNames: cardNamesFor(
           {
             config,
             members: memberNamesDeps(config, enrichDeps, stores.cache, prefix),

@@ -48,11 +48,7 @@ export async function approverNames(
         if (name) found[key] = name;
       }),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((r) => {
-    timer = setTimeout(r, s.budgetMs ?? 1_500);
-  });
-  await Promise.race([Promise.all(lookups), late]).finally(() => clearTimeout(timer));
+  await withinBudget(Promise.all(lookups), s.budgetMs);
   return { ...found };
 }
 
@@ -65,13 +61,60 @@ function uidsByChatId(config: Readonly<Config>): Map<string, string> {
   return m;
 }
 
-/** For the card jobs: the names of an approval's route's approvers (none when no route applies). */
-export function approverNamesFor(
+/** Display names of DataWorks people (owner, operator, committer) by Alibaba Cloud UID. */
+export type PeopleNames = Readonly<Record<string, string>>;
+
+/** What a card names: who may decide (pending cards only) and the people the event and its snapshot name. */
+export interface CardNames {
+  approvers: ApproverNames;
+  people: PeopleNames;
+}
+
+export const NO_NAMES: CardNames = { approvers: {}, people: {} };
+
+/**
+ * For the card jobs: the names of an approval's route's approvers (none when no route applies or once decided),
+ * and of the UIDs its card shows (the event's owner and operator, the snapshot's committer). The card is built
+ * synchronously, so the names are looked up here, before it renders, through the same cached member names.
+ */
+export function cardNamesFor(
   s: ApproverNameSources,
   routeOf: (a: Approval) => ApprovalRouteConfig | undefined,
-): (a: Approval) => Promise<ApproverNames> {
+): (a: Approval) => Promise<CardNames> {
   return async (a) => {
-    const route = routeOf(a);
-    return route ? approverNames(route, a.event, s) : {};
+    const route = a.state === "pending" ? routeOf(a) : undefined;
+    const [approvers, people] = await Promise.all([route ? approverNames(route, a.event, s) : {}, peopleNames(a, s)]);
+    return { approvers, people };
   };
+}
+
+/** The UIDs an approval card shows: the event's operator and owner (as enrichment reads them), the committer. */
+export function peopleOf(a: Approval): string[] {
+  const d = a.event.data;
+  const uids = [d.operator ?? d.operatorUid ?? d.operatorBaseId, d.fileOwner ?? d.owner ?? d.ownerId];
+  if (a.facts?.status === "ok" && a.facts.facts.kind === "file") uids.push(a.facts.facts.file.committer);
+  return [...new Set(uids.map((u) => dataworksId(u)).filter((u): u is string => !!u))];
+}
+
+/** People by name (`enrich.userNames` wins, then the workspace's member names); never throws or waits past the budget. */
+async function peopleNames(a: Approval, s: ApproverNameSources): Promise<PeopleNames> {
+  const region = a.event.regionId || s.config.dataworks.regionId;
+  const project = dataworksId(a.event.data.projectId ?? a.event.data.appId);
+  const found: Record<string, string> = {};
+  const lookups = peopleOf(a).map(async (uid) => {
+    const name =
+      s.config.enrich.userNames[uid] ??
+      (s.members ? await memberName(s.members, region, project, uid).catch(() => undefined) : undefined);
+    if (name) found[uid] = name;
+  });
+  await withinBudget(Promise.all(lookups), s.budgetMs);
+  return { ...found };
+}
+
+async function withinBudget(work: Promise<unknown>, budgetMs = 1_500): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => {
+    timer = setTimeout(r, budgetMs);
+  });
+  await Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

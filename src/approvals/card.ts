@@ -3,7 +3,8 @@ import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import type { ApproverNames } from "./approver-names.js";
+import { dataworksId } from "../dataworks/ids.js";
+import { type CardNames, NO_NAMES } from "./approver-names.js";
 import { approverList, describeDecision } from "./describe.js";
 import { factsParts } from "./facts-sections.js";
 import { routeOf } from "./route-of.js";
@@ -25,8 +26,8 @@ export function approvalCard(
   config: Readonly<Config>,
   /** Built on the event's minimal fallback message instead of its template (a card the platform refused). */
   minimal = false,
-  /** Approvers' display names (approver-names.ts); the others are shown by id. */
-  names: ApproverNames = {},
+  /** Approvers' and people's display names (approver-names.ts cardNamesFor); the others are shown by id. */
+  names: CardNames = NO_NAMES,
 ): Message {
   const t = (key: string, params: Record<string, unknown> = {}) => translate(templates.messages, locale, key, params);
   const tz = config.templates.timeZone;
@@ -34,7 +35,7 @@ export function approvalCard(
   const decided = a.decision
     ? { outcome: t(`approval.outcome.${a.decision.result}`), dataworks: a.dataworks?.status ?? "sending" }
     : undefined;
-  const extras = decided ? { extra: { decided } } : {};
+  const extras = { enrich: peopleEnrich(a, names), ...(decided ? { extra: { decided } } : {}) };
   const base = minimal ? templates.fallback(a.event, locale, extras) : safeRender(a, locale, templates, extras);
   const msg: Message = {
     ...base,
@@ -43,7 +44,7 @@ export function approvalCard(
     links: [...base.links],
     context: [...base.context],
   };
-  addFacts(msg, factsParts(a, t, config));
+  addFacts(msg, factsParts(a, t, config, names.people));
   const titleKey = {
     pending: "titlePending",
     approved: "titleApproved",
@@ -57,7 +58,7 @@ export function approvalCard(
   if (a.state === "pending") {
     msg.severity = "warning";
     msg.fields.push({ label: t("approval.deadline"), value: formatTime(a.deadline, tz) });
-    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route, t, names) });
+    if (route) msg.fields.push({ label: t("approval.approvers"), value: approverList(route, t, names.approvers) });
     msg.actions = [
       { actionId: APPROVE, label: t("approval.approve"), value: a.id, style: "primary" },
       { actionId: BLOCK, label: t("approval.block"), value: a.id, style: "danger" },
@@ -76,6 +77,18 @@ export function approvalCard(
       url: `${config.server.publicUrl.replace(/\/$/, "")}/approvals/${a.id}`,
     });
   return msg;
+}
+
+/** The template's owner and operator names (as enrichment gives notifications): the event's UIDs by name. */
+function peopleEnrich(a: Approval, names: CardNames): Record<string, string> {
+  const d = a.event.data;
+  const named = (uid: unknown) => {
+    const id = dataworksId(uid);
+    return id ? names.people[id] : undefined;
+  };
+  const operatorName = named(d.operator ?? d.operatorUid ?? d.operatorBaseId);
+  const ownerName = named(d.fileOwner ?? d.owner ?? d.ownerId);
+  return { ...(operatorName ? { operatorName } : {}), ...(ownerName ? { ownerName } : {}) };
 }
 
 /** The snapshot's fields replace the event's of the same label (DataWorks' own record of the change wins). */

@@ -28,7 +28,13 @@ const MAX_COLUMNS = 60;
 /** A lookup failure's words, as much as a card line holds. */
 const WHY_CHARS = 200;
 
-export function factsParts(a: Approval, t: T, config: Readonly<Config>): FactsParts {
+/** `people`: display names by UID (approver-names.ts cardNamesFor); enrich.userNames wins. */
+export function factsParts(
+  a: Approval,
+  t: T,
+  config: Readonly<Config>,
+  people: Readonly<Record<string, string>> = {},
+): FactsParts {
   // Flagged lines first: they are why a policy asks humans to look.
   const out: FactsParts = { fields: [], sections: (a.highlights ?? []).map((h) => highlightSection(h, t)) };
   const f = a.facts;
@@ -37,14 +43,21 @@ export function factsParts(a: Approval, t: T, config: Readonly<Config>): FactsPa
     if (f.status === "loading") out.sections.push({ text: t("approval.facts.loading") });
     else if (f.status === "unavailable")
       out.sections.push({ text: t("approval.facts.unavailable", { why: truncate(safeWhy(f.why), WHY_CHARS) }) });
-    else if (f.facts.kind === "file") fileParts(f.facts, a, t, config, out);
+    else if (f.facts.kind === "file") fileParts(f.facts, a, t, config, people, out);
     else if (f.facts.kind === "run") runParts(f.facts.run, t, out);
     else tableParts(f.facts.table, t, out);
   }
   return out;
 }
 
-function fileParts(f: FileFacts, a: Approval, t: T, config: Readonly<Config>, out: FactsParts) {
+function fileParts(
+  f: FileFacts,
+  a: Approval,
+  t: T,
+  config: Readonly<Config>,
+  people: Readonly<Record<string, string>>,
+  out: FactsParts,
+) {
   const file = f.file;
   const push = (label: string, value: string | undefined) => {
     if (value) out.fields.push({ label: t(label), value });
@@ -53,7 +66,11 @@ function fileParts(f: FileFacts, a: Approval, t: T, config: Readonly<Config>, ou
   if (file.fileType !== undefined) push("field.fileType", word(t, `enum.fileType.${file.fileType}`, file.fileType));
   if (file.changeType) push("field.changeType", t(`approval.facts.change.${file.changeType}`));
   push("approval.facts.comment", file.comment);
-  if (file.committer) push("approval.facts.committer", config.enrich.userNames[file.committer] ?? file.committer);
+  if (file.committer)
+    push(
+      "approval.facts.committer",
+      config.enrich.userNames[file.committer] ?? people[file.committer] ?? file.committer,
+    );
   const deleting = file.changeType === "DELETE" || "deleted" in file;
   push("approval.facts.against", against(f, a.event.eventCode, deleting, t));
   for (const c of f.schedule) push(`approval.facts.schedule.${c.setting}`, scheduleValue(c));

@@ -13,7 +13,7 @@ import { withFallback } from "./safe-adapter.js";
 export async function postCard(r: DeliveryRun): Promise<Delivered> {
   const { deps, log, job } = r;
   const a = await approvalOf(r);
-  const names = a.state === "pending" ? ((await deps.approverNames?.(a)) ?? {}) : {};
+  const names = await deps.cardNames?.(a);
   const slot = await cardSlot(r);
   const build = (minimal: boolean) => approvalCard(a, r.locale, deps.templates, deps.config, minimal, names);
   const adapter = cardAdapter(r, build);

@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError } from "bullmq";
-import type { ApproverNames } from "../approvals/approver-names.js";
+import type { CardNames } from "../approvals/approver-names.js";
 import type { ApprovalStore } from "../approvals/store.js";
 import type { Approval } from "../approvals/types.js";
 import type { Config } from "../config/schema.js";
@@ -42,8 +42,8 @@ export interface DeliverDeps {
    * on since (decided while the card was being posted), the card is updated, so every copy ends on the latest state.
    */
   onCardRendered?: (approvalId: string, destination: string, renderedKey: string) => Promise<void>;
-  /** Who may decide, by name where known (approvals/approver-names.ts); never throws. Absent: ids. */
-  approverNames?: (a: Approval) => Promise<ApproverNames>;
+  /** Who may decide and the people a card shows, by name where known (approvals/approver-names.ts); never throws. Absent: ids. */
+  cardNames?: (a: Approval) => Promise<CardNames>;
   metrics?: Metrics;
   /** Whether a failure is still nobody's (an escalation's message is not sent after an ack). */
   incidents?: IncidentStore;

@@ -33,7 +33,7 @@ export async function updateCard(r: DeliveryRun): Promise<MessageRef | undefined
       log.debug({ shows: key }, "the card already shows this; not updated again");
       return undefined;
     }
-    const names = a.state === "pending" ? ((await deps.approverNames?.(a)) ?? {}) : {};
+    const names = await deps.cardNames?.(a);
     const card = (minimal: boolean) => approvalCard(a, locale, deps.templates, deps.config, minimal, names);
     const adapter = withFallback(platformAdapter, () => card(true), log);
     await adapter.update?.(ref, adapter.render(card(false)));

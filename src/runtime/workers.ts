@@ -1,4 +1,4 @@
-import type { ApproverNames } from "../approvals/approver-names.js";
+import type { CardNames } from "../approvals/approver-names.js";
 import type { ApprovalService } from "../approvals/service.js";
 import type { Approval } from "../approvals/types.js";
 import type { DecisionSender } from "../approvals/types.js";
@@ -40,7 +40,7 @@ export interface RuntimeWorkerDeps {
   incidents?: Incidents;
   enrich?: Enrich;
   /** Who may decide, by name where known (approvals/approver-names.ts). */
-  approverNames?: (a: Approval) => Promise<ApproverNames>;
+  cardNames?: (a: Approval) => Promise<CardNames>;
   metrics: Metrics;
   now?: () => number;
 }
@@ -95,7 +95,7 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       incidents: stores.incidents,
       approvals: stores.approvals,
       onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
-      approverNames: d.approverNames,
+      cardNames: d.cardNames,
       threadIncident: incidentThreader(
         { redis: d.redis, prefix: d.prefix, retentionMs: config.incidents.retention },
         stores.incidents,

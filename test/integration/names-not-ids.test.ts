@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
-import { PROJECT } from "../helpers/dataworks-seeds.js";
+import { PROJECT, seedCommit } from "../helpers/dataworks-seeds.js";
+import { seededEvent } from "../helpers/facts-scenarios.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -19,6 +21,7 @@ const OPERATOR = "1938274650735"; // operator and file owner in the commit-file 
 const ALICE_UID = "2001";
 const CHAT_FEED = "oc_names_feed000000000";
 const CHAT_CARDS = "oc_names_cards00000000";
+const CID_CARDS = "cidNamesCards==";
 
 /**
  * Names, not ids, reaching the fake platforms: owners and operators on ordinary notifications (Slack, Lark,
@@ -29,6 +32,7 @@ describe("names, not ids (fake DataWorks member list, Slack, Lark, DingTalk)", (
   let slack: FakeSlack;
   let lark: FakeLark;
   let ding: FakeDingTalk;
+  let gateway: FakeDingTalkStream;
   let dw: FakeDataWorks;
   let notifier: TestBot;
   let approver: TestBot;
@@ -57,10 +61,11 @@ describe("names, not ids (fake DataWorks member list, Slack, Lark, DingTalk)", (
       appKey: DING_ID,
       appSecret: DING_SECRET,
       robotCode: DING_ID,
-      conversations: ["cidNames=="],
+      conversations: ["cidNames==", CID_CARDS],
     });
+    gateway = new FakeDingTalkStream({ clientId: DING_ID, clientSecret: DING_SECRET });
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await Promise.all([slack.start(), lark.start(), ding.start(), dw.start()]);
+    await Promise.all([slack.start(), lark.start(), ding.start(), gateway.start(), dw.start()]);
     dw.seeds.members.set(PROJECT, [
       { ProjectMemberId: OPERATOR, ProjectMemberName: "王小明" },
       { ProjectMemberId: ALICE_UID, ProjectMemberName: "王小红" },
@@ -75,29 +80,42 @@ describe("names, not ids (fake DataWorks member list, Slack, Lark, DingTalk)", (
       },
       routes: [{ name: "all", destinations: ["slack", "lark", "ding"] }],
     });
+    // DingTalk cards are interactive cards: the Stream connection up, as in production.
+    const dingtalk = {
+      clientId: DING_ID,
+      clientSecret: DING_SECRET,
+      apiUrl: ding.url,
+      oapiUrl: ding.url,
+      streamUrl: gateway.url,
+      cardTemplateId: "tpl-names.schema",
+      timeoutMs: 2000,
+    };
     approver = await startTestBot({
       ...platforms(),
+      dingtalk,
       enrich: { userNames: { [ALICE_UID]: "Alice (config)" } },
       destinations: {
         cards: { platform: "slack", channel: "C0CARDS" },
-        larkCards: { platform: "lark", chatId: CHAT_CARDS },
+        larkCards: { platform: "lark", chatId: CHAT_CARDS, locale: "zh-CN" },
+        dingCards: { platform: "dingtalk", conversationId: CID_CARDS },
       },
       approvals: {
         users: { [ALICE_UID]: { slack: ["U0ALICE"], lark: ["ou_alice"] }, [OPERATOR]: { slack: ["U0BOB"] } },
         routes: [
           {
             name: "commits",
-            destinations: ["cards", "larkCards"],
+            destinations: ["cards", "larkCards", "dingCards"],
             approvers: { users: { slack: ["U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"], lark: ["ou_alice"] } },
           },
         ],
       },
     });
+    await waitFor(() => gateway.sockets.length === 1, "the Stream connection");
   });
   afterAll(async () => {
     await notifier?.close();
     await approver?.close();
-    await Promise.all([slack?.stop(), lark?.stop(), ding?.stop(), dw?.stop()]);
+    await Promise.all([slack?.stop(), lark?.stop(), ding?.stop(), gateway?.stop(), dw?.stop()]);
   });
 
   it("owner and operator on an ordinary notification: the member name on Slack, Lark and DingTalk", async () => {
@@ -136,5 +154,35 @@ describe("names, not ids (fake DataWorks member list, Slack, Lark, DingTalk)", (
     // Lark markdown carries ":" and parentheses as character references.
     const larkText = JSON.stringify(larkCard.card).replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
     expect(larkText).toContain(who);
+  });
+
+  it("owner, operator and the snapshot's committer on an approval card: the member name on Slack, Lark and DingTalk", async () => {
+    const ev = seededEvent("commit-file");
+    seedCommit(dw, String(ev.id));
+    await approver.post(ev);
+    const id = String(ev.id);
+    const slackCard = await waitFor(
+      () => slack.inChannel("C0CARDS").find((m) => JSON.stringify(m).includes(id)),
+      "the Slack card",
+    );
+    const larkCard = await waitFor(
+      () => lark.inChat(CHAT_CARDS).find((m) => JSON.stringify(m.card).includes(id)),
+      "the Lark card",
+    );
+    const dingCard = await waitFor(
+      () => ding.cards.find((c) => JSON.stringify(c.cardParamMap).includes(id)),
+      "the DingTalk card",
+    );
+    const shown = {
+      slack: JSON.stringify(slackCard.blocks),
+      lark: JSON.stringify(larkCard.card).replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))),
+      dingtalk: JSON.stringify(dingCard.cardParamMap),
+    };
+    for (const [platform, text] of Object.entries(shown)) {
+      // Operator and owner (the template's "name (id)") and the committer, all the same UID in the fixture.
+      expect(text.split(`王小明 (${OPERATOR})`).length - 1, platform).toBeGreaterThanOrEqual(2);
+      expect(text, platform).toContain("filter out refunds"); // the snapshot is on the card
+      expect(text, platform).toMatch(/(Committed by|提交人)[^王]{0,40}王小明/);
+    }
   });
 });
