@@ -105,3 +105,56 @@ async function runLegacy(api: DataWorksApi, action: string, r: InstanceOpRequest
     throw err;
   }
 }
+
+/**
+ * What the instance's status says about an operation whose answer never came (a timeout, a dropped connection):
+ * "done" when the status is the one the operation leaves, "not-seen" when it is not (not called, or not applied yet:
+ * unknown). Read with GetTaskInstance (2024-05-18, `TaskInstance.Status`: NotRun, WaitTime, WaitResource, Running,
+ * Failure, Success, …)
+ *   https://www.alibabacloud.com/help/en/dataworks/developer-reference/api-dataworks-public-2024-05-18-gettaskinstance
+ * or GetInstance (2020-05-18, `Data.Status`: NOT_RUN, WAIT_TIME, WAIT_RESOURCE, RUNNING, FAILURE, SUCCESS, …)
+ *   https://www.alibabacloud.com/help/en/dataworks/api-getinstance
+ * Only a failed instance is rerun or set to success from chat, and stopping one leaves it failed (DataWorks marks a
+ * stopped instance failed). Throws DataWorksApiError when the status cannot be read.
+ */
+export async function instanceOpEffect(
+  api: DataWorksApi,
+  r: Pick<InstanceOpRequest, "op" | "instanceId" | "version" | "regionId">,
+): Promise<"done" | "not-seen"> {
+  const status = await instanceStatus(api, r);
+  const shows: Record<InstanceOperation, (s: string) => boolean> = {
+    rerun: (s) => s !== "FAILURE",
+    "set-success": (s) => s === "SUCCESS",
+    stop: (s) => s === "FAILURE",
+  };
+  return status && shows[r.op](status) ? "done" : "not-seen";
+}
+
+/** The status word in one spelling (FAILURE, WAIT_TIME, …) or undefined when DataWorks gave none. */
+async function instanceStatus(
+  api: DataWorksApi,
+  r: Pick<InstanceOpRequest, "instanceId" | "version" | "regionId">,
+): Promise<string | undefined> {
+  const res =
+    r.version === "2020-05-18"
+      ? await api.call({
+          action: "GetInstance",
+          version: "2020-05-18",
+          regionId: r.regionId,
+          params: { InstanceId: r.instanceId, ProjectEnv: "PROD" },
+          location: "body",
+        })
+      : await api.call({
+          action: "GetTaskInstance",
+          version: "2024-05-18",
+          regionId: r.regionId,
+          params: { Id: r.instanceId },
+          location: "query",
+        });
+  const holder = (r.version === "2020-05-18" ? res.body.Data : res.body.TaskInstance) as
+    | { Status?: unknown }
+    | undefined;
+  const s = holder && typeof holder.Status === "string" ? holder.Status : "";
+  // NotRun → NOT_RUN: the two versions' words compared in one spelling.
+  return s ? s.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase() : undefined;
+}

@@ -133,6 +133,7 @@ export function operationLine(i: Pick<IncidentView, "pending" | "lastOp">, t: Tr
   const last = i.lastOp;
   if (!last) return undefined;
   const params = { op: t(`incident.op.${last.op}`), name: nameOf(last.by), error: last.error ?? "" };
+  if (last.unknown) return t("incident.op.unknown", params);
   return last.ok ? t("incident.op.ok", params) : t("incident.op.failed", params);
 }
 

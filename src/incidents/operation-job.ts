@@ -1,12 +1,14 @@
 /**
  * Job "operation" of the incidents queue: call DataWorks for one claimed operation (job id = the claim: called
- * once), keep the outcome on the incident and show it on every copy. A throttle or outage is tried again a few
- * times (INCIDENT_OP_ATTEMPTS), then shown in plain words; the instance is free for another try.
+ * once), keep the outcome on the incident and show it on every copy. A call DataWorks refused or never received
+ * (throttled, connection refused) is tried again a few times (INCIDENT_OP_ATTEMPTS), then shown in plain words; the
+ * instance is free for another try. A call whose answer was lost (timeout, dropped connection, 5xx) may have gone
+ * through: it is never called again; the instance's status says "done", or the message says the outcome is unknown.
  */
 import type { Job } from "bullmq";
 import { nameOnPlatform } from "../access/people.js";
 import type { Config } from "../config/schema.js";
-import { runInstanceOp } from "../dataworks/instance-ops.js";
+import { type InstanceApiVersion, instanceOpEffect, runInstanceOp } from "../dataworks/instance-ops.js";
 import { type DataWorksApi, DataWorksApiError } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
 import type { OwnOperations } from "./own-operations.js";
@@ -51,6 +53,21 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
     result = out.ok ? { op, by, at: now(), ok: true } : { op, by, at: now(), ok: false, error: out.message };
     log.info({ ok: out.ok, action: out.action, requestId: out.requestId }, "DataWorks answered the operation");
   } catch (err) {
+    if (deps.api && mayHaveGoneThrough(err)) {
+      result = await afterLostAnswer(
+        deps.api,
+        job.data,
+        deps.config.dataworks.instanceApi,
+        incident?.region,
+        err as Error,
+        now,
+        log,
+      );
+      if (!result.ok && !result.unknown) await deps.own.forget(instanceId, op);
+      await deps.store.finish(instanceId, claimId, result);
+      await deps.updates(instanceId);
+      return;
+    }
     const retryable = err instanceof DataWorksApiError && err.retryable;
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       log.warn({ err: (err as Error).message }, "DataWorks did not take the operation; trying again");
@@ -62,4 +79,43 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
   if (!result.ok) await deps.own.forget(instanceId, op);
   await deps.store.finish(instanceId, claimId, result);
   await deps.updates(instanceId);
+}
+
+/** Errors after which the request was not sent (or refused before it was acted on): safe to call again. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "InvalidCredentials"]);
+
+/** No answer, or a gateway error: DataWorks may have applied the operation. A 4xx or a throttle says it did not. */
+function mayHaveGoneThrough(err: unknown): boolean {
+  if (!(err instanceof DataWorksApiError) || err.throttled) return false;
+  return err.status === undefined ? !NOT_SENT.has(err.apiCode) : err.status >= 500;
+}
+
+/**
+ * The call's answer was lost. Calling again would refuse (or repeat) an operation that went through, so the
+ * instance's status is read instead: the operation's status → done; otherwise (or unreadable) → unknown, and the
+ * message asks to check DataWorks before trying again.
+ */
+async function afterLostAnswer(
+  api: DataWorksApi,
+  d: IncidentOpJobData,
+  version: InstanceApiVersion,
+  region: string | undefined,
+  err: Error,
+  now: () => number,
+  log: Logger,
+): Promise<OpResult> {
+  const { op, by, instanceId } = d;
+  try {
+    const seen = await instanceOpEffect(api, {
+      op,
+      instanceId,
+      version,
+      ...(region ? { regionId: region } : {}),
+    });
+    log.warn({ err: err.message, status: seen }, "DataWorks did not answer the operation; read the instance's status");
+    if (seen === "done") return { op, by, at: now(), ok: true };
+  } catch (readErr) {
+    log.warn({ err: err.message, readErr: (readErr as Error).message }, "no answer and no status: outcome unknown");
+  }
+  return { op, by, at: now(), ok: false, unknown: true, error: err.message };
 }

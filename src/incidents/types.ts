@@ -76,6 +76,8 @@ export interface OpResult {
   ok: boolean;
   /** The API's message in plain words (never a secret). */
   error?: string;
+  /** No answer from DataWorks and the instance does not show the operation (yet): it may or may not have happened. */
+  unknown?: boolean;
 }
 
 export interface Incident extends IncidentFacts {

@@ -32,7 +32,9 @@ export type DwScript =
   | { successFalse: true }
   | { delayMs: number }
   /** Accept the connection and never answer: a client timeout. */
-  | { hang: true };
+  | { hang: true }
+  /** Do the work, then never answer: the operation happened but its answer was lost (a client timeout). */
+  | { applyThenHang: true };
 
 export interface DwCall {
   action: string;
@@ -165,6 +167,7 @@ export class FakeDataWorks {
 
   constructor(opts: { keys: Record<string, string> }) {
     this.keys = new Map(Object.entries(opts.keys));
+    this.impact.liveStatus = (id) => this.instanceOps.status.get(id);
     this.fake = new HttpFake((req, res) => this.handle(req, res));
   }
 
@@ -239,6 +242,10 @@ export class FakeDataWorks {
     const next = i >= 0 ? this.script.splice(i, 1)[0]?.answer : undefined;
     if (next && "delayMs" in next) await new Promise((r) => setTimeout(r, next.delayMs));
     if (next && "hang" in next) return;
+    if (next && "applyThenHang" in next) {
+      spec.respond(this, params);
+      return;
+    }
     if (next && "throttle" in next)
       return json(res, 429, {
         Code: "Throttling.User",

@@ -35,6 +35,11 @@ export class ImpactSeeds {
   /** Direct downstream instance ids per instance id. */
   readonly downstream = new Map<number, number[]>();
   readonly baselines = new Map<number, BaselineSeed>();
+  /**
+   * The status the instance operations left (InstanceOpSeeds), which GetTaskInstance reports as DataWorks does: one
+   * instance, one status. An instance known only there answers with its id and status.
+   */
+  liveStatus: (id: number) => string | undefined = () => undefined;
 }
 
 type Answer = { status: number; body: Record<string, unknown> };
@@ -72,7 +77,10 @@ export const IMPACT_ACTIONS: Record<
     version: "2024-05-18",
     required: ["Id"],
     respond: (s, p) => {
-      const t = s.taskInstances.get(Number(p.Id));
+      const id = Number(p.Id);
+      const seeded = s.taskInstances.get(id);
+      const status = s.liveStatus(id);
+      const t = status ? { ...(seeded ?? { Id: id }), Status: status } : seeded;
       return t ? ok({ TaskInstance: t }) : invalid("InvalidParameter.NotFound", `instance ${p.Id} does not exist`);
     },
   },
