@@ -1,4 +1,5 @@
 import type { RedisClient } from "../redis/connect.js";
+import { LuaScript } from "../redis/lua-script.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent } from "../core/event.js";
 
@@ -9,6 +10,13 @@ export interface KeyedMessage {
 }
 
 const PENDING_TTL_S = 3_600;
+
+/** HSET and EXPIRE as one atomic command: one per message sent, where MULTI … EXEC took four. */
+const SAVE = new LuaScript(`
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
 
 /** Where each event's messages were posted, so later steps (approvals, reruns) can update them in place. */
 export class MessageRefs {
@@ -27,8 +35,7 @@ export class MessageRefs {
   }
 
   async save(eventId: string, ref: MessageRef): Promise<void> {
-    const key = this.key(eventId);
-    await this.redis.multi().hset(key, ref.destination, JSON.stringify(ref)).expire(key, this.ttlSeconds).exec();
+    await SAVE.run(this.redis, [this.key(eventId)], [ref.destination, JSON.stringify(ref), this.ttlSeconds]);
   }
 
   /** The message an event already has at a destination (a delivery run again after a crash finds it). */
