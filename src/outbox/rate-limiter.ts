@@ -1,4 +1,5 @@
 import type { RedisClient } from "../redis/connect.js";
+import { LuaScript } from "../redis/lua-script.js";
 
 /**
  * Sliding-window log per key (a sorted set of send times), checked and taken atomically in Redis so any
@@ -17,7 +18,7 @@ local function clock(arg)
 end
 `;
 
-const ACQUIRE = `${NOW}
+const ACQUIRE = new LuaScript(`${NOW}
 local now = clock(ARGV[1])
 local wait = 0
 for i = 1, #KEYS do
@@ -41,7 +42,7 @@ for i = 1, #KEYS do
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 * i + 1]) + 1000)
 end
 return 0
-`;
+`);
 
 /**
  * A taken slot is moved to when its request actually left: the platform counts arrivals, and a request that
@@ -49,14 +50,14 @@ return 0
  * early and bunch with the next window's sends. GT: a slot only moves later; one that aged out while its
  * request was in flight is counted again. ARGV: at ("" = Redis' clock), member, per key windowMs.
  */
-const SETTLE = `${NOW}
+const SETTLE = new LuaScript(`${NOW}
 local at = clock(ARGV[1])
 for i = 1, #KEYS do
   redis.call('ZADD', KEYS[i], 'GT', at, ARGV[2])
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 + i]) + 1000)
 end
 return 0
-`;
+`);
 
 export interface Limit {
   key: string;
@@ -91,7 +92,7 @@ export class RateLimiter {
     const args: string[] = [now === undefined ? "" : String(now), member];
     for (const l of limits) args.push(String(l.max), String(l.windowMs), String(Math.min(l.reserve ?? 0, l.max - 1)));
     const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
-    const wait = Number(await this.redis.eval(ACQUIRE, keys.length, ...keys, ...args));
+    const wait = Number(await ACQUIRE.run(this.redis, keys, args));
     return wait === 0 ? { wait, slot: member } : { wait };
   }
 
@@ -100,7 +101,7 @@ export class RateLimiter {
     if (!limits.length) return;
     const keys = limits.map((l) => `${this.prefix}:rl:${l.key}`);
     const when = at === undefined ? "" : String(at);
-    await this.redis.eval(SETTLE, keys.length, ...keys, when, slot, ...limits.map((l) => String(l.windowMs)));
+    await SETTLE.run(this.redis, keys, [when, slot, ...limits.map((l) => String(l.windowMs))]);
   }
 
   /** A taken slot whose request was never sent (the work turned out to be done elsewhere): give it back. */

@@ -1,8 +1,9 @@
 import type { RedisClient } from "../redis/connect.js";
 import type { DwEvent } from "../core/event.js";
+import { LuaScript } from "../redis/lua-script.js";
 
 /** Capped store of recent events: a sorted set by receive time plus a hash of the events, trimmed atomically. */
-const RECORD = `
+const RECORD = new LuaScript(`
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 local n = redis.call('ZCARD', KEYS[1])
@@ -13,7 +14,7 @@ if n > max then
   redis.call('HDEL', KEYS[2], unpack(old))
 end
 return n
-`;
+`);
 
 export interface StoredEvent {
   event: DwEvent;
@@ -36,7 +37,7 @@ export class RecentEvents {
   /** Idempotent: recording the same event twice keeps one entry. */
   async record(event: DwEvent, receivedAt: number): Promise<void> {
     const value = JSON.stringify({ event, receivedAt } satisfies StoredEvent);
-    await this.redis.eval(RECORD, 2, this.index, this.data, event.id, String(receivedAt), value, String(this.max));
+    await RECORD.run(this.redis, [this.index, this.data], [event.id, String(receivedAt), value, String(this.max)]);
   }
 
   /** Newest first. */
