@@ -8,6 +8,9 @@
  * still nobody's (src/incidents/store.ts unattended) — that check is what keeps an escalation from firing after an
  * ack or a recovery; the pending job is left to find it so — then queues one message per destination, records
  * "escalated" on the incident's timeline (once per firing) and queues the next firing.
+ * A mute from chat that silences the failure (`mute …`, src/commands/mute-check.ts) silences its escalations too:
+ * a firing while the mute lasts sends nothing and records nothing, and the next firing is still queued, so an
+ * escalation due after the mute ended goes out if the failure is still nobody's.
  */
 import type { Job, Queue } from "bullmq";
 import { memberIds } from "../access/describe-rotation.js";
@@ -51,12 +54,14 @@ export interface EscalationDeps {
   queue: Queue<EscalationJobData>;
   deliveries: Queue<DeliveryJobData>;
   incidents: IncidentReader;
+  /** The id of the chat mute that silences this event now, if any (not counted: the failure itself was). */
+  mutedBy?: (event: DwEvent) => Promise<string | undefined>;
   logger: Logger;
   now?: () => number;
 }
 
 /** What a firing did. */
-export type Firing = "escalated" | "closed" | "unconfigured";
+export type Firing = "escalated" | "muted" | "closed" | "unconfigured";
 
 export class Escalations {
   private readonly d: EscalationDeps;
@@ -95,6 +100,12 @@ export class Escalations {
     if (!(await stillUnattended(this.d.incidents, instanceId, event.id))) {
       log.info("acknowledged, recovered or no incident: not escalated");
       return "closed";
+    }
+    const muteId = await this.d.mutedBy?.(event);
+    if (muteId) {
+      if (n <= esc.repeat) await this.add({ event, instanceId, route, n: n + 1 }, esc.every ?? esc.after);
+      log.info({ muteId }, "muted from chat: not escalated");
+      return "muted";
     }
     const destinations = r.destinations.filter((dest) => this.d.config.destinations[dest]);
     await this.d.deliveries.addBulk(

@@ -2,7 +2,7 @@ import type { CardNames } from "../approvals/approver-names.js";
 import type { ApprovalService } from "../approvals/service.js";
 import type { Approval } from "../approvals/types.js";
 import type { DecisionSender } from "../approvals/types.js";
-import { createMuteCheck } from "../commands/mute-check.js";
+import { createMuteCheck, mutingMute } from "../commands/mute-check.js";
 import type { Config } from "../config/schema.js";
 import type { ChatAdapter } from "../core/chat-adapter.js";
 import type { Enrich } from "../enrich/enrich-event.js";
@@ -54,6 +54,7 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
     queue: d.queues.escalations,
     deliveries: d.queues.deliveries,
     incidents: stores.incidents,
+    mutedBy: async (e) => (await mutingMute(stores.mutes, stores.workspaces, e))?.id,
     logger,
     now: d.now,
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../src/incidents/types.js";
+import { MuteStore } from "../../src/commands/mutes.js";
 import { IncidentStore } from "../../src/incidents/store.js";
 import { escalationJobId } from "../../src/jobs/queues.js";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
@@ -191,6 +192,28 @@ describe("escalation (one bot)", () => {
     await waitFor(() => slackEscalations(instanceId).length === 2, "the new failure's escalation");
     await sleep(300);
     expect(slackEscalations(instanceId)).toHaveLength(2);
+  });
+
+  it("a mute set after the failure was sent silences its escalations while it lasts; the next firing after it goes out", async () => {
+    await start({ after: "1500ms", repeat: 1, every: "1500ms" });
+    const { ev, instanceId } = failure();
+    await bot.post(ev);
+    await waitFor(() => slack.messages.some((m) => JSON.stringify(m.blocks).includes(String(ev.id))), "the failure");
+    const mutes = new MuteStore(bot.runtime.redis, bot.prefix);
+    await mutes.add(
+      { filter: { types: ["instance-status-changes"] }, by: { platform: "slack", userId: "U0ANN" } },
+      2000,
+    );
+    const q = bot.runtime.queues.escalations;
+    const job = async (n: number) => q.getJob(escalationJobId(String(ev.id), "prod failures", n));
+    await waitFor(async () => (await job(1))?.returnvalue === "muted", "the first firing muted", 5000);
+    expect(slackEscalations(instanceId)).toHaveLength(0);
+    expect(larkEscalations(instanceId)).toHaveLength(0);
+    expect(await escalatedEntries(store, instanceId)).toHaveLength(0);
+    // The mute ended before the second firing, and nobody acknowledged: it is sent.
+    await waitFor(async () => (await job(2))?.returnvalue === "escalated", "the second firing sent", 6000);
+    await waitFor(() => slackEscalations(instanceId).length === 1, "one escalation on Slack");
+    expect(JSON.stringify(slackEscalations(instanceId)[0]?.blocks)).toContain("Escalation 2 of 2");
   });
 
   it("does not fire after a recovery", async () => {
