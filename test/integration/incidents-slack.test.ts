@@ -157,6 +157,19 @@ describe("incidents on Slack: acknowledge, rerun, mark success from the failure 
     expect(mine.some((e) => e?.by?.userId === "U0WANG")).toBe(false);
   });
 
+  it("the ack and the rerun are threaded under the message when they happen, before any status event", async () => {
+    const { id, msg } = await fail();
+    const thread = () => slack.messages.filter((m) => m.thread_ts === msg.ts).map((m) => m.text);
+    await click("incident.ack", id, "U0WANG", msg.ts);
+    await waitFor(() => thread().some((t) => t.startsWith("acknowledged by 王芳")), "the ack threaded");
+    await click("incident.rerun", id, "U0WANG", msg.ts);
+    await waitFor(() => thread().some((t) => t.startsWith("rerun by 王芳")), "the rerun threaded");
+    await sleep(300);
+    // Each entry once; no status event of the instance was posted.
+    expect(thread().filter((t) => t.startsWith("acknowledged by 王芳"))).toHaveLength(1);
+    expect(thread().filter((t) => t.startsWith("rerun by 王芳"))).toHaveLength(1);
+  });
+
   it("a throttled DataWorks is tried again, then its error is shown and the instance can be rerun again", async () => {
     const { id, msg } = await fail();
     for (let n = 0; n < 3; n++) dw.script.push({ action: "RerunTaskInstances", answer: { throttle: true } });
