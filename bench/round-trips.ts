@@ -111,8 +111,9 @@ async function measure(
     if (!sources.has(c.source)) continue;
     const name = commandName(c.args);
     total++;
-    if (name === "multi") inMulti.add(c.source);
+    // A transaction is one round trip: its MULTI counts, what it queues and its EXEC do not.
     if (!inMulti.has(c.source)) roundTrips++;
+    if (name === "multi") inMulti.add(c.source);
     if (name === "exec") inMulti.delete(c.source);
     if (/evalsha add\w*Job/.test(name)) jobsAdded++;
     commands.set(name, (commands.get(name) ?? 0) + 1);
