@@ -107,6 +107,15 @@ describe("incidents on Lark: acknowledge, rerun, mark success from the failure c
     expect((await waitFor(() => dw.decisions.get(String(pre.id)), "the answer")).checkResult).toBe("OK");
     await sleep(300);
     expect(lark.messages.slice(before).filter((m) => shows(m, "approval.approve"))).toEqual([]);
+
+    // DataWorks runs it, then it succeeds: the status events update the same card (Chinese), the timeline on it.
+    await bot.post(failedInstance(id, undefined, 4));
+    await waitFor(() => shows(card, "运行中"), "the card updated: running");
+    await bot.post(failedInstance(id, undefined, 6));
+    await waitFor(() => shows(card, "已恢复"), "the card updated: recovered");
+    expect(shows(card, "王芳") || shows(card, "ou_wang")).toBe(true);
+    const top = lark.inChat(CHAT).filter((m) => !m.replyTo && (shows(m, "运行中") || shows(m, "已恢复")));
+    expect(top).toEqual([card]);
   });
 
   it("置成功 is refused outside its role and nothing is called; a throttled DataWorks shows its error on the card", async () => {

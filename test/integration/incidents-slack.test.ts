@@ -140,6 +140,17 @@ describe("incidents on Slack: acknowledge, rerun, mark success from the failure 
       () => slack.messages.slice(before).find((m) => shows(m, "approval.approve")),
       "a card for a rerun the bot did not start",
     );
+
+    // DataWorks runs it, then it succeeds: the status events update the same message, the timeline on it.
+    const top = () => slack.messages.filter((m) => !m.thread_ts && shows(m, String(id)));
+    expect((await bot.post(failedInstance(id, undefined, 4))).status).toBe(202);
+    await waitFor(() => shows(msg, "Running: "), "the message updated: running");
+    expect((await bot.post(failedInstance(id, undefined, 6))).status).toBe(202);
+    await waitFor(() => shows(msg, "Recovered: "), "the message updated: recovered");
+    expect(shows(msg, "rerun by 王芳")).toBe(true);
+    expect(shows(msg, "succeeded")).toBe(true);
+    // No second message for the running or the recovery (the pre-event's answer is a message of its own).
+    expect(top().filter((m) => shows(m, "Running") || shows(m, "Recovered"))).toEqual([msg]);
   });
 
   it("Mark success is refused for someone outside its role (nothing called), allowed for a lead", async () => {
