@@ -4,19 +4,17 @@
  * markdown has no code block), its code defused; a huge change is fitted and links to the whole diff.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
-import type { ChatAdapter } from "../../src/core/chat-adapter.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
-import { FakeDingTalk } from "../fakes/dingtalk-api.js";
-import { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
-import { type TestBot, startTestBot } from "../helpers/bot.js";
+import type { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import type { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
+import type { TestBot } from "../helpers/bot.js";
 import { FILE, PROJECT, seedCommit, V6 } from "../helpers/dataworks-seeds.js";
+import { startDingTalkBot, startDingTalkFakes } from "../helpers/dingtalk-harness.js";
 import { factsDataWorks } from "../helpers/facts-scenarios.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
 
-const CLIENT_ID = "dingfactcards012345";
-const CLIENT_SECRET = "dingtalk-fact-cards-secret";
+const APP = { clientId: "dingfactcards012345", clientSecret: "dingtalk-fact-cards-secret" };
 const CID = "cidFactCards==";
 const AK = "LTAI-fact-cards-ding";
 const SECRET = "dw-fact-cards-ding-secret";
@@ -29,33 +27,14 @@ describe("approval cards show what is approved: DingTalk", () => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
-      conversations: [CID],
-    });
-    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    ({ ding, gateway } = await startDingTalkFakes(APP, { conversations: [CID] }));
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await Promise.all([ding.start(), gateway.start(), dw.start()]);
-    const dingtalk = {
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      apiUrl: ding.url,
-      oapiUrl: ding.url,
-      streamUrl: gateway.url,
-      cardTemplateId: "tpl-fact-cards.schema",
-      timeoutMs: 2000,
-    };
-    const adapter = createDingTalkAdapter({
-      app: dingtalk,
-      timeoutMs: 2000,
-      stream: { backoff: { initialMs: 100, maxMs: 800 } },
-    }) as ChatAdapter;
-    bot = await startTestBot(
+    await dw.start();
+    bot = await startDingTalkBot(
+      { ...APP, cardTemplateId: "tpl-fact-cards.schema" },
+      { ding, gateway },
       {
         server: { publicUrl: PUBLIC },
-        dingtalk,
         dataworks: factsDataWorks(dw, AK, SECRET, "ext-fact-cards-ding"),
         enrich: { enabled: false },
         destinations: { ops: { platform: "dingtalk", conversationId: CID, locale: "zh-CN" } },
@@ -72,9 +51,7 @@ describe("approval cards show what is approved: DingTalk", () => {
           ],
         },
       },
-      { adapters: new Map([["dingtalk", adapter]]) },
     );
-    await waitFor(() => gateway.sockets.length === 1, "the Stream connection");
   });
   afterAll(async () => {
     await bot?.close();

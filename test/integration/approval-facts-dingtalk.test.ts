@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe } from "vitest";
-import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
-import type { ChatAdapter } from "../../src/core/chat-adapter.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
-import { FakeDingTalk } from "../fakes/dingtalk-api.js";
-import { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
-import { type TestBot, startTestBot } from "../helpers/bot.js";
+import type { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import type { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
+import type { TestBot } from "../helpers/bot.js";
+import { startDingTalkBot, startDingTalkFakes } from "../helpers/dingtalk-harness.js";
 import { factsApprovals, factsDataWorks, factsScenarios } from "../helpers/facts-scenarios.js";
-import { waitFor } from "../helpers/wait.js";
 
-const CLIENT_ID = "dingfacts0123456789";
-const CLIENT_SECRET = "dingtalk-facts-secret";
+const APP = { clientId: "dingfacts0123456789", clientSecret: "dingtalk-facts-secret" };
 const CID_OPS = "cidFactsOps==";
 const CID_LEADS = "cidFactsLeads==";
 const AK = "LTAI-facts-ding";
@@ -26,32 +23,13 @@ describe("approval facts on DingTalk: snapshot, diff, policies on the code, late
   let bot: TestBot;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
-      conversations: [CID_OPS, CID_LEADS],
-    });
-    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    ({ ding, gateway } = await startDingTalkFakes(APP, { conversations: [CID_OPS, CID_LEADS] }));
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await Promise.all([ding.start(), gateway.start(), dw.start()]);
-    const dingtalk = {
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      apiUrl: ding.url,
-      oapiUrl: ding.url,
-      streamUrl: gateway.url,
-      cardTemplateId: "tpl-facts.schema",
-      timeoutMs: 2000,
-    };
-    const adapter = createDingTalkAdapter({
-      app: dingtalk,
-      timeoutMs: 2000,
-      stream: { backoff: { initialMs: 100, maxMs: 800 } },
-    }) as ChatAdapter;
-    bot = await startTestBot(
+    await dw.start();
+    bot = await startDingTalkBot(
+      { ...APP, cardTemplateId: "tpl-facts.schema" },
+      { ding, gateway },
       {
-        dingtalk,
         dataworks: factsDataWorks(dw, AK, SECRET, "ext-facts-ding"),
         enrich: { enabled: false },
         destinations: {
@@ -60,9 +38,7 @@ describe("approval facts on DingTalk: snapshot, diff, policies on the code, late
         },
         approvals: factsApprovals(["ops", "leads"], { dingtalk: ["staff_alice"] }),
       },
-      { adapters: new Map([["dingtalk", adapter]]) },
     );
-    await waitFor(() => gateway.sockets.length === 1, "the Stream connection");
   });
   afterAll(async () => {
     await bot?.close();

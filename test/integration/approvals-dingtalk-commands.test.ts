@@ -3,8 +3,9 @@ import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
 import { TOPIC_CARD, TOPIC_ROBOT } from "../../adapters/dingtalk/stream.js";
 import type { CommandEvent } from "../../src/core/chat-adapter.js";
 import { emptyMessage } from "../../src/core/message.js";
-import { FakeDingTalk } from "../fakes/dingtalk-api.js";
-import { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
+import type { FakeDingTalk } from "../fakes/dingtalk-api.js";
+import type { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
+import { startDingTalkFakes } from "../helpers/dingtalk-harness.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const CLIENT_ID = "dingcommands01234567";
@@ -25,15 +26,10 @@ describe("DingTalk robot messages → onCommand → private answer", () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
-      conversations: [CID],
-      staff: ["staff_alice"],
-    });
-    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    await Promise.all([ding.start(), gateway.start()]);
+    ({ ding, gateway } = await startDingTalkFakes(
+      { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+      { conversations: [CID], staff: ["staff_alice"] },
+    ));
     const adapter = createDingTalkAdapter({
       app: {
         clientId: CLIENT_ID,

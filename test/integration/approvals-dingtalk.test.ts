@@ -2,18 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { templateButtons } from "../../adapters/dingtalk/card-template.js";
-import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
 import { TOPIC_CARD, TOPIC_ROBOT } from "../../adapters/dingtalk/stream.js";
-import type { ChatAdapter } from "../../src/core/chat-adapter.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
-import { type DingTalkCard, FakeDingTalk } from "../fakes/dingtalk-api.js";
-import { FakeDingTalkStream, type StreamAck } from "../fakes/dingtalk-stream.js";
-import { type TestBot, startTestBot } from "../helpers/bot.js";
+import type { DingTalkCard, FakeDingTalk } from "../fakes/dingtalk-api.js";
+import type { FakeDingTalkStream, StreamAck } from "../fakes/dingtalk-stream.js";
+import type { TestBot } from "../helpers/bot.js";
+import { startDingTalkBot, startDingTalkFakes } from "../helpers/dingtalk-harness.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
-const CLIENT_ID = "dingapprovals0123456";
-const CLIENT_SECRET = "dingtalk-approvals-secret";
+const APP = { clientId: "dingapprovals0123456", clientSecret: "dingtalk-approvals-secret" };
 const TEMPLATE = "tpl-approval.schema";
 const CID_OPS = "cidOps==";
 const CID_LEADS = "cidLeads==";
@@ -40,35 +38,16 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
   let bot: TestBot;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
+    ({ ding, gateway } = await startDingTalkFakes(APP, {
       conversations: [CID_OPS, CID_LEADS],
       users: { staff_alice: "王小明" },
-    });
-    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    }));
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
-    await Promise.all([ding.start(), gateway.start(), dw.start()]);
-    const dingtalk = {
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      apiUrl: ding.url,
-      oapiUrl: ding.url,
-      streamUrl: gateway.url,
-      cardTemplateId: TEMPLATE,
-      timeoutMs: 2000,
-      corpId: "ding-corp",
-    };
-    // Built the way src/adapters.ts builds it, with a short reconnect backoff so the test need not wait seconds.
-    const adapter = createDingTalkAdapter({
-      app: dingtalk,
-      timeoutMs: 2000,
-      stream: { backoff: { initialMs: 100, maxMs: 800 } },
-    }) as ChatAdapter;
-    bot = await startTestBot(
+    await dw.start();
+    bot = await startDingTalkBot(
+      { ...APP, cardTemplateId: TEMPLATE, corpId: "ding-corp" },
+      { ding, gateway },
       {
-        dingtalk,
         dataworks: dw.botConfig({ accessKeyId: AK, accessKeySecret: SECRET, extensionCode: "ext-ding" }),
         enrich: { enabled: false },
         destinations: {
@@ -88,9 +67,7 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
           ],
         },
       },
-      { adapters: new Map([["dingtalk", adapter]]) },
     );
-    await waitFor(() => gateway.sockets.length === 1, "the Stream connection");
   });
   afterAll(async () => {
     await bot?.close();
@@ -274,7 +251,7 @@ describe("approvals on DingTalk: card → Stream click → DataWorks once → ev
       isInAtList: true,
       sessionWebhook: webhook.url,
       sessionWebhookExpiredTime: webhook.expiresAt,
-      robotCode: CLIENT_ID,
+      robotCode: APP.clientId,
       msgtype: "text",
       text: { content: " 待审批" },
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { startFakeDingTalk } from "../helpers/dingtalk-harness.js";
 import { allFixtureNames, freshEvent } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -18,14 +19,13 @@ describe("POST /dataworks/events → DingTalk (real Redis, BullMQ, our OpenAPI/w
   let bot: TestBot;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
-      conversations: ["cidAll==", "cidOps=="],
-      robots: { [ROBOT_TOKEN]: { secret: ROBOT_SECRET }, [KEYWORD_TOKEN]: { keywords: ["DataWorks-only"] } },
-    });
-    await ding.start();
+    ding = await startFakeDingTalk(
+      { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+      {
+        conversations: ["cidAll==", "cidOps=="],
+        robots: { [ROBOT_TOKEN]: { secret: ROBOT_SECRET }, [KEYWORD_TOKEN]: { keywords: ["DataWorks-only"] } },
+      },
+    );
     const robot = (accessToken: string, secret?: string) => ({
       platform: "dingtalk",
       accessToken,

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeDingTalk } from "../fakes/dingtalk-api.js";
-import { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
+import type { FakeDingTalkStream } from "../fakes/dingtalk-stream.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { IncidentStore } from "../../src/incidents/store.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
+import { startDingTalkBot, startDingTalkFakes } from "../helpers/dingtalk-harness.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { incidentConfig } from "../helpers/incident-config.js";
 import { testPrefix } from "../helpers/redis.js";
@@ -282,8 +283,7 @@ describe("a restart between the failure and its rerun keeps following the same m
  * so its instance's rerun updates the card — even though the route sends failures only.
  */
 describe("DingTalk: the failure's interactive card follows the instance", () => {
-  const CLIENT_ID = "dingfollowcard012345";
-  const CLIENT_SECRET = "dingtalk-follow-card-secret";
+  const APP = { clientId: "dingfollowcard012345", clientSecret: "dingtalk-follow-card-secret" };
   const CID = "cidFollowCard==";
   const { dw } = dataWorksOnRedis("LTAI-follow-ding", "follow-ding-secret");
   let ding: FakeDingTalk;
@@ -291,32 +291,18 @@ describe("DingTalk: the failure's interactive card follows the instance", () => 
   let bot: TestBot;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
-      conversations: [CID],
-    });
-    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    await Promise.all([ding.start(), gateway.start()]);
-    const dingtalk = {
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      apiUrl: ding.url,
-      oapiUrl: ding.url,
-      streamUrl: gateway.url,
-      cardTemplateId: "tpl-incident.schema",
-      timeoutMs: 2000,
-      corpId: "ding-corp",
-    };
-    bot = await startTestBot({
-      dingtalk,
-      destinations: { ops: { platform: "dingtalk", conversationId: CID } },
-      ...incidentConfig(dw, { accessKeyId: "LTAI-follow-ding", accessKeySecret: "follow-ding-secret" }, ["ops"], {
-        operators: { dingtalk: ["staff_wang"] },
-        leads: { dingtalk: ["staff_lead"] },
-      }),
-    });
+    ({ ding, gateway } = await startDingTalkFakes(APP, { conversations: [CID] }));
+    bot = await startDingTalkBot(
+      { ...APP, cardTemplateId: "tpl-incident.schema", corpId: "ding-corp" },
+      { ding, gateway },
+      {
+        destinations: { ops: { platform: "dingtalk", conversationId: CID } },
+        ...incidentConfig(dw, { accessKeyId: "LTAI-follow-ding", accessKeySecret: "follow-ding-secret" }, ["ops"], {
+          operators: { dingtalk: ["staff_wang"] },
+          leads: { dingtalk: ["staff_lead"] },
+        }),
+      },
+    );
   });
   afterAll(async () => {
     await bot?.close();

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDingTalkAdapter } from "../../adapters/dingtalk/index.js";
 import { TOPIC_CARD } from "../../adapters/dingtalk/stream.js";
-import type { ChatAdapter } from "../../src/core/chat-adapter.js";
-import { type DingTalkCard, FakeDingTalk } from "../fakes/dingtalk-api.js";
-import { FakeDingTalkStream, type StreamAck } from "../fakes/dingtalk-stream.js";
-import { type TestBot, startTestBot } from "../helpers/bot.js";
+import type { DingTalkCard, FakeDingTalk } from "../fakes/dingtalk-api.js";
+import type { FakeDingTalkStream, StreamAck } from "../fakes/dingtalk-stream.js";
+import type { TestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
+import { startDingTalkBot, startDingTalkFakes } from "../helpers/dingtalk-harness.js";
 import { failedInstance, incidentConfig, preRerun } from "../helpers/incident-config.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
-const CLIENT_ID = "dingincidents0123456";
-const CLIENT_SECRET = "dingtalk-incidents-secret";
+const APP = { clientId: "dingincidents0123456", clientSecret: "dingtalk-incidents-secret" };
 const CID = "cidIncidents==";
 const AK = "LTAI-incidents-ding";
 const SECRET = "incidents-ding-secret";
@@ -28,42 +26,21 @@ describe("incidents on DingTalk: acknowledge, confirm then rerun, refused mark s
   let bot: TestBot;
 
   beforeAll(async () => {
-    ding = new FakeDingTalk({
-      appKey: CLIENT_ID,
-      appSecret: CLIENT_SECRET,
-      robotCode: CLIENT_ID,
+    ({ ding, gateway } = await startDingTalkFakes(APP, {
       conversations: [CID],
       users: { staff_wang: "王芳", staff_li: "李雷" },
-    });
-    gateway = new FakeDingTalkStream({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    await Promise.all([ding.start(), gateway.start()]);
-    const dingtalk = {
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      apiUrl: ding.url,
-      oapiUrl: ding.url,
-      streamUrl: gateway.url,
-      cardTemplateId: "tpl-incident.schema",
-      timeoutMs: 2000,
-      corpId: "ding-corp",
-    };
-    const adapter = createDingTalkAdapter({
-      app: dingtalk,
-      timeoutMs: 2000,
-      stream: { backoff: { initialMs: 100, maxMs: 800 } },
-    }) as ChatAdapter;
-    bot = await startTestBot(
+    }));
+    bot = await startDingTalkBot(
+      { ...APP, cardTemplateId: "tpl-incident.schema", corpId: "ding-corp" },
+      { ding, gateway },
       {
-        dingtalk,
         destinations: { ops: { platform: "dingtalk", conversationId: CID } },
         ...incidentConfig(dw, { accessKeyId: AK, accessKeySecret: SECRET }, ["ops"], {
           operators: { dingtalk: ["staff_wang", "staff_li"] },
           leads: { dingtalk: ["staff_lead"] },
         }),
       },
-      { adapters: new Map([["dingtalk", adapter]]) },
     );
-    await waitFor(() => gateway.sockets.length === 1, "the Stream connection");
   });
   afterAll(async () => {
     await bot?.close();
