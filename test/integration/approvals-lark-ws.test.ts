@@ -4,6 +4,7 @@ import { FakeLark, type LarkMessage } from "../fakes/lark-api.js";
 import { FakeLarkWs } from "../fakes/lark-ws.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
+import { buttonValue, findSubmit } from "../helpers/lark-harness.js";
 import { cardAction, messageReceived } from "../helpers/sign-lark.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
@@ -219,21 +220,3 @@ describe("Lark long connection: card → card.action.trigger frame → DataWorks
     expect(gateway.connections).toBe(connections);
   });
 });
-
-/** The callback value of the button with this actionId, as the card carries it. */
-function buttonValue(card: LarkMessage, actionId: string): unknown {
-  const found = JSON.stringify(card.card).match(/"behaviors":\[\{"type":"callback","value":(\{[^}]*\})\}\]/g) ?? [];
-  for (const b of found) {
-    const v = JSON.parse(b.slice('"behaviors":[{"type":"callback","value":'.length, -2)) as { actionId?: string };
-    if (v.actionId === actionId) return v;
-  }
-  throw new Error(`no ${actionId} button on the card`);
-}
-
-function findSubmit(card: Record<string, unknown>): unknown {
-  const m = /"form_action_type":"submit","behaviors":\[\{"type":"callback","value":(\{[^}]*\})\}\]/.exec(
-    JSON.stringify(card),
-  );
-  if (!m) throw new Error("no submit button in the form");
-  return JSON.parse(m[1]!);
-}

@@ -3,6 +3,7 @@ import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { FakeLark, type LarkMessage } from "../fakes/lark-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
+import { buttonValue, findSubmit, larkHttpSection, postLarkEvent } from "../helpers/lark-harness.js";
 import { cardAction, type LarkSignOptions, larkEncrypt, larkRequest } from "../helpers/sign-lark.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
@@ -36,14 +37,10 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
     dw = new FakeDataWorks({ keys: { [AK]: SECRET } });
     await Promise.all([lark.start(), dw.start()]);
     bot = await startTestBot({
-      lark: {
-        appId: APP_ID,
-        appSecret: APP_SECRET,
-        domain: lark.url,
-        encryptKey: ENCRYPT_KEY,
-        verificationToken: VERIFY_TOKEN,
-        timeoutMs: 2000,
-      },
+      lark: larkHttpSection(
+        { appId: APP_ID, appSecret: APP_SECRET, encryptKey: ENCRYPT_KEY, verificationToken: VERIFY_TOKEN },
+        lark,
+      ),
       dataworks: dw.botConfig({ accessKeyId: AK, accessKeySecret: SECRET, extensionCode: "ext-lark" }),
       enrich: { enabled: false },
       destinations: {
@@ -69,10 +66,7 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
     await Promise.all([lark?.stop(), dw?.stop()]);
   });
 
-  const post = (payload: unknown, o: LarkSignOptions = {}) => {
-    const { body, headers } = larkRequest(ENCRYPT_KEY, payload, o);
-    return fetch(`${bot.url}/lark/events`, { method: "POST", headers, body });
-  };
+  const post = (payload: unknown, o: LarkSignOptions = {}) => postLarkEvent(bot, ENCRYPT_KEY, payload, o);
   const click = (card: LarkMessage, openId: string, actionId: string, o: LarkSignOptions = {}) => {
     const value = buttonValue(card, actionId);
     return post(
@@ -249,21 +243,3 @@ describe("approvals on Lark: card → signed card.action.trigger → DataWorks o
     expect(JSON.stringify(leads.card)).toContain("已批准：DataWorks 已接收结果（检查");
   });
 });
-
-/** The callback value of the button with this actionId, as the card carries it. */
-function buttonValue(card: LarkMessage, actionId: string): unknown {
-  const found = JSON.stringify(card.card).match(/"behaviors":\[\{"type":"callback","value":(\{[^}]*\})\}\]/g) ?? [];
-  for (const b of found) {
-    const v = JSON.parse(b.slice('"behaviors":[{"type":"callback","value":'.length, -2)) as { actionId?: string };
-    if (v.actionId === actionId) return v;
-  }
-  throw new Error(`no ${actionId} button on the card`);
-}
-
-function findSubmit(card: Record<string, unknown>): unknown {
-  const m = /"form_action_type":"submit","behaviors":\[\{"type":"callback","value":(\{[^}]*\})\}\]/.exec(
-    JSON.stringify(card),
-  );
-  if (!m) throw new Error("no submit button in the form");
-  return JSON.parse(m[1]!);
-}

@@ -3,7 +3,8 @@ import { FakeLark, type LarkMessage } from "../fakes/lark-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { failedInstance, incidentConfig, preRerun } from "../helpers/incident-config.js";
-import { cardAction, larkRequest } from "../helpers/sign-lark.js";
+import { buttonValue, larkHttpSection, postLarkEvent } from "../helpers/lark-harness.js";
+import { cardAction } from "../helpers/sign-lark.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const APP_ID = "cli_incidents0000001";
@@ -30,14 +31,10 @@ describe("incidents on Lark: acknowledge, rerun, mark success from the failure c
     });
     await lark.start();
     bot = await startTestBot({
-      lark: {
-        appId: APP_ID,
-        appSecret: APP_SECRET,
-        domain: lark.url,
-        encryptKey: ENCRYPT_KEY,
-        verificationToken: VERIFY_TOKEN,
-        timeoutMs: 2000,
-      },
+      lark: larkHttpSection(
+        { appId: APP_ID, appSecret: APP_SECRET, encryptKey: ENCRYPT_KEY, verificationToken: VERIFY_TOKEN },
+        lark,
+      ),
       destinations: { ops: { platform: "lark", chatId: CHAT, locale: "zh-CN" } },
       ...incidentConfig(dw, { accessKeyId: AK, accessKeySecret: SECRET }, ["ops"], {
         operators: { lark: ["ou_wang", "ou_li"] },
@@ -52,11 +49,11 @@ describe("incidents on Lark: acknowledge, rerun, mark success from the failure c
 
   const click = async (card: LarkMessage, openId: string, actionId: string, stale?: unknown) => {
     const value = stale ?? buttonValue(card, actionId);
-    const { body, headers } = larkRequest(
+    const res = await postLarkEvent(
+      bot,
       ENCRYPT_KEY,
       cardAction({ token: VERIFY_TOKEN, openId, value, messageId: card.message_id, chatId: CHAT }),
     );
-    const res = await fetch(`${bot.url}/lark/events`, { method: "POST", headers, body });
     return ((await res.json()) as { toast?: { content: string } }).toast?.content ?? "";
   };
   const shows = (m: LarkMessage, text: string) => JSON.stringify(m.card).includes(text);
@@ -129,12 +126,3 @@ describe("incidents on Lark: acknowledge, rerun, mark success from the failure c
     expect(shows(card, "Request was denied due to user flow control.")).toBe(true);
   });
 });
-
-function buttonValue(card: LarkMessage, actionId: string): unknown {
-  const found = JSON.stringify(card.card).match(/"behaviors":\[\{"type":"callback","value":(\{[^}]*\})\}\]/g) ?? [];
-  for (const b of found) {
-    const v = JSON.parse(b.slice('"behaviors":[{"type":"callback","value":'.length, -2)) as { actionId?: string };
-    if (v.actionId === actionId) return v;
-  }
-  throw new Error(`no ${actionId} button on the card`);
-}
