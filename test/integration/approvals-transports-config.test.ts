@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { ConfigError } from "../../src/core/errors.js";
+import { configProblems as problems } from "../helpers/config-problems.js";
 
 const route = (destinations: string[]) => ({
   routes: [{ name: "prod", destinations, approvers: { users: { lark: ["ou_a"], dingtalk: ["staff_a"] } } }],
 });
-
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw, {});
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-}
 
 /** Approval routes must point at transports that can receive clicks, with what verifying them needs. */
 describe("config: approval routes on Lark and DingTalk", () => {

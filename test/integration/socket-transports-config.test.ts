@@ -1,16 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { ConfigError } from "../../src/core/errors.js";
-
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw, {});
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-}
+import { configProblems as problems } from "../helpers/config-problems.js";
 
 const slackApprovals = (slack: Record<string, unknown>) => ({
   slack: { token: "xoxb-1", ...slack },

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { configProblems as problems } from "../../helpers/config-problems.js";
 import { parseConfig } from "../../../src/config/load-config.js";
-import { ConfigError } from "../../../src/core/errors.js";
-
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw, {});
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-}
 
 describe("routes[].actions and incidents", () => {
   it("defaults: the failure buttons, nobody allowed, no owner; incidents kept 7 days", () => {

@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/config/load-config.js";
-import { ConfigError } from "../../../src/core/errors.js";
-
-/** parseConfig reports variables, schema and cross-checks in one pass, each problem once. */
-function problems(raw: Record<string, unknown>, env: Record<string, string> = {}): string[] {
-  try {
-    parseConfig(raw, env);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-}
+import { configProblems as problems } from "../../helpers/config-problems.js";
 
 const console1 = { platform: "console" };
 /** `${NAME}` as written in a config file. */
 const ref = (name: string) => `\${${name}}`;
 
+/** parseConfig reports variables, schema and cross-checks in one pass, each problem once. */
 describe("one pass over the config", () => {
   it("checks the other items of a list when one is invalid, by their own index", () => {
     expect(
