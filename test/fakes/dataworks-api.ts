@@ -84,10 +84,16 @@ const ACTIONS: Record<string, ActionSpec> = {
     required: ["InstanceId", "ProjectEnv"],
     location: "either",
     respond: (f, p) => {
-      const i = f.instances.get(Number(p.InstanceId));
-      if (!i) return notFound(`instance ${p.InstanceId}`);
-      const { log: _log, ...data } = i;
-      return ok({ Success: true, HttpStatusCode: 200, Data: data });
+      const id = Number(p.InstanceId);
+      const i = f.instances.get(id);
+      // The status the instance operations left, in 2020-05-18's words (Failure → FAILURE, NotRun → NOT_RUN).
+      const live = f.instanceOps.status
+        .get(id)
+        ?.replace(/([a-z])([A-Z])/g, "$1_$2")
+        .toUpperCase();
+      if (!i && !live) return notFound(`instance ${p.InstanceId}`);
+      const { log: _log, ...data } = i ?? { InstanceId: id };
+      return ok({ Success: true, HttpStatusCode: 200, Data: live ? { ...data, Status: live } : data });
     },
   },
   GetInstanceLog: {

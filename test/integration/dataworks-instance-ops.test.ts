@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runInstanceOp } from "../../src/dataworks/instance-ops.js";
+import { instanceOpEffect, runInstanceOp } from "../../src/dataworks/instance-ops.js";
 import { type DataWorksApi, DataWorksApiError } from "../../src/dataworks/openapi-client.js";
 import { FakeDataWorks } from "../fakes/dataworks-api.js";
 import { fakeDataWorksApi, resetCalls } from "../helpers/dataworks-api.js";
@@ -45,6 +45,31 @@ describe("instance operations (real SDK, fake gateway)", () => {
       params: { Ids: `[${FAILED}]`, Comment: "rerun from chat by 王芳" },
     });
     expect(dw.instanceOps.applied).toEqual([{ op: "rerun", id: FAILED, comment: "rerun from chat by 王芳" }]);
+  });
+
+  it("after a lost answer, the instance's status says whether the operation took effect (both API versions)", async () => {
+    for (const version of ["2024-05-18", "2020-05-18"] as const) {
+      const effect = (op: "rerun" | "set-success" | "stop", id: number) =>
+        instanceOpEffect(api, { op, instanceId: String(id), version, regionId: "cn-shanghai" });
+      dw.instanceOps.status.set(FAILED, "Failure");
+      dw.instanceOps.status.set(RUNNING, "Running");
+      expect(await effect("rerun", FAILED)).toBe("not-seen");
+      expect(await effect("set-success", FAILED)).toBe("not-seen");
+      expect(await effect("stop", RUNNING)).toBe("not-seen");
+      dw.instanceOps.status.set(FAILED, "WaitResource"); // rerun: waiting for resources, no longer failed
+      expect(await effect("rerun", FAILED)).toBe("done");
+      dw.instanceOps.status.set(FAILED, "Success");
+      expect(await effect("set-success", FAILED)).toBe("done");
+      dw.instanceOps.status.set(RUNNING, "Failure"); // a stopped instance is failed
+      expect(await effect("stop", RUNNING)).toBe("done");
+    }
+    expect(dw.callsOf("GetTaskInstance")).toHaveLength(6);
+    expect(dw.callsOf("GetInstance")).toHaveLength(6);
+    expect(dw.callsOf("GetInstance")[0]?.params).toMatchObject({ InstanceId: String(FAILED), ProjectEnv: "PROD" });
+    // An instance DataWorks does not know: the status cannot be read, which the caller shows as unknown.
+    await expect(
+      instanceOpEffect(api, { op: "rerun", instanceId: HUGE, version: "2024-05-18" }),
+    ).rejects.toBeInstanceOf(DataWorksApiError);
   });
 
   it("a refusal for the instance in SuccessInfo is an outcome with DataWorks' message, not a thrown error", async () => {
