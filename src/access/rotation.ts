@@ -4,6 +4,7 @@
  */
 import type { Identities } from "../config/sections/common.js";
 import { type RotationConfig, WEEKDAYS } from "../config/sections/rotations.js";
+import { zoneParts } from "../core/zone-parts.js";
 
 /** One shift of a rotation: whose it is (`index` into members) and when it begins and ends (epoch ms). */
 export interface Shift {
@@ -47,25 +48,9 @@ function firstHandover(r: RotationConfig): number {
   return REFERENCE_MONDAY + day * DAY + time;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
 /** The wall-clock reading at `t` in `tz`, as ms since the epoch as if the zone were UTC. */
 export function wallOf(t: number, tz: string): number {
-  let f = formats.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formats.set(tz, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(t).map((x) => [x.type, Number(x.value)]));
+  const p = Object.fromEntries(Object.entries(zoneParts(t, tz)).map(([k, v]) => [k, Number(v)]));
   const ms = ((t % 1000) + 1000) % 1000;
   return Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) + ms;
 }

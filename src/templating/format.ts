@@ -1,4 +1,5 @@
 /** Formatting used by template helpers: times in a zone with the offset, durations, safe truncation. */
+import { zoneParts } from "../core/zone-parts.js";
 
 /** DataWorks writes zone-less "yyyy-MM-dd HH:mm:ss" strings in China time (every documented sample is +08:00). */
 export const DATAWORKS_LOCAL_OFFSET = "+08:00";
@@ -33,41 +34,11 @@ export function assertTimeZone(timeZone: string): void {
   }
 }
 
-/** Building an Intl.DateTimeFormat costs far more than using one: keep one per zone. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-      timeZoneName: "longOffset",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function parts(d: Date, timeZone: string): Record<string, string> {
-  return Object.fromEntries(
-    formatter(timeZone)
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-}
-
 /** "2025-06-18 10:15:30 (UTC+08:00)" in the given IANA zone; unparseable input is shown as it came. */
 export function formatTime(v: unknown, timeZone: string): string {
   const d = toDate(v);
   if (!d) return v === undefined || v === null ? "" : String(v);
-  const p = parts(d, timeZone);
+  const p = zoneParts(d, timeZone);
   // longOffset is "GMT+08:00", or just "GMT" for UTC itself.
   const offset = String(p.timeZoneName ?? "GMT").replace(/^GMT/, "UTC");
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${offset === "UTC" ? "UTC+00:00" : offset})`;
@@ -77,7 +48,7 @@ export function formatTime(v: unknown, timeZone: string): string {
 export function formatClock(v: unknown, timeZone: string): string {
   const d = toDate(v);
   if (!d) return v === undefined || v === null ? "" : String(v);
-  const p = parts(d, timeZone);
+  const p = zoneParts(d, timeZone);
   return `${p.hour}:${p.minute}`;
 }
 
