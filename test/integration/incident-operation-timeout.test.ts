@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
-import { failedInstance, incidentConfig } from "../helpers/incident-config.js";
-import { blockAction, form, slackHeaders } from "../helpers/sign-slack.js";
+import { incidentConfig } from "../helpers/incident-config.js";
+import { clickOnSlack, failOnSlack, shows } from "../helpers/incident-slack.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const TOKEN = "xoxb-op-timeout";
@@ -47,21 +47,9 @@ describe("incidents: a DataWorks operation that timed out is not called twice an
     await slack?.stop();
   });
 
-  const click = (actionId: string, instance: number, userId: string, ts: string) => {
-    const body = form(blockAction({ actionId, value: String(instance), userId, channel: CHANNEL, ts }));
-    return fetch(`${bot.url}/slack/events`, { method: "POST", headers: slackHeaders(SIGNING, body), body });
-  };
-  const shows = (m: { blocks: unknown }, text: string) => JSON.stringify(m.blocks).includes(text);
-  async function fail() {
-    const id = nextInstance++;
-    dw.instanceOps.status.set(id, "Failure");
-    expect((await bot.post(failedInstance(id))).status).toBe(202);
-    const msg = await waitFor(
-      () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`)),
-      "the failure message with its buttons",
-    );
-    return { id, msg };
-  }
+  const click = (actionId: string, instance: number, userId: string, ts: string) =>
+    clickOnSlack(bot, SIGNING, { actionId, value: String(instance), userId, channel: CHANNEL, ts });
+  const fail = () => failOnSlack(bot, dw, slack, nextInstance++);
 
   it("a rerun that went through but whose answer was lost: one call, the status read, shown as done", async () => {
     const { id, msg } = await fail();

@@ -3,7 +3,7 @@ import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { failedInstance, incidentConfig, preRerun } from "../helpers/incident-config.js";
-import { blockAction, form, slackHeaders } from "../helpers/sign-slack.js";
+import { clickOnSlack, failOnSlack, shows } from "../helpers/incident-slack.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const TOKEN = "xoxb-incidents";
@@ -49,24 +49,12 @@ describe("incidents on Slack: acknowledge, rerun, mark success from the failure 
     slack.ephemeral.length = 0;
   });
 
-  const click = (actionId: string, instance: number, userId: string, ts: string) => {
-    const body = form(blockAction({ actionId, value: String(instance), userId, channel: CHANNEL, ts }));
-    return fetch(`${bot.url}/slack/events`, { method: "POST", headers: slackHeaders(SIGNING, body), body });
-  };
+  const click = (actionId: string, instance: number, userId: string, ts: string) =>
+    clickOnSlack(bot, SIGNING, { actionId, value: String(instance), userId, channel: CHANNEL, ts });
   const answerTo = (user: string) => waitFor(() => slack.ephemeral.find((e) => e.user === user), `${user}'s answer`);
 
   /** A failed instance posted to the channel; returns its id and message. */
-  async function fail() {
-    const id = nextInstance++;
-    dw.instanceOps.status.set(id, "Failure");
-    expect((await bot.post(failedInstance(id))).status).toBe(202);
-    const msg = await waitFor(
-      () => slack.messages.find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`)),
-      "the failure message with its buttons",
-    );
-    return { id, msg };
-  }
-  const shows = (m: { blocks: unknown }, text: string) => JSON.stringify(m.blocks).includes(text);
+  const fail = () => failOnSlack(bot, dw, slack, nextInstance++);
 
   it("Acknowledge claims it (the message shows who and since when); a second person sees it taken and takes it over", async () => {
     const { id, msg } = await fail();
@@ -265,10 +253,13 @@ describe("incidents on Slack: Stop on a running instance a route chose to show",
     expect(text).not.toContain("incident.rerun");
     expect(text).toContain('"style":"danger"');
     expect(text).toContain("Stop this instance?");
-    const body = form(
-      blockAction({ actionId: "incident.stop", value: String(id), userId: "U0WANG", channel: CHANNEL, ts: msg.ts }),
-    );
-    await fetch(`${bot.url}/slack/events`, { method: "POST", headers: slackHeaders(SIGNING, body), body });
+    await clickOnSlack(bot, SIGNING, {
+      actionId: "incident.stop",
+      value: String(id),
+      userId: "U0WANG",
+      channel: CHANNEL,
+      ts: msg.ts,
+    });
     await waitFor(() => JSON.stringify(msg.blocks).includes("Stop by 王芳: DataWorks accepted it."), "the outcome");
     expect(dw.callsOf("StopTaskInstances")).toHaveLength(1);
     expect(JSON.stringify(msg.blocks)).toContain("stopped by 王芳");
