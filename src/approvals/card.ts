@@ -35,7 +35,7 @@ export function approvalCard(
   const decided = a.decision
     ? { outcome: t(`approval.outcome.${a.decision.result}`), dataworks: a.dataworks?.status ?? "sending" }
     : undefined;
-  const extras = { enrich: peopleEnrich(a, names), ...(decided ? { extra: { decided } } : {}) };
+  const extras = { enrich: peopleEnrich(a, names, config), ...(decided ? { extra: { decided } } : {}) };
   const base = minimal ? templates.fallback(a.event, locale, extras) : safeRender(a, locale, templates, extras);
   const msg: Message = {
     ...base,
@@ -80,11 +80,11 @@ export function approvalCard(
 }
 
 /** The template's owner and operator names (as enrichment gives notifications): the event's UIDs by name. */
-function peopleEnrich(a: Approval, names: CardNames): Record<string, string> {
+function peopleEnrich(a: Approval, names: CardNames, config: Readonly<Config>): Record<string, string> {
   const d = a.event.data;
   const named = (uid: unknown) => {
     const id = dataworksId(uid);
-    return id ? names.people[id] : undefined;
+    return id ? (config.enrich.userNames[id] ?? names.people[id]) : undefined;
   };
   const operatorName = named(d.operator ?? d.operatorUid ?? d.operatorBaseId);
   const ownerName = named(d.fileOwner ?? d.owner ?? d.ownerId);

@@ -8,7 +8,7 @@ import type { DiffLine, MessageField, MessageSection } from "../core/message.js"
 import { truncate } from "../core/text.js";
 import type { RunSnapshot, TableSnapshot } from "../dataworks/snapshots.js";
 import { changeSummary } from "./snapshot/diff.js";
-import { type FileFacts, SNAPSHOT_EVENTS } from "./snapshot/fetch.js";
+import { type FileFacts, SNAPSHOT_EVENTS, type SettledFacts } from "./snapshot/fetch.js";
 import type { ScheduleChange } from "./snapshot/schedule-changes.js";
 import type { Approval, RiskHighlight } from "./types.js";
 
@@ -42,7 +42,9 @@ export function factsParts(
   if (f && SNAPSHOT_EVENTS.has(a.event.eventCode)) {
     if (f.status === "loading") out.sections.push({ text: t("approval.facts.loading") });
     else if (f.status === "unavailable")
-      out.sections.push({ text: t("approval.facts.unavailable", { why: truncate(safeWhy(f.why), WHY_CHARS) }) });
+      out.sections.push({
+        text: t("approval.facts.unavailable", { why: truncate(unavailableWords(f, t), WHY_CHARS) }),
+      });
     else if (f.facts.kind === "file") fileParts(f.facts, a, t, config, people, out);
     else if (f.facts.kind === "run") runParts(f.facts.run, t, out);
     else tableParts(f.facts.table, t, out);
@@ -162,6 +164,13 @@ function highlightSection(h: RiskHighlight, t: T): MessageSection {
     text: h.lines.map((l) => `${String(l.line).padStart(width)}│ ${l.text}`).join("\n"),
     style: "code",
   };
+}
+
+/** The reason in the card's words, with its short technical detail; an approval stored before the codes: its why. */
+function unavailableWords(f: Extract<SettledFacts, { status: "unavailable" }>, t: T): string {
+  if (!f.reason) return safeWhy(f.why);
+  const words = t(`approval.facts.why.${f.reason}`);
+  return f.detail ? `${words} (${safeWhy(f.detail)})` : words;
 }
 
 /** The approval page's diff anchor: the whole change, escaped, under the same capability URL as the page. */

@@ -3,7 +3,7 @@ import { localDecisionSender } from "../approvals/local-decision-sender.js";
 import { oursGate } from "../approvals/ours.js";
 import { ApprovalService } from "../approvals/service.js";
 import type { FactsSource } from "../approvals/snapshot/facts-step.js";
-import { fetchFacts } from "../approvals/snapshot/fetch.js";
+import { fetchFacts, unavailable } from "../approvals/snapshot/fetch.js";
 import type { DecisionSender } from "../approvals/types.js";
 import type { Config } from "../config/schema.js";
 import { recordStandIn } from "../console/feed.js";
@@ -88,7 +88,7 @@ function factsSource(d: ApprovalDeps): FactsSource {
   const api = d.dataworksApi;
   if (!api) {
     const why = "no DataWorks AccessKey is configured (dataworks.accessKeyId)";
-    return async () => ({ status: "unavailable", why });
+    return async () => unavailable("no-credentials", why, "dataworks.accessKeyId");
   }
   const cache = new LookupCache(d.stores.cache, d.prefix);
   const deps = {

@@ -144,11 +144,21 @@ export function factCases(): Record<string, { fixture: string; facts?: ApprovalF
     "commit-file.loading": { fixture: "commit-file", facts: { status: "loading" } },
     "commit-file.unavailable": {
       fixture: "commit-file",
-      facts: { status: "unavailable", why: "DataWorks answered 400 InvalidParameter.MessageId" },
+      facts: {
+        status: "unavailable",
+        reason: "lookup-failed",
+        why: "GetIDEEventDetail failed: HTTP 400 InvalidParameter.MessageId",
+        detail: "GetIDEEventDetail failed: HTTP 400 InvalidParameter.MessageId",
+      },
     },
     "download-resources": {
       fixture: "download-resources",
-      facts: { status: "unavailable", why: "DataWorks keeps no snapshot of download-resources events" },
+      facts: {
+        status: "unavailable",
+        reason: "not-a-snapshot-event",
+        why: "DataWorks keeps no snapshot of download-resources events",
+        detail: "download-resources",
+      },
     },
   };
 }

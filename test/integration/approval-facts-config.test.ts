@@ -66,7 +66,9 @@ describe("approval facts: switched off, or no DataWorks credentials", () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(a.facts).toEqual({
       status: "unavailable",
+      reason: "no-credentials",
       why: "no DataWorks AccessKey is configured (dataworks.accessKeyId)",
+      detail: "dataworks.accessKeyId",
     });
     expect(a.state).toBe("pending");
   });

@@ -13,7 +13,7 @@ import type { Logger } from "../../logger.js";
 import type { ApprovalJobData } from "../service.js";
 import type { ApprovalStore } from "../store.js";
 import type { Approval, RiskHighlight } from "../types.js";
-import type { FactsResult, SettledFacts } from "./fetch.js";
+import { type FactsResult, type SettledFacts, unavailable } from "./fetch.js";
 import { boundedFacts, wholeDiffOf } from "./full-diff.js";
 
 /** Fetches an event's facts within `budgetMs` (snapshot/fetch.ts fetchFacts with the runtime's client and cache). */
@@ -50,8 +50,7 @@ export class FactsStep {
 
   /** Before the policies. Idempotent: a retried start() reuses what an earlier attempt stored. */
   async gather(a: Approval, log: Logger): Promise<Gathered> {
-    if (!this.d.config.enabled || !this.d.source)
-      return { forPolicies: { status: "unavailable", why: "approvals.snapshot.enabled is false" } };
+    if (!this.d.config.enabled || !this.d.source) return { forPolicies: switchedOff() };
     if (a.facts?.status === "loading") {
       await this.queueLate(a.id);
       return {};
@@ -83,13 +82,10 @@ export class FactsStep {
     if (!a) return undefined;
     if (a.facts?.status !== "loading") return a;
     const r =
-      this.d.config.enabled && this.d.source
-        ? await this.d.source(a.event, LATE_FACTS_BUDGET_MS)
-        : ({ status: "unavailable", why: "approvals.snapshot.enabled is false" } as const);
+      this.d.config.enabled && this.d.source ? await this.d.source(a.event, LATE_FACTS_BUDGET_MS) : switchedOff();
+    const seconds = `${LATE_FACTS_BUDGET_MS / 1000} s`;
     const settled: SettledFacts =
-      r.status === "late"
-        ? { status: "unavailable", why: `DataWorks did not answer within ${LATE_FACTS_BUDGET_MS / 1000} s` }
-        : r;
+      r.status === "late" ? unavailable("timeout", `DataWorks did not answer within ${seconds}`, seconds) : r;
     const stored = await this.d.store.setFacts(approvalId, boundedFacts(settled), { wholeDiff: wholeDiffOf(settled) });
     log.info({ approvalId, status: settled.status, stored }, "late snapshot stored; updating the cards");
     return this.d.store.get(approvalId);
@@ -99,3 +95,6 @@ export class FactsStep {
     await this.d.approvals.add("facts", { approvalId: id }, { jobId: factsJobId(id) });
   }
 }
+
+const switchedOff = () =>
+  unavailable("disabled", "approvals.snapshot.enabled is false", "approvals.snapshot.enabled: false");

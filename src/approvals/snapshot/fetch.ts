@@ -63,8 +63,31 @@ export type Facts =
   | { kind: "run"; run: RunSnapshot; clipped?: true }
   | { kind: "table"; table: TableSnapshot };
 
-/** What the fetch finally found. */
-export type SettledFacts = { status: "ok"; facts: Facts } | { status: "unavailable"; why: string };
+/**
+ * Why there are no facts, as a code the card words in its locale (approval.facts.why.*). Approvals stored before
+ * the codes existed have only `why`.
+ */
+export type UnavailableReason =
+  | "not-a-snapshot-event"
+  | "no-project"
+  | "empty-snapshot"
+  | "lookup-failed"
+  | "failed-recently"
+  | "no-credentials"
+  | "disabled"
+  | "timeout";
+
+/**
+ * What the fetch finally found. Unavailable: `why` is the English sentence for logs; `detail` the short technical
+ * part a card adds to its reason's words (an API's error, a config key), never a secret.
+ */
+export type SettledFacts =
+  | { status: "ok"; facts: Facts }
+  | { status: "unavailable"; why: string; reason?: UnavailableReason; detail?: string };
+
+export function unavailable(reason: UnavailableReason, why: string, detail?: string): SettledFacts {
+  return { status: "unavailable", reason, why, ...(detail ? { detail } : {}) };
+}
 export type FactsResult = SettledFacts | { status: "late"; final: Promise<SettledFacts> };
 
 export interface FetchDeps {
@@ -92,12 +115,16 @@ const MAX_PAGES = 5;
 
 export async function fetchFacts(deps: FetchDeps, event: DwEvent): Promise<FactsResult> {
   if (!SNAPSHOT_EVENTS.has(event.eventCode))
-    return { status: "unavailable", why: `DataWorks keeps no snapshot of ${event.eventCode} events` };
+    return unavailable(
+      "not-a-snapshot-event",
+      `DataWorks keeps no snapshot of ${event.eventCode} events`,
+      event.eventCode,
+    );
   const projectId = idOf(event.data.projectId);
-  if (!projectId) return { status: "unavailable", why: "the event carries no projectId" };
+  if (!projectId) return unavailable("no-project", "the event carries no projectId");
   const final = load(deps, event, projectId).then(
     (facts): SettledFacts => ({ status: "ok", facts }),
-    (err: unknown): SettledFacts => ({ status: "unavailable", why: reason(err) }),
+    (err: unknown): SettledFacts => failed(err),
   );
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<"late">((r) => {
@@ -116,7 +143,7 @@ async function load(deps: FetchDeps, event: DwEvent, projectId: string): Promise
   const detail: EventDetail = await cached(`snapshot:${projectId}:${event.id}`, SNAPSHOT_TTL, () =>
     getEventDetail(deps.api, t, event.id, projectId),
   );
-  if (detail.kind === "empty") throw new Error("DataWorks answered an empty snapshot");
+  if (detail.kind === "empty") throw new EmptySnapshot("DataWorks answered an empty snapshot");
   if (detail.kind === "run") return { kind: "run", run: detail };
   if (detail.kind === "table") return { kind: "table", table: detail };
 
@@ -184,9 +211,14 @@ function newFile(file: FileSnapshot, budget: DiffBudget): FileFacts {
   };
 }
 
-function reason(err: unknown): string {
-  if (err instanceof CachedMiss) return "DataWorks lookups failed moments ago; not asking again yet";
-  return String((err as { message?: string } | undefined)?.message ?? err);
+class EmptySnapshot extends Error {}
+
+function failed(err: unknown): SettledFacts {
+  if (err instanceof CachedMiss)
+    return unavailable("failed-recently", "DataWorks lookups failed moments ago; not asking again yet");
+  if (err instanceof EmptySnapshot) return unavailable("empty-snapshot", err.message);
+  const message = String((err as { message?: string } | undefined)?.message ?? err);
+  return unavailable("lookup-failed", message, message);
 }
 
 const idNum = (v: unknown) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { factsParts, safeWhy } from "../../../src/approvals/facts-sections.js";
 import { parseConfig } from "../../../src/config/load-config.js";
+import { type SettledFacts, type UnavailableReason, unavailable } from "../../../src/approvals/snapshot/fetch.js";
 import { isDiff } from "../../../src/core/message.js";
 import { translate } from "../../../src/templating/i18n.js";
 import { approvalWith, factCases } from "../../helpers/approval-facts.js";
@@ -62,9 +63,46 @@ describe("the facts on an approval card", () => {
       { text: "Loading the details (code, diff) from DataWorks… this card is updated when they arrive." },
     ]);
     expect(parts("commit-file.unavailable", withUrl, "zh-CN").sections).toEqual([
-      { text: "详情不可用：DataWorks answered 400 InvalidParameter.MessageId" },
+      { text: "详情不可用：查询 DataWorks 失败 (GetIDEEventDetail failed: HTTP 400 InvalidParameter.MessageId)" },
     ]);
     expect(parts("download-resources")).toEqual({ fields: [], sections: [] });
+  });
+
+  it("why details are unavailable is said in the card's language, each reason in en and zh-CN, its detail kept", () => {
+    const reasons: UnavailableReason[] = [
+      "not-a-snapshot-event",
+      "no-project",
+      "empty-snapshot",
+      "lookup-failed",
+      "failed-recently",
+      "no-credentials",
+      "disabled",
+      "timeout",
+    ];
+    const line = (locale: string, facts: SettledFacts) => {
+      const s = factsParts(approvalWith("commit-file", facts), t(locale), withUrl).sections[0];
+      return s && !isDiff(s) ? s.text : undefined;
+    };
+    for (const reason of reasons) {
+      const en = line("en", { status: "unavailable", reason, why: "English sentence for the log" });
+      const zh = line("zh-CN", { status: "unavailable", reason, why: "English sentence for the log" });
+      expect(en).toMatch(/^Details unavailable: [a-zA-Z]/);
+      expect(zh).toMatch(/^详情不可用：/);
+      for (const text of [en, zh]) {
+        expect(text).not.toContain("approval.facts.why");
+        expect(text).not.toContain("English sentence");
+      }
+      // Beyond product names and the AccessKey, the zh-CN reason has no English words.
+      expect(zh!.replace(/DataWorks|AccessKey/g, "")).not.toMatch(/[a-zA-Z]{3,}/);
+    }
+    const timeout = line("zh-CN", unavailable("timeout", "DataWorks did not answer within 120 s", "120 s"));
+    expect(timeout).toBe("详情不可用：DataWorks 未及时响应 (120 s)");
+    const keyed = line("en", unavailable("lookup-failed", "x", "GET https://dw.example.com/?AccessKeyId=LTAI123&x=1"));
+    expect(keyed).toBe("Details unavailable: the DataWorks lookup failed (GET https://dw.example.com/)");
+    // An approval stored before the codes keeps showing its sentence.
+    expect(line("zh-CN", { status: "unavailable", why: "DataWorks answered 400" })).toBe(
+      "详情不可用：DataWorks answered 400",
+    );
   });
 
   it("flagged lines come first, numbered", () => {
