@@ -131,6 +131,26 @@ export class Escalations {
   }
 }
 
+/**
+ * Remove the pending firings of a failure (`failureEventId`: the event that opened the incident), e.g. on an ack.
+ * An optimisation only: a firing that runs anyway finds the incident attended and sends nothing. A firing already
+ * running is locked and left to that check.
+ */
+export async function removePendingEscalations(
+  queue: Pick<Queue<EscalationJobData>, "remove">,
+  config: Readonly<Config>,
+  failureEventId: string,
+): Promise<number> {
+  const ids = config.routes.flatMap((r, i) =>
+    r.escalate
+      ? Array.from({ length: r.escalate.repeat + 1 }, (_, n) => escalationJobId(failureEventId, routeName(r, i), n + 1))
+      : [],
+  );
+  // At once: this runs inside a click's answer.
+  const removed = await Promise.all(ids.map((id) => queue.remove(id).catch(() => 0)));
+  return removed.reduce((a, b) => a + b, 0);
+}
+
 function routeOf(config: Readonly<Config>, route: string) {
   return config.routes.find((r, i) => routeName(r, i) === route);
 }

@@ -61,6 +61,8 @@ export interface IncidentServiceDeps {
   deliveries: Queue<DeliveryJobData>;
   logger: Logger;
   now?: () => number;
+  /** Remove the pending escalations of the failure that opened an incident (on an ack: they would find it taken). */
+  removeEscalations?: (failureEventId: string) => Promise<unknown>;
   /** The display name of whoever acts (cached platform lookups); undefined shows the id. Never throws. */
   userName?: (platform: string, userId: string) => Promise<string | undefined>;
 }
@@ -155,6 +157,7 @@ export class IncidentService {
           text: t("taken", { name: nameOf(res.ack.by), time: formatClock(res.ack.since, tz) }),
         };
       await this.queueUpdates(i.instanceId);
+      if (!res.tookOver) await this.d.removeEscalations?.(i.eventId).catch(() => undefined);
       return { ok: true, text: res.tookOver ? t("tookOver", { from: nameOf(res.tookOver.by) }) : t("acknowledged") };
     }
     const op = r.request;

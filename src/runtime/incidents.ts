@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.js";
 import type { ChatAdapter } from "../core/chat-adapter.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import { IncidentDelivery } from "../incidents/delivery.js";
+import { removePendingEscalations } from "../incidents/escalation.js";
 import type { OperationDeps } from "../incidents/operation-job.js";
 import { OwnOperations } from "../incidents/own-operations.js";
 import { IncidentService } from "../incidents/service.js";
@@ -45,6 +46,7 @@ export function createIncidents(d: IncidentDeps) {
     logger,
     now: d.now,
     userName: (platform, userId) => userNames.name(platform, userId),
+    removeEscalations: (eventId) => removePendingEscalations(d.queues.escalations, config, eventId),
   });
   const operations: OperationDeps = {
     config,

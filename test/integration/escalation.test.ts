@@ -175,6 +175,35 @@ describe("escalation (one bot)", () => {
     expect(await escalatedEntries(store, later.instanceId)).toHaveLength(1);
   });
 
+  it("an ack from chat removes the failure's pending escalation jobs (none left waiting in Redis)", async () => {
+    const base = config({ after: "4s", repeat: 2, every: "4s" });
+    const [route] = base.routes;
+    bot = await startTestBot({
+      ...base,
+      routes: [{ ...(route as object), actions: { users: { slack: ["U0ANN"] } } }],
+    });
+    store = new IncidentStore(bot.runtime.redis, bot.prefix);
+    const { ev, instanceId } = failure();
+    await bot.post(ev);
+    await opened(store, instanceId);
+    await waitFor(
+      () => slack.messages.some((m) => JSON.stringify(m.blocks).includes(`"value":"${instanceId}"`)),
+      "the failure with its buttons",
+    );
+    const q = bot.runtime.queues.escalations;
+    const first = escalationJobId(String(ev.id), "prod failures", 1);
+    await waitFor(async () => (await q.getJob(first)) !== undefined, "the first firing pending");
+    const acked = await bot.runtime.onCommand({
+      adapter: "slack",
+      text: `ack ${instanceId}`,
+      user: { id: "U0ANN" },
+      channel: "C0ESC",
+    });
+    expect(acked.message.title, JSON.stringify(acked.message.sections)).toContain("You are on it");
+    expect(await q.getJob(first)).toBeUndefined();
+    expect(await q.getDelayedCount()).toBe(0);
+  });
+
   it("a rerun that failed again escalates anew; the first failure's pending firing stops", async () => {
     await start({ after: "800ms", repeat: 3, every: "1500ms" });
     const { ev, instanceId } = failure();
