@@ -7,6 +7,7 @@ import { FakeDingTalk } from "../fakes/dingtalk-api.js";
 import { FakeLark } from "../fakes/lark-api.js";
 import { FakeSlack, type SlackMessage } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { dailyFromYesterday } from "../helpers/rotation-config.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { deleteKeys, testPrefix } from "../helpers/redis.js";
 import { sleep, waitFor } from "../helpers/wait.js";
@@ -20,7 +21,6 @@ import { sleep, waitFor } from "../helpers/wait.js";
 const TOKEN = "xoxb-escalation";
 const APP_ID = "cli_a1b2c3d4e5f60719";
 const APP_SECRET = "lark-app-secret-escalation";
-const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 
 const ROBOT_TOKEN = "ding-robot-escalation";
 const ROBOT_SECRET = "SECding-escalation-secret";
@@ -59,16 +59,10 @@ function config(escalate: Record<string, unknown>, withRobot = false) {
       ...(withRobot ? { robot } : {}),
     },
     rotations: {
-      "oncall-secondary": {
-        shift: "daily",
-        handover: "00:00",
-        timeZone: "UTC",
-        start: yesterday(),
-        members: [
-          { slack: ["U0YESTERDAY"], lark: ["ou_yesterday"], dingtalk: ["staff-yesterday"] },
-          { slack: ["U0TODAY"], lark: ["ou_today"], dingtalk: ["staff-today"] },
-        ],
-      },
+      "oncall-secondary": dailyFromYesterday([
+        { slack: ["U0YESTERDAY"], lark: ["ou_yesterday"], dingtalk: ["staff-yesterday"] },
+        { slack: ["U0TODAY"], lark: ["ou_today"], dingtalk: ["staff-today"] },
+      ]),
     },
     routes: [
       {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isDiff, type Message } from "../../src/core/message.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
+import { dailyFromYesterday } from "../helpers/rotation-config.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -13,21 +14,12 @@ describe("a rotation as approvers and as a command role", () => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    // Daily at 00:00 UTC from yesterday: yesterday was ann's shift, today is bob's.
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     bot = await startTestBot(
       {
         destinations: { console: { platform: "console" } },
         routes: [{ name: "all", destinations: ["console"] }],
-        rotations: {
-          oncall: {
-            shift: "daily",
-            handover: "00:00",
-            timeZone: "UTC",
-            start: yesterday,
-            members: [{ console: ["ann"] }, { console: ["bob"] }],
-          },
-        },
+        // Yesterday was ann's shift, today is bob's.
+        rotations: { oncall: dailyFromYesterday([{ console: ["ann"] }, { console: ["bob"] }]) },
         approvals: { routes: [{ name: "local", destinations: ["console"], approvers: { groups: ["oncall"] } }] },
         commands: { roles: { mute: { groups: ["oncall"] } } },
       },

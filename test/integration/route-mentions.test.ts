@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
+import { dailyFromYesterday } from "../helpers/rotation-config.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
@@ -112,20 +113,11 @@ describe("route mentions: a rotation mentions whoever is on call when the messag
   it("mentions today's member of a daily rotation, not yesterday's", async () => {
     const slack = new FakeSlack({ token: TOKEN, channels: ["C0ROT"] });
     await slack.start();
-    // Daily at 00:00 UTC from yesterday: yesterday was U0YESTERDAY's shift, today is U0TODAY's.
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const bot = await startTestBot({
       slack: { token: TOKEN, apiUrl: slack.apiUrl },
       destinations: { ops: { platform: "slack", channel: "C0ROT" } },
-      rotations: {
-        oncall: {
-          shift: "daily",
-          handover: "00:00",
-          timeZone: "UTC",
-          start: yesterday,
-          members: [{ slack: ["U0YESTERDAY"] }, { slack: ["U0TODAY"] }],
-        },
-      },
+      // Yesterday was U0YESTERDAY's shift, today is U0TODAY's.
+      rotations: { oncall: dailyFromYesterday([{ slack: ["U0YESTERDAY"] }, { slack: ["U0TODAY"] }]) },
       routes: [{ name: "failures", destinations: ["ops"], mentions: { groups: ["oncall"] } }],
     });
     try {
