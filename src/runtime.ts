@@ -133,12 +133,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     ownOperations: incidents.own,
   });
   const cachedNames = enrichDeps && createCachedEnricher(enrichDeps);
+  // Names on cards, in `pending` and on the status page come from one lookup (cached), so they agree.
+  const cardNames = cardNamesFor(
+    {
+      config,
+      members: memberNamesDeps(config, enrichDeps, stores.cache, prefix),
+      chat: approvals.userNames.name.bind(approvals.userNames),
+    },
+    (a) => approvals.service.routeOf(a),
+  );
   const interactions = await createInteractions({
     ...base,
     approvals: approvals.service,
     incidents: incidents.service,
     enrich,
     cachedNames,
+    cardNames,
   });
   metrics.observe({ queues, pendingApprovals: () => stores.approvals.pendingCount(), probe });
   metrics.observeFormat(() => formats.check());
@@ -174,7 +184,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   };
   try {
     // Listening before any worker starts: a process that cannot serve HTTP fails at start-up, everything closed.
-    const http = { ...base, metrics, ready, interactions, approvals: approvals.service, standIn: approvals.standIn };
+    const http = {
+      ...base,
+      metrics,
+      ready,
+      interactions,
+      approvals: approvals.service,
+      standIn: approvals.standIn,
+      cardNames,
+    };
     runtime.app = app = await startHttp({ ...http, full: o.http, listen: o.listen });
     if (o.workers) {
       const w = { ...base, redis, prefix, connection: jobQueues.connection, formats, router, enrich, metrics };
@@ -182,14 +200,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         ...w,
         approvals: approvals.service,
         sendDecision: approvals.send,
-        cardNames: cardNamesFor(
-          {
-            config,
-            members: memberNamesDeps(config, enrichDeps, stores.cache, prefix),
-            chat: approvals.userNames.name.bind(approvals.userNames),
-          },
-          (a) => approvals.service.routeOf(a),
-        ),
+        cardNames,
         incidents,
       });
     }

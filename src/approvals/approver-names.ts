@@ -52,6 +52,22 @@ export async function approverNames(
   return { ...found };
 }
 
+/**
+ * The names the config alone gives (`enrich.userNames` through approvals.users), for `dw-chatops route`, which
+ * asks no API: the same names a card shows first.
+ */
+export function configuredApproverNames(route: ApprovalRouteConfig, config: Readonly<Config>): ApproverNames {
+  const uidOf = uidsByChatId(config);
+  const found: Record<string, string> = {};
+  for (const [platform, ids] of Object.entries(route.approvers.users))
+    for (const id of ids) {
+      const uid = uidOf.get(approverKey(platform, id));
+      const name = uid ? config.enrich.userNames[uid] : undefined;
+      if (name) found[approverKey(platform, id)] = name;
+    }
+  return found;
+}
+
 /** `platform:chatId` → the DataWorks UID that approvals.users maps to it. */
 function uidsByChatId(config: Readonly<Config>): Map<string, string> {
   const m = new Map<string, string>();

@@ -28,15 +28,18 @@ export function approverList(route: ApprovalRouteConfig, t: T, names: ApproverNa
 
 /**
  * Everyone who may decide, one line per group and per platform (the status page, which lists the groups' members
- * too): groups as @name, then each platform's ids with "*" said as "anyone".
+ * too): groups as @name, then each platform's people by name where `names` knows one (as on cards), else by id,
+ * with "*" said as "anyone".
  */
 export function approverLines(
   groups: readonly string[],
   users: Readonly<Record<string, readonly string[]>>,
   anyone: string,
+  names: ApproverNames = {},
 ): string[] {
-  const say = (ids: readonly string[]) => ids.map((id) => (id === "*" ? anyone : id)).join(", ");
-  return [...groups.map((g) => `@${g}`), ...Object.entries(users).map(([p, ids]) => `${p}: ${say(ids)}`)];
+  const say = (p: string, ids: readonly string[]) =>
+    ids.map((id) => (id === "*" ? anyone : (names[approverKey(p, id)] ?? id))).join(", ");
+  return [...groups.map((g) => `@${g}`), ...Object.entries(users).map(([p, ids]) => `${p}: ${say(p, ids)}`)];
 }
 
 /** What to call the deciders that are not people; English unless a caller passes its locale's words. */

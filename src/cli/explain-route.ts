@@ -1,4 +1,5 @@
 import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "../approvals/approval-path.js";
+import { configuredApproverNames } from "../approvals/approver-names.js";
 import { approverList } from "../approvals/describe.js";
 import type { Mute } from "../commands/mutes.js";
 import { describeFilter, shortDuration } from "../commands/filter.js";
@@ -77,7 +78,7 @@ export async function explainEvent(event: DwEvent, d: ExplainDeps): Promise<stri
         step(path.policy ? `approval: policy "${path.policy}" says ask people` : "approval: no policy decides");
         step(
           `=> sent to people through approval route "${path.route.name}": cards to ${path.route.destinations.map((n) => dest(n)).join(", ")}; ` +
-            `who may decide: ${approverList(path.route, t)}; deadline ${shortDuration(path.route.timeout)}, then ${path.route.timeoutOutcome}; no notification`,
+            `who may decide: ${approverList(path.route, t, configuredApproverNames(path.route, config))}; deadline ${shortDuration(path.route.timeout)}, then ${path.route.timeoutOutcome}; no notification`,
         );
         // A rotation among the approvers: who it is now (a click is checked against whoever is on call then).
         const rotations = path.route.approvers.groups.filter((g) => config.rotations[g]);

@@ -1,3 +1,5 @@
+import type { CardNames } from "../approvals/approver-names.js";
+import type { Approval } from "../approvals/types.js";
 import type { ApprovalService } from "../approvals/service.js";
 import type { ApprovalStore } from "../approvals/store.js";
 import type { IncidentService } from "../incidents/service.js";
@@ -26,6 +28,8 @@ export interface CommandDeps {
   enrich?: Enrich;
   /** Names already in the enrichment cache (no DataWorks calls), for answers that list many events. */
   cachedNames?: Enrich;
+  /** Who may decide, by the names the cards use (approvals/approver-names.ts cardNamesFor); never throws. */
+  cardNames?: (a: Approval) => Promise<CardNames>;
   logger: Logger;
   now?: () => number;
 }

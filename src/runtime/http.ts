@@ -1,3 +1,5 @@
+import type { CardNames } from "../approvals/approver-names.js";
+import type { Approval } from "../approvals/types.js";
 import type { FastifyInstance } from "fastify";
 import { answerAtIngest } from "../approvals/function-compute.js";
 import type { ApprovalService } from "../approvals/service.js";
@@ -32,6 +34,8 @@ export interface HttpDeps {
   interactions: Interactions;
   /** Decisions go to the local stand-in (the console says so). */
   standIn: boolean;
+  /** Who may decide, by the names the cards use (approvals/approver-names.ts cardNamesFor); never throws. */
+  cardNames?: (a: Approval) => Promise<CardNames>;
   /** Serve the whole app (ingest, callbacks, console), or only health and metrics (`worker --metrics-port`). */
   full: boolean;
   listen?: { host: string; port: number };
@@ -81,6 +85,7 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
           store: stores.approvals,
           templates: d.templates,
           fullDiff: stores.fullDiff,
+          ...(d.cardNames ? { cardNames: d.cardNames } : {}),
         }),
       ...(d.adapters.has("console")
         ? [

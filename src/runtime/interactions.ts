@@ -1,3 +1,5 @@
+import type { CardNames } from "../approvals/approver-names.js";
+import type { Approval } from "../approvals/types.js";
 import { ActionRouter } from "../actions/router.js";
 import { routeApprovalActions } from "../approvals/actions.js";
 import type { ApprovalService } from "../approvals/service.js";
@@ -23,6 +25,8 @@ export interface InteractionDeps {
   enrich?: Enrich;
   /** Names enrichment has already cached, for answers that list many events. */
   cachedNames?: Enrich;
+  /** Who may decide, by the names the cards use (approvals/approver-names.ts cardNamesFor); never throws. */
+  cardNames?: (a: Approval) => Promise<CardNames>;
   now?: () => number;
 }
 
@@ -49,6 +53,7 @@ export async function createInteractions(d: InteractionDeps): Promise<Interactio
     workspaces: stores.workspaces,
     enrich: d.enrich,
     cachedNames: d.cachedNames,
+    ...(d.cardNames ? { cardNames: d.cardNames } : {}),
     logger: d.logger,
     now: d.now,
   });

@@ -185,4 +185,28 @@ describe("names, not ids (fake DataWorks member list, Slack, Lark, DingTalk)", (
       expect(text, platform).toMatch(/(Committed by|提交人)[^王]{0,40}王小明/);
     }
   });
+
+  it("who may decide in the pending command and on the status page: the names the card shows", async () => {
+    const ev = freshEvent("commit-file");
+    await approver.post(ev);
+    const id = String(ev.id);
+    await waitFor(() => slack.inChannel("C0CARDS").find((m) => JSON.stringify(m).includes(id)), "the Slack card");
+    const approvalId = await waitFor(
+      () => approver.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id }),
+      "the approval",
+    );
+    const who = "slack: Alice (config), 王小明, Carol Chen, U0DAVE; lark: Alice (config)";
+    const pending = JSON.stringify(
+      await approver.runtime.onCommand({
+        adapter: "slack",
+        text: "pending",
+        user: { id: "U0ALICE" },
+        channel: "C0CARDS",
+      }),
+    );
+    expect(pending).toContain(who);
+    const page = await (await fetch(`${approver.url}/approvals/${approvalId}`)).text();
+    expect(page).toContain("slack: Alice (config), 王小明, Carol Chen, U0DAVE");
+    expect(page).toContain("lark: Alice (config)");
+  });
 });

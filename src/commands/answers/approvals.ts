@@ -1,3 +1,4 @@
+import type { ApproverNames } from "../../approvals/approver-names.js";
 import { randomUUID } from "node:crypto";
 import { nameOnPlatform } from "../../access/people.js";
 import { approverList, decidedBy, describeUnanswered, whoDecided } from "../../approvals/describe.js";
@@ -17,11 +18,11 @@ function title(c: CommandContext, a: Approval, enrich: Record<string, unknown> =
   return render(c, a.event, enrich).title;
 }
 
-/** Who may decide, in the same words as the card. */
-function approvers(c: CommandContext, a: Approval): string {
+/** Who may decide, in the same words (and names) as the card. */
+function approvers(c: CommandContext, a: Approval, names: ApproverNames = {}): string {
   const route = routeOf(c.deps.config, a);
   if (!route) return "-";
-  return approverList(route, (key, params) => translate(c.deps.templates.messages, c.locale, key, params));
+  return approverList(route, (key, params) => translate(c.deps.templates.messages, c.locale, key, params), names);
 }
 
 export async function pending(c: CommandContext): Answer {
@@ -34,10 +35,13 @@ export async function pending(c: CommandContext): Answer {
     list.length ? "warning" : "info",
   );
   if (!list.length) m.sections.push({ text: c.t("pending.none") });
-  const names = await cachedNames(
-    c,
-    list.map((a) => a.event),
-  );
+  const [names, who] = await Promise.all([
+    cachedNames(
+      c,
+      list.map((a) => a.event),
+    ),
+    Promise.all(list.map(async (a) => (await c.deps.cardNames?.(a))?.approvers)),
+  ]);
   const shown = addList(
     m,
     list.map((a, i) =>
@@ -47,7 +51,7 @@ export async function pending(c: CommandContext): Answer {
         `${c.t("pending.deadline")}: ${formatTime(a.deadline, tz)} (${c.t("pending.left", {
           left: formatDuration(Math.max(0, a.deadline - c.now), c.locale),
         })})`,
-        `${c.t("pending.approvers")}: ${approvers(c, a)}`,
+        `${c.t("pending.approvers")}: ${approvers(c, a, who[i])}`,
       ].join("\n"),
     ),
   );

@@ -1,3 +1,4 @@
+import type { ApproverNames, CardNames } from "../../approvals/approver-names.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { approvalCard, safeRender } from "../../approvals/card.js";
 import { approverLines, describeUnanswered, whoDecided } from "../../approvals/describe.js";
@@ -19,6 +20,8 @@ export interface ApprovalPageDeps {
   templates: TemplateEngine;
   /** The whole diff of the approval's file change (snapshot/full-diff.ts loadFullDiff). */
   fullDiff?: (approvalId: string) => Promise<string | undefined>;
+  /** Who may decide, by the names the cards use (approver-names.ts cardNamesFor). Absent: ids. */
+  cardNames?: (a: Approval) => Promise<CardNames>;
 }
 
 /** The read-only status of one approval, as JSON: what a DataWorks extension's DetailUrl can show. */
@@ -77,7 +80,8 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
     const t = (key: string, p: Record<string, unknown> = {}) =>
       translate(deps.templates.messages, locale, `approval.${key}`, p);
-    return reply.type("text/html; charset=utf-8").send(html(view, card, locale, t));
+    const names = (await deps.cardNames?.(a))?.approvers;
+    return reply.type("text/html; charset=utf-8").send(html(view, card, locale, t, names));
   });
 }
 
@@ -185,9 +189,15 @@ const COLOR: Record<string, string> = {
   expired: "#6b7280",
 };
 
-function html(v: ApprovalView, card: Message, locale: string, t: (key: string, p?: Record<string, unknown>) => string) {
+function html(
+  v: ApprovalView,
+  card: Message,
+  locale: string,
+  t: (key: string, p?: Record<string, unknown>) => string,
+  names: ApproverNames = {},
+) {
   const row = (k: string, val: string) => `<tr><th>${esc(k)}</th><td>${val}</td></tr>`;
-  const approvers = approverLines(v.approvers.groups, v.approvers.users, t("anyone")).map(esc);
+  const approvers = approverLines(v.approvers.groups, v.approvers.users, t("anyone"), names).map(esc);
   const outcome = (r: string) => t(`outcome.${r}`);
   const rows = [
     row(

@@ -110,6 +110,23 @@ describe("dw-chatops route", () => {
     expect(part(out, 5)).toContain("=> stored, not sent");
   });
 
+  it("names who may decide as cards do first: enrich.userNames through approvals.users, else the id", async () => {
+    const file = write(
+      "config-names.yaml",
+      [
+        `redis: { url: "${TEST_REDIS_URL}", prefix: ${prefix} }`,
+        "destinations: { ops: { platform: console } }",
+        'enrich: { userNames: { "2001": "Alice Wang" } }',
+        "approvals:",
+        '  users: { "2001": { console: [alice] } }',
+        "  routes:",
+        "    - { name: prod, destinations: [ops], approvers: { users: { console: [alice, bob] } } }",
+        "",
+      ].join("\n"),
+    );
+    expect(await route(file, commit)).toContain("who may decide: console: Alice Wang, bob; deadline");
+  });
+
   it("says which policies need DataWorks' snapshot (not fetched offline) and goes on without them", async () => {
     const file = write(
       "config-code.yaml",
