@@ -82,3 +82,21 @@ export function approvalPath(
     ...(highlights ? { highlights } : {}),
   };
 }
+
+/**
+ * The lines an ask policy would have highlighted, for facts that came after the policies ran (the late-facts job).
+ * Nothing is decided again: the approval already went to people, so only ask policies are read, in order, as
+ * approvalPath would have read them had these facts been in time.
+ */
+export function lateHighlights(
+  e: DwEvent,
+  approvals: Readonly<Config["approvals"]>,
+  at: number,
+  facts: SettledFacts,
+): RiskHighlight[] | undefined {
+  const asking = approvals.policies.filter((p) => p.decide === "ask");
+  const policy = evaluatePolicies(e, asking, at, facts);
+  return policy.kind === "ask" && policy.policy && policy.lines
+    ? [{ policy: policy.policy, lines: policy.lines }]
+    : undefined;
+}

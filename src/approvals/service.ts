@@ -17,7 +17,7 @@ import {
 import type { Logger } from "../logger.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval } from "./approval-path.js";
+import { actedAt, approvalPath, approvalRouteMatcher, handlesApproval, lateHighlights } from "./approval-path.js";
 import { authorize } from "./authorize.js";
 import type { OwnOperations } from "../incidents/own-operations.js";
 import type { OursGate } from "./ours.js";
@@ -74,6 +74,7 @@ export class ApprovalService {
       approvals: deps.approvals,
       config: deps.config.approvals.snapshot,
       source: deps.facts,
+      highlights: (e, facts) => lateHighlights(e, deps.config.approvals, actedAt(e, this.now()), facts),
     });
   }
 

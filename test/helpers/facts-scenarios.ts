@@ -244,6 +244,31 @@ export function factsScenarios(p: FactsPlatform) {
     expect((await store().get(id))?.state).toBe("pending");
   });
 
+  it("a slow snapshot with a risky statement: the late facts bring the ask policy's highlight to each copy, nothing decided", async () => {
+    const ev = seededEvent("commit-file");
+    seedCommit(p.dw(), String(ev.id), `${V6}INSERT OVERWRITE TABLE ods_order SELECT * FROM tmp;\n`);
+    p.dw().script.push({ action: "GetIDEEventDetail", answer: { delayMs: SLOW_MS } });
+    const id = await send(ev);
+    const first = await posted(id);
+    expect(first.a.facts).toEqual({ status: "loading" });
+    expect(first.a.highlights).toBeUndefined();
+    const settled = await waitFor(async () => {
+      const a = await store().get(id);
+      return a?.facts?.status === "ok" ? a : undefined;
+    }, "the late facts");
+    expect(settled.highlights).toEqual([
+      { policy: "overwrites", lines: [{ line: 4, text: "INSERT OVERWRITE TABLE ods_order SELECT * FROM tmp;" }] },
+    ]);
+    await waitFor(() => settled.cards.every((r) => (p.copyOf(r)?.updates ?? 0) >= 1), "every copy updated");
+    for (const r of settled.cards) {
+      const body = p.copyOf(r)!.body;
+      expect(body).toContain("overwrites"); // the flagged section names its policy
+      expect(body).toContain("INSERT OVERWRITE TABLE ods_order");
+    }
+    expect((await store().get(id))?.state).toBe("pending");
+    expect(p.dw().decisions.has(String(ev.id))).toBe(false);
+  });
+
   it("DataWorks failing (429, then 500): the card is still posted, the facts say why, the deadline stands", async () => {
     for (const answer of [{ throttle: true as const }, { status: 500 }]) {
       const ev = seededEvent("commit-file");

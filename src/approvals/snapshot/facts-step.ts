@@ -31,6 +31,8 @@ export interface FactsStepDeps {
   config: Readonly<Config["approvals"]["snapshot"]>;
   /** Absent: approvals get no facts (as with approvals.snapshot.enabled false). */
   source?: FactsSource;
+  /** For late facts: the lines an ask policy picks out of them (approval-path.ts lateHighlights). */
+  highlights?: (e: DwEvent, facts: SettledFacts) => RiskHighlight[] | undefined;
 }
 
 /** What the policies see, and what is still to be stored once they have run. */
@@ -86,7 +88,12 @@ export class FactsStep {
     const seconds = `${LATE_FACTS_BUDGET_MS / 1000} s`;
     const settled: SettledFacts =
       r.status === "late" ? unavailable("timeout", `DataWorks did not answer within ${seconds}`, seconds) : r;
-    const stored = await this.d.store.setFacts(approvalId, boundedFacts(settled), { wholeDiff: wholeDiffOf(settled) });
+    // The policies ran without these facts and their decision stands; the card still shows what an ask policy flags.
+    const highlights = this.d.highlights?.(a.event, settled);
+    const stored = await this.d.store.setFacts(approvalId, boundedFacts(settled), {
+      highlights,
+      wholeDiff: wholeDiffOf(settled),
+    });
     log.info({ approvalId, status: settled.status, stored }, "late snapshot stored; updating the cards");
     return this.d.store.get(approvalId);
   }
