@@ -80,7 +80,7 @@ export function approvalCard(
 }
 
 /** The template's owner and operator names (as enrichment gives notifications): the event's UIDs by name. */
-function peopleEnrich(a: Approval, names: CardNames, config: Readonly<Config>): Record<string, string> {
+export function peopleEnrich(a: Approval, names: CardNames, config: Readonly<Config>): Record<string, string> {
   const d = a.event.data;
   const named = (uid: unknown) => {
     const id = dataworksId(uid);

@@ -184,6 +184,19 @@ describe("names, not ids (fake DataWorks member list, Slack, Lark, DingTalk)", (
       expect(text, platform).toContain("filter out refunds"); // the snapshot is on the card
       expect(text, platform).toMatch(/(Committed by|提交人)[^王]{0,40}王小明/);
     }
+    // The status page shows what the cards show: the same names.
+    const approvalId = await approver.runtime.approvalStore.idForEvent({ source: "acs.dataworks", id });
+    const page = (await (
+      await fetch(`${approver.url}/approvals/${approvalId}`, { headers: { accept: "application/json" } })
+    ).json()) as {
+      operation: { fields: { label: string; value: string }[] };
+      facts: { fields: { label: string; value: string }[] };
+    };
+    const value = (fields: { label: string; value: string }[], label: string) =>
+      fields.find((f) => f.label === label)?.value;
+    expect(value(page.operation.fields, "Owner")).toBe(`王小明 (${OPERATOR})`);
+    expect(value(page.operation.fields, "Operator")).toBe(`王小明 (${OPERATOR})`);
+    expect(value(page.facts.fields, "Committed by")).toBe("王小明");
   });
 
   it("who may decide in the pending command and on the status page: the names the card shows", async () => {

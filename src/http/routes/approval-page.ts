@@ -1,6 +1,6 @@
-import type { ApproverNames, CardNames } from "../../approvals/approver-names.js";
+import { type ApproverNames, type CardNames, NO_NAMES } from "../../approvals/approver-names.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { approvalCard, safeRender } from "../../approvals/card.js";
+import { approvalCard, peopleEnrich, safeRender } from "../../approvals/card.js";
 import { approverLines, describeUnanswered, whoDecided } from "../../approvals/describe.js";
 import { factsParts } from "../../approvals/facts-sections.js";
 import type { ApprovalStore } from "../../approvals/store.js";
@@ -64,8 +64,10 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     const locale = localeFor(req, deps.config);
     // The card's title (it says the state); the event's own fields and sections: the card's deadline, approvers
     // and decision are the page's own rows, so they are not shown twice.
+    // The names the cards show (owner, operator, committer, approvers), from the same cached lookup.
+    const names = (await deps.cardNames?.(a)) ?? NO_NAMES;
     const card = {
-      ...safeRender(a, locale, deps.templates),
+      ...safeRender(a, locale, deps.templates, { enrich: peopleEnrich(a, names, deps.config) }),
       title: approvalCard(a, locale, deps.templates, deps.config).title,
     };
     const tr = (key: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, key, p);
@@ -73,15 +75,14 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     const whole = hasDiff ? await deps.fullDiff?.(a.id) : undefined;
     const view = {
       ...toView(a, card, deps.config),
-      ...factsView(a, tr, deps.config, whole),
+      ...factsView(a, tr, deps.config, whole, names.people),
       ...(a.notOurs ? { notAnswered: describeUnanswered(a.notOurs, tr) } : {}),
     };
     const accept = String(req.headers.accept ?? "");
     if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return reply.send(view);
     const t = (key: string, p: Record<string, unknown> = {}) =>
       translate(deps.templates.messages, locale, `approval.${key}`, p);
-    const names = (await deps.cardNames?.(a))?.approvers;
-    return reply.type("text/html; charset=utf-8").send(html(view, card, locale, t, names));
+    return reply.type("text/html; charset=utf-8").send(html(view, card, locale, t, names.approvers));
   });
 }
 
@@ -104,8 +105,9 @@ function factsView(
   t: (key: string, p?: Record<string, unknown>) => string,
   config: Readonly<Config>,
   whole: string | undefined,
+  people: Readonly<Record<string, string>>,
 ): Pick<ApprovalView, "facts"> {
-  const parts = factsParts(a, t, config);
+  const parts = factsParts(a, t, config, people);
   if (!parts.fields.length && !parts.sections.length) return {};
   let diff: WholeDiffView | undefined;
   const sections: Array<{ title?: string; text: string }> = [];
