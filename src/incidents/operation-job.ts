@@ -38,6 +38,23 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
     return;
   }
   const incident = await deps.store.get(instanceId);
+  // A run of this job that died mid-call (kill -9, a lost lock) may have sent it: read the status, never call twice.
+  if (deps.api && !(await deps.store.markCalling(instanceId, claimId))) {
+    const earlier = new Error("an earlier run of this operation may have called DataWorks and did not finish");
+    const result = await afterLostAnswer(
+      deps.api,
+      job.data,
+      deps.config.dataworks.instanceApi,
+      incident?.region,
+      earlier,
+      now,
+      log,
+    );
+    if (!result.ok && !result.unknown) await deps.own.forget(instanceId, op);
+    await deps.store.finish(instanceId, claimId, result);
+    await deps.updates(instanceId);
+    return;
+  }
   let result: OpResult;
   try {
     if (!deps.api) throw new Error("dataworks.accessKeyId and dataworks.accessKeySecret are not set");
@@ -71,6 +88,7 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
     const retryable = err instanceof DataWorksApiError && err.retryable;
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       log.warn({ err: (err as Error).message }, "DataWorks did not take the operation; trying again");
+      await deps.store.unmarkCalling(instanceId, claimId);
       throw err;
     }
     log.error({ err }, "the operation failed");

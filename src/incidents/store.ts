@@ -136,7 +136,7 @@ return {'ok'}
  */
 const FINISH = `
 if redis.call('HGET', KEYS[1], 'pendingId') ~= ARGV[3] then return 0 end
-redis.call('HDEL', KEYS[1], 'pending', 'pendingId', 'pendingAt')
+redis.call('HDEL', KEYS[1], 'pending', 'pendingId', 'pendingAt', 'calling')
 redis.call('HSET', KEYS[1], 'lastOp', ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'state', ARGV[5]) end
 if ARGV[6] ~= '' then
@@ -370,6 +370,20 @@ export class IncidentStore {
     return { ok: true, claimId };
   }
 
+  /**
+   * Before the claim's call goes to DataWorks: true the first time; false when an earlier run of the job already
+   * marked it (a worker that died mid-call may have sent it: the caller must not call again but read the status);
+   * false too when the claim is no longer the one in flight.
+   */
+  async markCalling(instanceId: string, claimId: string): Promise<boolean> {
+    return (await this.redis.eval(MARK_CALLING, 1, this.keys(instanceId)[0], claimId)) === 1;
+  }
+
+  /** The call was refused before DataWorks acted on it (throttled, not sent): the next attempt may call. */
+  async unmarkCalling(instanceId: string, claimId: string): Promise<void> {
+    await this.redis.eval(UNMARK_CALLING, 1, this.keys(instanceId)[0], claimId);
+  }
+
   /** Is this claim still the one in flight (a job re-run after its claim expired and another took over must not call)? */
   async holds(instanceId: string, claimId: string): Promise<boolean> {
     return (await this.redis.hget(this.keys(instanceId)[0], "pendingId")) === claimId;
@@ -436,6 +450,18 @@ export class IncidentStore {
 }
 
 /** Nobody is on it and it has not recovered: what escalation waits for. */
+/** KEYS: incident hash. ARGV: claim id. 1: marked now; 0: already marked (or not the claim in flight). */
+const MARK_CALLING = `
+if redis.call('HGET', KEYS[1], 'pendingId') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'calling') == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'calling', ARGV[1])
+return 1
+`;
+const UNMARK_CALLING = `
+if redis.call('HGET', KEYS[1], 'calling') == ARGV[1] then redis.call('HDEL', KEYS[1], 'calling') end
+return 1
+`;
+
 export const unattended = (i: Pick<Incident, "state">): boolean => i.state === "open";
 
 function assertId(instanceId: string) {

@@ -1,4 +1,8 @@
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IncidentOpJobData } from "../../src/incidents/service.js";
+import { IncidentStore } from "../../src/incidents/store.js";
+import { QUEUES } from "../../src/jobs/queues.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
@@ -63,6 +67,30 @@ describe("incidents: a DataWorks operation that timed out is not called twice an
     // Nothing is retried later either.
     await sleep(1500);
     expect(dw.callsOf("RerunTaskInstances")).toHaveLength(1);
+  });
+
+  it("a run that died mid-call (its call marked, never finished) is not called again: the status is read", async () => {
+    const { id, msg } = await fail();
+    // Hold the operation job, then leave what a worker killed during the call leaves: the claim marked as calling.
+    const queue = new Queue<IncidentOpJobData>(QUEUES.incidents, { connection: bot.runtime.redis, prefix: bot.prefix });
+    await queue.pause();
+    try {
+      await click("incident.rerun", id, "U0WANG", msg.ts);
+      const held = async () =>
+        (await queue.getJobs(["waiting", "prioritized"])).find((j) => j?.data.instanceId === String(id));
+      const job = await waitFor(held, "the held job");
+      expect(await new IncidentStore(bot.runtime.redis, bot.prefix).markCalling(String(id), job.data.claimId)).toBe(
+        true,
+      );
+      dw.instanceOps.status.set(id, "Running"); // the earlier call went through: the instance runs again
+      await queue.resume();
+      await waitFor(() => shows(msg, "Rerun by 王芳: DataWorks accepted it."), "the rerun shown as done", 15_000);
+      expect(dw.callsOf("RerunTaskInstances")).toHaveLength(0);
+      expect(dw.callsOf("GetTaskInstance").map((c) => c.params.Id)).toEqual([String(id)]);
+    } finally {
+      await queue.resume();
+      await queue.close();
+    }
   });
 
   it("a mark-success with no answer that the status does not show: one call, 'check DataWorks', free to try again", async () => {
