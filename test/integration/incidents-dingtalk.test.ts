@@ -115,6 +115,58 @@ describe("incidents on DingTalk: acknowledge, confirm then rerun, refused mark s
     );
   });
 
+  it("the whole chain: rerun confirmed → one call → the pre-rerun event answered OK without a card to decide → running → succeeded update the same card", async () => {
+    // A node of its own, so the status events follow this failure's card only.
+    const nodeId = 700_001_239_000 + (nextInstance % 1000);
+    const id = nextInstance++;
+    dw.instanceOps.status.set(id, "Failure");
+    expect((await bot.post(failedInstance(id, nodeId))).status).toBe(202);
+    const card = await waitFor(
+      () => ding.cards.find((c) => c.openSpaceId.endsWith(CID) && c.cardParamMap.actionValue === String(id)),
+      "the failure card with its buttons",
+    );
+    const cardsBefore = ding.cards.length;
+    const messagesBefore = ding.messages.length;
+    const calls = dw.callsOf("RerunTaskInstances").length;
+
+    const rerun = privateData(await click(card, "staff_li", "incident.rerun", { value: String(id), reason: "Rerun" }));
+    expect(rerun.actionOk).toBe("true");
+    await waitFor(() => card.cardParamMap.context?.includes("DataWorks accepted it."), "DataWorks' answer on the card");
+    await sleep(300);
+    const mine = dw.callsOf("RerunTaskInstances").slice(calls);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.params.Ids).toBe(`[${id}]`);
+
+    // DataWorks publishes the pre-event of the rerun the bot started: answered OK from chat, no approval card.
+    const pre = preRerun([id]);
+    expect((await bot.post(pre)).status).toBe(202);
+    expect((await waitFor(() => dw.decisions.get(String(pre.id)), "the answer")).checkResult).toBe("OK");
+    const audit = await bot.runtime.approvalStore.auditLog(30);
+    expect(audit.find((e) => e.decision?.by.kind === "chat" && e.decision.by.platform === "dingtalk")).toBeDefined();
+
+    // DataWorks runs it, then it succeeds: the same card is updated each time, the timeline on it.
+    let updates = card.updates;
+    expect((await bot.post(failedInstance(id, nodeId, 4))).status).toBe(202);
+    await waitFor(() => card.updates > updates && JSON.stringify(card.cardParamMap).includes("Running: "), "running");
+    updates = card.updates;
+    expect((await bot.post(failedInstance(id, nodeId, 6))).status).toBe(202);
+    await waitFor(
+      () => card.updates > updates && JSON.stringify(card.cardParamMap).includes("Recovered: "),
+      "recovered",
+    );
+    expect(card.cardParamMap.context).toContain("rerun by 李雷");
+    expect(card.cardParamMap.context).toMatch(/failed \d\d:\d\d · rerun by 李雷 \d\d:\d\d.* · succeeded \d\d:\d\d/);
+    await sleep(300);
+    // No card to decide: the one card posted since is the pre-event's answer as a record (done, no buttons, naming
+    // the chat authorization) — as on Slack, where the answer is a message of its own. No new card or message for
+    // the running or the recovery.
+    const since = ding.cards.slice(cardsBefore);
+    expect(since.map((c) => c.cardParamMap.kind)).toEqual(["approval:pre-rerun-instance"]);
+    expect(since[0]?.cardParamMap).toMatchObject({ status: "done", actions: "[]" });
+    expect(since[0]?.cardParamMap.markdown).toContain("the bot's own operation, authorized in chat by 李雷");
+    expect(ding.messages.slice(messagesBefore)).toEqual([]);
+  });
+
   it("Mark success is refused outside its role, even confirmed; nothing is called", async () => {
     const { id, card } = await fail();
     const refused = privateData(
