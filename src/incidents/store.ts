@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ChatUser } from "../access/people.js";
 import type { IncidentActions } from "../config/sections/incident-actions.js";
 import type { MessageRef } from "../core/chat-adapter.js";
+import { makeWellFormed } from "../core/text.js";
 import type { DwEvent } from "../core/event.js";
 import type { RedisClient } from "../redis/connect.js";
 import type {
@@ -17,6 +18,12 @@ import type {
 
 /** The timeline keeps this many entries (oldest dropped): a message shows a short story, not a log. */
 export const TIMELINE_MAX = 50;
+
+/**
+ * JSON for the scripts: Redis' cjson refuses a lone surrogate's \u escape, and a delivery job queued before the ingest
+ * fix (or a name typed in chat) may still hold one; it becomes U+FFFD rather than failing the script, and the message.
+ */
+const json = (v: unknown): string => JSON.stringify(makeWellFormed(v));
 /** A claimed operation blocks others this long at most; a worker that died with it frees the instance then. */
 export const OP_IN_FLIGHT_MS = 15 * 60_000;
 
@@ -230,11 +237,11 @@ export class IncidentStore {
       OPEN,
       facts.instanceId,
       false,
-      JSON.stringify(facts),
+      json(facts),
       facts.eventId,
-      JSON.stringify(entry),
+      json(entry),
       String(at),
-      event ? JSON.stringify(event) : "",
+      event ? json(event) : "",
     );
     return res === 1;
   }
@@ -246,24 +253,24 @@ export class IncidentStore {
       WATCH,
       facts.instanceId,
       false,
-      JSON.stringify(facts),
+      json(facts),
       facts.eventId,
       String(at),
-      event ? JSON.stringify(event) : "",
+      event ? json(event) : "",
     );
     return res === 1;
   }
 
   /** The actions a route allows in one destination, known before its message is posted (a command may come first). */
   async allow(instanceId: string, destination: string, actions: IncidentActions): Promise<void> {
-    await this.redis.hset(this.keys(instanceId)[0], `actions:${destination}`, JSON.stringify(actions));
+    await this.redis.hset(this.keys(instanceId)[0], `actions:${destination}`, json(actions));
   }
 
   /** The message in one destination, and the actions its route allows there. Every copy is updated later. */
   async addRef(instanceId: string, ref: MessageRef, actions?: IncidentActions): Promise<void> {
     const [hash, timeline] = this.keys(instanceId);
-    const fields = [`ref:${ref.destination}`, JSON.stringify(ref)];
-    if (actions) fields.push(`actions:${ref.destination}`, JSON.stringify(actions));
+    const fields = [`ref:${ref.destination}`, json(ref)];
+    if (actions) fields.push(`actions:${ref.destination}`, json(actions));
     await this.redis
       .multi()
       .hset(hash, ...fields)
@@ -291,7 +298,7 @@ export class IncidentStore {
     opts: { dedupeKey?: string; state?: IncidentState } = {},
   ): Promise<"ok" | "duplicate" | "missing"> {
     if (!INSTANCE_ID.test(instanceId)) return "missing";
-    return (await this.run(APPEND, instanceId, false, JSON.stringify(entry), opts.dedupeKey ?? "", opts.state ?? "")) as
+    return (await this.run(APPEND, instanceId, false, json(entry), opts.dedupeKey ?? "", opts.state ?? "")) as
       | "ok"
       | "duplicate"
       | "missing";
@@ -316,7 +323,7 @@ export class IncidentStore {
       ACK,
       instanceId,
       true,
-      JSON.stringify(by),
+      json(by),
       `${by.platform}:${by.userId}`,
       String(at),
       takeOver ? "1" : "0",
@@ -354,14 +361,14 @@ export class IncidentStore {
       CLAIM,
       instanceId,
       true,
-      JSON.stringify(pending),
+      json(pending),
       claimId,
       String(at),
       String(OP_IN_FLIGHT_MS),
       OP_FROM[op].join(","),
-      entry ? JSON.stringify(entry) : "",
+      entry ? json(entry) : "",
       instanceId,
-      JSON.stringify(audit),
+      json(audit),
     )) as string[];
     if (res[0] === "missing") return { ok: false, reason: "missing" };
     if (res[0] === "inFlight")
@@ -410,11 +417,11 @@ export class IncidentStore {
       instanceId,
       true,
       claimId,
-      JSON.stringify(result),
+      json(result),
       result.ok ? to.state : "",
-      entry ? JSON.stringify(entry) : "",
+      entry ? json(entry) : "",
       instanceId,
-      JSON.stringify(audit),
+      json(audit),
     );
     return res === 1;
   }
