@@ -104,10 +104,18 @@ export function cardNamesFor(
   };
 }
 
-/** The UIDs an approval card shows: the event's operator and owner (as enrichment reads them), the committer. */
+/** The DataWorks people an event names, by UID: its operator and its file's owner (as enrichment reads them). */
+export function eventPeople(e: DwEvent): { operator?: string; owner?: string } {
+  const d = e.data;
+  const operator = dataworksId(d.operator ?? d.operatorUid ?? d.operatorBaseId);
+  const owner = dataworksId(d.fileOwner ?? d.owner ?? d.ownerId);
+  return { ...(operator ? { operator } : {}), ...(owner ? { owner } : {}) };
+}
+
+/** The UIDs an approval card shows: the event's operator and owner (eventPeople), the snapshot's committer. */
 export function peopleOf(a: Approval): string[] {
-  const d = a.event.data;
-  const uids = [d.operator ?? d.operatorUid ?? d.operatorBaseId, d.fileOwner ?? d.owner ?? d.ownerId];
+  const { operator, owner } = eventPeople(a.event);
+  const uids: unknown[] = [operator, owner];
   if (a.facts?.status === "ok" && a.facts.facts.kind === "file") uids.push(a.facts.facts.file.committer);
   return [...new Set(uids.map((u) => dataworksId(u)).filter((u): u is string => !!u))];
 }

@@ -3,8 +3,7 @@ import type { Message } from "../core/message.js";
 import { formatTime } from "../templating/format.js";
 import type { RenderContextExtras, TemplateEngine } from "../templating/engine.js";
 import { translate } from "../templating/i18n.js";
-import { dataworksId } from "../dataworks/ids.js";
-import { type CardNames, NO_NAMES } from "./approver-names.js";
+import { type CardNames, eventPeople, NO_NAMES } from "./approver-names.js";
 import { approverList, describeDecision } from "./describe.js";
 import { factsParts } from "./facts-sections.js";
 import { routeOf } from "./route-of.js";
@@ -81,13 +80,10 @@ export function approvalCard(
 
 /** The template's owner and operator names (as enrichment gives notifications): the event's UIDs by name. */
 export function peopleEnrich(a: Approval, names: CardNames, config: Readonly<Config>): Record<string, string> {
-  const d = a.event.data;
-  const named = (uid: unknown) => {
-    const id = dataworksId(uid);
-    return id ? (config.enrich.userNames[id] ?? names.people[id]) : undefined;
-  };
-  const operatorName = named(d.operator ?? d.operatorUid ?? d.operatorBaseId);
-  const ownerName = named(d.fileOwner ?? d.owner ?? d.ownerId);
+  const { operator, owner } = eventPeople(a.event);
+  const named = (id: string | undefined) => (id ? (config.enrich.userNames[id] ?? names.people[id]) : undefined);
+  const operatorName = named(operator);
+  const ownerName = named(owner);
   return { ...(operatorName ? { operatorName } : {}), ...(ownerName ? { ownerName } : {}) };
 }
 
