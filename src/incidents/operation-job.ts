@@ -8,7 +8,7 @@
 import type { Job } from "bullmq";
 import { nameOnPlatform } from "../access/people.js";
 import type { Config } from "../config/schema.js";
-import { type InstanceApiVersion, instanceOpEffect, runInstanceOp } from "../dataworks/instance-ops.js";
+import { instanceOpEffect, runInstanceOp } from "../dataworks/instance-ops.js";
 import { type DataWorksApi, DataWorksApiError } from "../dataworks/openapi-client.js";
 import type { Logger } from "../logger.js";
 import type { OwnOperations } from "./own-operations.js";
@@ -41,18 +41,8 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
   // A run of this job that died mid-call (kill -9, a lost lock) may have sent it: read the status, never call twice.
   if (deps.api && !(await deps.store.markCalling(instanceId, claimId))) {
     const earlier = new Error("an earlier run of this operation may have called DataWorks and did not finish");
-    const result = await afterLostAnswer(
-      deps.api,
-      job.data,
-      deps.config.dataworks.instanceApi,
-      incident?.region,
-      earlier,
-      now,
-      log,
-    );
-    if (!result.ok && !result.unknown) await deps.own.forget(instanceId, op);
-    await deps.store.finish(instanceId, claimId, result);
-    await deps.updates(instanceId);
+    const lost = await afterLostAnswer(deps.api, job.data, deps, incident?.region, earlier, now, log);
+    await conclude(job.data, deps, lost);
     return;
   }
   let result: OpResult;
@@ -71,18 +61,8 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
     log.info({ ok: out.ok, action: out.action, requestId: out.requestId }, "DataWorks answered the operation");
   } catch (err) {
     if (deps.api && mayHaveGoneThrough(err)) {
-      result = await afterLostAnswer(
-        deps.api,
-        job.data,
-        deps.config.dataworks.instanceApi,
-        incident?.region,
-        err as Error,
-        now,
-        log,
-      );
-      if (!result.ok && !result.unknown) await deps.own.forget(instanceId, op);
-      await deps.store.finish(instanceId, claimId, result);
-      await deps.updates(instanceId);
+      const lost = await afterLostAnswer(deps.api, job.data, deps, incident?.region, err as Error, now, log);
+      await conclude(job.data, deps, lost);
       return;
     }
     const retryable = err instanceof DataWorksApiError && err.retryable;
@@ -94,9 +74,17 @@ export async function runOperation(job: Job<IncidentOpJobData>, deps: OperationD
     log.error({ err }, "the operation failed");
     result = { op, by, at: now(), ok: false, error: (err as Error).message };
   }
-  if (!result.ok) await deps.own.forget(instanceId, op);
-  await deps.store.finish(instanceId, claimId, result);
-  await deps.updates(instanceId);
+  await conclude(job.data, deps, result);
+}
+
+/**
+ * Keep the outcome and show it everywhere. A failure that surely did not go through frees the pre-event window; an
+ * unknown outcome keeps it, since DataWorks may yet publish the pre-event of a call that did.
+ */
+async function conclude(d: IncidentOpJobData, deps: OperationDeps, result: OpResult): Promise<void> {
+  if (!result.ok && !result.unknown) await deps.own.forget(d.instanceId, d.op);
+  await deps.store.finish(d.instanceId, d.claimId, result);
+  await deps.updates(d.instanceId);
 }
 
 /** Errors after which the request was not sent (or refused before it was acted on): safe to call again. */
@@ -116,7 +104,7 @@ function mayHaveGoneThrough(err: unknown): boolean {
 async function afterLostAnswer(
   api: DataWorksApi,
   d: IncidentOpJobData,
-  version: InstanceApiVersion,
+  deps: OperationDeps,
   region: string | undefined,
   err: Error,
   now: () => number,
@@ -127,7 +115,7 @@ async function afterLostAnswer(
     const seen = await instanceOpEffect(api, {
       op,
       instanceId,
-      version,
+      version: deps.config.dataworks.instanceApi,
       ...(region ? { regionId: region } : {}),
     });
     log.warn({ err: err.message, status: seen }, "DataWorks did not answer the operation; read the instance's status");
