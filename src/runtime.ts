@@ -40,6 +40,7 @@ import { createQueues } from "./runtime/queues.js";
 import { createStores } from "./runtime/stores.js";
 import { startRuntimeWorkers } from "./runtime/workers.js";
 import { firstSeenIn } from "./state/replay-guard.js";
+import { UserNames } from "./state/user-names.js";
 import { createTemplateEngine } from "./templating/create-engine.js";
 import type { TemplateEngine } from "./templating/engine.js";
 
@@ -123,11 +124,19 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const enrichDeps = enricherDeps(config, stores.cache, prefix, dataworksApi);
   const enrich = o.enrich ?? (enrichDeps && createEnricher({ ...enrichDeps, logger: enrichLogger(logger) }));
   const base = { config, logger, templates, stores, queues, adapters, now };
-  const incidents = createIncidents({ ...base, prefix, redis, dataworksApi });
+  // One lookup of chat users' names (cached in Redis, one request per user in flight) for clicks of every kind.
+  const userNames = new UserNames({
+    store: stores.cache,
+    prefix,
+    adapters,
+    onError: (err, what) => logger.warn({ err }, what),
+  });
+  const incidents = createIncidents({ ...base, prefix, redis, dataworksApi, userNames });
   const approvals = createApprovals({
     ...base,
     prefix,
     redis,
+    userNames,
     dataworksApi,
     decisionSender: o.decisionSender,
     ownOperations: incidents.own,
@@ -138,7 +147,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     {
       config,
       members: memberNamesDeps(config, enrichDeps, stores.cache, prefix),
-      chat: approvals.userNames.name.bind(approvals.userNames),
+      chat: userNames.name.bind(userNames),
     },
     (a) => approvals.service.routeOf(a),
   );

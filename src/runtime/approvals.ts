@@ -1,4 +1,3 @@
-import type { ChatAdapter } from "../core/chat-adapter.js";
 import { localDecisionSender } from "../approvals/local-decision-sender.js";
 import { oursGate } from "../approvals/ours.js";
 import { ApprovalService } from "../approvals/service.js";
@@ -13,7 +12,7 @@ import { LookupCache } from "../enrich/lookup-cache.js";
 import type { OwnOperations } from "../incidents/own-operations.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/connect.js";
-import { UserNames } from "../state/user-names.js";
+import type { UserNames } from "../state/user-names.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { RuntimeQueues } from "./queues.js";
 import type { Stores } from "./stores.js";
@@ -25,7 +24,8 @@ export interface ApprovalDeps {
   templates: TemplateEngine;
   stores: Stores;
   queues: RuntimeQueues;
-  adapters: ReadonlyMap<string, ChatAdapter>;
+  /** Chat users' names, one lookup shared with the rest of the runtime. */
+  userNames: UserNames;
   /** Given by tests and embedders; else DataWorks when an AccessKey is configured, or the local stand-in. */
   decisionSender?: DecisionSender;
   now?: () => number;
@@ -39,12 +39,7 @@ export interface ApprovalDeps {
 /** The approval service, and where its decisions go: DataWorks, or the local stand-in (`standIn`) without an AccessKey. */
 export function createApprovals(d: ApprovalDeps) {
   const { config, logger, stores } = d;
-  const userNames = new UserNames({
-    store: stores.cache,
-    prefix: d.prefix,
-    adapters: d.adapters,
-    onError: (err, what) => logger.warn({ err }, what),
-  });
+  const { userNames } = d;
   const service = new ApprovalService({
     config,
     store: stores.approvals,
@@ -77,7 +72,7 @@ export function createApprovals(d: ApprovalDeps) {
       "approvals are configured but dataworks.accessKeyId is not: decisions go to the LOCAL STAND-IN and are not sent to DataWorks",
     );
   }
-  return { service, send, standIn, userNames };
+  return { service, send, standIn };
 }
 
 /**

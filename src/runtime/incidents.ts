@@ -1,5 +1,4 @@
 import type { Config } from "../config/schema.js";
-import type { ChatAdapter } from "../core/chat-adapter.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 import { IncidentDelivery } from "../incidents/delivery.js";
 import { removePendingEscalations } from "../incidents/escalation.js";
@@ -8,7 +7,7 @@ import { OwnOperations } from "../incidents/own-operations.js";
 import { IncidentService } from "../incidents/service.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/connect.js";
-import { UserNames } from "../state/user-names.js";
+import type { UserNames } from "../state/user-names.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { RuntimeQueues } from "./queues.js";
 import type { Stores } from "./stores.js";
@@ -21,7 +20,8 @@ export interface IncidentDeps {
   templates: TemplateEngine;
   stores: Stores;
   queues: RuntimeQueues;
-  adapters: ReadonlyMap<string, ChatAdapter>;
+  /** Chat users' names, one lookup shared with the rest of the runtime. */
+  userNames: UserNames;
   /** DataWorks' OpenAPI when an AccessKey is configured: the operations need it. */
   dataworksApi?: DataWorksApi;
   now?: () => number;
@@ -31,12 +31,7 @@ export interface IncidentDeps {
 export function createIncidents(d: IncidentDeps) {
   const { config, logger, stores } = d;
   const own = new OwnOperations(d.redis, d.prefix, config.incidents.ownOperationWindow);
-  const userNames = new UserNames({
-    store: stores.cache,
-    prefix: d.prefix,
-    adapters: d.adapters,
-    onError: (err, what) => logger.warn({ err }, what),
-  });
+  const { userNames } = d;
   const service = new IncidentService({
     config,
     store: stores.incidents,
