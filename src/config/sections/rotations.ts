@@ -5,6 +5,10 @@ import { hhmm, timeZone } from "./approvals.js";
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/** The weekday of a "YYYY-MM-DD" date. */
+export const weekdayOf = (date: string): Weekday =>
+  WEEKDAYS[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7] as Weekday;
+
 /** A calendar date "YYYY-MM-DD" that exists. */
 const isoDate = z
   .string()
@@ -36,7 +40,7 @@ export const rotationSchema = z
     if (r.shift === "daily" && r.handoverDay)
       ctx.addIssue({ code: "custom", path: ["handoverDay"], message: "only a weekly shift has a hand-over day" });
     if (r.start && r.handoverDay && r.shift === "weekly") {
-      const day = WEEKDAYS[(new Date(`${r.start}T00:00:00Z`).getUTCDay() + 6) % 7];
+      const day = weekdayOf(r.start);
       if (day !== r.handoverDay)
         ctx.addIssue({
           code: "custom",
