@@ -139,6 +139,11 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
   const groupsOk = ok("approvals.groups") && ok("rotations");
   // A group name is one of approvals.groups or a rotation (who is on call then).
   const known = (g: string) => c.approvals.groups[g] !== undefined || c.rotations[g] !== undefined;
+  const checkGroups = (at: string, groups: readonly string[]) => {
+    if (groupsOk)
+      for (const g of groups)
+        if (!known(g)) problems.push(`${at}: unknown group "${g}" (define it under approvals.groups or rotations)`);
+  };
   for (const name of Object.keys(c.rotations))
     if (c.approvals.groups[name])
       problems.push(
@@ -155,11 +160,7 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
   c.approvals.routes.forEach((r, i) => {
     for (const d of r.destinations)
       if (!names.has(d)) problems.push(`approvals.routes[${i}].destinations: unknown destination "${d}"`);
-    for (const g of r.approvers.groups)
-      if (groupsOk && !known(g))
-        problems.push(
-          `approvals.routes[${i}].approvers.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
-        );
+    checkGroups(`approvals.routes[${i}].approvers.groups`, r.approvers.groups);
     if (r.match) {
       const err = compilePattern(r.match).error;
       if (err) problems.push(`approvals.routes[${i}].match: ${err}`);
@@ -167,31 +168,18 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
     problems.push(...approvalTransportProblems(c, r.destinations, `approvals.routes[${i}].destinations`, ok("server")));
   });
   c.routes.forEach((r, i) => {
-    for (const g of r.escalate?.mention.groups ?? [])
-      if (groupsOk && !known(g))
-        problems.push(
-          `routes[${i}].escalate.mention.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
-        );
+    checkGroups(`routes[${i}].escalate.mention.groups`, r.escalate?.mention.groups ?? []);
     const m = r.escalate?.mention;
     if (m && !m.groups.length && !Object.values(m.users).some((ids) => ids?.length))
       problems.push(`routes[${i}].escalate.mention: names nobody (give users or groups to escalate to)`);
-    for (const g of r.mentions?.groups ?? [])
-      if (groupsOk && !known(g))
-        problems.push(
-          `routes[${i}].mentions.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
-        );
+    checkGroups(`routes[${i}].mentions.groups`, r.mentions?.groups ?? []);
     const actors = r.actions
       ? [
           ["", r.actions.groups] as const,
           ...Object.entries(r.actions.roles).map(([b, a]) => [`roles.${b}.`, a.groups] as const),
         ]
       : [];
-    for (const [at, groups] of actors)
-      for (const g of groups)
-        if (groupsOk && !known(g))
-          problems.push(
-            `routes[${i}].actions.${at}groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
-          );
+    for (const [at, groups] of actors) checkGroups(`routes[${i}].actions.${at}groups`, groups);
   });
   c.approvals.policies.forEach((p, i) => {
     if (p.match) {
@@ -216,11 +204,7 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
     problems.push("dataworks.extensionCode: approvals need your extension's code (Open Platform → Extensions)");
   }
   for (const [name, role] of Object.entries(c.commands.roles))
-    for (const g of role?.groups ?? [])
-      if (groupsOk && !known(g))
-        problems.push(
-          `commands.roles.${name}.groups: unknown group "${g}" (define it under approvals.groups or rotations)`,
-        );
+    checkGroups(`commands.roles.${name}.groups`, role?.groups ?? []);
   // A raw id must look like one: a misspelt destination name would otherwise be taken as a channel id, silently.
   for (const [i, entry] of (c.commands.channels ?? []).entries())
     if (!names.has(entry) && !CHANNEL_ID.test(entry))
