@@ -172,6 +172,9 @@ export class FakeSlack {
     }
     const metadata = parseMetadata(args.metadata);
     if (metadata === "invalid") return fail("invalid_metadata_format");
+    // Slack refuses a thread_ts that is not a message ts ("0 is not a valid thread_ts", answered as
+    // invalid_thread_ts: github.com/jenkinsci/slack-plugin/issues/584), e.g. String(undefined) from a ref without one.
+    if (args.thread_ts !== undefined && !/^\d+\.\d+$/.test(String(args.thread_ts))) return fail("invalid_thread_ts");
     // Real ts values are epoch seconds (conversations.history filters on them); the sequence keeps them unique.
     const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, "0")}`;
     this.messages.push({

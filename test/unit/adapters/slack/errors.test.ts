@@ -40,6 +40,16 @@ describe("Slack error classification", () => {
     expect(e).toMatchObject({ retryable: true, maybeDone: true });
   });
 
+  it("a reply under a ref without a Slack ts is refused (invalid_thread_ts), not posted", async () => {
+    const adapter = createSlackAdapter({ token: TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2_000 });
+    const before = slack.messages.length;
+    const ref = { adapter: "slack", destination: "ops", ids: { channel: "C0ERR" } };
+    const e = await adapter.reply!(ref, "a reply").catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(DeliveryError);
+    expect(e).toMatchObject({ platformCode: "invalid_thread_ts" });
+    expect(slack.messages).toHaveLength(before);
+  });
+
   it("ratelimited answered as ok:false waits like a 429", async () => {
     const e = await failureFor("ratelimited");
     expect(e).toMatchObject({ retryable: true, throttled: true, retryAfterMs: 1_000 });
