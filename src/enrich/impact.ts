@@ -14,6 +14,7 @@
  * The direct downstream are the instances that cannot start while this one has failed; their own
  * descendants are not walked (one page, one call: this runs inside the enrichment budget).
  */
+import { num, obj, str } from "../dataworks/body-fields.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 
 /** How many downstream instances the message names; the rest are counted. */
@@ -28,12 +29,6 @@ export interface Impact {
   more: number;
   baseline?: { id: string; name?: string; priority?: number };
 }
-
-const obj = (v: unknown): Record<string, unknown> =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const str = (v: unknown) => (typeof v === "string" && v ? v : typeof v === "number" ? String(v) : undefined);
-const num = (v: unknown) =>
-  typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
 
 /** The downstream instances of one page, from either response shape. */
 function downstreamOf(paging: Record<string, unknown>): Array<Record<string, unknown>> {

@@ -9,6 +9,7 @@
  *   GetProject(ProjectId)                → Data.ProjectName, ProjectIdentifier
  * ProjectEnv is PROD: events come from scheduled production instances.
  */
+import { num, str } from "../dataworks/body-fields.js";
 import type { DataWorksApi } from "../dataworks/openapi-client.js";
 
 export interface NodeInfo {
@@ -27,9 +28,6 @@ export interface ProjectInfo {
 function data(body: Record<string, unknown>): Record<string, unknown> {
   return body.Data && typeof body.Data === "object" ? (body.Data as Record<string, unknown>) : {};
 }
-const str = (v: unknown) => (typeof v === "string" && v ? v : typeof v === "number" ? String(v) : undefined);
-const num = (v: unknown) =>
-  typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
 
 export async function getNode(
   api: DataWorksApi,
