@@ -44,13 +44,7 @@ export function approvalCard(
     context: [...base.context],
   };
   addFacts(msg, factsParts(a, t, config, names.people));
-  const titleKey = {
-    pending: "titlePending",
-    approved: "titleApproved",
-    blocked: "titleBlocked",
-    expired: "titleExpired",
-  }[a.state];
-  msg.title = t(`approval.${titleKey}`, { title: base.title });
+  msg.title = approvalTitle(a, base.title, t);
   msg.summary = msg.title;
   msg.kind = `approval:${a.event.eventCode}`;
   const route = routeOf(config, a);
@@ -76,6 +70,22 @@ export function approvalCard(
       url: `${config.server.publicUrl.replace(/\/$/, "")}/approvals/${a.id}`,
     });
   return msg;
+}
+
+const TITLE_KEY = {
+  pending: "titlePending",
+  approved: "titleApproved",
+  blocked: "titleBlocked",
+  expired: "titleExpired",
+} as const;
+
+/** The card's title: the event's own title under the approval's state (the status page uses it too). */
+export function approvalTitle(
+  a: Approval,
+  eventTitle: string,
+  t: (key: string, p?: Record<string, unknown>) => string,
+) {
+  return t(`approval.${TITLE_KEY[a.state]}`, { title: eventTitle });
 }
 
 /** The template's owner and operator names (as enrichment gives notifications): the event's UIDs by name. */

@@ -109,6 +109,8 @@ describe("approval cards show what is approved: Slack and Lark, the approval pag
     expect(l).not.toMatch(/<at id=all>|<script/);
 
     const html = await (await fetch(`${bot.url}/approvals/${id}`)).text();
+    // The page's title is the card's: the event's own, under the approval's state.
+    expect(html).toMatch(/<h1>Approval needed: \S/);
     expect(html).toContain('id="diff"');
     expect(html).toContain("--- ods_order_detail_di\tversion 6 (previous)");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");

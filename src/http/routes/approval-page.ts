@@ -1,6 +1,6 @@
 import { type ApproverNames, type CardNames, NO_NAMES } from "../../approvals/approver-names.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { approvalCard, peopleEnrich, safeRender } from "../../approvals/card.js";
+import { approvalTitle, peopleEnrich, safeRender } from "../../approvals/card.js";
 import { approverLines, describeUnanswered, whoDecided } from "../../approvals/describe.js";
 import { factsParts } from "../../approvals/facts-sections.js";
 import type { ApprovalStore } from "../../approvals/store.js";
@@ -66,11 +66,9 @@ export async function approvalPageRoute(app: FastifyInstance, deps: ApprovalPage
     // and decision are the page's own rows, so they are not shown twice.
     // The names the cards show (owner, operator, committer, approvers), from the same cached lookup.
     const names = (await deps.cardNames?.(a)) ?? NO_NAMES;
-    const card = {
-      ...safeRender(a, locale, deps.templates, { enrich: peopleEnrich(a, names, deps.config) }),
-      title: approvalCard(a, locale, deps.templates, deps.config).title,
-    };
     const tr = (key: string, p: Record<string, unknown> = {}) => translate(deps.templates.messages, locale, key, p);
+    const event = safeRender(a, locale, deps.templates, { enrich: peopleEnrich(a, names, deps.config) });
+    const card = { ...event, title: approvalTitle(a, event.title, tr) };
     const hasDiff = a.facts?.status === "ok" && a.facts.facts.kind === "file";
     const whole = hasDiff ? await deps.fullDiff?.(a.id) : undefined;
     const view = {
