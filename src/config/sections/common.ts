@@ -44,3 +44,14 @@ export const identities = z
   })
   .strict();
 export type Identities = z.infer<typeof identities>;
+
+/**
+ * A set of people (src/access/roles.ts Members): chat user ids per platform and names of groups under
+ * approvals.groups or of rotations (whoever is on call when it is used).
+ */
+export const membersSchema = z
+  .object({
+    users: identities.partial().default({}),
+    groups: z.array(z.string()).default([]),
+  })
+  .strict();

@@ -1,17 +1,12 @@
 import { z } from "zod";
-import { identities } from "./common.js";
+import { identities, membersSchema } from "./common.js";
 
 /** The buttons an instance message may carry (src/incidents/message.ts decides which by the instance's state). */
 export const INCIDENT_BUTTONS = ["acknowledge", "rerun", "set-success", "stop"] as const;
 export type IncidentButton = (typeof INCIDENT_BUTTONS)[number];
 
-/** Who may press a button: chat user ids per platform and/or names of groups defined under approvals.groups. */
-const actorsSchema = z
-  .object({
-    users: identities.partial().default({}),
-    groups: z.array(z.string()).default([]),
-  })
-  .strict();
+/** Who may press a button: chat user ids per platform and/or names of groups or rotations. */
+const actorsSchema = membersSchema;
 export type IncidentActors = z.infer<typeof actorsSchema>;
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, identities, locale, optionalDuration } from "./common.js";
+import { duration, identities, locale, membersSchema, optionalDuration } from "./common.js";
 import { incidentActionsSchema } from "./incident-actions.js";
 
 /** An EventBridge event pattern (JSON object), validated by src/routing/pattern.ts. */
@@ -41,13 +41,7 @@ export const routeSchema = z
     escalate: z
       .object({
         after: duration("15m"),
-        mention: z
-          .object({
-            users: identities.partial().default({}),
-            /** Names of groups under approvals.groups or of rotations (whoever is on call when it fires). */
-            groups: z.array(z.string()).default([]),
-          })
-          .strict(),
+        mention: membersSchema,
         repeat: z.number().int().min(0).max(100).default(0),
         /** Between repeats; default: `after`. */
         every: optionalDuration,
