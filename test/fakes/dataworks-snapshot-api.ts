@@ -13,7 +13,7 @@
  *   GetExtension(ExtensionCode)                        query  → { Extension: { BindEventList[], Status, … } }
  *   ListEnabledExtensionsForProject(EventCode, ProjectId, FileType?)                   body
  *                                                      → { Extensions: [{ ExtensionCode, ExtensionName, … }] }
- *   ListProjectMembers(ProjectId, PageNumber 1–10000, PageSize 5–20)                   query
+ *   ListProjectMembers(ProjectId, PageNumber 1–30, PageSize 5–20)                   query
  *                                                      → { Data: { ProjectMemberList[{ ProjectMemberId,
  *                                                          ProjectMemberName, Nick, … }], TotalCount, … } }
  * The error codes for unknown ids are not documented per API; the fake answers 400 InvalidParameter.* as the
@@ -92,10 +92,17 @@ function projectOf(p: Record<string, string>): string | Answer {
   return bad("MissingProjectId", "ProjectId or ProjectIdentifier is mandatory for this action.");
 }
 
-function pageParams(p: Record<string, string>, min: number, max: number, def: number): [number, number] | Answer {
+function pageParams(
+  p: Record<string, string>,
+  min: number,
+  max: number,
+  def: number,
+  maxPage = Number.POSITIVE_INFINITY,
+): [number, number] | Answer {
   const num = Number(p.PageNumber ?? 1);
   const size = Number(p.PageSize ?? def);
-  if (!Number.isInteger(num) || num < 1) return bad("InvalidParameter.PageNumber", "PageNumber is invalid.");
+  if (!Number.isInteger(num) || num < 1 || num > maxPage)
+    return bad("InvalidParameter.PageNumber", "PageNumber is invalid.");
   if (!Number.isInteger(size) || size < min || size > max)
     return bad("InvalidParameter.PageSize", `PageSize must be between ${min} and ${max}.`);
   return [num, size];
@@ -165,7 +172,10 @@ export const SNAPSHOT_ACTIONS: Record<string, { required: readonly string[]; res
   ListProjectMembers: {
     required: ["ProjectId"],
     respond: (s, p) => {
-      const page = pageParams(p, 5, 20, 10);
+      // PageNumber 1–30 per the API reference (www.alibabacloud.com/help/ja/dataworks/developer-reference/
+      // api-dataworks-public-2020-05-18-listprojectmembers: 有効な値 1~30); PageSize 5–20 from the SDK model, stricter
+      // than the reference's 100.
+      const page = pageParams(p, 5, 20, 10, 30);
       if (!Array.isArray(page)) return page;
       const [num, size] = page;
       const all = s.members.get(Number(p.ProjectId)) ?? [];

@@ -103,7 +103,7 @@ describe("DataWorks snapshot, extension and member APIs (real SDK, fake gateway)
     expect(dw.callsOf("GetFileVersion")[0]!.params).toMatchObject({ FileVersion: "5", FileId: String(FILE) });
   });
 
-  it("the fake refuses what the gateway refuses: a missing workspace, a page too large, an unknown version", async () => {
+  it("the fake refuses what the gateway refuses: a missing workspace, a page too large or too far, an unknown version", async () => {
     seedCommit(dw, "msg-3");
     await expect(
       api.call({ action: "ListFileVersions", version: "2020-05-18", params: { FileId: FILE }, location: "body" }),
@@ -113,6 +113,9 @@ describe("DataWorks snapshot, extension and member APIs (real SDK, fake gateway)
     });
     await expect(listProjectMembers(api, T, String(PROJECT), 1, 50)).rejects.toMatchObject({
       apiCode: "InvalidParameter.PageSize",
+    });
+    await expect(listProjectMembers(api, T, String(PROJECT), 31, 20)).rejects.toMatchObject({
+      apiCode: "InvalidParameter.PageNumber",
     });
     await expect(getFileVersion(api, T, String(PROJECT), String(FILE), 99)).rejects.toBeInstanceOf(DataWorksApiError);
     await expect(
