@@ -1,4 +1,4 @@
-import { DIFF_MARK, type DiffLine, type DiffSection, type DiffTail, fitDiff } from "../../src/core/message.js";
+import { type DiffLine, type DiffSection, type DiffTail, diffLine, fitDiff } from "../../src/core/message.js";
 import { codeText, mdInline, safeUrl } from "./escape.js";
 
 /**
@@ -29,7 +29,7 @@ export function renderDiff(s: DiffSection, maxBytes: number): string {
   return head + body + tailOf(tail);
 }
 
-const codeLine = (l: DiffLine) => codeText(l.kind === "hunk" ? l.text : DIFF_MARK[l.kind] + l.text);
+const codeLine = (l: DiffLine) => codeText(diffLine(l));
 
 /** Bytes a piece of content costs in the request: JSON-escaped in the card, and again as the `content` string. */
 export const wire = (s: string) => Buffer.byteLength(JSON.stringify(JSON.stringify(s))) - 6;

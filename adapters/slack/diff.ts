@@ -1,4 +1,4 @@
-import { DIFF_MARK, type DiffLine, type DiffSection, type DiffTail, fitDiff } from "../../src/core/message.js";
+import { type DiffLine, type DiffSection, type DiffTail, diffLine, fitDiff } from "../../src/core/message.js";
 import { clip, linkLabel, mrkdwn, plainLine, safeUrl } from "./escape.js";
 
 /**
@@ -33,6 +33,5 @@ export function renderDiff(s: DiffSection, room: number): string {
 
 /** One line inside the ``` block: escaped, its ``` broken with a zero-width space. */
 function codeLine(l: DiffLine): string {
-  const text = l.kind === "hunk" ? l.text : DIFF_MARK[l.kind] + l.text;
-  return mrkdwn(text).replace(/```/g, "`\u200b``");
+  return mrkdwn(diffLine(l)).replace(/```/g, "`\u200b``");
 }

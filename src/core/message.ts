@@ -107,9 +107,12 @@ function tailOf(diff: MessageDiff, shown: readonly DiffLine[], cut: boolean): Di
   return { text, ...(diff.link ? { link: { ...diff.link, label: diff.words.whole } } : {}) };
 }
 
+/** One line as unified diff text: a hunk header as it is, any other line after its mark. */
+export const diffLine = (l: DiffLine): string => (l.kind === "hunk" ? l.text : DIFF_MARK[l.kind] + l.text);
+
 /** A diff as unified diff text (the console, the page, a fallback). */
 export function diffText(lines: readonly DiffLine[]): string {
-  return lines.map((l) => (l.kind === "hunk" ? l.text : DIFF_MARK[l.kind] + l.text)).join("\n");
+  return lines.map(diffLine).join("\n");
 }
 
 export interface MessageLink {
