@@ -8,6 +8,6 @@ export const obj = (v: unknown): Record<string, unknown> =>
 export const str = (v: unknown): string | undefined =>
   typeof v === "string" && v ? v : typeof v === "number" ? String(v) : undefined;
 
-/** A number, or a digit string as one, else undefined. */
+/** A number, or a digit string (signed, as numbers may be) as one, else undefined. */
 export const num = (v: unknown): number | undefined =>
-  typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
+  typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : undefined;

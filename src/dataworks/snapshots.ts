@@ -11,6 +11,7 @@
  * locations from the Java async SDK's @Body/@Query annotations. API docs:
  * https://www.alibabacloud.com/help/en/dataworks/developer-reference/api-dataworks-public-2020-05-18-getideeventdetail
  */
+import { num, obj, str } from "./body-fields.js";
 import type { DataWorksApi, ParamLocation, ParamValue } from "./openapi-client.js";
 
 export type ChangeType = "CREATE" | "UPDATE" | "DELETE";
@@ -119,11 +120,7 @@ export interface Target {
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
-const str = (v: unknown) => (typeof v === "string" && v ? v : typeof v === "number" ? String(v) : undefined);
-const num = (v: unknown) =>
-  typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : undefined;
 const change = (v: unknown): ChangeType | undefined =>
   v === "CREATE" || v === "UPDATE" || v === "DELETE" ? v : undefined;
 
