@@ -5,6 +5,7 @@ import type { MessageRef } from "../core/chat-adapter.js";
 import { makeWellFormed } from "../core/text.js";
 import type { DwEvent } from "../core/event.js";
 import type { RedisClient } from "../redis/connect.js";
+import { LuaScript } from "../redis/lua-script.js";
 import type {
   Acknowledgement,
   Incident,
@@ -41,7 +42,7 @@ redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
  * A failure opens the incident, or re-opens it after a rerun failed again (still acknowledged by whoever was on
  * it). The same event twice adds no timeline entry; facts it adds (node name, business date) are kept. ARGV: ttl, max, facts, eventId, entry, now, event or "".
  */
-const OPEN = `
+const OPEN = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'event') == ARGV[4] then
   -- The same failure told twice (tracking, then delivery with enrichment): what the second adds is kept.
   local facts = cjson.decode(redis.call('HGET', KEYS[1], 'facts') or '{}')
@@ -58,35 +59,35 @@ if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[7]) end
 ${PUSH("ARGV[5]")}
 ${KEEP}
 return 1
-`;
+`);
 
 /** A running instance a route shows with Stop: tracked from now unless it already is. ARGV: ttl, max, facts, eventId, now, event. */
-const WATCH = `
+const WATCH = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', 'running', 'openedAt', ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[6]) end
 ${KEEP}
 return 1
-`;
+`);
 
 /**
  * One timeline entry, once per dedupe key (a status event, an escalation step), optionally moving the state.
  * ARGV: ttl, max, entry, dedupe key or "", new state or "".
  */
-const APPEND = `
+const APPEND = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
 if ARGV[4] ~= '' and redis.call('HSETNX', KEYS[1], 'seen:' .. ARGV[4], '1') == 0 then return 'duplicate' end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'state', ARGV[5]) end
 ${PUSH("ARGV[3]")}
 ${KEEP}
 return 'ok'
-`;
+`);
 
 /**
  * Acknowledge: the first person claims it; a second sees who has it, and takes it over only when asking to. Audited
  * in the same script. ARGV: ttl, max, by (JSON), by key, now, take over ("1"/"0"), instance id.
  */
-const ACK = `
+const ACK = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'recovered' or state == 'stopped' then return {'closed', state} end
@@ -113,14 +114,14 @@ end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'incident', 'instanceId', ARGV[7], 'incident', audit)
 if prevKey then return {'tookOver', prevBy, prevSince} end
 return {'ok'}
-`;
+`);
 
 /**
  * Claim an operation: one in flight per instance (two people clicking Rerun at once make one call), only in the
  * states it applies to. ARGV: ttl, max, pending (JSON), claim id, now, in-flight ms, allowed states ("open,acknowledged"),
  * entry (JSON) or "", instance id, audit record (JSON).
  */
-const CLAIM = `
+const CLAIM = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local p = redis.call('HGET', KEYS[1], 'pending')
 local pat = tonumber(redis.call('HGET', KEYS[1], 'pendingAt') or '0')
@@ -134,14 +135,14 @@ end
 ${KEEP}
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'incident', 'instanceId', ARGV[9], 'incident', ARGV[10])
 return {'ok'}
-`;
+`);
 
 /**
  * The operation's job is done (the API answered): the claim ends, the outcome is kept for the message and audited,
  * once (a re-run of the job finds the claim gone). ARGV: ttl, max, claim id, last op (JSON), new state or "",
  * entry or "", instance id, audit record (JSON).
  */
-const FINISH = `
+const FINISH = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'pendingId') ~= ARGV[3] then return 0 end
 redis.call('HDEL', KEYS[1], 'pending', 'pendingId', 'pendingAt', 'calling')
 redis.call('HSET', KEYS[1], 'lastOp', ARGV[4])
@@ -152,7 +153,7 @@ end
 ${KEEP}
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'incident', 'instanceId', ARGV[7], 'incident', ARGV[8])
 return 1
-`;
+`);
 
 export type AckResult =
   | { ok: true; ack: Acknowledgement; tookOver?: Acknowledgement }
@@ -221,9 +222,9 @@ export class IncidentStore {
     return `${this.prefix}:audit`;
   }
 
-  private run(script: string, instanceId: string, withAudit: boolean, ...args: string[]): Promise<unknown> {
+  private run(script: LuaScript, instanceId: string, withAudit: boolean, ...args: string[]): Promise<unknown> {
     const keys = withAudit ? [...this.keys(instanceId), this.auditKey] : this.keys(instanceId);
-    return this.redis.eval(script, keys.length, ...keys, String(this.retentionMs), String(TIMELINE_MAX), ...args);
+    return script.run(this.redis, keys, [String(this.retentionMs), String(TIMELINE_MAX), ...args]);
   }
 
   /**
@@ -383,12 +384,12 @@ export class IncidentStore {
    * false too when the claim is no longer the one in flight.
    */
   async markCalling(instanceId: string, claimId: string): Promise<boolean> {
-    return (await this.redis.eval(MARK_CALLING, 1, this.keys(instanceId)[0], claimId)) === 1;
+    return (await MARK_CALLING.run(this.redis, [this.keys(instanceId)[0]], [claimId])) === 1;
   }
 
   /** The call was refused before DataWorks acted on it (throttled, not sent): the next attempt may call. */
   async unmarkCalling(instanceId: string, claimId: string): Promise<void> {
-    await this.redis.eval(UNMARK_CALLING, 1, this.keys(instanceId)[0], claimId);
+    await UNMARK_CALLING.run(this.redis, [this.keys(instanceId)[0]], [claimId]);
   }
 
   /** Is this claim still the one in flight (a job re-run after its claim expired and another took over must not call)? */
@@ -456,19 +457,19 @@ export class IncidentStore {
   }
 }
 
-/** Nobody is on it and it has not recovered: what escalation waits for. */
 /** KEYS: incident hash. ARGV: claim id. 1: marked now; 0: already marked (or not the claim in flight). */
-const MARK_CALLING = `
+const MARK_CALLING = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'pendingId') ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'calling') == ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'calling', ARGV[1])
 return 1
-`;
-const UNMARK_CALLING = `
+`);
+const UNMARK_CALLING = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'calling') == ARGV[1] then redis.call('HDEL', KEYS[1], 'calling') end
 return 1
-`;
+`);
 
+/** Nobody is on it and it has not recovered: what escalation waits for. */
 export const unattended = (i: Pick<Incident, "state">): boolean => i.state === "open";
 
 function assertId(instanceId: string) {

@@ -20,6 +20,7 @@ import type { Follows } from "../notify/notify-filter.js";
 import type { DwEvent } from "../core/event.js";
 import { INSTANCE_EVENT, instanceOf } from "../dataworks/instance.js";
 import type { RedisClient } from "../redis/connect.js";
+import { LuaScript } from "../redis/lua-script.js";
 import type { MessageRefs } from "../state/message-refs.js";
 import type { IncidentStore } from "./store.js";
 
@@ -77,7 +78,7 @@ export interface IncidentTracker {
  * new as the one kept (kept too: the later arrival of two at one time wins), 0: older. KEYS: latest. ARGV: at,
  * event id, ttl ms.
  */
-const NEWEST = `
+const NEWEST = new LuaScript(`
 local cur = redis.call('GET', KEYS[1])
 local res = 1
 if cur then
@@ -87,7 +88,7 @@ if cur then
 end
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
 return res
-`;
+`);
 
 export function createIncidentTracker(
   redis: RedisClient,
@@ -98,9 +99,7 @@ export function createIncidentTracker(
 ): IncidentTracker {
   const memoryMs = config.notifications.failureMemory;
   const newest = async (instanceId: string, event: DwEvent) =>
-    Number(
-      await redis.eval(NEWEST, 1, latestKey(prefix, instanceId), String(statusTime(event)), event.id, String(memoryMs)),
-    );
+    Number(await NEWEST.run(redis, [latestKey(prefix, instanceId)], [statusTime(event), event.id, memoryMs]));
 
   return {
     async track(event) {

@@ -1,4 +1,5 @@
 import type { RedisClient } from "../redis/connect.js";
+import { LuaScript } from "../redis/lua-script.js";
 
 /**
  * Events waiting for a destination, by digest group: a hash jobId → eventId per (destination, group). The
@@ -7,7 +8,7 @@ import type { RedisClient } from "../redis/connect.js";
  * retried or crashed delivery sends the same events again instead of losing them: every event is counted
  * in exactly one message.
  */
-const CLAIM = `
+const CLAIM = new LuaScript(`
 local existing = redis.call('GET', KEYS[2])
 if existing then return existing end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 'covered' end
@@ -22,14 +23,14 @@ end
 local encoded = cjson.encode(members)
 redis.call('SET', KEYS[2], encoded, 'EX', 604800)
 return encoded
-`;
+`);
 
 /**
  * Join once per delivery job: an events job re-run after its worker died (BullMQ's stalled-job check) would
  * otherwise put an already-sent delivery back in its group, to be counted in a second message.
  * KEYS: per member, group key then joined key. ARGV: per member, jobId then eventId.
  */
-const ADD = `
+const ADD = new LuaScript(`
 for i = 1, #KEYS, 2 do
   local j = (i + 1) / 2
   if redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', 604800) then
@@ -38,7 +39,7 @@ for i = 1, #KEYS, 2 do
   end
 end
 return 0
-`;
+`);
 
 export class DigestGroups {
   private readonly redis: RedisClient;
@@ -61,7 +62,7 @@ export class DigestGroups {
     if (!members.length) return;
     const keys = members.flatMap((x) => [this.groupKey(x.destination, x.group), `${this.prefix}:dgjoined:${x.jobId}`]);
     const args = members.flatMap((x) => [x.jobId, x.eventId]);
-    await this.redis.eval(ADD, keys.length, ...keys, ...args);
+    await ADD.run(this.redis, keys, args);
   }
 
   /** Is this delivery still waiting (not yet covered by another delivery's message)? */
@@ -85,13 +86,10 @@ export class DigestGroups {
     jobId: string,
     only: "all" | "self" = "all",
   ): Promise<Array<{ jobId: string; eventId: string }> | "covered"> {
-    const v = (await this.redis.eval(
-      CLAIM,
-      2,
-      this.groupKey(destination, group),
-      this.claimKey(jobId),
-      jobId,
-      only,
+    const v = (await CLAIM.run(
+      this.redis,
+      [this.groupKey(destination, group), this.claimKey(jobId)],
+      [jobId, only],
     )) as string;
     return v === "covered" ? "covered" : pairs(v);
   }
