@@ -7,8 +7,12 @@ import type { LookupCache } from "../enrich/lookup-cache.js";
 import type { DataWorksApi } from "./openapi-client.js";
 import { listProjectMembers } from "./snapshots.js";
 
-/** Pages read at most (20 members each): a workspace larger than this names its first 2,000 members. */
-const MAX_PAGES = 100;
+/**
+ * Pages read at most (20 members each): the API refuses PageNumber above 30 (ListProjectMembers reference,
+ * https://www.alibabacloud.com/help/en/dataworks/developer-reference/api-dataworks-public-2020-05-18-listprojectmembers),
+ * so a workspace larger than 600 members names its first 600 rather than losing every name to page 31's refusal.
+ */
+const MAX_MEMBER_PAGES = 30;
 
 export interface MemberNamesDeps {
   api: DataWorksApi;
@@ -40,7 +44,7 @@ export async function readMembers(
   projectId: string,
 ): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
-  for (let page = 1; page <= MAX_PAGES; page++) {
+  for (let page = 1; page <= MAX_MEMBER_PAGES; page++) {
     const { members, totalCount } = await listProjectMembers(api, { regionId }, projectId, page, 20);
     for (const m of members) {
       const name = m.name || m.nick;

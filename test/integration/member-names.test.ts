@@ -39,6 +39,19 @@ describe("member names from ListProjectMembers, cached (fake DataWorks, real Red
     expect(dw.callsOf("ListProjectMembers")).toHaveLength(3);
   });
 
+  it("a workspace of more than 600 members: the first 30 pages are named, page 31 (which DataWorks refuses) never asked", async () => {
+    const BIG = PROJECT + 1;
+    dw.seeds.members.set(
+      BIG,
+      Array.from({ length: 650 }, (_, i) => ({ ProjectMemberId: `b${i}`, ProjectMemberName: `big ${i}` })),
+    );
+    expect(await memberName(deps, "cn-shanghai", String(BIG), "b599")).toBe("big 599");
+    expect(await memberName(deps, "cn-shanghai", String(BIG), "b600")).toBeUndefined();
+    const pages = dw.callsOf("ListProjectMembers").map((c) => Number(c.params.PageNumber));
+    expect(pages).toHaveLength(30);
+    expect(Math.max(...pages)).toBe(30);
+  });
+
   it("DataWorks failing: no name (the id is shown), never a throw, and no second call while the failure is cached", async () => {
     dw.script.push({ action: "ListProjectMembers", answer: { status: 500 } });
     expect(await memberName(deps, "cn-shanghai", String(PROJECT), "u1")).toBeUndefined();
