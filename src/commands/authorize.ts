@@ -34,9 +34,9 @@ export function refusal(
   if (name === "help") return undefined;
   if (!channelAllowed(config, ev)) return "channel";
   const roles = config.commands.roles;
-  // In the role: listed on their platform, or a member of one of its groups (a rotation: on call now).
-  const groups = groupsAt(config, now);
-  const inRole = (role: CommandRole) => isMember(role, groups, ev.adapter, ev.user.id);
+  // In the role: listed on their platform, or a member of one of its groups (a rotation: on call now). Worked out
+  // only for a command that needs a role (at most one check runs).
+  const inRole = (role: CommandRole) => isMember(role, groupsAt(config, now), ev.adapter, ev.user.id);
   if ((name === "approve" || name === "block") && roles.decide && !inRole(roles.decide)) return "decide";
   if ((name === "mute" || name === "unmute") && !inRole(roles.mute)) return "mute";
   return undefined;

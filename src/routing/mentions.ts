@@ -1,4 +1,4 @@
-import { groupsAt, membersOn, type Platform } from "../access/roles.js";
+import { type Groups, groupsAt, membersOn, type Platform } from "../access/roles.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import type { MessageMention, Severity } from "../core/message.js";
@@ -28,10 +28,12 @@ export function mentionsFor(
 ): MessageMention[] {
   const p = platform as Platform;
   const ids = new Set<string>();
-  // A rotation in the groups: whoever is on call as the message is rendered.
-  const groups = groupsAt(config, now);
+  let groups: Groups | undefined;
   for (const [i, r] of config.routes.entries()) {
     if (!r.mentions || !routeNames.includes(routeName(r, i)) || !r.mentions.when.includes(severity)) continue;
+    // A rotation in the groups: whoever is on call as the message is rendered (worked out once, and only for a
+    // message that mentions: most do not, and each rotation costs time-zone arithmetic).
+    groups ??= groupsAt(config, now);
     for (const id of membersOn(r.mentions, groups, p)) ids.add(id);
     const owner = r.mentions.owner ? ownerOf(event, enrich) : undefined;
     for (const id of owner ? (config.approvals.users[owner]?.[p] ?? []) : []) ids.add(id);
