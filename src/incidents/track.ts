@@ -152,13 +152,11 @@ export function createIncidentTracker(
         await refs.markPending([...routed.keys()].map((destination) => ({ destination, name: verdict.message })));
         return { saveAs: verdict.message };
       }
-      // An update goes where the failure's message is; a progress update only there.
-      const others = Object.keys(config.destinations).filter((d) => !routed.has(d));
-      for (const d of await refs.holdingKeyed(others, verdict.message)) routed.set(d, []);
-      if (verdict.kind === "progress") {
-        const holding = new Set(await refs.holdingKeyed([...routed.keys()], verdict.message));
-        for (const d of [...routed.keys()]) if (!holding.has(d)) routed.delete(d);
-      }
+      // An update goes where the failure's message is; a progress update only there. One look covers both.
+      const everywhere = new Set([...routed.keys(), ...Object.keys(config.destinations)]);
+      const holding = new Set(await refs.holdingKeyed([...everywhere], verdict.message));
+      for (const d of holding) if (!routed.has(d)) routed.set(d, []);
+      if (verdict.kind === "progress") for (const d of [...routed.keys()]) if (!holding.has(d)) routed.delete(d);
       const fields: TrackFields = { replaces: verdict.message, follows: verdict.instanceId };
       if (verdict.kind === "progress") fields.updateOnly = true;
       return fields;
