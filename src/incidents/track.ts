@@ -176,7 +176,7 @@ export function createIncidentTracker(
 export function failureMemory(
   event: DwEvent,
   config: Readonly<NotificationsConfig>,
-): { nodeId: string; instanceId: string; status: string; records: boolean; claims: boolean } | undefined {
+): { nodeId: string; instanceId: string; status: string; claims: boolean } | undefined {
   const instance = instanceOf(event);
   if (!instance?.nodeId || config.events[INSTANCE_EVENT] === false) return undefined;
   const { nodeId, status = "" } = instance;
@@ -185,7 +185,6 @@ export function failureMemory(
     nodeId,
     instanceId,
     status,
-    records: status === "failed",
     claims: status === "succeeded" && config.recoveries,
   };
 }
