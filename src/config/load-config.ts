@@ -7,7 +7,7 @@ import { makeWellFormed } from "../core/text.js";
 import { compilePattern } from "../routing/pattern.js";
 import { interpolateEnv } from "./interpolate.js";
 import { issueWords, keyPath } from "./issue-words.js";
-import { salvage } from "./salvage.js";
+import { salvage, valueAt } from "./salvage.js";
 import { typedEnvValues } from "./typed-env.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -252,9 +252,7 @@ function brokenItemDestinations(
 ): string[] {
   const problems: string[] = [];
   for (const list of [["routes"], ["approvals", "routes"]] as const) {
-    let items: unknown = value;
-    for (const k of list)
-      items = items && typeof items === "object" ? (items as Record<string, unknown>)[k] : undefined;
+    const items = valueAt(value, list);
     if (!Array.isArray(items)) continue;
     items.forEach((item, i) => {
       if (!checked.broken.has(keyPath([...list, i]))) return;

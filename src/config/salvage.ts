@@ -43,7 +43,7 @@ export function salvage(
       }
     }
     const unit = path[0] === "destinations" || path[0] === "approvals" ? path.slice(0, 2) : path.slice(0, 1);
-    const parent = at(tree, unit.slice(0, -1));
+    const parent = valueAt(tree, unit.slice(0, -1));
     if (isRecord(parent)) delete parent[unit.at(-1) as string];
     broken.add(keyPath(unit));
     return true;
@@ -51,7 +51,7 @@ export function salvage(
   const takeIssue = (i: z.core.$ZodIssue, toOriginal: (p: Path) => Path): boolean => {
     const path = toOriginal(i.path);
     if (i.code !== "unrecognized_keys") return take(path);
-    const obj = at(tree, path);
+    const obj = valueAt(tree, path);
     if (isRecord(obj)) for (const k of i.keys) delete obj[k];
     return true;
   };
@@ -85,11 +85,11 @@ function withoutHoles(
   const candidate = structuredClone(tree);
   const kept = new Map<string, number[]>();
   for (const [key, { list, indices }] of holes) {
-    const arr = at(candidate, list);
+    const arr = valueAt(candidate, list);
     if (!Array.isArray(arr)) continue;
     const keep = arr.map((_, i) => i).filter((i) => !indices.has(i));
     kept.set(key, keep);
-    const parent = at(candidate, list.slice(0, -1));
+    const parent = valueAt(candidate, list.slice(0, -1));
     if (isRecord(parent)) parent[list.at(-1) as string] = keep.map((i) => arr[i]);
   }
   return { candidate, kept };
@@ -102,20 +102,21 @@ function restoreHoles(
   kept: Map<string, number[]>,
 ): Config {
   for (const [key, { list }] of holes) {
-    const parsed = at(config, list);
+    const parsed = valueAt(config, list);
     const keep = kept.get(key);
     if (!Array.isArray(parsed) || !keep) continue;
     const sparse: unknown[] = [];
     keep.forEach((orig, j) => {
       sparse[orig] = parsed[j];
     });
-    const parent = at(config, list.slice(0, -1));
+    const parent = valueAt(config, list.slice(0, -1));
     if (isRecord(parent)) parent[list.at(-1) as string] = sparse;
   }
   return config;
 }
 
-function at(node: unknown, path: Path): unknown {
+/** The value at a key path of a parsed YAML tree (undefined where the path leads nowhere). */
+export function valueAt(node: unknown, path: Path): unknown {
   let cur = node;
   for (const k of path)
     cur = isRecord(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
