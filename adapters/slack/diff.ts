@@ -1,5 +1,5 @@
 import { type DiffLine, type DiffSection, type DiffTail, diffLine, fitDiff } from "../../src/core/message.js";
-import { clip, linkLabel, mrkdwn, plainLine, safeUrl } from "./escape.js";
+import { clip, codeText, linkLabel, mrkdwn, plainLine, safeUrl } from "./escape.js";
 
 /**
  * A diff section as one mrkdwn section text of at most `room` UTF-16 units (a section's text is limited to 3,000:
@@ -31,7 +31,5 @@ export function renderDiff(s: DiffSection, room: number): string {
   return clip(head + body + tailOf(tail), room);
 }
 
-/** One line inside the ``` block: escaped, its ``` broken with a zero-width space. */
-function codeLine(l: DiffLine): string {
-  return mrkdwn(diffLine(l)).replace(/```/g, "`\u200b``");
-}
+/** One line inside the ``` block (codeText). */
+const codeLine = (l: DiffLine): string => codeText(diffLine(l));

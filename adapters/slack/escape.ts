@@ -24,8 +24,12 @@ export function plainLine(text: string, max: number): string {
 
 /** Text inside a ``` block, escaped and cut to `max` with the fences kept; a ``` in the value cannot close it. */
 export function codeBlock(text: string, max = Number.POSITIVE_INFINITY): string {
-  const body = mrkdwn(text).replace(/```/g, "`\u200b``");
-  return "```" + clip(body, Math.max(1, max - 6)) + "```";
+  return "```" + clip(codeText(text), Math.max(1, max - 6)) + "```";
+}
+
+/** Text for inside a ``` block (see codeBlock): escaped, its ``` broken with a zero-width space. */
+export function codeText(text: string): string {
+  return mrkdwn(text).replace(/```/g, "`\u200b``");
 }
 
 /** A link label: escaped, and without the | that would end it early. */
