@@ -89,7 +89,7 @@ export interface Runtime {
   /** Commands typed in chat, from any platform (adapters call this through listen()). */
   onCommand: OnCommand;
   metrics: Metrics;
-  /** Readiness (/readyz): RedisClient answers within 500 ms and, when this process runs them, the workers run. */
+  /** Readiness (/readyz): Redis answers within 500 ms and, when this process runs them, the workers run. */
   ready: HealthDeps["ready"];
   close(): Promise<void>;
 }

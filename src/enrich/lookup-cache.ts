@@ -1,6 +1,6 @@
 import type { RedisClient } from "../redis/connect.js";
 
-/** Where cached lookups live: RedisClient in the bot, a Map for one-shot CLI use. */
+/** Where cached lookups live: Redis in the bot, a Map for one-shot CLI use. */
 export interface CacheStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<unknown>;
@@ -26,7 +26,7 @@ export function memoryStore(now: () => number = Date.now): CacheStore {
 const MISS = '{"miss":true}';
 
 /**
- * Read-through cache for DataWorks lookups: RedisClient with a TTL (shared by every worker process) plus an
+ * Read-through cache for DataWorks lookups: Redis with a TTL (shared by every worker process) plus an
  * in-process map of lookups in flight, so that concurrent identical lookups make one API call.
  * A failed lookup is remembered briefly (negative cache) so a storm against a failing API stays cheap.
  */
