@@ -1,5 +1,4 @@
 import { memberIds } from "../access/describe-rotation.js";
-import { groupsAt } from "../access/roles.js";
 import { onCall } from "../access/rotation.js";
 import { shortDuration } from "../commands/filter.js";
 import type { Config } from "../config/schema.js";
@@ -44,7 +43,5 @@ export function groupWords(config: Readonly<Config>, g: string, now: number): st
   const r = config.rotations[g];
   if (!r) return `@${g}`;
   const shift = onCall(r, now);
-  return shift
-    ? `@${g} (on call now: ${memberIds(groupsAt(config, now)[g] ?? {})})`
-    : `@${g} (a rotation: nobody on call yet)`;
+  return shift ? `@${g} (on call now: ${memberIds(shift.member)})` : `@${g} (a rotation: nobody on call yet)`;
 }
