@@ -246,7 +246,8 @@ async function sendOrUpdate(d: Delivery, payload: unknown, earlier: MessageRef |
 async function saveRefs(d: Delivery, ref: MessageRef, members: Array<{ jobId: string; eventId: string }> | undefined) {
   const { job, deps } = d;
   const { event, destination, saveAs } = job.data;
-  for (const m of members ?? [{ jobId: d.jobId, eventId: event.id }]) await deps.refs.save(m.eventId, ref);
+  // In parallel: a digest of a burst carries hundreds of events, one save each (pipelined, not a round trip each).
+  await Promise.all((members ?? [{ jobId: d.jobId, eventId: event.id }]).map((m) => deps.refs.save(m.eventId, ref)));
   // A digest speaks for many nodes: one node's recovery must not overwrite it.
   const digested = members !== undefined && members.length > 1;
   if (digested) deps.metrics?.digestSize.observe({ platform: deps.platform ?? "unknown" }, members.length);
