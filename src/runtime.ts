@@ -131,7 +131,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     adapters,
     onError: (err, what) => logger.warn({ err }, what),
   });
-  const incidents = createIncidents({ ...base, prefix, redis, dataworksApi, userNames });
+  const incidents = createIncidents({ ...base, prefix, redis, router, dataworksApi, userNames });
   const approvals = createApprovals({
     ...base,
     prefix,

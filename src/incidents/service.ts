@@ -23,7 +23,7 @@ import type { TemplateEngine } from "../templating/engine.js";
 import { formatClock } from "../templating/format.js";
 import { translate } from "../templating/i18n.js";
 import { mayPress } from "./access.js";
-import { Router } from "../routing/router.js";
+import type { Router } from "../routing/router.js";
 import { actionsFor, renderKeyOf } from "./delivery.js";
 import { confirmText, INCIDENT_ACTION_IDS } from "./message.js";
 import type { IncidentStore } from "./store.js";
@@ -55,6 +55,8 @@ const CONFIRMS_ON_SERVER = new Set(["dingtalk", "console"]);
 
 export interface IncidentServiceDeps {
   config: Readonly<Config>;
+  /** The runtime's router (compiled once at start-up): the routes a failure takes, for a command before delivery. */
+  router: Router;
   store: IncidentStore;
   templates: TemplateEngine;
   operations: Queue<IncidentOpJobData>;
@@ -82,11 +84,8 @@ export interface Act {
 export class IncidentService {
   private readonly d: IncidentServiceDeps;
 
-  private readonly router: Router;
-
   constructor(d: IncidentServiceDeps) {
     this.d = d;
-    this.router = new Router(d.config);
   }
 
   private now() {
@@ -101,7 +100,7 @@ export class IncidentService {
       // A command typed before the message was delivered: the actions of the routes the failure takes.
       const routed = actionsFor(
         this.d.config,
-        this.router.match(i.event).map((r) => r.route),
+        this.d.router.match(i.event).map((r) => r.route),
       );
       return routed ? [routed] : [];
     }

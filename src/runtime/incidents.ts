@@ -7,6 +7,7 @@ import { OwnOperations } from "../incidents/own-operations.js";
 import { IncidentService } from "../incidents/service.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis/connect.js";
+import type { Router } from "../routing/router.js";
 import type { UserNames } from "../state/user-names.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { RuntimeQueues } from "./queues.js";
@@ -17,6 +18,7 @@ export interface IncidentDeps {
   logger: Logger;
   prefix: string;
   redis: RedisClient;
+  router: Router;
   templates: TemplateEngine;
   stores: Stores;
   queues: RuntimeQueues;
@@ -34,6 +36,7 @@ export function createIncidents(d: IncidentDeps) {
   const { userNames } = d;
   const service = new IncidentService({
     config,
+    router: d.router,
     store: stores.incidents,
     templates: d.templates,
     operations: d.queues.incidents,

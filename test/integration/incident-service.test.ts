@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { IncidentService } from "../../src/incidents/service.js";
 import { IncidentStore } from "../../src/incidents/store.js";
+import { Router } from "../../src/routing/router.js";
 import { createLogger } from "../../src/logger.js";
 import { createTemplateEngine } from "../../src/templating/create-engine.js";
 import { instanceEvent } from "../helpers/fixtures.js";
@@ -49,6 +50,7 @@ describe("IncidentService", () => {
     };
     const s = new IncidentService({
       config,
+      router: new Router(config),
       store,
       templates: createTemplateEngine(config),
       operations: q("incidents") as never,
