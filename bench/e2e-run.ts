@@ -2,7 +2,7 @@
  * One end-to-end run (shared by bench/e2e.ts and bench/alertmanager.ts): a bot with HTTP and workers, rate limits
  * and digests off, `events` posted over HTTP (16 connections), timed until the fake Slack has every message.
  */
-import { deletePrefix, eventBody, load, procStats, startSlackBench, TOKEN } from "./lib.js";
+import { deletePrefix, eventBody, load, procStats, redisCpuMs, selfCpuMs, startSlackBench, TOKEN } from "./lib.js";
 
 export interface E2eResult {
   sent: number;
@@ -15,6 +15,10 @@ export interface E2eResult {
   peakRssMiB: number;
   /** The bot's CPU (user + system) per delivered event, start-up excluded. */
   cpuMsPerEvent: number;
+  /** Redis' CPU per event over the same span (it shares the cores). */
+  redisCpuMsPerEvent: number;
+  /** The bench process' CPU per event: the load generator and the fake Slack. */
+  benchCpuMsPerEvent: number;
   /** Peaks of the bot's memoryUsage() (MiB), sampled every second. */
   peak: { heapUsed: number; heapTotal: number; external: number };
 }
@@ -33,6 +37,7 @@ export async function runE2e(events: number, o: { root?: string; concurrency?: n
   });
   await new Promise((r) => setTimeout(r, 1000)); // settle: workers connected, start-up garbage collected
   const idle = procStats(pid);
+  const [redis0, self0] = [await redisCpuMs(), selfCpuMs()];
   const body = eventBody("kill-instance");
   const t0 = performance.now();
   let sent = 0;
@@ -48,6 +53,7 @@ export async function runE2e(events: number, o: { root?: string; concurrency?: n
   while (slack.messages.length < sent) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - t0) / 1000;
   const done = procStats(pid);
+  const [redis1, self1] = [await redisCpuMs(), selfCpuMs()];
   await bot.stop();
   const delivered = slack.messages.length;
   await slack.stop();
@@ -61,6 +67,8 @@ export async function runE2e(events: number, o: { root?: string; concurrency?: n
     idleRssMiB: idle.rssMiB,
     peakRssMiB: done.peakRssMiB,
     cpuMsPerEvent: (done.cpuMs - idle.cpuMs) / sent,
+    redisCpuMsPerEvent: (redis1 - redis0) / sent,
+    benchCpuMsPerEvent: (self1 - self0) / sent,
     peak,
   };
 }

@@ -9,14 +9,14 @@ const events = Number(process.env.EVENTS ?? 5000);
 const runs = Number(process.env.RUNS ?? 1);
 const lines = [
   `end-to-end benchmark ${new Date().toISOString()}, load average ${fmt(load1(), 2)} at the start`,
-  "| events | all delivered after | deliveries/s | bot CPU ms/event | bot idle RSS | bot peak RSS |",
-  "|---|---|---|---|---|---|",
+  "| events | all delivered after | deliveries/s | bot CPU ms/event | Redis CPU ms/event | generator + fake Slack CPU ms/event | bot idle RSS | bot peak RSS |",
+  "|---|---|---|---|---|---|---|---|",
 ];
 for (let i = 0; i < runs; i++) {
   const r = await runE2e(events);
   if (r.delivered !== r.sent) throw new Error(`posted ${r.sent} but the fake Slack has ${r.delivered}`);
   lines.push(
-    `| ${r.sent} | ${fmt(r.seconds)} s | **${fmt(r.perSecond, 0)}** | ${fmt(r.cpuMsPerEvent, 2)} | ${fmt(r.idleRssMiB, 0)} MiB | ${fmt(r.peakRssMiB, 0)} MiB |`,
+    `| ${r.sent} | ${fmt(r.seconds)} s | **${fmt(r.perSecond, 0)}** | ${fmt(r.cpuMsPerEvent, 2)} | ${fmt(r.redisCpuMsPerEvent, 2)} | ${fmt(r.benchCpuMsPerEvent, 2)} | ${fmt(r.idleRssMiB, 0)} MiB | ${fmt(r.peakRssMiB, 0)} MiB |`,
   );
 }
 lines.push(`load average ${fmt(load1(), 2)} at the end`, "");

@@ -161,5 +161,21 @@ export function procStats(pid: number): { peakRssMiB: number; rssMiB: number; cp
   return { peakRssMiB: kib("VmHWM") / 1024, rssMiB: kib("VmRSS") / 1024, cpuMs: ticks * 10 };
 }
 
+/** Redis' own CPU time so far (user + system, ms, from INFO cpu): what the bot makes Redis do costs the same cores. */
+export async function redisCpuMs(): Promise<number> {
+  const { Redis } = await import("ioredis");
+  const r = new Redis(REDIS_URL);
+  const info = await r.info("cpu");
+  r.disconnect();
+  const sec = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (sec("used_cpu_user") + sec("used_cpu_sys")) * 1000;
+}
+
+/** This process' CPU time so far (ms): the load generator and the fake chat server share it. */
+export const selfCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /** The 1-minute load average, to print beside every figure (the machine is shared). */
 export const load1 = () => loadavg()[0] ?? 0;
