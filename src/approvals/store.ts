@@ -1,5 +1,6 @@
 import type { IncidentAudit } from "../incidents/store.js";
 import type { RedisClient } from "../redis/connect.js";
+import { LuaScript } from "../redis/lua-script.js";
 import type { MessageRef } from "../core/chat-adapter.js";
 import type { DwEvent, Unanswered } from "../core/event.js";
 import { newApprovalId } from "./approval-id.js";
@@ -18,7 +19,7 @@ import {
  * Create-if-absent keyed by the event (source + MessageId): a re-delivered event finds its approval
  * instead of making a second one.
  */
-const CREATE = `
+const CREATE = new LuaScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
@@ -26,7 +27,7 @@ redis.call('HSET', KEYS[2], 'approval', ARGV[2], 'state', 'pending', 'policies',
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return {ARGV[1], 1}
-`;
+`);
 
 /**
  * The first decision wins, across any number of bot instances: only a pending approval takes one. A person
@@ -34,7 +35,7 @@ return {ARGV[1], 1}
  * the deadline (its score in the pending set): a late click loses to the timeout even when no worker has
  * applied it yet. ARGV: state, decision, id, decided by a person ("1"/"0"), now.
  */
-const DECIDE = `
+const DECIDE = new LuaScript(`
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing'} end
 if state ~= 'pending' then return {'decided', redis.call('HGET', KEYS[1], 'decision') or '{}'} end
@@ -48,35 +49,35 @@ redis.call('HSET', KEYS[1], 'state', ARGV[1], 'decision', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'decision', 'approvalId', ARGV[3], 'decision', ARGV[2])
 return {'ok'}
-`;
+`);
 
 /**
  * Close an approval DataWorks does not wait on us for (extension-bindings.ts): only while nobody could have decided
  * it yet (pending, policies not run), in one step with its audit entry. ARGV: id, why (JSON). Returns 1 when this
  * call closed it, 0 when it already was, -1 when it is past that point (opened or decided: left as it is).
  */
-const CLOSE_NOT_OURS = `
+const CLOSE_NOT_OURS = new LuaScript(`
 if redis.call('HEXISTS', KEYS[1], 'notOurs') == 1 then return 0 end
 if redis.call('HGET', KEYS[1], 'state') ~= 'pending' or redis.call('HEXISTS', KEYS[1], 'policies') == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'notOurs', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'kind', 'notOurs', 'approvalId', ARGV[1], 'notOurs', ARGV[2])
 return 1
-`;
+`);
 
 /** Take the lock unless someone else holds it (its holder may take it again). ARGV: owner, ttl ms. */
-const LOCK = `
+const LOCK = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
-`;
+`);
 
 /** Release the lock only if `owner` still holds it (after an expiry it may be someone else's). */
-const UNLOCK = `
+const UNLOCK = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
-`;
+`);
 
 /**
  * The approval's facts: "loading" only where there are none yet, settled facts only once (they never change after),
@@ -84,7 +85,7 @@ return 0
  * settled ("1"/"0"), highlights JSON or "", whole diff or "". Returns 1 when written, 0 when facts were already
  * settled (or loading was asked for and some exist), -1 when the approval is gone.
  */
-const SET_FACTS = `
+const SET_FACTS = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local settled = redis.call('HGET', KEYS[1], 'factsSettled')
 if settled == '1' then return 0 end
@@ -96,7 +97,7 @@ if ARGV[4] ~= '' then
   if ttl > 0 then redis.call('SET', KEYS[2], ARGV[4], 'PX', ttl) else redis.call('SET', KEYS[2], ARGV[4]) end
 end
 return 1
-`;
+`);
 
 export type DecideResult =
   | { ok: true; approval: Approval }
@@ -146,16 +147,10 @@ export class ApprovalStore {
     const id = newApprovalId();
     const approval: Approval = { id, event, createdAt: now, state: "pending", cards: [], ...a };
     const byEvent = `${this.prefix}:approval-by-event:${event.source}:${event.id}`;
-    const res = (await this.redis.eval(
-      CREATE,
-      3,
-      byEvent,
-      this.key(id),
-      this.pendingKey,
-      id,
-      JSON.stringify(approval),
-      String(a.deadline),
-      String(this.retentionMs),
+    const res = (await CREATE.run(
+      this.redis,
+      [byEvent, this.key(id), this.pendingKey],
+      [id, JSON.stringify(approval), String(a.deadline), String(this.retentionMs)],
     )) as [string, number];
     return { id: res[0], created: res[1] === 1 };
   }
@@ -185,17 +180,10 @@ export class ApprovalStore {
 
   /** Atomically take the first decision (and audit it in the same script). Later callers get the winner. */
   async decide(id: string, decision: Decision): Promise<DecideResult> {
-    const res = (await this.redis.eval(
-      DECIDE,
-      3,
-      this.key(id),
-      this.pendingKey,
-      this.auditKey,
-      stateFor(decision),
-      JSON.stringify(decision),
-      id,
-      decision.by.kind === "human" ? "1" : "0",
-      String(decision.at),
+    const res = (await DECIDE.run(
+      this.redis,
+      [this.key(id), this.pendingKey, this.auditKey],
+      [stateFor(decision), JSON.stringify(decision), id, decision.by.kind === "human" ? "1" : "0", String(decision.at)],
     )) as string[];
     if (res[0] === "missing" || res[0] === "notOpen" || res[0] === "expired") return { ok: false, reason: res[0] };
     if (res[0] === "decided") return { ok: false, reason: "decided", decision: JSON.parse(res[1] ?? "{}") as Decision };
@@ -241,15 +229,15 @@ export class ApprovalStore {
     wholeDiff?: string,
   ): Promise<number> {
     return Number(
-      await this.redis.eval(
-        SET_FACTS,
-        2,
-        this.key(id),
-        fullDiffKey(this.prefix, id),
-        JSON.stringify(facts),
-        settled ? "1" : "0",
-        highlights?.length ? JSON.stringify(highlights) : "",
-        wholeDiff ?? "",
+      await SET_FACTS.run(
+        this.redis,
+        [this.key(id), fullDiffKey(this.prefix, id)],
+        [
+          JSON.stringify(facts),
+          settled ? "1" : "0",
+          highlights?.length ? JSON.stringify(highlights) : "",
+          wholeDiff ?? "",
+        ],
       ),
     );
   }
@@ -264,14 +252,10 @@ export class ApprovalStore {
    * list, and the audit says why. False when it was already opened or decided (then it stays as it is).
    */
   async closeNotOurs(id: string, why: Unanswered): Promise<boolean> {
-    const res = await this.redis.eval(
-      CLOSE_NOT_OURS,
-      3,
-      this.key(id),
-      this.pendingKey,
-      this.auditKey,
-      id,
-      JSON.stringify(why),
+    const res = await CLOSE_NOT_OURS.run(
+      this.redis,
+      [this.key(id), this.pendingKey, this.auditKey],
+      [id, JSON.stringify(why)],
     );
     return res !== -1;
   }
@@ -309,12 +293,12 @@ export class ApprovalStore {
    * lock, also when it already did (a re-run of a job whose worker died). Expires so a dead holder blocks no one.
    */
   async lockCard(id: string, destination: string, owner: string, ttlMs: number): Promise<boolean> {
-    const res = await this.redis.eval(LOCK, 1, this.cardLockKey(id, destination), owner, String(ttlMs));
+    const res = await LOCK.run(this.redis, [this.cardLockKey(id, destination)], [owner, String(ttlMs)]);
     return res === 1;
   }
 
   async unlockCard(id: string, destination: string, owner: string): Promise<void> {
-    await this.redis.eval(UNLOCK, 1, this.cardLockKey(id, destination), owner);
+    await UNLOCK.run(this.redis, [this.cardLockKey(id, destination)], [owner]);
   }
 
   private cardLockKey(id: string, destination: string) {
