@@ -1,5 +1,6 @@
 import { webApi } from "@slack/bolt";
 import { DeliveryError, isEncodingFailure } from "../../src/core/errors.js";
+import type { MessageRef } from "../../src/core/chat-adapter.js";
 
 /** Slack error codes that will not get better by retrying: report them, naming the destination. */
 const PERMANENT = new Set([
@@ -48,6 +49,20 @@ const MAY_HAVE_SUCCEEDED = new Set(["fatal_error", "internal_error"]);
 const THROTTLED = new Set(["ratelimited", "rate_limited"]);
 
 /** Map a WebClient failure to a DeliveryError with the retry decision; never includes the token. */
+/**
+ * The channel and ts a reply or an edit needs from a saved message ref. One without them (a ref saved by another
+ * adapter, or damaged) is refused here with a permanent error naming the method, instead of sending "undefined"
+ * for Slack to refuse (invalid_thread_ts, message_not_found) on every retry.
+ */
+export function messageIds(ref: MessageRef, method: string): { channel: string; ts: string } {
+  const { channel, ts } = ref.ids;
+  if (ref.adapter === "slack" && channel && ts) return { channel, ts };
+  throw new DeliveryError(
+    `Slack ${method} to ${ref.destination}: the saved message has no ${channel ? "ts" : "channel"} (a ${ref.adapter} message ref), so it cannot be ${method === "chat.update" ? "edited" : "answered in a thread"}`,
+    { adapter: "slack", destination: ref.destination, retryable: false },
+  );
+}
+
 export function toDeliveryError(err: unknown, destination: string, method: string): DeliveryError {
   const base = { adapter: "slack", destination };
   if (err instanceof webApi.WebAPIRateLimitedError) {

@@ -9,7 +9,7 @@ import type {
   Target,
 } from "../../src/core/chat-adapter.js";
 import type { Message } from "../../src/core/message.js";
-import { toDeliveryError } from "./api.js";
+import { messageIds, toDeliveryError } from "./api.js";
 import { createSlackInteractive } from "./interactive.js";
 import { findPost, postKey, postMetadata } from "./post-once.js";
 import { renderSlack, type SlackPayload } from "./render.js";
@@ -144,10 +144,11 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
     },
     /** A thread reply: chat.postMessage with thread_ts = the message's own ts (docs.slack.dev/reference/methods/chat.postMessage). */
     async reply(ref: MessageRef, text: string): Promise<void> {
+      const { channel, ts } = messageIds(ref, "chat.postMessage");
       try {
         await client.chat.postMessage({
-          channel: String(ref.ids.channel),
-          thread_ts: String(ref.ids.ts),
+          channel,
+          thread_ts: ts,
           text,
           unfurl_links: false,
         });
@@ -156,10 +157,11 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
       }
     },
     async update(ref: MessageRef, payload: SlackPayload): Promise<void> {
+      const { channel, ts } = messageIds(ref, "chat.update");
       try {
         await client.chat.update({
-          channel: String(ref.ids.channel),
-          ts: String(ref.ids.ts),
+          channel,
+          ts,
           text: payload.text,
           blocks: payload.blocks,
         });
