@@ -1,3 +1,4 @@
+import { idText } from "../dataworks/ids.js";
 import { type Groups, isMember, type Platform } from "../access/roles.js";
 import type { ApprovalRouteConfig, ApprovalsConfig } from "../config/sections/approvals.js";
 import type { DwEvent } from "../core/event.js";
@@ -6,8 +7,7 @@ export type AuthorizeResult = { ok: true } | { ok: false; reason: "not-approver"
 
 /** The DataWorks operator of an extension point event (UID), if the payload names one. */
 export function operatorOf(e: DwEvent): string | undefined {
-  const v = e.data.operator ?? e.data.operatorUid ?? e.data.operatorBaseId;
-  return v === undefined || v === null || v === "" ? undefined : String(v);
+  return idText(e.data.operator ?? e.data.operatorUid ?? e.data.operatorBaseId);
 }
 
 /**

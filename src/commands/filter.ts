@@ -1,3 +1,4 @@
+import { idText } from "../dataworks/ids.js";
 import type { DwEvent } from "../core/event.js";
 import { CATALOG, catalogEntry } from "../dataworks/catalog.js";
 import { eventStatus, STATUS_VALUES, type StatusWord } from "./status-words.js";
@@ -28,8 +29,7 @@ export function normaliseType(input: string): string | undefined {
 /** Workspace of an event: the numeric id the payload carries, and any names it carries itself. */
 export function workspaceOf(e: DwEvent): { id?: string; names: string[] } {
   const d = e.data;
-  const raw = d.appId ?? d.projectId ?? d.queryDwProjectId;
-  const id = raw === undefined || raw === null || raw === "" ? undefined : String(raw);
+  const id = idText(d.appId ?? d.projectId ?? d.queryDwProjectId);
   const names = [d.projectName, d.queryDwProjectName, d.projectIdentifier].filter(
     (n): n is string => typeof n === "string" && n !== "",
   );

@@ -4,3 +4,8 @@ export function dataworksId(v: unknown): string | undefined {
   if (typeof v === "string" && /^\d{1,20}$/.test(v)) return v;
   return undefined;
 }
+
+/** Ids arrive as numbers or strings (long ones as strings); missing or empty is no id. */
+export function idText(v: unknown): string | undefined {
+  return v === undefined || v === null || v === "" ? undefined : String(v);
+}

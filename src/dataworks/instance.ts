@@ -8,6 +8,7 @@
  */
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "./catalog.js";
+import { idText } from "./ids.js";
 
 /** The event code of scheduled-instance status changes. */
 export const INSTANCE_EVENT = "instance-status-changes";
@@ -67,9 +68,4 @@ export function instanceOf(event: DwEvent): InstanceFacts | undefined {
     if (name) facts.status = name;
   }
   return facts;
-}
-
-/** Ids arrive as numbers or strings (long ones as strings); missing or empty is no id. */
-function idText(v: unknown): string | undefined {
-  return v === undefined || v === null || v === "" ? undefined : String(v);
 }

@@ -3,6 +3,7 @@
  * job plumbing): a failure opens the incident — for every route, so escalation sees it — and a route with `actions`
  * gets the buttons and the incident's lines on its message; the posted copy is remembered to be updated later.
  */
+import { idText } from "../dataworks/ids.js";
 import type { IncidentActions } from "../config/sections/incident-actions.js";
 import type { Config } from "../config/schema.js";
 import type { MessageRef } from "../core/chat-adapter.js";
@@ -32,10 +33,9 @@ export function actionsFor(config: Pick<Config, "routes">, routeNames: readonly 
 export function incidentFactsOf(e: DwEvent, enrich: Record<string, unknown>): IncidentFacts | undefined {
   const i = instanceOf(e);
   if (!i?.instanceId) return undefined;
-  const text = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
   const facts: IncidentFacts = { instanceId: i.instanceId, eventId: e.id };
   const add = (k: keyof IncidentFacts, v: unknown) => {
-    const t = text(v);
+    const t = idText(v);
     if (t !== undefined) (facts as unknown as Record<string, string>)[k] = t;
   };
   add("nodeId", i.nodeId);

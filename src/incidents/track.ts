@@ -18,6 +18,7 @@
 import type { NotificationsConfig } from "../config/sections/notifications.js";
 import type { Follows } from "../notify/notify-filter.js";
 import type { DwEvent } from "../core/event.js";
+import { idText } from "../dataworks/ids.js";
 import { INSTANCE_EVENT, instanceOf } from "../dataworks/instance.js";
 import type { RedisClient } from "../redis/connect.js";
 import { LuaScript } from "../redis/lua-script.js";
@@ -207,8 +208,6 @@ export function failureMessageOf(event: DwEvent): string | undefined {
 }
 
 const nodeMessage = (nodeId: string) => `node.${nodeId}`;
-
-const idText = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
 
 /** Where the last failure of a node is remembered (with a TTL of notifications.failureMemory): its instance id. */
 export const failureKey = (prefix: string, nodeId: string) => `${prefix}:notify:failed:${nodeId}`;

@@ -1,3 +1,4 @@
+import { idText } from "../dataworks/ids.js";
 import { type Groups, groupsAt, membersOn, type Platform } from "../access/roles.js";
 import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
@@ -8,8 +9,7 @@ export const routeName = (r: { name?: string }, i: number) => r.name ?? `routes[
 
 /** The DataWorks UID that owns what the event is about (file owner, node owner from enrichment, instance owner). */
 export function ownerOf(e: DwEvent, enrich: Record<string, unknown>): string | undefined {
-  const v = enrich.ownerId ?? e.data.fileOwner ?? e.data.ownerId ?? e.data.owner;
-  return v === undefined || v === null || v === "" ? undefined : String(v);
+  return idText(enrich.ownerId ?? e.data.fileOwner ?? e.data.ownerId ?? e.data.owner);
 }
 
 /**
