@@ -40,14 +40,15 @@ describe("Slack error classification", () => {
     expect(e).toMatchObject({ retryable: true, maybeDone: true });
   });
 
-  it("a reply under a ref without a Slack ts is refused (invalid_thread_ts), not posted", async () => {
+  it("a reply under a ref without a Slack ts is refused before any request (permanent), not posted", async () => {
     const adapter = createSlackAdapter({ token: TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2_000 });
-    const before = slack.messages.length;
+    const [messages, calls] = [slack.messages.length, slack.calls.length];
     const ref = { adapter: "slack", destination: "ops", ids: { channel: "C0ERR" } };
     const e = await adapter.reply!(ref, "a reply").catch((err: unknown) => err);
     expect(e).toBeInstanceOf(DeliveryError);
-    expect(e).toMatchObject({ platformCode: "invalid_thread_ts" });
-    expect(slack.messages).toHaveLength(before);
+    expect(e).toMatchObject({ retryable: false });
+    expect(slack.messages).toHaveLength(messages);
+    expect(slack.calls).toHaveLength(calls);
   });
 
   it("ratelimited answered as ok:false waits like a 429", async () => {
