@@ -4,16 +4,27 @@
  *   npm run bench:ingest   (SECONDS=10 CONNECTIONS=32 RUNS=3 to change the load)
  */
 import { randomUUID } from "node:crypto";
-import { deletePrefix, eventBody, fmt, type LoadResult, load, load1, startServer, TOKEN } from "./lib.js";
+import {
+  deletePrefix,
+  eventBody,
+  fmt,
+  type LoadResult,
+  load,
+  load1,
+  type Server,
+  startBot,
+  startServer,
+  TOKEN,
+} from "./lib.js";
 
 const seconds = Number(process.env.SECONDS ?? 10);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const body = eventBody("instance-status-changes");
-const config = JSON.stringify({ destinations: { c: { platform: "console" } }, ingest: { auth: { tokens: [TOKEN] } } });
+const config = { destinations: { c: { platform: "console" } }, ingest: { auth: { tokens: [TOKEN] } } };
 
-async function measure(script: string, env: Record<string, string>, headers: Record<string, string>) {
+async function measure(start: (prefix: string) => Promise<Server>, headers: Record<string, string>) {
   const prefix = `bench-ingest-${randomUUID().slice(0, 6)}`;
-  const s = await startServer(script, { BENCH_PREFIX: prefix, ...env });
+  const s = await start(prefix);
   try {
     await load(s.url, "/dataworks/events", body, { connections, seconds: 2, headers }); // warm-up
     return await load(s.url, "/dataworks/events", body, { connections, seconds, headers });
@@ -35,12 +46,11 @@ const ratios: number[] = [];
 const p99s: number[] = [];
 for (let i = 1; i <= runs; i++) {
   // Baseline and bot back to back in each run, so a load change on the shared machine hits both alike.
-  const base = await measure("baseline.ts", {}, {});
-  const bot = await measure(
-    "bot.ts",
-    { BENCH_CONFIG: config, BENCH_WORKERS: "0" },
-    { "x-eventbridge-signature-token": TOKEN },
-  );
+  const base = await measure((prefix) => startServer("baseline.ts", { BENCH_PREFIX: prefix }), {});
+  // HTTP only (serve --no-workers): ingest, not delivery.
+  const bot = await measure((prefix) => startBot(config, { prefix, workers: false }), {
+    "x-eventbridge-signature-token": TOKEN,
+  });
   lines.push(`| ${i} | ${row("bare Fastify + 1 BullMQ add", base).slice(2)}`);
   lines.push(`| ${i} | ${row("dw-chatops POST /dataworks/events", bot).slice(2)}`);
   ratios.push(bot.rps / base.rps);

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { FakeSlack } from "../test/fakes/slack-api.js";
@@ -18,16 +19,16 @@ export function fixture(name: string): Record<string, unknown> {
 }
 
 /**
- * Start a bench server script under tsx; resolves with its URL once it prints "LISTENING <url>". `root`: the
- * checkout whose server runs (another checkout's, to compare two versions interleaved in one run).
+ * Start a bench server script (bench/servers/*.ts: the ingest baseline) with Node's own type stripping, not tsx,
+ * so it pays no loader the compiled bot does not; resolves with its URL once it prints "LISTENING <url>".
+ * `root`: the checkout whose server runs.
  */
 export function startServer(
   script: string,
   env: Record<string, string> = {},
   root = ROOT,
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", join(root, "bench/servers", script)], {
+  const child = spawn(process.execPath, [...cpuProfArgs(), join(root, "bench/servers", script)], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -36,19 +37,108 @@ export function startServer(
     child.stdout?.on("data", (b: Buffer) => {
       out += b.toString();
       const m = /LISTENING (\S+)/.exec(out);
-      if (m)
-        resolve({
-          url: m[1] as string,
-          child,
-          stop: () =>
-            new Promise<void>((r) => {
-              child.once("exit", () => r());
-              child.kill("SIGTERM");
-            }),
-        });
+      if (m) resolve({ url: m[1] as string, child, stop: () => stopChild(child) });
     });
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
   });
+}
+
+export type Server = Awaited<ReturnType<typeof startServer>>;
+
+const cpuProfArgs = () =>
+  process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+
+const stopChild = (child: ChildProcess) =>
+  new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+  });
+
+const built = new Set<string>();
+
+/** `npm run build` in a checkout, once per bench process: the bot runs compiled, as users run it. */
+function build(root: string): void {
+  if (built.has(root)) return;
+  const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error(`npm run build failed in ${root}`);
+  built.add(root);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * The real bot as users run it: `node bin/dw-chatops.js serve --config <file>` from the compiled build of `root`
+ * (built first), with `config` (log level warn, Redis at REDIS_URL under `prefix`) in a config file of its own.
+ * `root` defaults to BENCH_ROOT, else this checkout. `workers: false` is `serve --no-workers` (the ingest bench
+ * measures ingest, not delivery). Resolves once /readyz
+ * answers 200. The bot prints its memoryUsage() every second (bench/servers/report-memory.js, preloaded) as
+ * "RSS … heapUsed … heapTotal … external …". `nodeOptions`: V8/Node flags before the script (to compare them).
+ */
+export async function startBot(
+  config: Record<string, unknown>,
+  o: { prefix: string; workers?: boolean; root?: string; nodeOptions?: string[] },
+): Promise<Server> {
+  const root = o.root ?? process.env.BENCH_ROOT ?? ROOT;
+  build(root);
+  const dir = mkdtempSync(join(tmpdir(), "dw-bench-"));
+  const file = join(dir, "dw-chatops.yaml");
+  // JSON is YAML.
+  writeFileSync(file, JSON.stringify({ log: { level: "warn" }, ...config, redis: { prefix: o.prefix } }));
+  const port = await freePort();
+  const args = [
+    ...cpuProfArgs(),
+    ...(o.nodeOptions ?? []),
+    "--import",
+    join(ROOT, "bench/servers/report-memory.js"),
+    join(root, "bin/dw-chatops.js"),
+    "serve",
+    "--config",
+    file,
+    "--port",
+    String(port),
+    ...(o.workers === false ? ["--no-workers"] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    env: { ...process.env, REDIS_URL },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const collect = (b: Buffer) => {
+    if (out.length < 65536) out += b.toString();
+  };
+  child.stdout?.on("data", collect);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`the bot exited with ${child.exitCode}: ${out}`);
+    }
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`the bot was not ready after 60 s: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.stdout?.off("data", collect);
+  return { url, child, stop };
 }
 
 /**
@@ -57,8 +147,8 @@ export function startServer(
  */
 export async function startSlackBench(
   name: string,
-  o: { concurrency?: number; root?: string } = {},
-): Promise<{ slack: FakeSlack; bot: Awaited<ReturnType<typeof startServer>>; prefix: string }> {
+  o: { concurrency?: number; root?: string; nodeOptions?: string[] } = {},
+): Promise<{ slack: FakeSlack; bot: Server; prefix: string }> {
   const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
   await slack.start();
   const config = {
@@ -71,7 +161,7 @@ export async function startSlackBench(
     worker: { concurrency: o.concurrency ?? 64 },
   };
   const prefix = `bench-${name}-${randomUUID().slice(0, 6)}`;
-  const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix }, o.root);
+  const bot = await startBot(config, { prefix, root: o.root, nodeOptions: o.nodeOptions });
   return { slack, bot, prefix };
 }
 

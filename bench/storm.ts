@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { Pool } from "undici";
 import { FakeSlack } from "../test/fakes/slack-api.js";
-import { deletePrefix, fixture, fmt, load1, procStats, REDIS_URL, startServer, TOKEN } from "./lib.js";
+import { deletePrefix, fixture, fmt, load1, procStats, REDIS_URL, startBot, TOKEN } from "./lib.js";
 
 const total = Number(process.env.EVENTS ?? 10_000);
 const seconds = Number(process.env.SECONDS ?? 60);
@@ -22,7 +22,7 @@ const config = {
   worker: { concurrency: 32 },
 };
 const prefix = `bench-storm-${randomUUID().slice(0, 6)}`;
-const bot = await startServer("bot.ts", { BENCH_CONFIG: JSON.stringify(config), BENCH_PREFIX: prefix });
+const bot = await startBot(config, { prefix });
 let rss = 0;
 bot.child.stdout?.on("data", (b: Buffer) => {
   for (const m of b.toString().matchAll(/RSS (\d+)/g)) rss = Math.max(rss, Number(m[1]));
