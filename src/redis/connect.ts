@@ -18,9 +18,17 @@ export function createRedis(url: string, extra: RedisOptions = {}): RedisClient 
 export function connectTo(target: RedisTarget, options: RedisOptions): RedisClient {
   if (target.mode === "standalone") return new Redis(target.url, options);
   if (target.mode === "sentinel") return new Redis({ ...options, ...target.options });
-  const { enableAutoPipelining, lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = options;
+  const {
+    enableAutoPipelining,
+    autoPipeliningIgnoredCommands,
+    lazyConnect,
+    enableOfflineQueue,
+    retryStrategy,
+    ...perNode
+  } = options;
   return new Cluster(target.nodes, {
     enableAutoPipelining,
+    ...(autoPipeliningIgnoredCommands ? { autoPipeliningIgnoredCommands } : {}),
     lazyConnect,
     enableOfflineQueue,
     clusterRetryStrategy: retryStrategy,
