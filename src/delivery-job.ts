@@ -34,6 +34,11 @@ export interface DeliveryJobData {
   throttled?: number;
   /** When an attempt failed in a way that may have delivered anyway (SendOptions.mayExistSince). */
   maybeSentAt?: number;
+  /**
+   * An inline attempt was refused for good (src/jobs/inline-delivery.ts): the job fails with this reason at once,
+   * where failures are kept and counted, without asking the platform again.
+   */
+  refused?: string;
 }
 
 /**
@@ -49,4 +54,37 @@ export function mayExistSince(job: { data: DeliveryJobData; stalledCounter?: num
 export async function park(job: Job, token: string | undefined, untilMs: number): Promise<DelayedError> {
   await job.moveToDelayed(untilMs, token);
   return new DelayedError();
+}
+
+/**
+ * One run of a notification's delivery, as the outbox sees it: its id and data, and how the run stops short. A
+ * queued delivery job parks itself in BullMQ; an inline attempt (src/jobs/inline-delivery.ts) hands the delivery
+ * to its queued job instead. The outbox asks the same of both and never knows which it has.
+ */
+export interface DeliveryTurn {
+  /** The delivery job's id (digest membership and claims are kept under it). */
+  readonly id: string;
+  readonly data: DeliveryJobData;
+  /** Since when its message may already exist (SendOptions.mayExistSince). */
+  mayExistSince(): number | undefined;
+  /** Whether this run can stop to be run again later (a queued job run without a token cannot). */
+  readonly canPark: boolean;
+  /** Keep changed data for the delivery's later runs. */
+  update(data: DeliveryJobData): Promise<void>;
+  /** Stop this run: the delivery runs again at `untilMs`, not as a failed attempt. Throw what this returns. */
+  park(untilMs: number): Promise<Error>;
+}
+
+/** A queued delivery job's turn: its data live in Redis, and it parks as a delayed job. */
+export function queuedTurn(job: Job<DeliveryJobData>, token: string | undefined): DeliveryTurn {
+  return {
+    id: String(job.id),
+    get data() {
+      return job.data;
+    },
+    mayExistSince: () => mayExistSince(job),
+    canPark: token !== undefined,
+    update: (data) => job.updateData(data),
+    park: (untilMs) => park(job, token, untilMs),
+  };
 }

@@ -10,6 +10,7 @@ import type { Message } from "../core/message.js";
 import { makeWellFormed } from "../core/text.js";
 import type { Logger } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
+import { type DeliveryTurn, queuedTurn } from "../delivery-job.js";
 import { recoveryExtras } from "../outbox/recovery.js";
 import { localeFor } from "../routing/route-locale.js";
 import { mentionsFor } from "../routing/mentions.js";
@@ -65,6 +66,12 @@ export interface DeliveryRun {
   locale: string;
 }
 
+/** Where a delivery goes, resolved once (a queued job's run or an inline attempt). */
+export type Destination = Pick<DeliveryRun, "platform" | "platformAdapter" | "target" | "locale">;
+
+/** A notification's run: its destination resolved, and its turn (a queued job, or an inline attempt). */
+export type NotificationRun = Destination & { turn: DeliveryTurn; deps: DeliverDeps; log: Logger };
+
 /** A message sent (or updated); `sent` false: it was already there (a re-run, or carried by a digest). */
 export interface Delivered {
   ref: MessageRef;
@@ -76,7 +83,10 @@ type Processor = (r: DeliveryRun) => Promise<Delivered | undefined>;
 /** The deliveries queue's job names and what runs each (BullMQ's named-processor pattern). */
 const PROCESSORS: Readonly<Record<string, Processor>> = {
   /** A notification, through the outbox (rate limits, digests, recoveries). */
-  deliver: deliverEvent,
+  deliver: async (r) => {
+    if (r.job.data.refused) throw new UnrecoverableError(r.job.data.refused);
+    return deliverEvent({ ...r, turn: queuedTurn(r.job, r.token) });
+  },
   /** Post an approval card. */
   "approval-card": postCard,
   /** Edit a posted card in place. */
@@ -104,16 +114,23 @@ export async function deliver(
   token: string | undefined,
   deps: DeliverDeps,
 ): Promise<MessageRef | undefined> {
-  const { event, destination } = job.data;
-  const log = deps.logger.child({
-    eventId: event.id,
-    destination,
-    job: job.name,
-    jobId: job.id,
-    attempt: job.attemptsMade + 1,
-  });
+  const log = deliveryLog(deps, job.data, { name: job.name, id: job.id, attempt: job.attemptsMade + 1 });
   const processor = PROCESSORS[job.name];
   if (!processor) throw new UnrecoverableError(`unknown delivery job "${job.name}"`);
+  const run: DeliveryRun = { job, token, deps, log, ...destinationOf(job.data, deps) };
+  try {
+    const done = await processor(run);
+    // Counted only when this run posted: a re-run or a digested event found its message already there.
+    if (done?.sent) deps.metrics?.messagesSent.inc({ platform: run.platform, kind: job.name });
+    return done?.ref;
+  } catch (err) {
+    throw await deliveryRetry(err, job, token, log, deps.metrics);
+  }
+}
+
+/** Resolve a delivery's destination: one missing from the config, or its platform's adapter, stops it here. */
+export function destinationOf(data: DeliveryJobData, deps: DeliverDeps): Destination {
+  const { event, destination } = data;
   const dest = deps.config.destinations[destination];
   if (!dest)
     throw new UnrecoverableError(
@@ -122,29 +139,35 @@ export async function deliver(
   const platformAdapter = deps.adapters.get(dest.platform);
   if (!platformAdapter)
     throw new UnrecoverableError(`no ${dest.platform} adapter is configured for destination "${destination}"`);
-  const run: DeliveryRun = {
-    job,
-    token,
-    deps,
-    log,
+  return {
     platform: dest.platform,
     platformAdapter,
     target: targetFor(destination, dest),
-    locale: localeFor(deps.config, job.data.routes ?? [], destination),
+    locale: localeFor(deps.config, data.routes ?? [], destination),
   };
-  try {
-    const done = await processor(run);
-    // Counted only when this run posted: a re-run or a digested event found its message already there.
-    if (done?.sent) deps.metrics?.messagesSent.inc({ platform: dest.platform, kind: job.name });
-    return done?.ref;
-  } catch (err) {
-    throw await deliveryRetry(err, job, token, log, deps.metrics);
-  }
 }
 
-/** Job "deliver": render the event from its template (mentions added) and send it through the outbox. */
-async function deliverEvent(r: DeliveryRun): Promise<Delivered | undefined> {
-  const { job, deps, log, platform, locale } = r;
+/** The logger of one run of a delivery (the same fields for a queued job's run and an inline attempt). */
+export function deliveryLog(
+  deps: DeliverDeps,
+  data: DeliveryJobData,
+  job: { name: string; id: string | undefined; attempt: number },
+): Logger {
+  return deps.logger.child({
+    eventId: data.event.id,
+    destination: data.destination,
+    job: job.name,
+    jobId: job.id,
+    attempt: job.attempt,
+  });
+}
+
+/**
+ * Job "deliver" (queued, or attempted inline by the events job): render the event from its template (mentions
+ * added) and send it through the outbox.
+ */
+export async function deliverEvent(r: NotificationRun): Promise<Delivered | undefined> {
+  const { turn: job, deps, log, platform, locale } = r;
   const { event } = job.data;
   const adapter = withFallback(r.platformAdapter, () => deps.templates.fallback(event, locale), log);
   // Route mentions (@owner, on-call groups) by the severity the template gave the message.
@@ -187,7 +210,7 @@ async function deliverEvent(r: DeliveryRun): Promise<Delivered | undefined> {
     metrics: deps.metrics,
     platform,
   };
-  const done = await deliverNotification(job, r.token, adapter, r.target, render, outbox, log);
+  const done = await deliverNotification(job, adapter, r.target, render, outbox, log);
   if (done && job.data.follows) await deps.threadIncident?.(job.data.follows, done.ref, r.platformAdapter, locale);
   if (done && shown) await deps.incidentMessages?.remember(shown, done.ref);
   return done;

@@ -1,4 +1,4 @@
-import type { Job, Queue } from "bullmq";
+import type { Job } from "bullmq";
 import type { ApprovalService } from "../approvals/service.js";
 import { followsOf, type IncidentTracker, NOT_TRACKED } from "../incidents/track.js";
 import type { MuteCheck } from "../commands/mute-check.js";
@@ -10,12 +10,14 @@ import type { Config } from "../config/schema.js";
 import type { DwEvent } from "../core/event.js";
 import type { Router } from "../routing/router.js";
 import type { RecentEvents } from "../state/recent-events.js";
+import type { Dispatch } from "./inline-delivery.js";
 import { type DeliveryJobData, deliveryJobId, type EventJobData, PRIORITY } from "./queues.js";
 
 export interface ProcessEventDeps {
   router: Router;
   recent: RecentEvents;
-  deliveries: Queue<DeliveryJobData>;
+  /** Sends the event's notifications: attempted at once, or queued (src/jobs/inline-delivery.ts). */
+  dispatch: Dispatch;
   logger: Logger;
   approvals?: ApprovalService;
   /** Is this event worth a message (counts what it filters)? Absent: every event is. */
@@ -31,7 +33,7 @@ export interface ProcessEventDeps {
 }
 
 /**
- * Record the event, route it and fan out one delivery job per destination. Idempotent: a retry re-adds
+ * Record the event, route it and hand one delivery per destination to the dispatch. Idempotent: a retry queues
  * the same delivery job ids, which BullMQ ignores while those jobs exist.
  */
 export async function processEvent(
@@ -74,7 +76,7 @@ export async function processEvent(
     const data: DeliveryJobData = { event, destination, routes: routed.get(destination) ?? [], ...follow };
     // An update of an earlier message (a recovery) is a message of its own, never part of a digest.
     if (digest && !data.replaces) data.group = groupKey(event, digest.groupBy);
-    return { name: "deliver", data, opts: { jobId, priority: PRIORITY.notification } };
+    return { name: "deliver" as const, data, opts: { jobId, priority: PRIORITY.notification } };
   });
   // Group membership first, so a delivery that runs at once finds itself waiting in its group.
   await deps.groups.add(
@@ -84,8 +86,11 @@ export async function processEvent(
         : [],
     ),
   );
-  await deps.deliveries.addBulk(jobs);
+  // Before the sends, which may now happen right here: as when they were only queued, the escalation is due
+  // whatever they take.
   await deps.escalations?.schedule(event, [...routed.values()].flat());
+  // A run after the first (a failure, a stall) may follow deliveries already attempted: the dispatch is told since when.
+  await deps.dispatch(jobs, job.attemptsStarted > 1 ? { rerunOf: job.timestamp } : {});
   log.debug({ destinations }, "routed");
   return { destinations };
 }

@@ -1,10 +1,9 @@
-import type { Job } from "bullmq";
 import type { Config } from "../config/schema.js";
 import type { ChatAdapter, MessageRef, Target } from "../core/chat-adapter.js";
 import { DeliveryError } from "../core/errors.js";
 import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
-import { type DeliveryJobData, mayExistSince, park } from "../delivery-job.js";
+import type { DeliveryTurn } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { MessageRefs } from "../state/message-refs.js";
@@ -43,8 +42,8 @@ const EARLIER_WAIT_MS = 2_000;
 
 /** One notification on its way: what every stage below reads. */
 interface Delivery {
-  job: Job<DeliveryJobData>;
-  token: string | undefined;
+  /** This run of the delivery: its data, and how it parks (a queued job) or hands over (an inline attempt). */
+  job: DeliveryTurn;
   jobId: string;
   adapter: ChatAdapter;
   /** Where it goes (the caller resolved the destination: a missing one never gets this far). */
@@ -63,8 +62,7 @@ interface Delivery {
  * undefined when another delivery's digest already covered this event.
  */
 export async function deliverNotification(
-  job: Job<DeliveryJobData>,
-  token: string | undefined,
+  job: DeliveryTurn,
   adapter: ChatAdapter,
   target: Target,
   render: Render,
@@ -74,8 +72,7 @@ export async function deliverNotification(
   const { event, destination, group } = job.data;
   const d: Delivery = {
     job,
-    token,
-    jobId: String(job.id),
+    jobId: job.id,
     adapter,
     target,
     deps,
@@ -147,28 +144,29 @@ async function newestOf(d: Delivery): Promise<DwEvent> {
  * would leave the channel ending on "failed" for a node that recovered.
  */
 async function waitForEarlier(d: Delivery): Promise<void> {
-  const { job, token, deps, log } = d;
+  const { job, deps, log } = d;
   const earlier = job.data.replaces;
-  if (!earlier || !token || (job.data.waitedForEarlier ?? 0) >= MAX_EARLIER_WAITS) return;
+  if (!earlier || !job.canPark || (job.data.waitedForEarlier ?? 0) >= MAX_EARLIER_WAITS) return;
   if (!(await deps.refs.awaiting(job.data.destination, earlier))) return;
   log.debug({ replaces: earlier }, "waiting for the message this one updates");
-  await job.updateData({ ...job.data, waitedForEarlier: (job.data.waitedForEarlier ?? 0) + 1 });
-  throw await park(job, token, d.now + EARLIER_WAIT_MS);
+  await job.update({ ...job.data, waitedForEarlier: (job.data.waitedForEarlier ?? 0) + 1 });
+  throw await job.park(d.now + EARLIER_WAIT_MS);
 }
 
 /** The destination's slot (and the digest group's, for a first send of its group), or the job parked till one frees. */
 async function takeSlotOrPark(d: Delivery, limits: Limit[], forDigest: boolean): Promise<Slot | undefined> {
-  const { job, token, deps, log } = d;
+  const { job, deps, log } = d;
   // Redis' clock unless a test injects one: every instance then counts in one time.
   const taken = await takeSlot(deps.limiter, limits, { now: deps.now ? () => d.now : undefined });
   if (taken.wait === 0) return taken.slot;
-  if (!token) throw new Error(`rate limited for ${taken.wait} ms and no job token to park the delivery`);
+  if (!job.canPark)
+    throw new Error(`rate limited for ${taken.wait} ms and no way to park the delivery (a job run without a token)`);
   log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
   deps.metrics?.rateLimitWaits.inc({ platform: deps.platform ?? "unknown", reason: "outbox" });
   // Held, by the group's burst or by the destination's window: when this one's slot opens it speaks for every
   // event of its group that piled up meanwhile, so a backlog drains in a few digests, not one post per event.
-  if (forDigest && !job.data.heldForDigest) await job.updateData({ ...job.data, heldForDigest: true });
-  throw await park(job, token, d.now + taken.wait + NOTIFICATION_WAKE_LAG_MS);
+  if (forDigest && !job.data.heldForDigest) await job.update({ ...job.data, heldForDigest: true });
+  throw await job.park(d.now + taken.wait + NOTIFICATION_WAKE_LAG_MS);
 }
 
 /** Claim the group's waiting events for this message; undefined when another delivery's digest took this one. */
@@ -237,7 +235,7 @@ async function sendOrUpdate(d: Delivery, payload: unknown, earlier: MessageRef |
       log.info({ replaces, reason: err.message }, "the earlier message cannot be updated; posting");
     }
   }
-  const ref = await adapter.send(d.target, payload, { mayExistSince: mayExistSince(job) });
+  const ref = await adapter.send(d.target, payload, { mayExistSince: job.mayExistSince() });
   log.info({ platform: d.deps.platform }, "delivered");
   return ref;
 }

@@ -7,6 +7,8 @@ import type { Config } from "../config/schema.js";
 import type { ChatAdapter } from "../core/chat-adapter.js";
 import type { Enrich } from "../enrich/enrich-event.js";
 import type { FormatGuard } from "../jobs/format-version.js";
+import type { DeliverDeps } from "../jobs/deliver.js";
+import { inlineDispatch } from "../jobs/inline-delivery.js";
 import { startWorkers, type WorkerSet } from "../jobs/workers.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -58,6 +60,33 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
     logger,
     now: d.now,
   });
+  const deliverDeps: DeliverDeps = {
+    config,
+    outbox: {
+      limiter: stores.limiter,
+      groups: stores.groups,
+      recent: stores.recent,
+      now: d.now,
+      latestOf: (instanceId) => tracker.latest(instanceId),
+    },
+    adapters: d.adapters,
+    templates: d.templates,
+    refs: stores.refs,
+    logger,
+    enrich: d.enrich,
+    metrics: d.metrics,
+    incidents: stores.incidents,
+    approvals: stores.approvals,
+    onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
+    cardNames: d.cardNames,
+    threadIncident: incidentThreader(
+      { redis: d.redis, prefix: d.prefix, retentionMs: config.incidents.retention },
+      stores.incidents,
+      d.templates.messages,
+      config.templates.timeZone,
+    ),
+    ...(d.incidents ? { incidentMessages: d.incidents.delivery } : {}),
+  };
   return startWorkers({
     escalations,
     connection: d.connection,
@@ -68,7 +97,14 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
     processDeps: {
       router: d.router,
       recent: stores.recent,
-      deliveries: d.queues.deliveries,
+      // The events job attempts each notification itself; the delivery job is the fallback (inline-delivery.ts).
+      // Half the events workers at most hold a platform call: the rest stay free for the next events.
+      dispatch: inlineDispatch({
+        deliveries: d.queues.deliveries,
+        deps: deliverDeps,
+        backoffMs: config.worker.backoffMs,
+        maxInFlight: Math.max(1, Math.floor(config.worker.concurrency / 2)),
+      }),
       logger,
       approvals,
       notify: createNotifyFilter(d.redis, d.prefix, config.notifications),
@@ -78,33 +114,7 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       groups: stores.groups,
       escalations,
     },
-    deliverDeps: {
-      config,
-      outbox: {
-        limiter: stores.limiter,
-        groups: stores.groups,
-        recent: stores.recent,
-        now: d.now,
-        latestOf: (instanceId) => tracker.latest(instanceId),
-      },
-      adapters: d.adapters,
-      templates: d.templates,
-      refs: stores.refs,
-      logger,
-      enrich: d.enrich,
-      metrics: d.metrics,
-      incidents: stores.incidents,
-      approvals: stores.approvals,
-      onCardRendered: (id, destination, rendered) => approvals.cardRendered(id, destination, rendered),
-      cardNames: d.cardNames,
-      threadIncident: incidentThreader(
-        { redis: d.redis, prefix: d.prefix, retentionMs: config.incidents.retention },
-        stores.incidents,
-        d.templates.messages,
-        config.templates.timeZone,
-      ),
-      ...(d.incidents ? { incidentMessages: d.incidents.delivery } : {}),
-    },
+    deliverDeps,
     ...(d.incidents ? { incidents: d.incidents.operations } : {}),
     approvals: {
       store: stores.approvals,
