@@ -98,12 +98,12 @@ export function startRuntimeWorkers(d: RuntimeWorkerDeps): WorkerSet {
       router: d.router,
       recent: stores.recent,
       // The events job attempts each notification itself; the delivery job is the fallback (inline-delivery.ts).
-      // Half the events workers at most hold a platform call: the rest stay free for the next events.
+      // An eighth of the events workers (at least one) never holds a platform call: free for the next events.
       dispatch: inlineDispatch({
         deliveries: d.queues.deliveries,
         deps: deliverDeps,
         backoffMs: config.worker.backoffMs,
-        maxInFlight: Math.max(1, Math.floor(config.worker.concurrency / 2)),
+        maxInFlight: config.worker.concurrency - Math.max(1, Math.floor(config.worker.concurrency / 8)),
       }),
       logger,
       approvals,
