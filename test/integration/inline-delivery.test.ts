@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { localDecisionSender } from "../../src/approvals/local-decision-sender.js";
-import { cardJobId } from "../../src/jobs/queues.js";
+import type { DeliverDeps } from "../../src/jobs/deliver.js";
+import { inlineDispatch } from "../../src/jobs/inline-delivery.js";
+import { cardJobId, deliveryJobId, PRIORITY } from "../../src/jobs/queues.js";
 import { createLogger } from "../../src/logger.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { type TestBot, startTestBot } from "../helpers/bot.js";
@@ -30,7 +32,7 @@ const sentMetric = async (bot: TestBot) =>
 describe("inline delivery: one BullMQ job per event sent at once", () => {
   let slack: FakeSlack | undefined;
   let bot: TestBot | undefined;
-  const start = async (raw: Record<string, unknown> = {}, slackExtra: Record<string, unknown> = {}) => {
+  const start = async (raw: Record<string, unknown> = {}, slackExtra: Record<string, unknown> = {}, workers = true) => {
     slack = new FakeSlack({ token: TOKEN, channels: [CHANNEL] });
     await slack.start();
     bot = await startTestBot(
@@ -40,7 +42,7 @@ describe("inline delivery: one BullMQ job per event sent at once", () => {
         routes: [{ destinations: ["ops"] }],
         ...raw,
       },
-      { decisionSender: localDecisionSender(createLogger("silent"), []) },
+      { workers, decisionSender: localDecisionSender(createLogger("silent"), []) },
     );
     return { bot, slack };
   };
@@ -145,5 +147,24 @@ describe("inline delivery: one BullMQ job per event sent at once", () => {
     expect(job!.processedOn! - job!.timestamp).toBeLessThan(1_500);
     await waitFor(() => slack.messages.some((m) => JSON.stringify(m.blocks).includes(id)), "the card", 20_000);
     await waitFor(() => slack.messages.length === 5, "every notification and the card", 20_000);
+  });
+
+  // A stalled or failed events job may have sent some of its deliveries inline before it stopped.
+  it("queues every delivery of a re-run events job, each told its message may exist since the event's job", async () => {
+    // No workers: the queued job stays where the dispatch put it.
+    const { bot } = await start({}, {}, false);
+    const ev = freshEvent("kill-instance");
+    const jobId = deliveryJobId("e.rerun", "ops");
+    const dispatch = inlineDispatch({
+      deliveries: bot.runtime.queues.deliveries,
+      // Never reached: a re-run attempts nothing inline.
+      deps: {} as DeliverDeps,
+      backoffMs: 50,
+      maxInFlight: 8,
+    });
+    const data = { event: ev as never, destination: "ops", routes: [] };
+    await dispatch([{ name: "deliver", data, opts: { jobId, priority: PRIORITY.notification } }], { rerunOf: 1_234 });
+    const job = await bot.runtime.queues.deliveries.getJob(jobId);
+    expect(job?.data.maybeSentAt).toBe(1_234);
   });
 });
