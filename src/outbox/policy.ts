@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { DestinationConfig } from "../config/sections/destinations.js";
 import { DEFAULT_RATE_LIMITS, type DigestConfig, type RateLimit } from "../config/sections/outbox.js";
 import type { Config } from "../config/schema.js";
@@ -84,5 +84,5 @@ export function groupValues(e: DwEvent, groupBy: readonly string[]): string[] {
 }
 
 export function groupKey(e: DwEvent, groupBy: readonly string[]): string {
-  return createHash("sha1").update(groupValues(e, groupBy).join("\u0000")).digest("hex").slice(0, 20);
+  return hash("sha1", groupValues(e, groupBy).join("\u0000"), "hex").slice(0, 20);
 }
