@@ -23,7 +23,10 @@ export interface E2eResult {
   peak: { heapUsed: number; heapTotal: number; external: number };
 }
 
-export async function runE2e(events: number, o: { root?: string; concurrency?: number } = {}): Promise<E2eResult> {
+export async function runE2e(
+  events: number,
+  o: { root?: string; concurrency?: number; nodeOptions?: string[] } = {},
+): Promise<E2eResult> {
   const { slack, bot, prefix } = await startSlackBench("e2e", o);
   const pid = bot.child.pid as number;
   // The bot prints its memoryUsage() every second: the peaks say whether the V8 heap or memory outside it grew.

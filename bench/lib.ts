@@ -74,12 +74,23 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * The Node options the checkout's container image sets (its Dockerfile's `NODE_OPTIONS`): the bench's bot runs with
+ * what ships. None when the Dockerfile sets none.
+ */
+function shippedNodeOptions(root: string): string[] {
+  const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
+  const m = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(dockerfile);
+  return (m?.[1] ?? m?.[2] ?? "").split(/\s+/).filter(Boolean);
+}
+
+/**
  * The real bot as users run it: `node bin/dw-chatops.js serve --config <file>` from the compiled build of `root`
  * (built first), with `config` (log level warn, Redis at REDIS_URL under `prefix`) in a config file of its own.
  * `root` defaults to BENCH_ROOT, else this checkout. `workers: false` is `serve --no-workers` (the ingest bench
  * measures ingest, not delivery). Resolves once /readyz
  * answers 200. The bot prints its memoryUsage() every second (bench/servers/report-memory.js, preloaded) as
- * "RSS … heapUsed … heapTotal … external …". `nodeOptions`: V8/Node flags before the script (to compare them).
+ * "RSS … heapUsed … heapTotal … external …". Node runs with the options the checkout's image sets
+ * (shippedNodeOptions), then BENCH_NODE_OPTIONS, then `nodeOptions` (later ones win: to compare V8 settings).
  */
 export async function startBot(
   config: Record<string, unknown>,
@@ -94,6 +105,8 @@ export async function startBot(
   const port = await freePort();
   const args = [
     ...cpuProfArgs(),
+    ...shippedNodeOptions(root),
+    ...(process.env.BENCH_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? []),
     ...(o.nodeOptions ?? []),
     "--import",
     join(ROOT, "bench/servers/report-memory.js"),

@@ -98,6 +98,8 @@ describe("container: Dockerfile, .dockerignore and compose.yaml", () => {
     expect(final.steps.find((i) => i.op === "ENV")?.args).toMatch(
       /HEALTHCHECK_URL=http:\/\/127\.0\.0\.1:8080\/healthz/,
     );
+    // The young-generation size that keeps a busy bot near 200 MiB (docs/operations.md "Memory").
+    expect(final.steps.find((i) => i.op === "ENV")?.args).toMatch(/NODE_OPTIONS=--max-semi-space-size=8\b/);
     expect(final.steps.find((i) => i.op === "ENTRYPOINT")?.args).toContain("bin/dw-chatops.js");
   });
 
