@@ -4,6 +4,7 @@
  * bot's connections sent in between, by command (a Lua script by its name). Two streams:
  *   - delivered: kill-instance, one route to one Slack channel, rate limits and digests off (as bench:e2e);
  *   - filtered: instance-status-changes with status 4 (running), which the default `instanceStatuses` drops.
+ * A filtered event is processed once it is counted (HGETALL <prefix>:notify:filtered), with or without a job.
  *   npm run bench:round-trips   (EVENTS=200)
  * MONITOR slows Redis down: the counts are exact, the timings are not figures.
  */
@@ -80,7 +81,7 @@ async function measure(
     sent += r.requests - r.errors;
   }
   process.stderr.write(`${kind}: ${sent} posted\n`);
-  const processed = async () => (await queue.getJobCounts("completed")).completed ?? 0;
+  const processed = async () => Number((await mine.hget(`${prefix}:notify:filtered`, "instance-status-changes")) ?? 0);
   while ((kind === "delivered" ? slack.messages.length : await processed()) < sent)
     await new Promise((r) => setTimeout(r, 50));
   // The last completions (and their moveToFinished) land after the message: a moment for them.

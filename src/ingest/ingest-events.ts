@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { DwEvent } from "../core/event.js";
 import { type EventJobData, eventJobId } from "../jobs/queues.js";
+import type { FilterCandidate, FilteredAtIngest } from "./filtered-at-ingest.js";
 
 export interface IngestResult {
   accepted: string[];
@@ -13,13 +14,76 @@ export interface IngestResult {
  * deduplication (a `SET NX PX` inside the add script) is atomic with the job's creation, so an event
  * is never marked seen without being queued. A duplicate is recognised because the add returns the
  * earlier job's id instead of the fresh random one we asked for.
+ * With `atIngest`, an event the notify filter drops for certain is recorded, counted and deduplicated without a job
+ * (src/ingest/filtered-at-ingest.ts), in its own script sent alongside the add; a failure marks its node in the same
+ * way. Only a candidate whose guard does not hold in Redis (a follow-up of a failure) costs a second round trip.
  */
 export async function ingestEvents(
   queue: Queue<EventJobData>,
   events: DwEvent[],
   dedupeWindowMs: number,
   now = Date.now(),
+  atIngest?: FilteredAtIngest,
 ): Promise<IngestResult> {
+  const accepted = await (atIngest && dedupeWindowMs > 0
+    ? ingestFiltering(atIngest, queue, events, dedupeWindowMs, now)
+    : queueEvents(queue, events, dedupeWindowMs, now));
+  const result: IngestResult = { accepted: [], duplicates: [] };
+  for (const [i, e] of events.entries()) (accepted[i] ? result.accepted : result.duplicates).push(e.id);
+  return result;
+}
+
+/** Filter what can be filtered without a job, queue the rest; per event, whether it was new. */
+async function ingestFiltering(
+  atIngest: FilteredAtIngest,
+  queue: Queue<EventJobData>,
+  events: DwEvent[],
+  dedupeWindowMs: number,
+  now: number,
+): Promise<boolean[]> {
+  const candidates = events.map((e) => atIngest.candidate(e));
+  const failures = events.map((e) => atIngest.failure(e));
+  // A node failing in this very request: its other events are queued after it, as they always were.
+  const failing = new Set(failures.flatMap((f) => (f ? [f.nodeId] : [])));
+  const toFilter: number[] = [];
+  const toQueue: number[] = [];
+  candidates.forEach((c, i) => {
+    const queued = !c || (c.guard.kind !== "none" && failing.has(c.guard.nodeId));
+    (queued ? toQueue : toFilter).push(i);
+  });
+  const at = (i: number) => events[i] as DwEvent;
+  const [filtered, queued] = await Promise.all([
+    Promise.all(
+      toFilter.map((i) =>
+        atIngest.filter(at(i), candidates[i] as FilterCandidate, dedupeKey(at(i)), dedupeWindowMs, now),
+      ),
+    ),
+    toQueue.length ? queueEvents(queue, toQueue.map(at), dedupeWindowMs, now) : [],
+    Promise.all(failures.flatMap((f) => (f ? [atIngest.mark(f)] : []))),
+  ]);
+  const accepted: boolean[] = [];
+  toQueue.forEach((i, k) => {
+    accepted[i] = queued[k] === true;
+  });
+  // Follow-ups of a remembered (or queued) failure: the job path after all.
+  const late = toFilter.filter((_, k) => filtered[k] === "job");
+  const lateQueued = late.length ? await queueEvents(queue, late.map(at), dedupeWindowMs, now) : [];
+  toFilter.forEach((i, k) => {
+    accepted[i] = filtered[k] === "filtered";
+  });
+  late.forEach((i, k) => {
+    accepted[i] = lateQueued[k] === true;
+  });
+  return accepted;
+}
+
+/** Today's path: every event an events job; per event, whether it was new (else a duplicate). */
+async function queueEvents(
+  queue: Queue<EventJobData>,
+  events: DwEvent[],
+  dedupeWindowMs: number,
+  now: number,
+): Promise<boolean[]> {
   const batch = events.map((event) => {
     const jobId = eventJobId(randomUUID());
     return {
@@ -32,12 +96,7 @@ export async function ingestEvents(
     events.length === 1
       ? [await queue.add(batch[0]!.name, batch[0]!.data, batch[0]!.opts)]
       : await queue.addBulk(batch);
-  const result: IngestResult = { accepted: [], duplicates: [] };
-  jobs.forEach((job, i) => {
-    const e = events[i] as DwEvent;
-    (job.id === batch[i]?.opts.jobId ? result.accepted : result.duplicates).push(e.id);
-  });
-  return result;
+  return jobs.map((job, i) => job.id === batch[i]?.opts.jobId);
 }
 
 /** Same source + id = same event (CloudEvents / EventBridge). Hashed: ids are sender-controlled text. */

@@ -13,9 +13,11 @@ import { adapterRoutes } from "../http/routes/adapter-routes.js";
 import { approvalPageRoute } from "../http/routes/approval-page.js";
 import type { HealthDeps } from "../http/routes/health.js";
 import { buildOpsApp, metricsRoute } from "../http/routes/metrics.js";
+import { FilteredAtIngest } from "../ingest/filtered-at-ingest.js";
 import { ingestEvents } from "../ingest/ingest-events.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { RedisClient } from "../redis/connect.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { Interactions } from "./interactions.js";
 import type { RuntimeQueues } from "./queues.js";
@@ -28,6 +30,9 @@ export interface HttpDeps {
   ready: HealthDeps["ready"];
   templates: TemplateEngine;
   stores: Stores;
+  /** Our own keys' connection and prefix (events filtered at ingest). */
+  redis: RedisClient;
+  prefix: string;
   queues: RuntimeQueues;
   approvals: ApprovalService;
   adapters: ReadonlyMap<string, ChatAdapter>;
@@ -59,6 +64,15 @@ export async function startHttp(d: HttpDeps): Promise<FastifyInstance | undefine
 function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
   const { config, stores, approvals, interactions } = d;
   const sig = config.ingest.auth.signature;
+  // Events the notify filter drops for certain are stored and counted without a job (src/ingest/filtered-at-ingest.ts).
+  const atIngest = new FilteredAtIngest({
+    redis: d.redis,
+    prefix: d.prefix,
+    notifications: config.notifications,
+    recent: stores.recent,
+    dedupePrefix: d.queues.events.toKey("de"),
+    logger: d.logger,
+  });
   return buildApp({
     config,
     logger: d.logger,
@@ -70,7 +84,10 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
       for (const a of answers) d.logger.info({ eventId: a.messageId, answer: a }, "Function Compute envelope answered");
       // Approvals exist in Redis before EventBridge gets its 2xx.
       await approvals.register(events);
-      return { ...(await ingestEvents(d.queues.events, events, config.ingest.dedupeWindow)), answers };
+      return {
+        ...(await ingestEvents(d.queues.events, events, config.ingest.dedupeWindow, Date.now(), atIngest)),
+        answers,
+      };
     },
     plugins: [
       (app) =>

@@ -2,18 +2,27 @@ import type { RedisClient } from "../redis/connect.js";
 import type { DwEvent } from "../core/event.js";
 import { LuaScript } from "../redis/lua-script.js";
 
-/** Capped store of recent events: a sorted set by receive time plus a hash of the events, trimmed atomically. */
-const RECORD = new LuaScript(`
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local n = redis.call('ZCARD', KEYS[1])
-local max = tonumber(ARGV[4])
-if n > max then
-  local old = redis.call('ZRANGE', KEYS[1], 0, n - max - 1)
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - max - 1)
-  redis.call('HDEL', KEYS[2], unpack(old))
+/**
+ * Record one event in the capped store of recent events: a sorted set by receive time plus a hash of the events,
+ * trimmed atomically. A Lua function, so that the ingest path (src/ingest/filtered-at-ingest.ts) records a filtered
+ * event in its own script exactly as the events worker does.
+ */
+export const RECORD_RECENT_LUA = `
+local function recordRecent(index, data, id, score, value, max)
+  redis.call('HSET', data, id, value)
+  redis.call('ZADD', index, score, id)
+  local n = redis.call('ZCARD', index)
+  if n > max then
+    local old = redis.call('ZRANGE', index, 0, n - max - 1)
+    redis.call('ZREMRANGEBYRANK', index, 0, n - max - 1)
+    redis.call('HDEL', data, unpack(old))
+  end
+  return n
 end
-return n
+`;
+
+const RECORD = new LuaScript(`${RECORD_RECENT_LUA}
+return recordRecent(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
 `);
 
 export interface StoredEvent {
@@ -23,9 +32,11 @@ export interface StoredEvent {
 
 export class RecentEvents {
   private readonly redis: RedisClient;
-  private readonly max: number;
-  private readonly index: string;
-  private readonly data: string;
+  /** The sorted set by receive time and the hash of the events. */
+  readonly index: string;
+  readonly data: string;
+  /** How many are kept (ingest.recentEvents). */
+  readonly max: number;
 
   constructor(redis: RedisClient, prefix: string, max: number) {
     this.redis = redis;
@@ -36,8 +47,11 @@ export class RecentEvents {
 
   /** Idempotent: recording the same event twice keeps one entry. */
   async record(event: DwEvent, receivedAt: number): Promise<void> {
-    const value = JSON.stringify({ event, receivedAt } satisfies StoredEvent);
-    await RECORD.run(this.redis, [this.index, this.data], [event.id, String(receivedAt), value, String(this.max)]);
+    await RECORD.run(
+      this.redis,
+      [this.index, this.data],
+      [event.id, String(receivedAt), storedValue(event, receivedAt), String(this.max)],
+    );
   }
 
   /** Newest first. */
@@ -89,3 +103,7 @@ export class RecentEvents {
     return v ? (JSON.parse(v) as StoredEvent) : undefined;
   }
 }
+
+/** What the recent events hold for an event (the hash's value). */
+export const storedValue = (event: DwEvent, receivedAt: number): string =>
+  JSON.stringify({ event, receivedAt } satisfies StoredEvent);

@@ -35,6 +35,12 @@ async function eventsAndApproval(bot: TestBot, slack: FakeSlack, sent: LocalDeci
   const events = [freshEvent("instance-status-changes"), freshEvent("commit-file"), freshEvent("deploy-table")];
   for (const ev of events) expect((await bot.post(ev)).status).toBe(202);
   await waitFor(() => events.every((ev) => posted(slack, String(ev.id)) > 0), "the 3 messages", 30_000);
+  // A running instance is filtered by the ingest request's own script (src/ingest/filtered-at-ingest.ts), which
+  // reads and writes several keys: one slot on a cluster.
+  const base = freshEvent("instance-status-changes");
+  const running = { ...base, id: String(base.id), data: { ...(base.data as object), status: 4, taskId: 1 } };
+  expect(await (await bot.post(running)).json()).toMatchObject({ accepted: 1 });
+  expect((await bot.runtime.recent.get(running.id))?.event.data.status).toBe(4);
 
   const ev = freshEvent("deploy-file");
   expect((await bot.post(ev)).status).toBe(202);
