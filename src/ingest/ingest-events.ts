@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { DwEvent } from "../core/event.js";
 import { type EventJobData, eventJobId } from "../jobs/queues.js";
@@ -101,5 +101,5 @@ async function queueEvents(
 
 /** Same source + id = same event (CloudEvents / EventBridge). Hashed: ids are sender-controlled text. */
 export function dedupeKey(e: Pick<DwEvent, "source" | "id">): string {
-  return createHash("sha256").update(`${e.source}\u0000${e.id}`).digest("hex").slice(0, 40);
+  return hash("sha256", `${e.source}\u0000${e.id}`, "hex").slice(0, 40);
 }
