@@ -1,4 +1,4 @@
-import { webApi } from "@slack/bolt";
+import * as webApi from "@slack/web-api";
 import { DeliveryError, isEncodingFailure } from "../../src/core/errors.js";
 import type { MessageRef } from "../../src/core/chat-adapter.js";
 

@@ -1,4 +1,4 @@
-import { webApi } from "@slack/bolt";
+import * as webApi from "@slack/web-api";
 import type {
   AdapterRoute,
   ChatAdapter,
@@ -10,10 +10,9 @@ import type {
 } from "../../src/core/chat-adapter.js";
 import type { Message } from "../../src/core/message.js";
 import { messageIds, toDeliveryError } from "./api.js";
-import { createSlackInteractive } from "./interactive.js";
 import { findPost, postKey, postMetadata } from "./post-once.js";
 import { renderSlack, type SlackPayload } from "./render.js";
-import { createSlackSocketMode, type SlackSocketModeOptions } from "./socket-mode.js";
+import type { SlackSocketModeOptions } from "./socket-mode.js";
 
 export interface SlackAdapterConfig {
   token: string;
@@ -41,42 +40,53 @@ export interface SlackAdapterConfig {
 /**
  * How clicks and commands arrive: Socket Mode when configured (no public URL; no route is served, so nothing
  * unsigned can reach the listeners), else POST /slack/events when a signing secret is set, else not at all.
+ * Bolt (its App, receivers and their dependencies: ~8 MiB of heap) is imported only then, when first needed: a bot
+ * that only posts never loads it.
  */
 function interactivity(config: SlackAdapterConfig): Pick<ChatAdapter<SlackPayload>, "listen" | "routes"> {
-  if (config.socketMode && config.appToken) {
-    const socket = createSlackSocketMode({
-      token: config.token,
-      appToken: config.appToken,
-      apiUrl: config.apiUrl,
-      timeoutMs: config.timeoutMs,
-      command: config.command,
-      onError: config.onError,
-      ...config.socket,
-    });
+  const { socketMode, appToken, signingSecret } = config;
+  if (socketMode && appToken) {
     return {
       async listen(handlers: InteractionHandlers) {
+        const { createSlackSocketMode } = await import("./socket-mode.js");
+        const socket = createSlackSocketMode({
+          token: config.token,
+          appToken,
+          apiUrl: config.apiUrl,
+          timeoutMs: config.timeoutMs,
+          command: config.command,
+          onError: config.onError,
+          ...config.socket,
+        });
         socket.setHandlers(handlers);
         socket.start();
         return { close: () => socket.close() };
       },
     };
   }
-  if (!config.signingSecret) return {};
-  const interactive = createSlackInteractive({
-    token: config.token,
-    signingSecret: config.signingSecret,
-    apiUrl: config.apiUrl,
-    command: config.command,
-    now: config.now,
-    firstSeen: config.firstSeen,
-  });
+  if (!signingSecret) return {};
+  let interactive: Promise<ReturnType<typeof import("./interactive.js").createSlackInteractive>> | undefined;
+  const ready = () =>
+    (interactive ??= import("./interactive.js").then(({ createSlackInteractive }) =>
+      createSlackInteractive({
+        token: config.token,
+        signingSecret,
+        apiUrl: config.apiUrl,
+        command: config.command,
+        now: config.now,
+        firstSeen: config.firstSeen,
+      }),
+    ));
   return {
     async listen(handlers: InteractionHandlers) {
-      interactive.setHandler(handlers.onAction);
-      interactive.setCommandHandler(handlers.onCommand);
+      const i = await ready();
+      i.setHandler(handlers.onAction);
+      i.setCommandHandler(handlers.onCommand);
       return { close: async () => undefined };
     },
-    routes: (): AdapterRoute[] => [{ method: "POST", path: "/slack/events", handle: (req) => interactive.handle(req) }],
+    routes: (): AdapterRoute[] => [
+      { method: "POST", path: "/slack/events", handle: async (req) => (await ready()).handle(req) },
+    ],
   };
 }
 

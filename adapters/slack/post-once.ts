@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { webApi } from "@slack/bolt";
+import type * as webApi from "@slack/web-api";
 
 /**
  * chat.postMessage has no idempotency key, so a post whose answer was lost (a timeout after Slack made the

@@ -5,11 +5,18 @@ import { describe, expect, it } from "vitest";
 /**
  * The Lark SDK (~57 MiB of RSS) and Alibaba Cloud's OpenAPI client (~25 MiB) are loaded when a Lark client or a
  * DataWorks call needs them, not when the runtime is imported: a Slack-only bot without DataWorks credentials never
- * pays for them (docs/benchmarks.md). Checked in a fresh Node process, where the CJS module cache tells what loaded.
+ * pays for them (docs/benchmarks.md). Likewise Bolt (~8 MiB of heap beyond the Web API client) for a Slack bot
+ * that takes no clicks or commands. Checked in a fresh Node process, where the CJS module cache tells what loaded.
  */
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 
-function loadedAfter(script: string): { lark: boolean; alicloud: boolean } {
+interface Loaded {
+  lark: boolean;
+  alicloud: boolean;
+  bolt: boolean;
+}
+
+function loadedAfter(script: string): Loaded {
   const code = `
     import { createRequire } from "node:module";
     ${script}
@@ -17,6 +24,7 @@ function loadedAfter(script: string): { lark: boolean; alicloud: boolean } {
     process.stdout.write(JSON.stringify({
       lark: loaded.some((f) => f.includes("@larksuiteoapi")),
       alicloud: loaded.some((f) => f.includes("@alicloud/openapi-client")),
+      bolt: loaded.some((f) => f.includes("@slack/bolt")),
     }));`;
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
     cwd: ROOT,
@@ -24,11 +32,11 @@ function loadedAfter(script: string): { lark: boolean; alicloud: boolean } {
     timeout: 60_000,
   });
   if (r.status !== 0) throw new Error(`the probe failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { lark: boolean; alicloud: boolean };
+  return JSON.parse(r.stdout) as Loaded;
 }
 
 describe("platform and cloud SDKs are loaded on demand", () => {
-  it("a Slack-only runtime with its adapters built loads neither the Lark SDK nor the OpenAPI client", () => {
+  it("a Slack-only runtime with its adapters built loads neither the Lark SDK, the OpenAPI client nor Bolt", () => {
     const loaded = loadedAfter(`
       const { parseConfig } = await import("./src/config/load-config.ts");
       const { createAdapters } = await import("./src/adapters.ts");
@@ -39,7 +47,16 @@ describe("platform and cloud SDKs are loaded on demand", () => {
         routes: [{ destinations: ["ops"] }],
       }, {});
       createAdapters(config);`);
-    expect(loaded).toEqual({ lark: false, alicloud: false });
+    // No signing secret, no Socket Mode: the bot only posts, through the Web API client, and never needs Bolt.
+    expect(loaded).toEqual({ lark: false, alicloud: false, bolt: false });
+  });
+
+  it("a Slack adapter with a signing secret loads Bolt when it starts listening for clicks", () => {
+    const loaded = loadedAfter(`
+      const { createSlackAdapter } = await import("./adapters/slack/index.ts");
+      const a = createSlackAdapter({ token: "xoxb-1", signingSecret: "s", apiUrl: "http://127.0.0.1:9", timeoutMs: 1000 });
+      await a.listen({ onAction: async () => undefined, onCommand: async () => undefined });`);
+    expect(loaded.bolt).toBe(true);
   });
 
   it("building a Lark client loads the Lark SDK (the probe sees a loaded SDK)", () => {
