@@ -135,8 +135,13 @@ describe("render safety: lone surrogates and deterministic encoding failures", (
       5_000,
     );
     expect(msg).toBeTruthy();
-    const job = await finished(`d.e.${event.id}.ops`);
+    // Sent by the events job's own attempt (src/jobs/inline-delivery.ts): no delivery job queued for a retry.
+    const job = await waitFor(async () => {
+      const j = await bot.runtime.queues.events.getJob(`e.${event.id}`);
+      return j?.finishedOn ? j : undefined;
+    }, "the events job finished");
     expect(job.stacktrace, "sent on the first attempt, no retry loop").toEqual([]);
+    expect(await bot.runtime.queues.deliveries.getJob(`d.e.${event.id}.ops`), "no retry queued").toBeUndefined();
     expect(msg.text).not.toContain("\ud800");
     // A failed instance also opens its incident, through Lua scripts whose JSON decoder refuses a lone surrogate's
     // escape: stored as U+FFFD, the delivery goes on (before, the job failed and the message was lost).
