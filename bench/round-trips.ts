@@ -3,7 +3,10 @@
  * events of one kind, waits until every one was processed (and delivered, when it should be), and counts what the
  * bot's connections sent in between, by command (a Lua script by its name). Two streams:
  *   - delivered: kill-instance, one route to one Slack channel, rate limits and digests off (as bench:e2e);
- *   - filtered: instance-status-changes with status 4 (running), which the default `instanceStatuses` drops.
+ *   - filtered: instance-status-changes with status 4 (running), which the default `instanceStatuses` drops;
+ *   - failed: instance-status-changes with status 5 (failed), each of its own node: a failure's message with its
+ *     incident (actions off), as a real schedule's failures are.
+ * STREAMS=delivered,failed picks some.
  * A filtered event is processed once it is counted (HGETALL <prefix>:notify:filtered), with or without a job.
  *   npm run bench:round-trips   (EVENTS=200)
  * MONITOR slows Redis down: the counts are exact, the timings are not figures.
@@ -17,6 +20,7 @@ import { Redis } from "ioredis";
 import { deletePrefix, fixture, fmt, load, REDIS_URL, ROOT, startSlackBench, TOKEN } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 200);
+type Stream = "delivered" | "filtered" | "failed";
 
 /** sha1 → name of every BullMQ script (they run as EVALSHA). */
 function bullmqScripts(): Map<string, string> {
@@ -52,9 +56,7 @@ interface Count {
   roundTrips: number;
 }
 
-async function measure(
-  kind: "delivered" | "filtered",
-): Promise<Count & { jobsAdded: number; inScripts: number; sent: number }> {
+async function measure(kind: Stream): Promise<Count & { jobsAdded: number; inScripts: number; sent: number }> {
   const { slack, bot, prefix } = await startSlackBench("rt");
   await new Promise((r) => setTimeout(r, 1000));
   const mine = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -65,11 +67,14 @@ async function measure(
   const monitor = await new Redis(REDIS_URL).monitor();
   monitor.on("monitor", (_t: string, args: string[], source: string) => seen.push({ source, args }));
   const base = fixture(kind === "delivered" ? "kill-instance" : "instance-status-changes");
+  let n = 0;
   const body = () =>
     JSON.stringify(
       kind === "delivered"
         ? { ...base, id: randomUUID() }
-        : { ...base, id: randomUUID(), data: { ...(base.data as object), status: 4 } },
+        : kind === "failed"
+          ? { ...base, id: randomUUID(), data: { ...(base.data as object), status: 5, nodeId: 710000000000 + n++ } }
+          : { ...base, id: randomUUID(), data: { ...(base.data as object), status: 4 } },
     );
   let sent = 0;
   while (sent < events) {
@@ -82,7 +87,7 @@ async function measure(
   }
   process.stderr.write(`${kind}: ${sent} posted\n`);
   const processed = async () => Number((await mine.hget(`${prefix}:notify:filtered`, "instance-status-changes")) ?? 0);
-  while ((kind === "delivered" ? slack.messages.length : await processed()) < sent)
+  while ((kind === "filtered" ? await processed() : slack.messages.length) < sent)
     await new Promise((r) => setTimeout(r, 50));
   // The last completions (and their moveToFinished) land after the message: a moment for them.
   await new Promise((r) => setTimeout(r, 1500));
@@ -131,7 +136,7 @@ async function measure(
 }
 
 const out: string[] = [`Redis commands per event ${new Date().toISOString()}, ${events} events per stream`];
-for (const kind of ["delivered", "filtered"] as const) {
+for (const kind of (process.env.STREAMS?.split(",") ?? ["delivered", "filtered", "failed"]) as Stream[]) {
   const r = await measure(kind);
   out.push(
     "",
