@@ -21,7 +21,7 @@ import { postAlert, postCard } from "./approval-deliveries.js";
 import { postEscalation } from "./escalation-delivery.js";
 import type { IncidentStore } from "../incidents/store.js";
 import type { DeliveryJobData } from "./queues.js";
-import { applyVerdict, retryVerdict } from "./retry-decision.js";
+import { applyVerdict, type RetryVerdict, retryVerdict } from "./retry-decision.js";
 import { withFallback } from "./safe-adapter.js";
 import { updateCard } from "./update-card.js";
 import { updateIncidentCopy } from "./update-incident.js";
@@ -235,21 +235,39 @@ async function deliveryRetry(
 ): Promise<Error> {
   // A throttle that names no wait waits a second: platforms throttle per second or per minute.
   const verdict = retryVerdict(err, job, token !== undefined, { throttleWaitMs: 1000 });
-  if (err instanceof DeliveryError) {
-    if (verdict.kind === "wait") {
-      log.warn({ waitMs: verdict.ms, waits: verdict.waits }, "platform throttled the delivery; waiting");
-      metrics?.rateLimitWaits.inc({ platform: err.adapter, reason: "throttled" });
-    } else if (verdict.kind === "fail") {
-      log.error({ code: err.code, platformCode: err.platformCode }, err.message);
-    } else if (verdict.kind === "retry") {
-      log.warn({ code: err.code, platformCode: err.platformCode }, err.message);
-      // The retry is told the message may exist, in whichever process it runs (job data lives in Redis).
-      if (err.maybeDone && job.data.maybeSentAt === undefined)
-        await job.updateData({ ...job.data, maybeSentAt: Date.now() }).catch(() => undefined);
-      if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) metrics?.messagesRetried.inc({ platform: err.adapter });
-    }
-  } else if (verdict.kind === "fail") log.error({ err }, "a bug, not weather: the delivery is not retried");
+  const retriesLeft = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+  reportVerdict(verdict, err, log, { metrics, retried: retriesLeft });
+  // The retry is told the message may exist, in whichever process it runs (job data lives in Redis).
+  if (verdict.kind === "retry" && err instanceof DeliveryError && err.maybeDone && job.data.maybeSentAt === undefined)
+    await job.updateData({ ...job.data, maybeSentAt: Date.now() }).catch(() => undefined);
   return applyVerdict(verdict, err, job, token);
+}
+
+/**
+ * The log line and metrics of a failed delivery's verdict: the same for a queued job's run and an inline attempt
+ * (src/jobs/inline-delivery.ts). `retried`: whether another attempt follows (counted as a retry). `platform`: the
+ * metrics label when the error does not name its adapter.
+ */
+export function reportVerdict(
+  verdict: RetryVerdict,
+  err: unknown,
+  log: Logger,
+  o: { metrics?: Metrics; retried: boolean; platform?: string },
+): void {
+  const delivery = err instanceof DeliveryError ? err : undefined;
+  const platform = delivery?.adapter ?? o.platform ?? "unknown";
+  const why = delivery ? { code: delivery.code, platformCode: delivery.platformCode } : { err };
+  const message = err instanceof Error ? err.message : String(err);
+  if (verdict.kind === "wait") {
+    log.warn({ waitMs: verdict.ms, waits: verdict.waits }, "platform throttled the delivery; waiting");
+    o.metrics?.rateLimitWaits.inc({ platform, reason: "throttled" });
+  } else if (verdict.kind === "retry") {
+    log.warn(why, message);
+    if (o.retried) o.metrics?.messagesRetried.inc({ platform });
+  } else if (verdict.kind === "fail") {
+    if (delivery) log.error(why, message);
+    else log.error({ err }, "a bug, not weather: the delivery is not retried");
+  }
 }
 
 function renderEvent(

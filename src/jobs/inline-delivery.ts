@@ -3,7 +3,14 @@ import type { Config } from "../config/schema.js";
 import { DeliveryError } from "../core/errors.js";
 import type { DeliveryJobData, DeliveryTurn } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
-import { type DeliverDeps, type Destination, deliverEvent, deliveryLog, destinationOf } from "./deliver.js";
+import {
+  type DeliverDeps,
+  type Destination,
+  deliverEvent,
+  deliveryLog,
+  destinationOf,
+  reportVerdict,
+} from "./deliver.js";
 import { retryVerdict } from "./retry-decision.js";
 
 /** One notification's delivery job, as the events job builds it (src/jobs/process-event.ts). */
@@ -110,24 +117,15 @@ async function attempt(j: NotificationJob, o: InlineOptions): Promise<void> {
 /** An inline attempt's failure: the queued job takes it over, as the delivery job's retry decision would. */
 async function failed(err: unknown, turn: InlineTurn, platform: string, o: InlineOptions, log: Logger) {
   const verdict = retryVerdict(err, turn, true, { throttleWaitMs: 1000 });
-  const metrics = o.deps.metrics;
-  const why = err instanceof DeliveryError ? { code: err.code, platformCode: err.platformCode } : { err };
-  const message = err instanceof Error ? err.message : String(err);
-  if (verdict.kind === "wait") {
-    log.warn({ waitMs: verdict.ms, waits: verdict.waits }, "platform throttled the delivery; waiting");
-    metrics?.rateLimitWaits.inc({ platform, reason: "throttled" });
-    return turn.handOver({ ...turn.data, throttled: verdict.waits }, verdict.ms);
-  }
+  // The queued job always follows: a retry is counted as one.
+  reportVerdict(verdict, err, log, { metrics: o.deps.metrics, retried: true, platform });
+  if (verdict.kind === "wait") return turn.handOver({ ...turn.data, throttled: verdict.waits }, verdict.ms);
   if (verdict.kind === "retry") {
-    log.warn(why, message);
-    metrics?.messagesRetried.inc({ platform });
     const maybeDone = err instanceof DeliveryError && err.maybeDone && turn.data.maybeSentAt === undefined;
     return turn.handOver(maybeDone ? { ...turn.data, maybeSentAt: Date.now() } : turn.data, o.backoffMs);
   }
   // Refused for good, or a bug: the queued job fails at once with the reason, where failures are kept and counted.
-  if (err instanceof DeliveryError) log.error(why, message);
-  else log.error({ err }, "a bug, not weather: the delivery is not retried");
-  return turn.handOver({ ...turn.data, refused: message }, 0);
+  return turn.handOver({ ...turn.data, refused: err instanceof Error ? err.message : String(err) }, 0);
 }
 
 /** An inline attempt's turn: data kept in memory, and every stop hands the delivery to its queued job. */
