@@ -51,7 +51,8 @@ const SECRET_KEYS = new Set(
   ].map((k) => k.toLowerCase()),
 );
 
-const isSecretKey = (k: string) => SECRET_KEYS.has(k.toLowerCase());
+/** A value under a secret's name is censored, unless there is nothing to hide (absent or empty). */
+const censorsAs = (k: string, x: unknown) => SECRET_KEYS.has(k.toLowerCase()) && x !== undefined && x !== "";
 
 export function censorSecrets(v: unknown, depth = 0): unknown {
   if (depth > 8 || v === null || typeof v !== "object") return v;
@@ -66,8 +67,7 @@ export function censorSecrets(v: unknown, depth = 0): unknown {
   if (proto !== Object.prototype && proto !== null) return depth === 1 ? censorOwnFields(v) : v;
   let out: Record<string, unknown> | undefined;
   for (const [k, x] of Object.entries(v)) {
-    const y =
-      SECRET_KEYS.has(k.toLowerCase()) && x !== undefined && x !== "" ? "[redacted]" : censorSecrets(x, depth + 1);
+    const y = censorsAs(k, x) ? "[redacted]" : censorSecrets(x, depth + 1);
     if (y !== x) {
       out ??= { ...(v as Record<string, unknown>) };
       out[k] = y;
@@ -77,7 +77,7 @@ export function censorSecrets(v: unknown, depth = 0): unknown {
 }
 
 function censorOwnFields(v: object): object {
-  const secret = Object.keys(v).filter((k) => isSecretKey(k) && (v as Record<string, unknown>)[k] !== undefined);
+  const secret = Object.keys(v).filter((k) => censorsAs(k, (v as Record<string, unknown>)[k]));
   if (!secret.length) return v;
   const copy = Object.assign(Object.create(Object.getPrototypeOf(v)) as object, v) as Record<string, unknown>;
   for (const k of secret) copy[k] = "[redacted]";

@@ -21,8 +21,7 @@
  */
 import type { NotificationsConfig } from "../config/sections/notifications.js";
 import type { DwEvent } from "../core/event.js";
-import { failureMemory } from "../incidents/track.js";
-import { failureKey } from "../incidents/track.js";
+import { failureKey, failureMemory } from "../incidents/track.js";
 import type { Logger } from "../logger.js";
 import { filteredKey, type NotifyReason, notifyVerdict } from "../notify/notify-filter.js";
 import type { RedisClient } from "../redis/connect.js";
