@@ -13,34 +13,13 @@ import { filteredKey } from "../../src/notify/notify-filter.js";
 import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { freshEvent } from "../helpers/fixtures.js";
+import { FAILED_AT, instanceEvents, MIN } from "../helpers/instance-events.js";
 import { TEST_REDIS_URL } from "../helpers/redis.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const SLACK_TOKEN = "xoxb-filtered-at-ingest";
-const FAILED_AT = 1750213530000;
-const MIN = 60_000;
-
 let nodeSeq = 700_019_870_000;
-/** One instance's status events (the rerun keeps the instance id, `taskId`). */
-function instance() {
-  const nodeId = ++nodeSeq;
-  const taskId = nodeId + 100_000;
-  const ev = (status: number, times: Record<string, number | null> = {}) => {
-    const e = freshEvent("instance-status-changes");
-    const data: Record<string, unknown> = { ...(e.data as Record<string, unknown>), nodeId, taskId, status, ...times };
-    for (const [k, v] of Object.entries(data)) if (v === null) delete data[k];
-    return { ...e, id: String(e.id), data };
-  };
-  return {
-    nodeId,
-    taskId,
-    waiting: () => ev(2),
-    failed: () => ev(5),
-    running: (at = FAILED_AT + 3 * MIN) => ev(4, { modifyTime: at, beginRunningTime: at, finishTime: null }),
-    succeeded: (at = FAILED_AT + 16 * MIN) =>
-      ev(6, { modifyTime: at, beginRunningTime: FAILED_AT + 3 * MIN, finishTime: at }),
-  };
-}
+const instance = () => instanceEvents(++nodeSeq);
 
 describe("filtered events without a job (real HTTP route, BullMQ, Redis; workers started when a test says so)", () => {
   let slack: FakeSlack;
@@ -185,7 +164,7 @@ describe("filtered events without a job (real HTTP route, BullMQ, Redis; workers
     await post(http, i.succeeded());
     await waitFor(() => msg!.updates === 1, "the recovery's update");
     const before = await eventJobs(http);
-    await post(http, i.succeeded(FAILED_AT + 60 * MIN));
+    await post(http, i.succeeded(FAILED_AT + 3 * MIN, FAILED_AT + 60 * MIN));
     await sleep(200);
     expect(await eventJobs(http)).toBe(before);
   });

@@ -12,7 +12,7 @@ import { FakeSlack } from "../fakes/slack-api.js";
 import { startTestBot, type TestBot } from "../helpers/bot.js";
 import { dataWorksOnRedis } from "../helpers/dataworks-on-redis.js";
 import { startDingTalkBot, startDingTalkFakes } from "../helpers/dingtalk-harness.js";
-import { freshEvent } from "../helpers/fixtures.js";
+import { FAILED_AT, instanceEvents, MIN } from "../helpers/instance-events.js";
 import { incidentConfig } from "../helpers/incident-config.js";
 import { testPrefix } from "../helpers/redis.js";
 import { sleep, waitFor } from "../helpers/wait.js";
@@ -20,32 +20,8 @@ import { sleep, waitFor } from "../helpers/wait.js";
 const SLACK_TOKEN = "xoxb-follow";
 const LARK = { appId: "cli_follow", appSecret: "follow-secret" };
 const DING = { appKey: "dingfollow", appSecret: "ding-follow-secret" };
-/** The fixture's failure: began 10:10:05, failed 10:25:30 (+08:00). */
-const FAILED_AT = 1750213530000;
-const MIN = 60_000;
-
 let nodeSeq = 700_009_870_000;
-/** One instance's status events, in DataWorks' payload: the rerun keeps the instance id (`taskId`). */
-function instance() {
-  const nodeId = ++nodeSeq;
-  const taskId = nodeId + 100_000;
-  const ev = (status: number, times: Record<string, number | null>) => {
-    const e = freshEvent("instance-status-changes");
-    const data: Record<string, unknown> = { ...(e.data as Record<string, unknown>), nodeId, taskId, status, ...times };
-    for (const [k, v] of Object.entries(data)) if (v === null) delete data[k];
-    return { ...e, id: String(e.id), data };
-  };
-  return {
-    nodeId,
-    taskId,
-    failed: () => ev(5, {}),
-    running: (at = FAILED_AT + 3 * MIN) => ev(4, { modifyTime: at, beginRunningTime: at, finishTime: null }),
-    succeeded: (began = FAILED_AT + 3 * MIN, at = FAILED_AT + 16 * MIN) =>
-      ev(6, { modifyTime: at, beginRunningTime: began, finishTime: at }),
-    failedAgain: (began = FAILED_AT + 3 * MIN, at = FAILED_AT + 9 * MIN) =>
-      ev(5, { modifyTime: at, beginRunningTime: began, finishTime: at }),
-  };
-}
+const instance = () => instanceEvents(++nodeSeq);
 
 describe("a failed instance's message follows the instance (Slack, Lark, DingTalk fakes; real Redis and BullMQ)", () => {
   let slack: FakeSlack;
