@@ -7,6 +7,7 @@ import { createDingTalkAdapter } from "../adapters/dingtalk/index.js";
 import { createLarkAdapter } from "../adapters/lark/index.js";
 import { createSlackAdapter } from "../adapters/slack/index.js";
 import type { Platform } from "./config/sections/destinations.js";
+import { DEFAULT_TIMEOUT_MS } from "./config/sections/platforms.js";
 import type { Config } from "./config/schema.js";
 import type { ChatAdapter, FirstSeen } from "./core/chat-adapter.js";
 
@@ -23,7 +24,7 @@ type Create = (config: Readonly<Config>, deps: AdapterDeps, hasDestinations: boo
 
 /** Lark and DingTalk custom-bot (webhook) destinations need no app section: the adapter exists with or without it. */
 function appOrRobots<App extends { timeoutMs?: number }>(app: App | undefined, deps: AdapterDeps) {
-  return { app, timeoutMs: app?.timeoutMs ?? 10_000, onError: deps.onError };
+  return { app, timeoutMs: app?.timeoutMs ?? DEFAULT_TIMEOUT_MS, onError: deps.onError };
 }
 
 const CREATE: { readonly [P in Platform]: Create } = {

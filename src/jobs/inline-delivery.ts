@@ -1,5 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Config } from "../config/schema.js";
+import type { Platform } from "../config/sections/destinations.js";
+import { DEFAULT_TIMEOUT_MS } from "../config/sections/platforms.js";
 import { DeliveryError } from "../core/errors.js";
 import type { DeliveryJobData, DeliveryTurn } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
@@ -173,10 +175,11 @@ function handOver(j: NotificationJob, deliveries: Queue<DeliveryJobData>) {
  * and a second for the rest of the run (its ref saved).
  */
 function attemptOverMs(config: Readonly<Config>, platform: string): number {
-  const timeouts: Record<string, number | undefined> = {
+  const timeouts: { readonly [P in Platform]: number | undefined } = {
     slack: config.slack?.timeoutMs,
     lark: config.lark?.timeoutMs,
     dingtalk: config.dingtalk?.timeoutMs,
+    console: undefined,
   };
-  return 2 * (timeouts[platform] ?? 10_000) + 1_000;
+  return 2 * (timeouts[platform as Platform] ?? DEFAULT_TIMEOUT_MS) + 1_000;
 }

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { baseUrl, secret } from "./common.js";
 
+/** A platform's request timeout when its section does not set one (or there is no section: custom bots). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 /** Slack app credentials (bot token xoxb-…, signing secret) and API base URL (GovSlack, proxies, tests). */
 export const slackSchema = z
   .object({
@@ -15,7 +18,7 @@ export const slackSchema = z
       .optional(),
     apiUrl: baseUrl("https://slack.com/api"),
     /** Request timeout for Web API calls. */
-    timeoutMs: z.number().int().min(100).default(10_000),
+    timeoutMs: z.number().int().min(100).default(DEFAULT_TIMEOUT_MS),
     /** Before re-posting a message whose answer was lost (timeout), look for it in the channel (channels:history). */
     recoverLostPosts: z.boolean().default(false),
   })
@@ -44,7 +47,7 @@ export const larkSchema = z
      * URL), "ws" = the SDK's long connection (WSClient) opened with appId/appSecret, no public URL.
      */
     transport: z.enum(["http", "ws"]).default("http"),
-    timeoutMs: z.number().int().min(100).default(10_000),
+    timeoutMs: z.number().int().min(100).default(DEFAULT_TIMEOUT_MS),
   })
   .strict();
 
@@ -68,7 +71,7 @@ export const dingtalkSchema = z
       .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) base URL")
       .transform((v) => v.replace(/\/+$/, ""))
       .optional(),
-    timeoutMs: z.number().int().min(100).default(10_000),
+    timeoutMs: z.number().int().min(100).default(DEFAULT_TIMEOUT_MS),
     /** Your organisation (CorpId): card clicks and @bot messages that name another organisation are refused. */
     corpId: z.string().min(1).optional(),
   })
