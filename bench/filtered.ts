@@ -32,7 +32,13 @@ async function runFiltered(root: string) {
     const failed = failureEvery > 0 && i++ % failureEvery === 0;
     if (failureEvery === 0) i++;
     if (failed) failures++;
-    const data = { ...(base.data as object), status: failed ? 5 : 4, nodeId: 700000000000 + (i % 500) };
+    // Each event its own instance (taskId): a failure opens its own incident, as a schedule's failures do.
+    const data = {
+      ...(base.data as object),
+      status: failed ? 5 : 4,
+      nodeId: 700000000000 + (i % 500),
+      taskId: 800000000000 + i,
+    };
     return JSON.stringify({ ...base, id: randomUUID(), data });
   };
   const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

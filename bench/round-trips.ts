@@ -4,7 +4,7 @@
  * bot's connections sent in between, by command (a Lua script by its name). Two streams:
  *   - delivered: kill-instance, one route to one Slack channel, rate limits and digests off (as bench:e2e);
  *   - filtered: instance-status-changes with status 4 (running), which the default `instanceStatuses` drops;
- *   - failed: instance-status-changes with status 5 (failed), each of its own node: a failure's message with its
+ *   - failed: instance-status-changes with status 5 (failed), each its own node and instance: a failure's message with its
  *     incident (actions off), as a real schedule's failures are.
  * STREAMS=delivered,failed picks some.
  * A filtered event is processed once it is counted (HGETALL <prefix>:notify:filtered), with or without a job.
@@ -73,7 +73,11 @@ async function measure(kind: Stream): Promise<Count & { jobsAdded: number; inScr
       kind === "delivered"
         ? { ...base, id: randomUUID() }
         : kind === "failed"
-          ? { ...base, id: randomUUID(), data: { ...(base.data as object), status: 5, nodeId: 710000000000 + n++ } }
+          ? {
+              ...base,
+              id: randomUUID(),
+              data: { ...(base.data as object), status: 5, nodeId: 710000000000 + n, taskId: 810000000000 + n++ },
+            }
           : { ...base, id: randomUUID(), data: { ...(base.data as object), status: 4 } },
     );
   let sent = 0;
