@@ -7,9 +7,13 @@ import type { WorkspaceNames } from "./workspace-names.js";
 /** For the events worker: the mute that silences this event (and is counted), or undefined. */
 export type MuteCheck = (event: DwEvent) => Promise<Mute | undefined>;
 
+/** How stale the events worker's view of the mutes may be: how soon a mute set on another instance applies here. */
+export const MUTES_READ_EVERY_MS = 1_000;
+
 export function createMuteCheck(store: MuteStore, workspaces: WorkspaceNames): MuteCheck {
+  const inForce = { active: () => store.inForce(MUTES_READ_EVERY_MS) };
   return async (event) => {
-    const m = await mutingMute(store, workspaces, event);
+    const m = await mutingMute(inForce, workspaces, event);
     if (m) await store.count(m, event.eventCode || event.type);
     return m;
   };

@@ -24,6 +24,9 @@ export class MuteStore {
   private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly now: () => number;
+  /** Bumped by every add and remove through this store: a read from before it is stale at once. */
+  private version = 0;
+  private lastRead?: { at: number; version: number; mutes: Promise<Mute[]> };
 
   constructor(redis: RedisClient, prefix: string, now: () => number = Date.now) {
     this.redis = redis;
@@ -57,6 +60,7 @@ export class MuteStore {
         .zremrangebyscore(this.index, "-inf", createdAt)
         .zadd(this.index, mute.until, mute.id)
         .exec();
+      this.version++;
       return mute;
     }
     throw new Error("could not allocate a mute id");
@@ -74,6 +78,25 @@ export class MuteStore {
       .filter((m) => m.until > now);
   }
 
+  /**
+   * Mutes in force, as read from Redis at most `maxAgeMs` ago by this store (concurrent callers share one read): the
+   * events worker asks for every event, and mutes change a few times a day. A mute set or lifted through this store
+   * applies at once; one set or lifted by another instance within `maxAgeMs`.
+   */
+  async inForce(maxAgeMs: number): Promise<Mute[]> {
+    const now = this.now();
+    let read = this.lastRead;
+    if (!read || read.version !== this.version || now - read.at >= maxAgeMs || now < read.at) {
+      const mutes = this.active();
+      read = this.lastRead = { at: now, version: this.version, mutes };
+      // A failed read is not kept: the next caller reads again.
+      mutes.catch(() => {
+        if (this.lastRead === read) this.lastRead = undefined;
+      });
+    }
+    return (await read.mutes).filter((m) => m.until > now);
+  }
+
   async get(id: string): Promise<Mute | undefined> {
     const v = await this.redis.get(this.key(id));
     return v ? (JSON.parse(v) as Mute) : undefined;
@@ -83,6 +106,7 @@ export class MuteStore {
   async remove(id: string): Promise<Mute | undefined> {
     const v = await this.redis.getdel(this.key(id));
     await this.redis.zrem(this.index, id);
+    this.version++;
     return v ? (JSON.parse(v) as Mute) : undefined;
   }
 

@@ -122,8 +122,13 @@ export async function deliverNotification(
     members && members.length > 1 && digest
       ? await renderDigest(d, members, digest)
       : await render(await newestOf(d), earlier?.event);
-  const ref = await withSlot(deps.limiter, slot, () => sendOrUpdate(d, payload, earlier?.ref), deps.now);
-  await saveRefs(d, ref, members);
+  const ref = await withSlot(
+    deps.limiter,
+    slot,
+    () => sendOrUpdate(d, payload, earlier?.ref),
+    deps.now,
+    (sent) => saveRefs(d, sent, members),
+  );
   return { ref, sent: true };
 }
 

@@ -44,19 +44,28 @@ export async function takeSlot(
 
 /**
  * Send while holding the slot. Sent or failed, the request reached the platform by the end: the slot counts from
- * then (a settle that fails only leaves the slot counted from when it was taken).
+ * then (a settle that fails only leaves the slot counted from when it was taken). `after` (saving what was sent)
+ * runs beside the settle: both go to Redis in one write.
  */
 export async function withSlot<T>(
   limiter: RateLimiter,
   slot: Slot | undefined,
   send: () => Promise<T>,
   now?: () => number,
+  after?: (sent: T) => Promise<void>,
 ): Promise<T> {
-  try {
-    return await send();
-  } finally {
+  const settle = async () => {
     if (slot) await limiter.settle(slot.limits, slot.id, now?.()).catch(() => undefined);
+  };
+  let sent: T;
+  try {
+    sent = await send();
+  } catch (err) {
+    await settle();
+    throw err;
   }
+  await Promise.all([settle(), after?.(sent)]);
+  return sent;
 }
 
 /** Give a slot back unused (the delivery turned out to have nothing to send). */

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMuteCheck } from "../../../src/commands/mute-check.js";
+import { createMuteCheck, MUTES_READ_EVERY_MS } from "../../../src/commands/mute-check.js";
 import { MuteStore } from "../../../src/commands/mutes.js";
 import { WorkspaceNames } from "../../../src/commands/workspace-names.js";
 import type { DwEvent } from "../../../src/core/event.js";
@@ -60,5 +60,22 @@ describe("mute check (real Redis)", () => {
     // The ended mute's id is cleared from the index by the next mute.
     const next = await store.add({ filter: { types: ["kill-instance"] }, by }, 1_000);
     expect(await redis.zrange(`${prefix}:mutes`, "0", "-1")).toEqual([next.id]);
+  });
+
+  it("reads the mutes at most once a second: set or lifted here applies at once, by another instance within that second", async () => {
+    const other = new MuteStore(redis, prefix, () => now); // another instance's store, same Redis
+    expect(await check(ev("dag-status-changes"))).toBeUndefined();
+    const there = await other.add({ filter: { types: ["dag-status-changes"] }, by }, 60_000);
+    expect(await check(ev("dag-status-changes"))).toBeUndefined(); // this instance read the mutes just now
+    now += MUTES_READ_EVERY_MS;
+    expect((await check(ev("dag-status-changes")))?.id).toBe(there.id);
+    await other.remove(there.id);
+    expect((await check(ev("dag-status-changes")))?.id).toBe(there.id);
+    now += MUTES_READ_EVERY_MS;
+    expect(await check(ev("dag-status-changes"))).toBeUndefined();
+    const here = await store.add({ filter: { types: ["dag-status-changes"] }, by }, 60_000);
+    expect((await check(ev("dag-status-changes")))?.id).toBe(here.id);
+    await store.remove(here.id);
+    expect(await check(ev("dag-status-changes"))).toBeUndefined();
   });
 });

@@ -54,4 +54,33 @@ describe("slot: take, wait for, release (real Redis)", () => {
     ).rejects.toThrow("platform down");
     expect(await count("held")).toBe(2);
   });
+
+  it("runs what follows a send (its ref saved) with what was sent, and settles the slot either way", async () => {
+    const limits = [{ key: "after", max: 5, windowMs: 60_000 }];
+    const seen: string[] = [];
+    const ok = await takeSlot(limiter, limits);
+    const sent = await withSlot(
+      limiter,
+      ok.slot,
+      async () => "ref-1",
+      undefined,
+      async (ref) => {
+        seen.push(ref);
+      },
+    );
+    expect([sent, seen]).toEqual(["ref-1", ["ref-1"]]);
+    const saving = await takeSlot(limiter, limits);
+    await expect(
+      withSlot(
+        limiter,
+        saving.slot,
+        async () => "ref-2",
+        undefined,
+        async () => {
+          throw new Error("Redis away while saving");
+        },
+      ),
+    ).rejects.toThrow("Redis away while saving");
+    expect(await count("after")).toBe(2);
+  });
 });
