@@ -1,64 +1,99 @@
 /**
  * Benchmark 1: ingest throughput and latency of POST /dataworks/events against a bare Fastify + one
- * BullMQ add on the same Redis, in the same run. Prints both and their ratio (target: ≥ 0.8×, ≥ 3,000/s).
+ * BullMQ add on the same Redis, in the same run. Prints both, their ratio (target: ≥ 0.8×, ≥ 3,000/s) and each
+ * server's CPU per request (from /proc: the figure that least depends on what else the machine runs).
  *   npm run bench:ingest   (SECONDS=10 CONNECTIONS=32 RUNS=3 to change the load)
+ * The load comes from `wrk` (`apt install wrk`), as in the issue, when it is installed: it leaves the two cores to
+ * the servers compared. Without it, from an undici Pool in this process (a note says so; it takes a large share).
+ * BENCH_ROOTS=/a,/b: each run runs the baseline, then the bot of each checkout in turn (interleaved).
  */
 import { randomUUID } from "node:crypto";
 import {
   deletePrefix,
   eventBody,
+  fixture,
   fmt,
+  hasWrk,
   type LoadResult,
   load,
   load1,
+  procStats,
+  ROOT,
   type Server,
   startBot,
   startServer,
   TOKEN,
+  wrkLoad,
 } from "./lib.js";
 
 const seconds = Number(process.env.SECONDS ?? 10);
 const connections = Number(process.env.CONNECTIONS ?? 32);
-const body = eventBody("instance-status-changes");
+const runs = Number(process.env.RUNS ?? 3);
+const roots = process.env.BENCH_ROOTS?.split(",") ?? [process.env.BENCH_ROOT ?? ROOT];
+const name = "instance-status-changes";
 const config = { destinations: { c: { platform: "console" } }, ingest: { auth: { tokens: [TOKEN] } } };
+const wrk = hasWrk();
+const generate = wrk
+  ? (url: string, headers: Record<string, string>, secs: number) =>
+      Promise.resolve(wrkLoad(url, "/dataworks/events", fixture(name), { connections, seconds: secs, headers }))
+  : (url: string, headers: Record<string, string>, secs: number) =>
+      load(url, "/dataworks/events", eventBody(name), { connections, seconds: secs, headers });
 
-async function measure(start: (prefix: string) => Promise<Server>, headers: Record<string, string>) {
+async function measure(
+  start: (prefix: string) => Promise<Server>,
+  headers: Record<string, string>,
+): Promise<LoadResult & { cpuUsPerRequest: number }> {
   const prefix = `bench-ingest-${randomUUID().slice(0, 6)}`;
   const s = await start(prefix);
   try {
-    await load(s.url, "/dataworks/events", body, { connections, seconds: 2, headers }); // warm-up
-    return await load(s.url, "/dataworks/events", body, { connections, seconds, headers });
+    await generate(s.url, headers, 2); // warm-up
+    const pid = s.child.pid as number;
+    const before = procStats(pid).cpuMs;
+    const r = await generate(s.url, headers, seconds);
+    return { ...r, cpuUsPerRequest: ((procStats(pid).cpuMs - before) * 1000) / r.requests };
   } finally {
     await s.stop();
     await deletePrefix(prefix);
   }
 }
 
-const runs = Number(process.env.RUNS ?? 3);
-const row = (name: string, r: LoadResult) =>
-  `| ${name} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.requests} | ${r.errors} |`;
+const row = (run: number, server: string, r: LoadResult & { cpuUsPerRequest: number }) =>
+  `| ${run} | ${server} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUsPerRequest, 0)} | ${r.requests} | ${r.errors} |`;
 const lines = [
-  `ingest benchmark: ${connections} connections, ${seconds} s each, ${runs} interleaved runs, ${new Date().toISOString()}, load average ${fmt(load1(), 2)} at the start`,
-  "| run | server | req/s | p50 ms | p99 ms | requests | errors |",
-  "|---|---|---|---|---|---|---|",
+  `ingest benchmark: ${connections} connections, ${seconds} s each, ${runs} interleaved runs, load from ${wrk ? "wrk (1 thread)" : "an undici Pool in the bench process"}, ${new Date().toISOString()}, load average ${fmt(load1(), 2)} at the start`,
+  "| run | server | req/s | p50 ms | p99 ms | CPU µs/request | requests | errors |",
+  "|---|---|---|---|---|---|---|---|",
 ];
-const ratios: number[] = [];
-const p99s: number[] = [];
+if (!wrk)
+  process.stderr.write(
+    "note: wrk is not installed (apt install wrk); the load comes from this process, which takes a large share of the CPU\n",
+  );
+const ratios = new Map<string, number[]>(roots.map((r) => [r, []]));
+const p99s = new Map<string, number[]>(roots.map((r) => [r, []]));
 for (let i = 1; i <= runs; i++) {
-  // Baseline and bot back to back in each run, so a load change on the shared machine hits both alike.
+  // Baseline and bots back to back in each run, so a load change on the shared machine hits all alike.
   const base = await measure((prefix) => startServer("baseline.ts", { BENCH_PREFIX: prefix }), {});
-  // HTTP only (serve --no-workers): ingest, not delivery.
-  const bot = await measure((prefix) => startBot(config, { prefix, workers: false }), {
-    "x-eventbridge-signature-token": TOKEN,
-  });
-  lines.push(`| ${i} | ${row("bare Fastify + 1 BullMQ add", base).slice(2)}`);
-  lines.push(`| ${i} | ${row("dw-chatops POST /dataworks/events", bot).slice(2)}`);
-  ratios.push(bot.rps / base.rps);
-  p99s.push(bot.p99);
+  lines.push(row(i, "bare Fastify + 1 BullMQ add", base));
+  for (const root of roots) {
+    // HTTP only (serve --no-workers): ingest, not delivery.
+    const bot = await measure((prefix) => startBot(config, { prefix, workers: false, root }), {
+      "x-eventbridge-signature-token": TOKEN,
+    });
+    lines.push(row(i, `dw-chatops POST /dataworks/events${roots.length > 1 ? ` (${root})` : ""}`, bot));
+    ratios.get(root)?.push(bot.rps / base.rps);
+    p99s.get(root)?.push(bot.p99);
+  }
 }
-lines.push(
-  "",
-  `ratio (dw-chatops / baseline) per run: ${ratios.map((r) => `${fmt(r, 2)}×`).join(", ")} (target ≥ 0.80×); dw-chatops p99: ${p99s.map((p) => `${fmt(p, 1)} ms`).join(", ")} (target < 20 ms); load average ${fmt(load1(), 2)} at the end`,
-  "",
-);
+lines.push("");
+for (const root of roots)
+  lines.push(
+    `ratio (dw-chatops${roots.length > 1 ? ` ${root}` : ""} / baseline) per run: ${ratios
+      .get(root)
+      ?.map((r) => `${fmt(r, 2)}×`)
+      .join(", ")} (target ≥ 0.80×); dw-chatops p99: ${p99s
+      .get(root)
+      ?.map((p) => `${fmt(p, 1)} ms`)
+      .join(", ")} (target < 20 ms)`,
+  );
+lines.push(`load average ${fmt(load1(), 2)} at the end`, "");
 process.stdout.write(lines.join("\n"));
