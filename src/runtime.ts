@@ -202,7 +202,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       standIn: approvals.standIn,
       cardNames,
     };
-    runtime.app = app = await startHttp({ ...http, redis, prefix, full: o.http, listen: o.listen });
+    runtime.app = app = await startHttp({
+      ...http,
+      redis,
+      prefix,
+      queueConnection: jobQueues.connection,
+      full: o.http,
+      listen: o.listen,
+    });
     if (o.workers) {
       const w = { ...base, redis, prefix, connection: jobQueues.connection, formats, router, enrich, metrics };
       runtime.workers = workers = startRuntimeWorkers({

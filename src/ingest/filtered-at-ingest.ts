@@ -95,6 +95,7 @@ export const FILTERED_DEDUPE_VALUE = "filtered-at-ingest";
 export type FilterOutcome = "filtered" | "duplicate" | "job";
 
 export interface FilteredAtIngestDeps {
+  /** The events queue's connection (BullMQ's): the scripts go out in the same auto-pipeline as the request's add. */
   redis: RedisClient;
   prefix: string;
   notifications: Readonly<NotificationsConfig>;

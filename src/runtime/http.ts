@@ -30,9 +30,14 @@ export interface HttpDeps {
   ready: HealthDeps["ready"];
   templates: TemplateEngine;
   stores: Stores;
-  /** Our own keys' connection and prefix (events filtered at ingest). */
+  /** Our own keys' connection and prefix. */
   redis: RedisClient;
   prefix: string;
+  /**
+   * BullMQ's connection, the events queue's: the ingest scripts (a failure's mark, a filtered event) run on it, so
+   * a request's scripts and its add go out in one auto-pipeline (one write, one pipeline) instead of one on each.
+   */
+  queueConnection: RedisClient;
   queues: RuntimeQueues;
   approvals: ApprovalService;
   adapters: ReadonlyMap<string, ChatAdapter>;
@@ -66,7 +71,7 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
   const sig = config.ingest.auth.signature;
   // Events the notify filter drops for certain are stored and counted without a job (src/ingest/filtered-at-ingest.ts).
   const atIngest = new FilteredAtIngest({
-    redis: d.redis,
+    redis: d.queueConnection,
     prefix: d.prefix,
     notifications: config.notifications,
     recent: stores.recent,
