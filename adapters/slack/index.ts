@@ -10,6 +10,7 @@ import type {
 } from "../../src/core/chat-adapter.js";
 import type { Message } from "../../src/core/message.js";
 import { messageIds, toDeliveryError } from "./api.js";
+import { slackFetch } from "./fetch.js";
 import { findPost, postKey, postMetadata } from "./post-once.js";
 import { renderSlack, type SlackPayload } from "./render.js";
 import type { SlackSocketModeOptions } from "./socket-mode.js";
@@ -98,6 +99,7 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
     rejectRateLimitedCalls: true,
     timeout: config.timeoutMs,
     logLevel: webApi.LogLevel.ERROR,
+    fetch: slackFetch,
   });
   const refTo = (target: Target, channel: unknown, ts: unknown): MessageRef => ({
     adapter: "slack",

@@ -4,14 +4,15 @@ import { HttpFake, json, type Recorded } from "./http-fake.js";
 /**
  * A scripted answer for the next call(s): 429 with Retry-After, a Slack error code, an HTTP status, a delay
  * before handling, or the call handled at once with its answer held back (the message exists; the client
- * may time out first).
+ * may time out first) — all of it, or only its body after the headers went out.
  */
 export type SlackScript =
   | { rateLimit: number }
   | { error: string }
   | { status: number }
   | { delayMs: number }
-  | { holdAnswerMs: number };
+  | { holdAnswerMs: number }
+  | { holdBodyMs: number };
 
 export interface SlackMetadata {
   event_type: string;
@@ -119,6 +120,15 @@ export class FakeSlack {
     const answer = this.answer(req, method);
     if (method === "auth.test")
       return json(res, answer.status, answer.body, { "x-oauth-scopes": this.scopes.join(",") });
+    if (next && "holdBodyMs" in next) {
+      // Handled now, the status and headers sent at once, the body late: the client's timeout falls mid-answer.
+      res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" });
+      res.flushHeaders();
+      setTimeout(() => {
+        if (!res.destroyed) res.end(JSON.stringify(answer.body));
+      }, next.holdBodyMs);
+      return;
+    }
     if (next && "holdAnswerMs" in next) {
       // Handled now (the message exists), answered late: the client may have given up by then.
       setTimeout(() => {

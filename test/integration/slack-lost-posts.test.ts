@@ -45,8 +45,8 @@ describe("Slack posts whose answer was lost", () => {
   const historyCalls = (fake: FakeSlack) => fake.calls.filter((c) => c.path.endsWith("conversations.history"));
 
   /** Post an event whose first chat.postMessage is made by Slack but answered after the client's timeout. */
-  async function lostAnswer(fake: FakeSlack, bot: TestBot) {
-    fake.script.push({ holdAnswerMs: 1_500 });
+  async function lostAnswer(fake: FakeSlack, bot: TestBot, late: "answer" | "body" = "answer") {
+    fake.script.push(late === "answer" ? { holdAnswerMs: 1_500 } : { holdBodyMs: 1_500 });
     const ev = freshEvent("instance-status-changes");
     expect((await bot.post(ev)).status).toBe(202);
     const id = String(ev.id);
@@ -65,6 +65,14 @@ describe("Slack posts whose answer was lost", () => {
     const lookups = historyCalls(slack).slice(before);
     expect(lookups).toHaveLength(1);
     expect(lookups[0]?.body).toMatchObject({ channel: "C0OPS", include_all_metadata: "true" });
+  });
+
+  it("finds it too when the timeout falls after the answer's headers, mid-body", async () => {
+    // The client's timeout covers the body: Slack answered 200, so the message exists and the retry looks first.
+    const { id, ref } = await lostAnswer(slack, recovering, "body");
+    const posted = about(slack, id);
+    expect(posted).toHaveLength(1);
+    expect(ref?.ids.ts).toBe(posted[0]?.ts);
   });
 
   it("finds it past the first page of history when the channel was busy in between", async () => {
