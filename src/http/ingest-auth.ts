@@ -16,10 +16,27 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(hash("sha256", a, "buffer"), hash("sha256", b, "buffer"));
 }
 
-/** True when `value` equals one of `accepted`; every candidate is compared so timing does not reveal which. */
+const sha256 = (s: string) => hash("sha256", s, "buffer");
+
+/** The digests of a configured list, kept while the (frozen) list lives: computed once, not on every request. */
+const digests = new WeakMap<readonly string[], Buffer[]>();
+
+function digestsOf(accepted: readonly string[]): Buffer[] {
+  // A list that could still change is hashed afresh (configs are deep-frozen; a test's literal may not be).
+  if (!Object.isFrozen(accepted)) return accepted.map(sha256);
+  let d = digests.get(accepted);
+  if (!d) digests.set(accepted, (d = accepted.map(sha256)));
+  return d;
+}
+
+/**
+ * True when `value` equals one of `accepted`; every candidate is compared so timing does not reveal which. The value
+ * is hashed once, the configured secrets once per list (see secretEquals).
+ */
 export function matchesAny(value: string, accepted: readonly string[]): boolean {
+  const v = sha256(value);
   let ok = false;
-  for (const a of accepted) ok = secretEquals(value, a) || ok;
+  for (const a of digestsOf(accepted)) ok = timingSafeEqual(v, a) || ok;
   return ok;
 }
 
