@@ -2,7 +2,7 @@ import { hash, randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { DwEvent } from "../core/event.js";
 import { type EventJobData, eventJobId } from "../jobs/queues.js";
-import type { FilterCandidate, FilteredAtIngest } from "./filtered-at-ingest.js";
+import type { FilteredAtIngest, FilterOutcome } from "./filtered-at-ingest.js";
 
 export interface IngestResult {
   accepted: string[];
@@ -29,11 +29,14 @@ export async function ingestEvents(
     ? ingestFiltering(atIngest, queue, events, dedupeWindowMs, now)
     : queueEvents(queue, events, dedupeWindowMs, now));
   const result: IngestResult = { accepted: [], duplicates: [] };
-  for (const [i, e] of events.entries()) (accepted[i] ? result.accepted : result.duplicates).push(e.id);
+  for (let i = 0; i < events.length; i++) (accepted[i] ? result.accepted : result.duplicates).push(events[i]!.id);
   return result;
 }
 
-/** Filter what can be filtered without a job, queue the rest; per event, whether it was new. */
+/**
+ * Filter what can be filtered without a job, queue the rest; per event, whether it was new. Every script and the add
+ * are sent in the same turn, so they share one auto-pipeline (FilteredAtIngestDeps.redis).
+ */
 async function ingestFiltering(
   atIngest: FilteredAtIngest,
   queue: Queue<EventJobData>,
@@ -41,39 +44,50 @@ async function ingestFiltering(
   dedupeWindowMs: number,
   now: number,
 ): Promise<boolean[]> {
-  const candidates = events.map((e) => atIngest.candidate(e));
-  const failures = events.map((e) => atIngest.failure(e));
-  // A node failing in this very request: its other events are queued after it, as they always were.
-  const failing = new Set(failures.flatMap((f) => (f ? [f.nodeId] : [])));
-  const toFilter: number[] = [];
-  const toQueue: number[] = [];
-  candidates.forEach((c, i) => {
-    const queued = !c || (c.guard.kind !== "none" && failing.has(c.guard.nodeId));
-    (queued ? toQueue : toFilter).push(i);
-  });
-  const at = (i: number) => events[i] as DwEvent;
+  const failures: { nodeId: string; instanceId: string }[] = [];
+  for (const e of events) {
+    const f = atIngest.failure(e);
+    if (f) failures.push(f);
+  }
+  const filterAt: number[] = [];
+  const filtering: Promise<FilterOutcome>[] = [];
+  const queueAt: number[] = [];
+  const toQueue: DwEvent[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const c = atIngest.candidate(e);
+    // A node failing in this very request: its other events are queued after it, as they always were.
+    const node = c && c.guard.kind !== "none" ? c.guard.nodeId : undefined;
+    if (!c || (node !== undefined && failures.some((f) => f.nodeId === node))) {
+      queueAt.push(i);
+      toQueue.push(e);
+    } else {
+      filterAt.push(i);
+      filtering.push(atIngest.filter(e, c, dedupeKey(e), dedupeWindowMs, now));
+    }
+  }
   const [filtered, queued] = await Promise.all([
-    Promise.all(
-      toFilter.map((i) =>
-        atIngest.filter(at(i), candidates[i] as FilterCandidate, dedupeKey(at(i)), dedupeWindowMs, now),
-      ),
-    ),
-    toQueue.length ? queueEvents(queue, toQueue.map(at), dedupeWindowMs, now) : [],
-    Promise.all(failures.flatMap((f) => (f ? [atIngest.mark(f)] : []))),
+    Promise.all(filtering),
+    toQueue.length ? queueEvents(queue, toQueue, dedupeWindowMs, now) : [],
+    Promise.all(failures.map((f) => atIngest.mark(f))),
   ]);
   const accepted: boolean[] = [];
-  toQueue.forEach((i, k) => {
-    accepted[i] = queued[k] === true;
-  });
+  for (let k = 0; k < queueAt.length; k++) accepted[queueAt[k]!] = queued[k] === true;
   // Follow-ups of a remembered (or queued) failure: the job path after all.
-  const late = toFilter.filter((_, k) => filtered[k] === "job");
-  const lateQueued = late.length ? await queueEvents(queue, late.map(at), dedupeWindowMs, now) : [];
-  toFilter.forEach((i, k) => {
-    accepted[i] = filtered[k] === "filtered";
-  });
-  late.forEach((i, k) => {
-    accepted[i] = lateQueued[k] === true;
-  });
+  const lateAt: number[] = [];
+  for (let k = 0; k < filterAt.length; k++) {
+    if (filtered[k] === "job") lateAt.push(filterAt[k]!);
+    else accepted[filterAt[k]!] = filtered[k] === "filtered";
+  }
+  if (lateAt.length) {
+    const lateQueued = await queueEvents(
+      queue,
+      lateAt.map((i) => events[i]!),
+      dedupeWindowMs,
+      now,
+    );
+    for (let k = 0; k < lateAt.length; k++) accepted[lateAt[k]!] = lateQueued[k] === true;
+  }
   return accepted;
 }
 
