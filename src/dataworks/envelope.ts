@@ -15,15 +15,18 @@ const MAX_DEPTH = 64;
 /** An Alibaba Cloud region id (cn-hangzhou, ap-southeast-1, cn-shanghai-finance-1): it becomes an API host name. */
 const REGION_ID = /^[a-z]{2}(-[a-z0-9]+){1,4}$/;
 
-/** Whether a parsed JSON value nests deeper than `max` (iterative: the check itself must not overflow). */
-function nestsDeeperThan(root: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== "object" || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(v))
-      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+/**
+ * Whether a parsed JSON value nests deeper than `max`. Recursive, but it never goes past `max` levels (the check
+ * itself cannot overflow), and it walks keys in place (for…in: a parsed object inherits nothing enumerable) instead
+ * of copying every object's values into an array.
+ */
+function nestsDeeperThan(v: unknown, max: number, depth = 1): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(v)) {
+    for (const child of v) if (nestsDeeperThan(child, max, depth + 1)) return true;
+  } else {
+    for (const k in v) if (nestsDeeperThan((v as Record<string, unknown>)[k], max, depth + 1)) return true;
   }
   return false;
 }
@@ -68,8 +71,10 @@ function parseOne(item: unknown): DwEvent | string {
 }
 
 function parseCloudEvent(e: Record<string, unknown>): DwEvent | string {
-  const missing = ["id", "source", "type"].filter((k) => !nonEmptyString(e[k]));
-  if (missing.length) return `CloudEvent is missing or has an empty/over-long string in: ${missing.join(", ")}`;
+  if (!nonEmptyString(e.id) || !nonEmptyString(e.source) || !nonEmptyString(e.type)) {
+    const missing = ["id", "source", "type"].filter((k) => !nonEmptyString(e[k]));
+    return `CloudEvent is missing or has an empty/over-long string in: ${missing.join(", ")}`;
+  }
   if (e.specversion !== undefined && e.specversion !== "1.0")
     return `unsupported specversion ${JSON.stringify(e.specversion)}: expected "1.0"`;
   if (!isRecord(e.data))
