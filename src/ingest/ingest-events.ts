@@ -66,18 +66,21 @@ async function ingestFiltering(
       filtering.push(atIngest.filter(e, c, dedupeKey(e), dedupeWindowMs, now));
     }
   }
-  const [filtered, queued] = await Promise.all([
-    Promise.all(filtering),
+  // One Promise.all over everything (the add, the marks, the filters), not one per kind.
+  const done = await Promise.all<unknown>([
     toQueue.length ? queueEvents(queue, toQueue, dedupeWindowMs, now) : [],
-    Promise.all(failures.map((f) => atIngest.mark(f))),
+    ...failures.map((f) => atIngest.mark(f)),
+    ...filtering,
   ]);
+  const queued = done[0] as boolean[];
   const accepted: boolean[] = [];
   for (let k = 0; k < queueAt.length; k++) accepted[queueAt[k]!] = queued[k] === true;
   // Follow-ups of a remembered (or queued) failure: the job path after all.
   const lateAt: number[] = [];
   for (let k = 0; k < filterAt.length; k++) {
-    if (filtered[k] === "job") lateAt.push(filterAt[k]!);
-    else accepted[filterAt[k]!] = filtered[k] === "filtered";
+    const outcome = done[1 + failures.length + k] as FilterOutcome;
+    if (outcome === "job") lateAt.push(filterAt[k]!);
+    else accepted[filterAt[k]!] = outcome === "filtered";
   }
   if (lateAt.length) {
     const lateQueued = await queueEvents(

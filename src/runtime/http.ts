@@ -89,10 +89,8 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
       for (const a of answers) d.logger.info({ eventId: a.messageId, answer: a }, "Function Compute envelope answered");
       // Approvals exist in Redis before EventBridge gets its 2xx.
       await approvals.register(events);
-      return {
-        ...(await ingestEvents(d.queues.events, events, config.ingest.dedupeWindow, Date.now(), atIngest)),
-        answers,
-      };
+      const result = await ingestEvents(d.queues.events, events, config.ingest.dedupeWindow, Date.now(), atIngest);
+      return answers.length ? { ...result, answers } : result;
     },
     plugins: [
       (app) =>

@@ -52,7 +52,8 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
     { bodyLimit: deps.config.server.bodyLimitBytes },
     async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const auth = await authenticate(req, raw, deps, now());
+      const checked = authenticate(req, raw, deps, now());
+      const auth = checked instanceof Promise ? await checked : checked;
       if (!auth.ok && auth.transient) {
         // Not the sender's fault: 503 makes EventBridge retry instead of dropping the event as unauthorized.
         deps.logger.warn({ reason: auth.reason }, "event request could not be verified now");
@@ -132,25 +133,46 @@ export async function eventsRoute(app: FastifyInstance, deps: EventsRouteDeps) {
   );
 }
 
-async function authenticate(req: FastifyRequest, raw: Buffer, deps: EventsRouteDeps, now: number): Promise<AuthResult> {
+/** Only the signature check can wait (a certificate download): shared secrets are answered without a promise. */
+function authenticate(
+  req: FastifyRequest,
+  raw: Buffer,
+  deps: EventsRouteDeps,
+  now: number,
+): AuthResult | Promise<AuthResult> {
   const cfg = deps.config.ingest.auth;
-  if (cfg.signature.enabled && deps.verifySignature) {
-    const sig = await deps.verifySignature(req.headers, raw, requestUrl(req, deps.config), now);
-    // A valid signature proves the push came from EventBridge, not from *your* rule: any account's rule can
-    // target this URL. So whatever shared secret is configured (target token, Bearer, Basic, API key) must
-    // match as well; a signature alone is accepted only when no shared secret is configured at all.
-    const shared = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
-    if (sig?.ok && shared > 0) {
-      const secret = checkSharedSecret(cfg, req.headers);
-      return secret.ok ? { ok: true, method: `${sig.method}+${secret.method}` } : secret;
-    }
-    if (sig) return sig;
-    if (cfg.signature.required)
-      return {
-        ok: false,
-        reason: "an EventBridge request signature is required (ingest.auth.signature.required) and none was sent",
-      };
+  return cfg.signature.enabled && deps.verifySignature
+    ? authenticateSigned(req, raw, deps, deps.verifySignature, now)
+    : authenticateShared(cfg, req.headers);
+}
+
+async function authenticateSigned(
+  req: FastifyRequest,
+  raw: Buffer,
+  deps: EventsRouteDeps,
+  verifySignature: NonNullable<EventsRouteDeps["verifySignature"]>,
+  now: number,
+): Promise<AuthResult> {
+  const cfg = deps.config.ingest.auth;
+  const sig = await verifySignature(req.headers, raw, requestUrl(req, deps.config), now);
+  // A valid signature proves the push came from EventBridge, not from *your* rule: any account's rule can
+  // target this URL. So whatever shared secret is configured (target token, Bearer, Basic, API key) must
+  // match as well; a signature alone is accepted only when no shared secret is configured at all.
+  const shared = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
+  if (sig?.ok && shared > 0) {
+    const secret = checkSharedSecret(cfg, req.headers);
+    return secret.ok ? { ok: true, method: `${sig.method}+${secret.method}` } : secret;
   }
+  if (sig) return sig;
+  if (cfg.signature.required)
+    return {
+      ok: false,
+      reason: "an EventBridge request signature is required (ingest.auth.signature.required) and none was sent",
+    };
+  return authenticateShared(cfg, req.headers);
+}
+
+function authenticateShared(cfg: Readonly<Config>["ingest"]["auth"], headers: FastifyRequest["headers"]): AuthResult {
   const sharedSecrets = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
   if (sharedSecrets === 0) {
     if (cfg.allowUnauthenticated) return { ok: true, method: "none" };
@@ -161,7 +183,7 @@ async function authenticate(req: FastifyRequest, raw: Buffer, deps: EventsRouteD
         : "no ingest credentials are configured (ingest.auth); every request is refused",
     };
   }
-  return checkSharedSecret(cfg, req.headers);
+  return checkSharedSecret(cfg, headers);
 }
 
 /** The URL EventBridge signed: the public URL when configured (behind a proxy), else what we received. */
