@@ -59,7 +59,8 @@ class BufferedResponse implements FetchResponse {
  * WHATWG Request/Response/Headers objects, webidl conversions and web streams). Measured 2026-12-07 (machine
  * shared, WebClient.chat.postMessage to a local server, medians of 8): 180 µs of client CPU per call against 431
  * with the global fetch, 30 % fewer scavenges; 261 µs when it returns a real Response, so it returns the
- * WebClient's own FetchResponse shape instead. Bot CPU per delivered event: docs/benchmarks.md "Third round".
+ * WebClient's own FetchResponse shape instead (`npm run bench:slack-client`). Bot CPU per delivered event:
+ * docs/benchmarks.md "Third round".
  *
  * undici's global dispatcher, the one the global fetch uses (the keep-alive pool per origin, or the proxy agent
  * Node installs for NODE_USE_ENV_PROXY). The body is read before returning, under the signal (the client's
