@@ -24,8 +24,10 @@ const digests = new WeakMap<readonly string[], Buffer[]>();
 function digestsOf(accepted: readonly string[]): Buffer[] {
   // A list that could still change is hashed afresh (configs are deep-frozen; a test's literal may not be).
   if (!Object.isFrozen(accepted)) return accepted.map(sha256);
-  let d = digests.get(accepted);
-  if (!d) digests.set(accepted, (d = accepted.map(sha256)));
+  const known = digests.get(accepted);
+  if (known) return known;
+  const d = accepted.map(sha256);
+  digests.set(accepted, d);
   return d;
 }
 
