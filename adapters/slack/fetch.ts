@@ -74,12 +74,13 @@ class BufferedResponse implements FetchResponse {
 export const slackFetch: FetchFunction = async (url, init) => {
   if (typeof init?.body !== "string" || init.redirect !== "error") return globalThis.fetch(url, init as RequestInit);
   const { request } = await loadUndici();
-  const res = await request(url, {
+  const pending = request(url, {
     method: init.method ?? "POST",
     headers: init.headers,
     body: init.body,
     signal: init.signal,
   });
+  const res = await (init.signal ? untilAborted(pending, init.signal) : pending);
   if (REDIRECTS.has(res.statusCode)) {
     await res.body.dump();
     throw new TypeError("fetch failed", { cause: new Error("unexpected redirect") });
@@ -87,3 +88,35 @@ export const slackFetch: FetchFunction = async (url, init) => {
   const body = await res.body.bytes();
   return new BufferedResponse(res.statusCode, res.statusText, String(url), res.headers, body);
 };
+
+/**
+ * request() acts on its signal only once the request is on a socket: while the connection is still being made (a
+ * slow TLS handshake, a proxy's CONNECT) it waits for the connect timeout (10 s). fetch rejects at once, so this
+ * does too; undici then drops the request when it would have been written.
+ */
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      pending.then(
+        (late) => late.body.dump(),
+        () => undefined,
+      );
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}

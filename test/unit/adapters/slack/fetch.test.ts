@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slackFetch } from "../../../../adapters/slack/fetch.js";
 
@@ -110,6 +111,24 @@ describe("slackFetch, against the global fetch", () => {
       (e: unknown) => e,
     );
     expect((err as Error).name).toBe("TimeoutError");
+  });
+
+  it("is aborted by the signal while the connection is still being made, as fetch is", async () => {
+    const before = getGlobalDispatcher();
+    // A connection that is never made: a TLS handshake or a proxy's CONNECT that does not end.
+    const stuck = new Agent({ connect: () => undefined });
+    setGlobalDispatcher(stuck);
+    try {
+      for (const f of [slackFetch, fetch]) {
+        const started = Date.now();
+        const err = await f(`${base}/ok`, init({ signal: AbortSignal.timeout(200) })).catch((e: unknown) => e);
+        expect((err as Error).name).toBe("TimeoutError");
+        expect(Date.now() - started).toBeLessThan(2_000);
+      }
+    } finally {
+      setGlobalDispatcher(before);
+      void stuck.destroy();
+    }
   });
 
   it("leaves a FormData body (a file upload) to the global fetch", async () => {
