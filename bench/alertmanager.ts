@@ -3,7 +3,8 @@
  * `prometheus-alertmanager` (installed with apt-get when missing; skipped with a message when that fails, never a
  * made-up figure) on a free port, clustering off, one alert per group (`group_by: ['...']`, every label), group_wait
  * 0s, to a local webhook receiver. EVENTS alerts are posted to /api/v2/alerts like our events: one per request, 16
- * keep-alive connections, and timed until the webhook has that many notifications. Then our e2e (bench/e2e-run.ts)
+ * keep-alive connections, from wrk when installed (as our run's), and timed until the webhook has as many
+ * notifications as Alertmanager counted alerts received. Then our e2e (bench/e2e-run.ts)
  * with the same count; RUNS rounds, interleaved.
  *   npm run bench:alertmanager   (EVENTS=5000 RUNS=2)
  */
@@ -15,7 +16,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runE2e } from "./e2e-run.js";
-import { fmt, load, load1, procStats } from "./lib.js";
+import { fmt, hasWrk, type LoadResult, load, load1, procStats, settledCount, wrkLoadAsync } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 5000);
 const runs = Number(process.env.RUNS ?? 2);
@@ -108,21 +109,36 @@ async function runAlertmanager() {
   const pid = am.pid as number;
   const idle = procStats(pid);
   const startsAt = new Date().toISOString();
-  const body = () =>
-    JSON.stringify([
-      {
-        labels: { alertname: "InstanceFailed", id: randomUUID(), severity: "critical", nodeId: "700001234003" },
-        annotations: { summary: "Instance failed: node 700001234003" },
-        startsAt,
-      },
-    ]);
+  const alert = (id: string) => [
+    {
+      labels: { alertname: "InstanceFailed", id, severity: "critical", nodeId: "700001234003" },
+      annotations: { summary: "Instance failed: node 700001234003" },
+      startsAt,
+    },
+  ];
+  const mark = randomUUID();
+  const template = JSON.stringify(alert(mark));
+  const body = () => JSON.stringify(alert(randomUUID()));
+  // The same generator as our run's (bench/e2e-run.ts): wrk when installed.
+  const generator = hasWrk() ? "wrk" : "undici";
+  const post = (): Promise<LoadResult> =>
+    generator === "wrk"
+      ? wrkLoadAsync(url, "/api/v2/alerts", template, mark, { connections: 16, seconds: 1 })
+      : load(url, "/api/v2/alerts", body, { connections: 16, seconds: 0.5 });
   const t0 = performance.now();
-  let sent = 0;
-  while (sent < events) {
-    const r = await load(url, "/api/v2/alerts", body, { connections: 16, seconds: 0.5 });
-    if (r.errors) throw new Error(`alertmanager refused ${r.errors} posts`);
-    sent += r.requests;
+  let posted = 0;
+  while (posted < events) {
+    const r = await post();
+    // wrk counts the connections it cuts at its end as socket errors; what Alertmanager took is counted below.
+    if (r.errors && generator === "undici") throw new Error(`alertmanager refused ${r.errors} posts`);
+    posted += r.requests;
   }
+  // What Alertmanager took (wrk may cut off requests in flight that it still received).
+  const sent = await settledCount(
+    url,
+    "/metrics",
+    /^alertmanager_alerts_received_total\{status="firing",version="v2"\} (\d+)/m,
+  );
   const deadline = performance.now() + 120_000;
   while (hook.notifications() < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - t0) / 1000;

@@ -2,10 +2,29 @@
  * One end-to-end run (shared by bench/e2e.ts and bench/alertmanager.ts): a bot with HTTP and workers, rate limits
  * and digests off, `events` posted over HTTP (16 connections), timed until the fake Slack has every message.
  */
-import { deletePrefix, eventBody, load, procStats, redisCpuMs, selfCpuMs, startSlackBench, TOKEN } from "./lib.js";
+import { randomUUID } from "node:crypto";
+import {
+  deletePrefix,
+  eventBody,
+  fixture,
+  hasWrk,
+  type LoadResult,
+  load,
+  procStats,
+  redisCpuMs,
+  selfCpuMs,
+  childrenCpuMs,
+  startSlackBench,
+  settledCount,
+  TOKEN,
+  wrkLoadAsync,
+} from "./lib.js";
 
 export interface E2eResult {
+  /** Events the bot accepted (its own counter: wrk may cut off requests in flight that the bot still took). */
   sent: number;
+  /** What generated the load: wrk when installed (the issue's generator), else an undici Pool in this process. */
+  generator: "wrk" | "undici";
   delivered: number;
   ingestSeconds: number;
   seconds: number;
@@ -17,7 +36,7 @@ export interface E2eResult {
   cpuMsPerEvent: number;
   /** Redis' CPU per event over the same span (it shares the cores). */
   redisCpuMsPerEvent: number;
-  /** The bench process' CPU per event: the load generator and the fake Slack. */
+  /** The bench process' CPU per event and its wrk runs': the load generator and the fake Slack. */
   benchCpuMsPerEvent: number;
   /** Peaks of the bot's memoryUsage() (MiB), sampled every second. */
   peak: { heapUsed: number; heapTotal: number; external: number };
@@ -40,29 +59,33 @@ export async function runE2e(
   });
   await new Promise((r) => setTimeout(r, 1000)); // settle: workers connected, start-up garbage collected
   const idle = procStats(pid);
-  const [redis0, self0] = [await redisCpuMs(), selfCpuMs()];
+  const [redis0, self0] = [await redisCpuMs(), selfCpuMs() + childrenCpuMs()];
+  const headers = { "x-eventbridge-signature-token": TOKEN };
+  const path = "/dataworks/events";
+  const generator = hasWrk() ? "wrk" : "undici";
+  const mark = randomUUID();
+  const template = JSON.stringify({ ...fixture("kill-instance"), id: mark });
   const body = eventBody("kill-instance");
+  const post = (): Promise<LoadResult> =>
+    generator === "wrk"
+      ? wrkLoadAsync(bot.url, path, template, mark, { connections: 16, seconds: 1, headers })
+      : load(bot.url, path, body, { connections: 16, seconds: 0.5, headers });
   const t0 = performance.now();
-  let sent = 0;
-  while (sent < events) {
-    const r = await load(bot.url, "/dataworks/events", body, {
-      connections: 16,
-      seconds: 0.5,
-      headers: { "x-eventbridge-signature-token": TOKEN },
-    });
-    sent += r.requests;
-  }
+  let posted = 0;
+  while (posted < events) posted += (await post()).requests;
+  const sent = await settledCount(bot.url, "/metrics", /^dwc_events_received_total\{outcome="accepted"\} (\d+)/m);
   const ingestSeconds = (performance.now() - t0) / 1000;
   while (slack.messages.length < sent) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - t0) / 1000;
   const done = procStats(pid);
-  const [redis1, self1] = [await redisCpuMs(), selfCpuMs()];
+  const [redis1, self1] = [await redisCpuMs(), selfCpuMs() + childrenCpuMs()];
   await bot.stop();
   const delivered = slack.messages.length;
   await slack.stop();
   await deletePrefix(prefix);
   return {
     sent,
+    generator,
     delivered,
     ingestSeconds,
     seconds,

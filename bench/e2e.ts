@@ -14,13 +14,15 @@ const lines = [
   "| code | events | all delivered after | deliveries/s | bot CPU ms/event | Redis CPU ms/event | generator + fake Slack CPU ms/event | bot idle RSS | bot peak RSS | bot peak heapUsed / heapTotal / external |",
   "|---|---|---|---|---|---|---|---|---|---|",
 ];
+const generators: string[] = [];
 for (let i = 0; i < runs; i++)
   for (const root of roots) {
     const r = await runE2e(events, { root });
+    if (!generators.includes(r.generator)) generators.push(r.generator);
     if (r.delivered !== r.sent) throw new Error(`posted ${r.sent} but the fake Slack has ${r.delivered}`);
     lines.push(
       `| ${root} | ${r.sent} | ${fmt(r.seconds)} s | **${fmt(r.perSecond, 0)}** | ${fmt(r.cpuMsPerEvent, 2)} | ${fmt(r.redisCpuMsPerEvent, 2)} | ${fmt(r.benchCpuMsPerEvent, 2)} | ${fmt(r.idleRssMiB, 0)} MiB | ${fmt(r.peakRssMiB, 0)} MiB | ${fmt(r.peak.heapUsed, 0)} / ${fmt(r.peak.heapTotal, 0)} / ${fmt(r.peak.external, 0)} MiB |`,
     );
   }
-lines.push(`load average ${fmt(load1(), 2)} at the end`, "");
+lines.push(`load average ${fmt(load1(), 2)} at the end; events posted by ${generators.join(", ")}`, "");
 process.stdout.write(lines.join("\n"));

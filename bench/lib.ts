@@ -242,11 +242,60 @@ export function wrkLoad(
   body: Record<string, unknown>,
   o: { connections: number; seconds: number; headers?: Record<string, string> },
 ): LoadResult {
-  const mark = `"${randomUUID()}"`;
-  const [head, tail] = JSON.stringify({ ...body, id: JSON.parse(mark) }).split(mark) as [string, string];
-  // A Lua long string whose brackets cannot occur in the body.
+  const mark = randomUUID();
+  const { file, args, cleanup } = wrkRun(url, path, JSON.stringify({ ...body, id: mark }), mark, o);
+  try {
+    const r = spawnSync("wrk", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`wrk failed (${r.status}): ${r.stderr} (${file})`);
+    return parseWrk(r.stdout);
+  } finally {
+    cleanup();
+  }
+}
+
+/**
+ * `wrkLoad` without blocking this process (a fake platform in it keeps answering while wrk runs): `template` is the
+ * request body with `mark` where each request puts its own `<run>-<n>` (an event id, an alert's label).
+ */
+export async function wrkLoadAsync(
+  url: string,
+  path: string,
+  template: string,
+  mark: string,
+  o: { connections: number; seconds: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
+  const { file, args, cleanup } = wrkRun(url, path, template, mark, o);
+  try {
+    const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.once("close", r));
+    if (code !== 0) throw new Error(`wrk failed (${code}): ${err} (${file})`);
+    return parseWrk(out);
+  } finally {
+    cleanup();
+  }
+}
+
+/** wrk's arguments and Lua script for POSTing `template`, each request with its own value where `mark` stands. */
+function wrkRun(
+  url: string,
+  path: string,
+  template: string,
+  mark: string,
+  o: { connections: number; seconds: number; headers?: Record<string, string> },
+) {
+  const [head, tail] = template.split(mark) as [string, string];
+  if (tail === undefined) throw new Error("wrk: the body template does not contain its mark");
+  // A Lua long string whose closing bracket cannot occur in the body, nor be formed by a "]" the body ends with.
   let eq = "";
-  while (`${head}${tail}`.includes(`]${eq}]`)) eq += "=";
+  while ([head, tail].some((t) => `${t}]`.includes(`]${eq}]`))) eq += "=";
   const str = (s: string) => `[${eq}[${s}]${eq}]`;
   const headers = { "content-type": "application/json", ...o.headers };
   const script = `local head, tail = ${str(head)}, ${str(tail)}
@@ -257,19 +306,35 @@ local headers = { ${Object.entries(headers)
 local n = 0
 function request()
   n = n + 1
-  return wrk.format("POST", ${str(path)}, headers, head .. '"' .. run .. "-" .. n .. '"' .. tail)
+  return wrk.format("POST", ${str(path)}, headers, head .. run .. "-" .. n .. tail)
 end
 `;
   const dir = mkdtempSync(join(tmpdir(), "dw-wrk-"));
-  const file = join(dir, "ingest.lua");
+  const file = join(dir, "load.lua");
   writeFileSync(file, script);
-  try {
-    const args = ["-t", "1", "-c", String(o.connections), "-d", `${o.seconds}s`, "--latency", "-s", file, url];
-    const r = spawnSync("wrk", args, { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`wrk failed (${r.status}): ${r.stderr}`);
-    return parseWrk(r.stdout);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  // wrk takes whole seconds.
+  const seconds = Math.max(1, Math.round(o.seconds));
+  const args = ["-t", "1", "-c", String(o.connections), "-d", `${seconds}s`, "--latency", "-s", file, url];
+  return { file, args, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A counter read from a server's metrics page once it stopped moving (two reads 100 ms apart agree): after wrk
+ * exits, requests it cut off in flight may still be counted by the server.
+ */
+export async function settledCount(url: string, path: string, line: RegExp): Promise<number> {
+  const read = async () => {
+    const text = await (await fetch(`${url}${path}`)).text();
+    const m = line.exec(text);
+    if (!m) throw new Error(`${url}${path} has no line matching ${line}`);
+    return Number(m[1]);
+  };
+  let last = await read();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await read();
+    if (now === last) return now;
+    last = now;
   }
 }
 
@@ -342,6 +407,13 @@ export async function redisCpuMs(): Promise<number> {
 export const selfCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+};
+
+/** CPU of the children this process has waited for (wrk runs), from /proc/self/stat's cutime + cstime. */
+export const childrenCpuMs = (): number => {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+  // After "(comm) ": state is field 3, so cutime (16) and cstime (17) are at 13 and 14 here; clock ticks of 10 ms.
+  return (Number(fields[13]) + Number(fields[14])) * 10;
 };
 
 /** The 1-minute load average, to print beside every figure (the machine is shared). */
