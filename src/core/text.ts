@@ -4,6 +4,8 @@
  * Cut to at most `max` characters (code points, so emoji and CJK are never split) and mark the cut.
  */
 export function truncate(text: string, max: number, marker = "…"): string {
+  // No more UTF-16 units than the limit: no more code points either (nearly every call; no array of them made).
+  if (text.length <= max) return text;
   const chars = Array.from(text);
   if (chars.length <= max) return text;
   return chars.slice(0, Math.max(0, max - Array.from(marker).length)).join("") + marker;
