@@ -1,7 +1,12 @@
 /** Slack mrkdwn: only & < > are control characters; escaping them stops <!channel>, <@U…> and <url|x> injection. */
 export function mrkdwn(text: string): string {
+  // Most text has none of the three: one scan, no copies.
+  if (!MRKDWN_CONTROL.test(text)) return text;
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
+
+const MRKDWN_CONTROL = /[&<>]/;
+const LINE_BREAKS = /\s*[\r\n]+\s*/g;
 
 /**
  * Cut text to at most `max` UTF-16 code units (what Block Kit's length limits count, and what its API
@@ -19,7 +24,7 @@ export function clip(text: string, max: number): string {
 
 /** Plain text for plain_text objects: one line, at most `max` code units. */
 export function plainLine(text: string, max: number): string {
-  return clip(text.replace(/\s*[\r\n]+\s*/g, " "), max);
+  return clip(text.includes("\n") || text.includes("\r") ? text.replace(LINE_BREAKS, " ") : text, max);
 }
 
 /** Text inside a ``` block, escaped and cut to `max` with the fences kept; a ``` in the value cannot close it. */
@@ -40,5 +45,5 @@ export function linkLabel(text: string): string {
 /** A URL for <url|label>: only http(s), and without characters that would break out of the link. */
 export function safeUrl(url: string): string | undefined {
   if (url.length > 3000 || !/^https?:\/\/[^\s<>|]+$/.test(url)) return undefined;
-  return url.replace(/&/g, "&amp;");
+  return url.includes("&") ? url.replace(/&/g, "&amp;") : url;
 }

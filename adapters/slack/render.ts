@@ -31,6 +31,8 @@ export const SLACK_LIMITS = {
   fieldValue: 1000,
 } as const;
 
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
 const EMOJI: Record<Severity, string> = { danger: "🔴", warning: "🟠", success: "🟢", info: "🔵" };
 
 /** Pure: neutral message → Block Kit. Every untrusted string is escaped; every limit is respected by truncation. */
@@ -43,7 +45,7 @@ export function renderSlack(m: Message): SlackPayload {
   const blocks: SlackBlock[] = [];
   const header = spend(plainLine(`${EMOJI[m.severity]} ${m.title}`, SLACK_LIMITS.headerText));
   blocks.push({ type: "header", text: { type: "plain_text", text: header, emoji: true } });
-  const mentions = m.mentions.filter((x) => /^[UW][A-Z0-9]{2,}$/.test(x.userId) || /^S[A-Z0-9]{2,}$/.test(x.userId));
+  const mentions = m.mentions.filter((x) => USER_ID.test(x.userId) || GROUP_ID.test(x.userId));
   if (mentions.length) {
     const text = mentions
       .slice(0, 50)

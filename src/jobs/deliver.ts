@@ -171,21 +171,19 @@ export async function deliverEvent(r: NotificationRun): Promise<Delivered | unde
   const { event } = job.data;
   const adapter = withFallback(r.platformAdapter, () => deps.templates.fallback(event, locale), log);
   // Route mentions (@owner, on-call groups) by the severity the template gave the message.
-  const mention = (m: Message, e: DwEvent, enrich: Record<string, unknown> = {}): Message => ({
-    ...m,
-    mentions: [
-      ...m.mentions,
-      ...mentionsFor(
-        deps.config,
-        job.data.routes ?? [],
-        platform,
-        m.severity,
-        e,
-        enrich,
-        (deps.outbox.now ?? Date.now)(),
-      ),
-    ],
-  });
+  // Most messages mention no one: those are handed on as they are, not copied.
+  const mention = (m: Message, e: DwEvent, enrich: Record<string, unknown> = {}): Message => {
+    const more = mentionsFor(
+      deps.config,
+      job.data.routes ?? [],
+      platform,
+      m.severity,
+      e,
+      enrich,
+      (deps.outbox.now ?? Date.now)(),
+    );
+    return more.length ? { ...m, mentions: [...m.mentions, ...more] } : m;
+  };
   // The incident this message shows (a failed instance of a route with actions), remembered once it is posted.
   let shown: Shown | undefined;
   const render = async (e: DwEvent, failure?: DwEvent) => {

@@ -71,6 +71,7 @@ export const MESSAGE_LIMITS = {
   contextText: 500,
 } as const;
 const COMPILE_OPTIONS = { noEscape: true, strict: false } as const;
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
 const LEAF_HELPER = "__leaf";
 
 /**
@@ -180,27 +181,36 @@ export class TemplateEngine {
     msg.severity = SEVERITIES.has(sev) ? sev : "info";
     const summary = str(out.summary);
     if (summary) msg.summary = truncate(summary, L.summary);
-    msg.fields = list(out.fields)
-      .map((f) => ({ label: truncate(str(f.label), L.label), value: truncate(str(f.value), L.value) }))
-      .filter((f) => f.label && f.value)
-      .slice(0, L.fields);
-    msg.sections = list(out.sections)
-      .map((s) => ({
-        title: truncate(str(s.title), L.label) || undefined,
-        text: truncate(str(s.text), L.sectionText),
-        style: (["code", "quote"].includes(str(s.style)) ? str(s.style) : "plain") as "plain" | "code" | "quote",
-      }))
-      .filter((s) => s.text)
-      .map((s) => (s.title ? s : { text: s.text, style: s.style }))
-      .slice(0, L.sections);
-    msg.links = list(out.links)
-      .map((l) => ({ label: truncate(str(l.label), L.label), url: str(l.url) }))
-      .filter((l) => l.label && l.url.length <= L.url && /^https?:\/\/[^\s]+$/.test(l.url))
-      .slice(0, L.links);
-    msg.context = (Array.isArray(out.context) ? out.context : [])
-      .map((c) => truncate(str(c), L.contextText))
-      .filter(Boolean)
-      .slice(0, L.context);
+    // One pass per list (no map/filter/slice chains): each render builds only the items it keeps.
+    for (const f of items(out.fields)) {
+      if (msg.fields.length >= L.fields) break;
+      if (!isRecord(f)) continue;
+      const label = truncate(str(f.label), L.label);
+      const value = truncate(str(f.value), L.value);
+      if (label && value) msg.fields.push({ label, value });
+    }
+    for (const s of items(out.sections)) {
+      if (msg.sections.length >= L.sections) break;
+      if (!isRecord(s)) continue;
+      const text = truncate(str(s.text), L.sectionText);
+      if (!text) continue;
+      const style = str(s.style);
+      const title = truncate(str(s.title), L.label) || undefined;
+      const st = style === "code" || style === "quote" ? style : "plain";
+      msg.sections.push(title ? { title, text, style: st } : { text, style: st });
+    }
+    for (const l of items(out.links)) {
+      if (msg.links.length >= L.links) break;
+      if (!isRecord(l)) continue;
+      const label = truncate(str(l.label), L.label);
+      const url = str(l.url);
+      if (label && url.length <= L.url && HTTP_URL.test(url)) msg.links.push({ label, url });
+    }
+    for (const c of items(out.context)) {
+      if (msg.context.length >= L.context) break;
+      const text = truncate(str(c), L.contextText);
+      if (text) msg.context.push(text);
+    }
     msg.actions = extras.actions ?? [];
     return msg;
   }
@@ -256,7 +266,9 @@ export class TemplateEngine {
       tree,
       run: (ctx) => {
         const leaves: string[] = new Array(sources.length).fill("");
-        combined({ ...ctx, __leaves: leaves });
+        // Set on the render's own context (made for this call), not on a copy of it.
+        ctx.__leaves = leaves;
+        combined(ctx);
         return leaves;
       },
     };
@@ -290,11 +302,20 @@ function unknownHelpers(ast: unknown, known: ReadonlySet<string>): Array<{ name:
   return found;
 }
 
+/** The part tree with its leaves' text in place (loops, not entries/fromEntries pairs: this runs on every render). */
 function evaluate(tree: LeafTree, leaves: readonly string[]): unknown {
-  if (Array.isArray(tree)) return tree.map((t) => evaluate(t, leaves));
+  if (Array.isArray(tree)) {
+    const out = new Array<unknown>(tree.length);
+    for (let i = 0; i < tree.length; i++) out[i] = evaluate(tree[i], leaves);
+    return out;
+  }
   if (tree && typeof tree === "object") {
     if ("leaf" in tree && typeof tree.leaf === "number") return leaves[tree.leaf];
-    return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, evaluate(v as LeafTree, leaves)]));
+    const out: Record<string, unknown> = {};
+    // A "__proto__" key would set the prototype here (fromEntries made it an own key, which nothing reads).
+    for (const k of Object.keys(tree))
+      if (k !== "__proto__") out[k] = evaluate((tree as Record<string, LeafTree>)[k], leaves);
+    return out;
   }
   return tree;
 }
@@ -303,6 +324,12 @@ function str(v: unknown): string {
   return v === undefined || v === null ? "" : String(v).trim();
 }
 
-function list(v: unknown): Array<Record<string, unknown>> {
-  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : [];
+const NONE: readonly unknown[] = [];
+/** A template's list, or none; its items may be anything (render keeps the objects it can read). */
+function items(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : NONE;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null;
 }

@@ -58,6 +58,8 @@ function loadCatalog(dirs: readonly string[], locale: string): Catalog {
   return catalog;
 }
 
+const PLACEHOLDER = /\{(\w+)\}/g;
+
 /** Look a key up in the locale, then English, then show the key itself (never throws at run time). */
 export function translate(
   messages: Messages,
@@ -66,5 +68,7 @@ export function translate(
   params: Record<string, unknown> = {},
 ): string {
   const template = messages[locale]?.[key] ?? messages.en?.[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name] ?? "") : whole));
+  // Most messages have no placeholder: no regex run, no closure.
+  if (!template.includes("{")) return template;
+  return template.replace(PLACEHOLDER, (whole, name: string) => (name in params ? String(params[name] ?? "") : whole));
 }
