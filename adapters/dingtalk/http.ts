@@ -1,3 +1,4 @@
+import { type JsonAnswer, jsonRequest, RequestFailure } from "../../src/core/json-request.js";
 import type { DingTalkFailure } from "./errors.js";
 
 export interface JsonResult {
@@ -6,8 +7,9 @@ export interface JsonResult {
 }
 
 /**
- * One JSON request with a timeout. Transport failures come back as a DingTalkFailure naming only the kind of
- * failure: fetch's own errors can quote the URL, which holds the webhook access_token.
+ * One JSON request with a timeout (src/core/json-request.ts: undici's request(), a redirect not followed).
+ * Transport failures come back as a DingTalkFailure naming only the kind of failure: the URL holds the webhook
+ * access_token.
  */
 export async function requestJson(
   url: string,
@@ -21,18 +23,18 @@ export async function requestJson(
     // Not a transport failure: the same body fails again (a cycle, a BigInt).
     return { encoding: String((err as Error)?.message ?? err).split("\n")[0] };
   }
-  let res: Response;
+  let res: JsonAnswer;
   try {
-    res = await fetch(url, {
+    res = await jsonRequest(url, body, {
       method: init.method,
-      headers: { "content-type": "application/json; charset=utf-8", accept: "application/json", ...init.headers },
-      body,
-      signal: AbortSignal.any([AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])]),
+      headers: { accept: "application/json", ...init.headers },
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
     });
   } catch (err) {
-    return { transport: (err as Error)?.name === "TimeoutError" ? "timed out" : "connection failed" };
+    return { transport: err instanceof RequestFailure ? err.kind : "connection failed" };
   }
-  const text = await res.text().catch(() => "");
+  const text = res.text ?? "";
   let answer: unknown;
   try {
     answer = JSON.parse(text);
@@ -41,7 +43,8 @@ export async function requestJson(
   }
   if (typeof answer !== "object" || answer === null) {
     // A proxy's HTML page or an empty answer: only the status says anything.
-    return res.ok ? { transport: "unexpected answer (not JSON)" } : { status: res.status };
+    const ok = res.status >= 200 && res.status < 300;
+    return ok ? { transport: "unexpected answer (not JSON)" } : { status: res.status };
   }
   return { status: res.status, body: answer as Record<string, unknown> };
 }

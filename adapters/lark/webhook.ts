@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { DeliveryError } from "../../src/core/errors.js";
+import { type JsonAnswer, jsonRequest, RequestFailure } from "../../src/core/json-request.js";
 import { fitCard } from "./card-size.js";
 import { type LarkFailure, larkDeliveryError } from "./errors.js";
 import { ACTION_ELEMENT_PREFIX, LARK_LIMITS, type LarkCard } from "./render.js";
@@ -38,13 +39,15 @@ function signature(secret: string, nowMs: number) {
   return { timestamp: String(timestamp), sign: larkWebhookSign(secret, timestamp) };
 }
 
-/** POST to the custom bot. Errors name the destination, never the URL (its path is the credential). */
+/**
+ * POST to the custom bot (src/core/json-request.ts: undici's request(), a redirect not followed). Errors name the
+ * destination, never the URL (its path is the credential).
+ */
 export async function sendLarkWebhook(
   t: LarkWebhookTarget,
   card: LarkCard,
   o: { destination: string; timeoutMs: number; now: () => number; signal?: AbortSignal },
 ): Promise<void> {
-  const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
   let encoded: string;
   try {
     encoded = JSON.stringify(webhookBody(card, t.secret, o.now()));
@@ -52,19 +55,13 @@ export async function sendLarkWebhook(
     // Not a transport failure: the same card fails again.
     throw fail({ encoding: String((err as Error)?.message ?? err).split("\n")[0] }, o.destination);
   }
-  let res: Response;
+  let res: JsonAnswer;
   try {
-    res = await fetch(t.url, {
-      method: "POST",
-      headers: { "content-type": "application/json; charset=utf-8" },
-      body: encoded,
-      signal: AbortSignal.any(signals),
-    });
+    res = await jsonRequest(t.url, encoded, { method: "POST", timeoutMs: o.timeoutMs, signal: o.signal });
   } catch (err) {
-    const name = (err as Error)?.name;
-    throw fail({ transport: name === "TimeoutError" ? "timed out" : "connection failed" }, o.destination);
+    throw fail({ transport: err instanceof RequestFailure ? err.kind : "connection failed" }, o.destination);
   }
-  const text = await res.text().catch(() => "");
+  const text = res.text ?? "";
   let body: { code?: unknown; msg?: unknown; StatusCode?: unknown; StatusMessage?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
@@ -76,15 +73,16 @@ export async function sendLarkWebhook(
   const msg =
     typeof body.msg === "string" ? body.msg : typeof body.StatusMessage === "string" ? body.StatusMessage : "";
   const known = typeof body.code === "number" || typeof body.StatusCode === "number";
-  const reset = Number(res.headers.get("x-ogw-ratelimit-reset"));
-  if (res.ok && known && code === 0) return;
-  if (res.ok && !known) throw fail({ transport: "unexpected answer (not a Lark response)" }, o.destination);
+  const reset = Number(res.header("x-ogw-ratelimit-reset") ?? Number.NaN);
+  const ok = res.status >= 200 && res.status < 300;
+  if (ok && known && code === 0) return;
+  if (ok && !known) throw fail({ transport: "unexpected answer (not a Lark response)" }, o.destination);
   throw fail(
     {
-      status: res.ok ? undefined : res.status,
+      status: ok ? undefined : res.status,
       code: code || undefined,
       msg,
-      resetSeconds: Number.isFinite(reset) && res.headers.has("x-ogw-ratelimit-reset") ? reset : undefined,
+      resetSeconds: Number.isFinite(reset) ? reset : undefined,
     },
     o.destination,
   );
