@@ -87,6 +87,9 @@ export class TemplateEngine {
   private readonly pendingOverrides = new Map<string, { source: string; file: string }>();
   readonly messages: Messages;
   private readonly opts: TemplateEngineOptions;
+  private readonly partials = new Map<string, Compiled>();
+  /** Names any partial may call as a helper (a file's own environment needs them too: see fileEnvironment). */
+  private readonly partialCalls = new Set<string>();
 
   constructor(opts: TemplateEngineOptions) {
     this.opts = opts;
@@ -99,8 +102,12 @@ export class TemplateEngine {
       return "";
     });
     const set = loadTemplateSources(opts.dirs);
-    for (const [name, p] of set.partials)
-      this.hb.registerPartial(name, this.compileString({ source: p.source, file: p.file, line: 1 }));
+    for (const [name, p] of set.partials) {
+      const compiled = this.compileString({ source: p.source, file: p.file, line: 1 });
+      this.hb.registerPartial(name, compiled);
+      this.partials.set(name, compiled);
+      for (const h of calledNames(this.hb.parse(p.source))) this.partialCalls.add(h);
+    }
     for (const name of set.neutral.names()) this.pendingNeutral.set(name, () => set.neutral.get(name));
     for (const [key, o] of set.overrides) this.pendingOverrides.set(key, o);
     if (!this.pendingNeutral.has("_default"))
@@ -258,10 +265,8 @@ export class TemplateEngine {
       return node as LeafTree;
     };
     const tree = walk(t.tree);
-    const combined = this.hb.compile(
-      sources.map((src, i) => `{{#${LEAF_HELPER} ${i}}}\n${src}\n{{/${LEAF_HELPER}}}\n`).join(""),
-      COMPILE_OPTIONS,
-    );
+    const source = sources.map((src, i) => `{{#${LEAF_HELPER} ${i}}}\n${src}\n{{/${LEAF_HELPER}}}\n`).join("");
+    const combined = this.fileEnvironment(source).compile(source, COMPILE_OPTIONS);
     return {
       tree,
       run: (ctx) => {
@@ -272,6 +277,21 @@ export class TemplateEngine {
         return leaves;
       },
     };
+  }
+
+  /**
+   * A Handlebars environment for one file's combined template, holding only the helpers it (or a partial) can call.
+   * Handlebars 4.7 wraps every helper of the environment on every top-level call (`_setup`: two closures each,
+   * ~55 helpers): a file calls a dozen. The helpers are the same functions as this.hb's, the partials the same
+   * compiled partials, and every name in a helper position is kept, so what a template calls is what it called.
+   */
+  private fileEnvironment(source: string): typeof Handlebars {
+    const env = Handlebars.create();
+    const helpers = this.hb.helpers;
+    for (const name of new Set([...calledNames(this.hb.parse(source)), ...this.partialCalls]))
+      if (Object.hasOwn(helpers, name)) env.registerHelper(name, helpers[name] as Handlebars.HelperDelegate);
+    for (const [name, p] of this.partials) env.registerPartial(name, p);
+    return env;
   }
 
   private compileString(s: SourceString): Compiled {
@@ -300,6 +320,29 @@ function unknownHelpers(ast: unknown, known: ReadonlySet<string>): Array<{ name:
     return undefined;
   });
   return found;
+}
+
+/**
+ * Every name a template puts where Handlebars may call a helper: the one-part path of a mustache, block or
+ * sub-expression (`{{t …}}`, `{{#if …}}`, `(concat …)`, and a bare `{{name}}`, which calls a helper of that name
+ * when there is one), as Handlebars' compiler decides (simpleId: one part, no `this`/`.`, no `../`).
+ */
+function calledNames(ast: unknown): Set<string> {
+  const names = new Set<string>();
+  walkAst(ast, (n) => {
+    const isCall = n.type === "MustacheStatement" || n.type === "SubExpression" || n.type === "BlockStatement";
+    const p = n.path as { type?: string; parts?: unknown[]; depth?: number; original?: unknown } | undefined;
+    if (
+      isCall &&
+      p?.type === "PathExpression" &&
+      p.parts?.length === 1 &&
+      !p.depth &&
+      !/^\.|this\b/.test(String(p.original))
+    )
+      names.add(String(p.parts[0]));
+    return undefined;
+  });
+  return names;
 }
 
 /** The part tree with its leaves' text in place (loops, not entries/fromEntries pairs: this runs on every render). */

@@ -55,6 +55,17 @@ describe("start-up failures name the file and line", () => {
 });
 
 describe("user templates and extends:", () => {
+  // Each file renders in an environment holding only the helpers it can call (engine.ts fileEnvironment).
+  it("calls every helper a file or a partial names: one only a partial calls, one in a sub-expression of an else if", () => {
+    const t = withUser({
+      "partials/_shout.hbs": "{{upper name}}",
+      "commit-file.yaml":
+        "title: \"{{> _shout name=data.fileName}}\"\nsummary: \"{{#if data.nope}}no{{else if (gt 2 1)}}{{t (concat 'field.' 'node')}}{{/if}}\"\n",
+    });
+    const m = t.render(commit(), "en");
+    expect(m.title).toBe("ODS_ORDER_DETAIL_DI");
+    expect(m.summary).toBe("Node");
+  });
   it("a user file replaces the built-in of the same name, and may extend the built-in bases", () => {
     const t = withUser({
       "commit-file.yaml":
