@@ -1,5 +1,6 @@
 import type { FetchFunction } from "@slack/web-api";
 import type { Dispatcher } from "undici";
+import { untilAborted } from "../../src/core/json-request.js";
 
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 type IncomingHttpHeaders = Dispatcher.ResponseData["headers"];
@@ -88,35 +89,3 @@ export const slackFetch: FetchFunction = async (url, init) => {
   const body = await res.body.bytes();
   return new BufferedResponse(res.statusCode, res.statusText, String(url), res.headers, body);
 };
-
-/**
- * request() acts on its signal only once the request is on a socket: while the connection is still being made (a
- * slow TLS handshake, a proxy's CONNECT) it waits for the connect timeout (10 s). fetch rejects at once, so this
- * does too; undici then drops the request when it would have been written.
- */
-function untilAborted(
-  pending: Promise<Dispatcher.ResponseData>,
-  signal: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason);
-      pending.then(
-        (late) => late.body.dump(),
-        () => undefined,
-      );
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      (res) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(res);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
-}
