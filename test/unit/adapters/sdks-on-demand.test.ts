@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
  * The Lark SDK (~57 MiB of RSS) and Alibaba Cloud's OpenAPI client (~25 MiB) are loaded when a Lark client or a
  * DataWorks call needs them, not when the runtime is imported: a Slack-only bot without DataWorks credentials never
  * pays for them (docs/benchmarks.md). Likewise Bolt (~8 MiB of heap beyond the Web API client) for a Slack bot
- * that takes no clicks or commands. Checked in a fresh Node process, where the CJS module cache tells what loaded.
+ * that takes no clicks or commands. And Slack's posts go through Node's own HTTP client, not undici (its HTTP parser is
+ * WebAssembly, whose optimising compile took ~15 MiB of native memory, and its modules ~4 MiB of heap). Checked in a
+ * fresh Node process, where the CJS module cache tells what loaded.
  */
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 
@@ -14,6 +16,7 @@ interface Loaded {
   lark: boolean;
   alicloud: boolean;
   bolt: boolean;
+  undici: boolean;
 }
 
 function loadedAfter(script: string): Loaded {
@@ -25,6 +28,7 @@ function loadedAfter(script: string): Loaded {
       lark: loaded.some((f) => f.includes("@larksuiteoapi")),
       alicloud: loaded.some((f) => f.includes("@alicloud/openapi-client")),
       bolt: loaded.some((f) => f.includes("@slack/bolt")),
+      undici: loaded.some((f) => f.includes("node_modules/undici/")),
     }));`;
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
     cwd: ROOT,
@@ -48,7 +52,23 @@ describe("platform and cloud SDKs are loaded on demand", () => {
       }, {});
       createAdapters(config);`);
     // No signing secret, no Socket Mode: the bot only posts, through the Web API client, and never needs Bolt.
-    expect(loaded).toEqual({ lark: false, alicloud: false, bolt: false });
+    expect(loaded).toEqual({ lark: false, alicloud: false, bolt: false, undici: false });
+  });
+
+  it("a Slack post goes through Node's own HTTP client: undici is not loaded", () => {
+    const loaded = loadedAfter(`
+      const { createServer } = await import("node:http");
+      const server = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true,"channel":"C1","ts":"1.2"}'));
+      });
+      await new Promise((r) => server.listen(0, "127.0.0.1", r));
+      const { WebClient } = await import("@slack/web-api");
+      const { slackFetch } = await import("./adapters/slack/fetch.ts");
+      const client = new WebClient("xoxb-1", { slackApiUrl: "http://127.0.0.1:" + server.address().port + "/api/", fetch: slackFetch });
+      await client.chat.postMessage({ channel: "C1", text: "hi" });
+      server.close();`);
+    expect(loaded.undici).toBe(false);
   });
 
   it("a Slack adapter with a signing secret loads Bolt when it starts listening for clicks", () => {

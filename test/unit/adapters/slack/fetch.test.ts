@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slackFetch } from "../../../../adapters/slack/fetch.js";
 
 /**
- * The Slack adapter's fetch (undici's request()) answers the WebClient as the global fetch does: the same request
+ * The Slack adapter's fetch (Node's HTTP client) answers the WebClient as the global fetch does: the same request
  * each way to one local server, and what the WebClient reads of the answer compared (WebClient.js makeRequest,
  * buildResult: status, statusText, headers.get/entries, text, arrayBuffer, redirect refused, the signal).
  */
@@ -114,20 +113,23 @@ describe("slackFetch, against the global fetch", () => {
   });
 
   it("is aborted by the signal while the connection is still being made, as fetch is", async () => {
-    const before = getGlobalDispatcher();
-    // A connection that is never made: a TLS handshake or a proxy's CONNECT that does not end.
-    const stuck = new Agent({ connect: () => undefined });
-    setGlobalDispatcher(stuck);
+    // A connection that is never made: a TLS handshake that does not end (the server never answers the hello).
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => {
+      sockets.add(socket.on("error", () => undefined));
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/ok`;
     try {
       for (const f of [slackFetch, fetch]) {
         const started = Date.now();
-        const err = await f(`${base}/ok`, init({ signal: AbortSignal.timeout(200) })).catch((e: unknown) => e);
+        const err = await f(url, init({ signal: AbortSignal.timeout(200) })).catch((e: unknown) => e);
         expect((err as Error).name).toBe("TimeoutError");
         expect(Date.now() - started).toBeLessThan(2_000);
       }
     } finally {
-      setGlobalDispatcher(before);
-      void stuck.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
     }
   });
 
