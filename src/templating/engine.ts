@@ -4,7 +4,7 @@ import { emptyMessage, type Message, type MessageButton, type Severity } from ".
 import { truncate } from "../core/text.js";
 import { catalogEntry } from "../dataworks/catalog.js";
 import { assertTimeZone } from "./format.js";
-import { lineOf, walkAst } from "./ast.js";
+import { type AstNode, lineOf, walkAst } from "./ast.js";
 import { registerHelpers } from "./helpers.js";
 import { loadMessages, type Messages, translate } from "./i18n.js";
 import { loadTemplateSources, type SourceString, type TemplateSource } from "./load-templates.js";
@@ -265,15 +265,35 @@ export class TemplateEngine {
       return node as LeafTree;
     };
     const tree = walk(t.tree);
-    const source = sources.map((src, i) => `{{#${LEAF_HELPER} ${i}}}\n${src}\n{{/${LEAF_HELPER}}}\n`).join("");
-    const combined = this.fileEnvironment(source).compile(source, COMPILE_OPTIONS);
+    // Leaves that only translate fixed keys (most labels: "{{t 'field.node'}}") are the same for every event in a
+    // locale: rendered once per locale by a template of their own, every other leaf on every render.
+    const perLocale: number[] = [];
+    const perEvent: number[] = [];
+    for (const [i, src] of sources.entries()) (localeOnly(this.hb.parse(src)) ? perLocale : perEvent).push(i);
+    const compile = (ids: number[]) => {
+      const source = ids.map((i) => `{{#${LEAF_HELPER} ${i}}}\n${sources[i]}\n{{/${LEAF_HELPER}}}\n`).join("");
+      return source ? this.fileEnvironment(source).compile(source, COMPILE_OPTIONS) : undefined;
+    };
+    const eventLeaves = compile(perEvent);
+    const localeLeaves = compile(perLocale);
+    const known = new Map<unknown, readonly string[]>();
     return {
       tree,
       run: (ctx) => {
         const leaves: string[] = new Array(sources.length).fill("");
+        if (localeLeaves) {
+          let fixed = known.get(ctx.locale);
+          if (!fixed) {
+            const all: string[] = new Array(sources.length).fill("");
+            localeLeaves({ ...ctx, __leaves: all });
+            fixed = all;
+            known.set(ctx.locale, fixed);
+          }
+          for (const i of perLocale) leaves[i] = fixed[i] as string;
+        }
         // Set on the render's own context (made for this call), not on a copy of it.
         ctx.__leaves = leaves;
-        combined(ctx);
+        eventLeaves?.(ctx);
         return leaves;
       },
     };
@@ -343,6 +363,28 @@ function calledNames(ast: unknown): Set<string> {
     return undefined;
   });
   return names;
+}
+
+/**
+ * Whether a leaf's output depends on the locale alone: text, comments and `{{t "key"}}` with string keys and no
+ * hash (`t` reads only the locale and the catalogs, loaded at construction).
+ */
+function localeOnly(ast: unknown): boolean {
+  const body = (ast as { body?: AstNode[] }).body ?? [];
+  return body.every((n) => {
+    if (n.type === "ContentStatement" || n.type === "CommentStatement") return true;
+    const p = n.path as { type?: string; original?: unknown; parts?: unknown[]; depth?: number } | undefined;
+    return (
+      n.type === "MustacheStatement" &&
+      p?.type === "PathExpression" &&
+      p.original === "t" &&
+      p.parts?.length === 1 &&
+      !p.depth &&
+      !n.hash &&
+      (n.params?.length ?? 0) > 0 &&
+      (n.params ?? []).every((x) => (x as AstNode).type === "StringLiteral")
+    );
+  });
 }
 
 /** The part tree with its leaves' text in place (loops, not entries/fromEntries pairs: this runs on every render). */

@@ -56,6 +56,17 @@ describe("start-up failures name the file and line", () => {
 
 describe("user templates and extends:", () => {
   // Each file renders in an environment holding only the helpers it can call (engine.ts fileEnvironment).
+  // Labels that only translate fixed keys are rendered once per locale (engine.ts compileFile).
+  it("a fixed label follows each render's locale, whichever locale rendered first", () => {
+    const t = engine();
+    const labels = (locale: string) => t.render(commit(), locale).fields.map((f) => f.label);
+    const zh = labels("zh-CN");
+    const en = labels("en");
+    expect(en).toContain("Workspace");
+    expect(zh).toContain("工作空间");
+    expect(labels("zh-CN")).toEqual(zh);
+    expect(labels("en")).toEqual(en);
+  });
   it("calls every helper a file or a partial names: one only a partial calls, one in a sub-expression of an else if", () => {
     const t = withUser({
       "partials/_shout.hbs": "{{upper name}}",
