@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
  * The Lark SDK (~57 MiB of RSS) and Alibaba Cloud's OpenAPI client (~25 MiB) are loaded when a Lark client or a
  * DataWorks call needs them, not when the runtime is imported: a Slack-only bot without DataWorks credentials never
  * pays for them (docs/benchmarks.md). Likewise Bolt (~8 MiB of heap beyond the Web API client) for a Slack bot
- * that takes no clicks or commands. And Slack's posts go through Node's own HTTP client, not undici (its HTTP parser is
+ * that takes no clicks or commands. And the adapters' posts go through Node's own HTTP client, not undici (its HTTP parser is
  * WebAssembly, whose optimising compile took ~15 MiB of native memory, and its modules ~4 MiB of heap). Checked in a
  * fresh Node process, where the CJS module cache tells what loaded.
  */
@@ -67,6 +67,24 @@ describe("platform and cloud SDKs are loaded on demand", () => {
       const { slackFetch } = await import("./adapters/slack/fetch.ts");
       const client = new WebClient("xoxb-1", { slackApiUrl: "http://127.0.0.1:" + server.address().port + "/api/", fetch: slackFetch });
       await client.chat.postMessage({ channel: "C1", text: "hi" });
+      server.close();`);
+    expect(loaded.undici).toBe(false);
+  });
+
+  it("DingTalk and Lark custom bot posts go through the same client: undici is not loaded", () => {
+    const loaded = loadedAfter(`
+      const { createServer } = await import("node:http");
+      const server = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"errcode":0,"code":0}'));
+      });
+      await new Promise((r) => server.listen(0, "127.0.0.1", r));
+      const base = "http://127.0.0.1:" + server.address().port;
+      const { sendRobotMarkdown } = await import("./adapters/dingtalk/webhook.ts");
+      const { sendLarkWebhook } = await import("./adapters/lark/webhook.ts");
+      const o = { destination: "ops", timeoutMs: 2000, now: Date.now };
+      await sendRobotMarkdown({ webhookUrl: base + "/robot/send", accessToken: "t" }, { title: "t", text: "x", at: { atUserIds: [], isAtAll: false } }, o);
+      await sendLarkWebhook({ url: base + "/hook" }, { schema: "2.0", config: {}, header: { title: { tag: "plain_text", content: "t" }, template: "blue" }, body: { elements: [] } }, o);
       server.close();`);
     expect(loaded.undici).toBe(false);
   });

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendRobotMarkdown } from "../../../adapters/dingtalk/webhook.js";
 import type { LarkCard } from "../../../adapters/lark/render.js";
@@ -17,7 +16,7 @@ const card: LarkCard = {
 };
 
 /**
- * DingTalk's and Lark's webhook sends on src/core/json-request.ts (undici's request()): what the global fetch did
+ * DingTalk's and Lark's webhook sends on src/core/json-request.ts (Node's own HTTP client): what the global fetch did
  * and what it no longer does, against one local server.
  */
 describe("DingTalk and Lark webhook sends on jsonRequest", () => {
@@ -71,21 +70,26 @@ describe("DingTalk and Lark webhook sends on jsonRequest", () => {
     }
   });
 
-  it("is stopped by the timeout while the connection is still being made, not by undici's 10 s", async () => {
-    const before = getGlobalDispatcher();
-    // A connection that is never made: a TLS handshake or a proxy's CONNECT that does not end.
-    const stuck = new Agent({ connect: () => undefined });
-    setGlobalDispatcher(stuck);
+  it("is stopped by the timeout while the connection is still being made (a TLS handshake that never ends)", async () => {
+    // The server never answers the client's hello: the connection is never made.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => {
+      sockets.add(socket.on("error", () => undefined));
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const tls = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
       const started = Date.now();
-      const dt = await failure(sendRobotMarkdown(robot("/elsewhere"), payload, o(200)));
-      const lk = await failure(sendLarkWebhook({ url: `${base}/elsewhere` }, card, o(200)));
+      const dt = await failure(
+        sendRobotMarkdown({ webhookUrl: `${tls}/robot/send`, accessToken: TOKEN }, payload, o(200)),
+      );
+      const lk = await failure(sendLarkWebhook({ url: `${tls}/elsewhere` }, card, o(200)));
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(dt.message).toMatch(/could not reach DingTalk: timed out$/);
       expect(lk.message).toMatch(/could not reach Lark: timed out$/);
     } finally {
-      setGlobalDispatcher(before);
-      void stuck.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
     }
   });
 
