@@ -7,7 +7,7 @@ export interface JsonResult {
 }
 
 /**
- * One JSON request with a timeout (src/core/json-request.ts: undici's request(), a redirect not followed).
+ * One JSON request with a timeout (src/core/json-request.ts: Node's own HTTP client, a redirect not followed).
  * Transport failures come back as a DingTalkFailure naming only the kind of failure: the URL holds the webhook
  * access_token.
  */

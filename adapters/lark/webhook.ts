@@ -40,7 +40,7 @@ function signature(secret: string, nowMs: number) {
 }
 
 /**
- * POST to the custom bot (src/core/json-request.ts: undici's request(), a redirect not followed). Errors name the
+ * POST to the custom bot (src/core/json-request.ts: Node's own HTTP client, a redirect not followed). Errors name the
  * destination, never the URL (its path is the credential).
  */
 export async function sendLarkWebhook(
