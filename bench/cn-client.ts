@@ -9,8 +9,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { PerformanceObserver } from "node:perf_hooks";
-import { fmt, load1, ROOT } from "./lib.js";
+import { clientCost, fmt, load1, ROOT } from "./lib.js";
 
 const PATHS = ["dingtalk robot webhook", "dingtalk app (OpenAPI)", "lark custom bot", "lark app (SDK)"] as const;
 type Path = (typeof PATHS)[number];
@@ -85,28 +84,8 @@ async function child(root: string, path: Path, url: string): Promise<void> {
               payload,
             );
   }
-  const run = async (n: number) => {
-    let sent = 0;
-    const concurrency = Number(process.env.CONCURRENCY ?? 16);
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (sent++ < n) await send();
-      }),
-    );
-  };
-  await run(1_500); // warm-up
-  let scavenges = 0;
-  const gc = new PerformanceObserver((l) => {
-    scavenges += l.getEntries().length;
-  });
-  gc.observe({ entryTypes: ["gc"] });
-  const sends = Number(process.env.SENDS ?? 6_000);
-  const cpu = process.cpuUsage();
-  await run(sends);
-  const used = process.cpuUsage(cpu);
-  await new Promise((r) => setTimeout(r, 50));
-  gc.disconnect();
-  process.stdout.write(JSON.stringify({ us: (used.user + used.system) / sends, gcs: (scavenges * 1000) / sends }));
+  const cost = await clientCost(send, { warmup: 1_500, count: Number(process.env.SENDS ?? 6_000) });
+  process.stdout.write(JSON.stringify(cost));
 }
 
 if (process.env.CN_CLIENT_CASE) {

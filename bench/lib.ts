@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { FakeSlack } from "../test/fakes/slack-api.js";
@@ -418,3 +419,34 @@ export const childrenCpuMs = (): number => {
 
 /** The 1-minute load average, to print beside every figure (the machine is shared). */
 export const load1 = () => loadavg()[0] ?? 0;
+
+/**
+ * A client's own cost per call (bench:slack-client, bench:cn-client): `call` made `count` times by CONCURRENCY
+ * callers (16) after `warmup` calls; this process' CPU µs per call and collections per 1,000 calls.
+ */
+export async function clientCost(
+  call: () => Promise<unknown>,
+  o: { warmup: number; count: number },
+): Promise<{ us: number; gcs: number }> {
+  const concurrency = Number(process.env.CONCURRENCY ?? 16);
+  const run = async (n: number) => {
+    let i = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (i++ < n) await call();
+      }),
+    );
+  };
+  await run(o.warmup);
+  let collections = 0;
+  const gc = new PerformanceObserver((l) => {
+    collections += l.getEntries().length;
+  });
+  gc.observe({ entryTypes: ["gc"] });
+  const cpu = process.cpuUsage();
+  await run(o.count);
+  const used = process.cpuUsage(cpu);
+  await new Promise((r) => setTimeout(r, 50));
+  gc.disconnect();
+  return { us: (used.user + used.system) / o.count, gcs: (collections * 1000) / o.count };
+}

@@ -7,8 +7,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { PerformanceObserver } from "node:perf_hooks";
-import { fmt, load1, ROOT } from "./lib.js";
+import { clientCost, fmt, load1, ROOT } from "./lib.js";
 
 const CASES = {
   "global fetch, blocks as objects": { fetch: "global", blocks: "objects" },
@@ -64,28 +63,8 @@ async function child(c: Case, url: string): Promise<void> {
   const args = { channel: "C0BENCH", text: "Instance killed: daily_orders_etl", unfurl_links: false };
   const post = () =>
     client.apiCall("chat.postMessage", { ...args, blocks: c.blocks === "json" ? JSON.stringify(BLOCKS) : BLOCKS });
-  const run = async (n: number) => {
-    let i = 0;
-    const concurrency = Number(process.env.CONCURRENCY ?? 16);
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (i++ < n) await post();
-      }),
-    );
-  };
-  await run(3_000); // warm-up
-  let scavenges = 0;
-  const gc = new PerformanceObserver((l) => {
-    scavenges += l.getEntries().length;
-  });
-  gc.observe({ entryTypes: ["gc"] });
-  const calls = Number(process.env.CALLS ?? 15_000);
-  const cpu = process.cpuUsage();
-  await run(calls);
-  const used = process.cpuUsage(cpu);
-  await new Promise((r) => setTimeout(r, 50));
-  gc.disconnect();
-  process.stdout.write(JSON.stringify({ us: (used.user + used.system) / calls, gcs: (scavenges * 1000) / calls }));
+  const cost = await clientCost(post, { warmup: 3_000, count: Number(process.env.CALLS ?? 15_000) });
+  process.stdout.write(JSON.stringify(cost));
 }
 
 const SERVER = `
