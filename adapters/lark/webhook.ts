@@ -64,7 +64,9 @@ export async function sendLarkWebhook(
   const text = res.text ?? "";
   let body: { code?: unknown; msg?: unknown; StatusCode?: unknown; StatusMessage?: unknown } = {};
   try {
-    body = JSON.parse(text) as typeof body;
+    const parsed: unknown = JSON.parse(text);
+    // JSON that is not an object (`null`, a number) says as little as an HTML page: judged by status alone too.
+    if (typeof parsed === "object" && parsed !== null) body = parsed as typeof body;
   } catch {
     // A proxy's HTML error page: judge by status alone.
   }

@@ -35,6 +35,8 @@ describe("DingTalk and Lark webhook sends on jsonRequest", () => {
           res.writeHead(200, { "content-type": "application/json" }).end('{"errcode":0,"code":0}');
         } else if (path === "/stall-ok") {
           res.writeHead(200, { "content-type": "application/json" }).write('{"errcode":');
+        } else if (path === "/null") {
+          res.writeHead(200, { "content-type": "application/json" }).end("null");
         } else if (path === "/stall-429") {
           res.writeHead(429, { "content-type": "application/json", "x-ogw-ratelimit-reset": "3" }).write('{"code":');
         }
@@ -100,6 +102,13 @@ describe("DingTalk and Lark webhook sends on jsonRequest", () => {
     const lk = await failure(sendLarkWebhook({ url: `${base}/stall-429` }, card, o(300)));
     expect(lk.throttled).toBe(true);
     expect(lk.retryAfterMs).toBe(3_000);
+  });
+
+  it("an answer of JSON that is not an object (`null`) is an unexpected answer, not a crash", async () => {
+    const lk = await failure(sendLarkWebhook({ url: `${base}/null` }, card, o()));
+    expect(lk.message).toMatch(/unexpected answer \(not a Lark response\)/);
+    const dt = await failure(sendRobotMarkdown(robot("/null"), payload, o()));
+    expect(dt.message).toMatch(/unexpected answer \(not JSON\)/);
   });
 
   it("names no URL or token when the connection fails", async () => {
