@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { clientCost, fmt, load1, ROOT } from "./lib.js";
+import { clientCost, clientCostTable, fmt, load1, ROOT } from "./lib.js";
 
 const PATHS = ["dingtalk robot webhook", "dingtalk app (OpenAPI)", "lark custom bot", "lark app (SDK)"] as const;
 type Path = (typeof PATHS)[number];
@@ -138,15 +138,10 @@ for (let r = 0; r < runs; r++)
       if (code !== 0) throw new Error(`${name}: ${err}`);
       results.set(name, [...(results.get(name) ?? []), JSON.parse(out) as { us: number; gcs: number }]);
     }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const lines = [
-  `DingTalk/Lark client benchmark ${new Date().toISOString()}, ${runs} runs, load average ${fmt(load1(), 2)} at the end`,
-  "| case | client CPU µs per send (median; each run) | scavenges per 1,000 sends (median) |",
-  "|---|---|---|",
-  ...[...results].map(
-    ([name, rs]) =>
-      `| ${name} | **${fmt(median(rs.map((x) => x.us)), 0)}** (${rs.map((x) => fmt(x.us, 0)).join(", ")}) | ${fmt(median(rs.map((x) => x.gcs)), 1)} |`,
+process.stdout.write(
+  clientCostTable(
+    `DingTalk/Lark client benchmark ${new Date().toISOString()}, ${runs} runs, load average ${fmt(load1(), 2)} at the end`,
+    "send",
+    results,
   ),
-  "",
-];
-process.stdout.write(lines.join("\n"));
+);

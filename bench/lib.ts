@@ -450,3 +450,18 @@ export async function clientCost(
   gc.disconnect();
   return { us: (used.user + used.system) / o.count, gcs: (collections * 1000) / o.count };
 }
+
+/** The table of clientCost results by case, each case's runs in order: medians, every run's µs, collections. */
+export function clientCostTable(title: string, per: string, results: Map<string, Array<{ us: number; gcs: number }>>) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  return [
+    title,
+    `| case | client CPU µs per ${per} (median; each run) | scavenges per 1,000 ${per}s (median) |`,
+    "|---|---|---|",
+    ...[...results].map(
+      ([name, rs]) =>
+        `| ${name} | **${fmt(median(rs.map((x) => x.us)), 0)}** (${rs.map((x) => fmt(x.us, 0)).join(", ")}) | ${fmt(median(rs.map((x) => x.gcs)), 1)} |`,
+    ),
+    "",
+  ].join("\n");
+}

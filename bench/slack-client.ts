@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { clientCost, fmt, load1, ROOT } from "./lib.js";
+import { clientCost, clientCostTable, fmt, load1, ROOT } from "./lib.js";
 
 const CASES = {
   "global fetch, blocks as objects": { fetch: "global", blocks: "objects" },
@@ -103,15 +103,10 @@ for (let r = 0; r < runs; r++)
     results.set(name, [...(results.get(name) ?? []), JSON.parse(p.stdout) as { us: number; gcs: number }]);
   }
 server.kill();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const lines = [
-  `Slack client benchmark ${new Date().toISOString()}, ${runs} runs, load average ${fmt(load1(), 2)} at the end`,
-  "| case | client CPU µs per call (median; each run) | scavenges per 1,000 calls (median) |",
-  "|---|---|---|",
-  ...[...results].map(
-    ([name, rs]) =>
-      `| ${name} | **${fmt(median(rs.map((x) => x.us)), 0)}** (${rs.map((x) => fmt(x.us, 0)).join(", ")}) | ${fmt(median(rs.map((x) => x.gcs)), 1)} |`,
+process.stdout.write(
+  clientCostTable(
+    `Slack client benchmark ${new Date().toISOString()}, ${runs} runs, load average ${fmt(load1(), 2)} at the end`,
+    "call",
+    results,
   ),
-  "",
-];
-process.stdout.write(lines.join("\n"));
+);
