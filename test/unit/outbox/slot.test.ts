@@ -57,13 +57,17 @@ describe("slot: take, wait for, release (real Redis)", () => {
 
   it("runs what follows a send (its ref saved) with what was sent, and settles the slot either way", async () => {
     const limits = [{ key: "after", max: 5, windowMs: 60_000 }];
+    // Settled "an hour later": a slot left unsettled keeps the score it was taken at (Redis' clock, now).
+    const later = Date.now() + 3_600_000;
+    const settledAt = async (slot: string | undefined) =>
+      Number(await redis.zscore(`${prefix}:rl:after`, String(slot)));
     const seen: string[] = [];
     const ok = await takeSlot(limiter, limits);
     const sent = await withSlot(
       limiter,
       ok.slot,
       async () => "ref-1",
-      undefined,
+      () => later,
       async (ref) => {
         seen.push(ref);
       },
@@ -75,12 +79,13 @@ describe("slot: take, wait for, release (real Redis)", () => {
         limiter,
         saving.slot,
         async () => "ref-2",
-        undefined,
+        () => later,
         async () => {
           throw new Error("Redis away while saving");
         },
       ),
     ).rejects.toThrow("Redis away while saving");
     expect(await count("after")).toBe(2);
+    expect([await settledAt(ok.slot?.id), await settledAt(saving.slot?.id)]).toEqual([later, later]);
   });
 });
