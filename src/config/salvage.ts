@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { keyPath } from "./issue-words.js";
 import { type Config, configSchema } from "./schema.js";
+import { isRecord } from "../core/is-record.js";
 
 /** Lists whose items are checked one by one: a broken item leaves a hole, so the others keep their indices. */
 const LISTS: ReadonlyArray<readonly string[]> = [["routes"], ["approvals", "routes"], ["approvals", "policies"]];
@@ -121,8 +122,4 @@ export function valueAt(node: unknown, path: Path): unknown {
   for (const k of path)
     cur = isRecord(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
   return cur;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -1,5 +1,6 @@
 import type { DwEvent } from "../core/event.js";
 import { catalogEntry } from "./catalog.js";
+import { isRecord } from "../core/is-record.js";
 
 /** What is wrong with one event of a request body, phrased so the sender knows what to fix. */
 export interface EnvelopeProblem {
@@ -29,10 +30,6 @@ function nestsDeeperThan(v: unknown, max: number, depth = 1): boolean {
     for (const k in v) if (nestsDeeperThan((v as Record<string, unknown>)[k], max, depth + 1)) return true;
   }
   return false;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function nonEmptyString(v: unknown): v is string {

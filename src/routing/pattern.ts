@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { isRecord } from "../core/is-record.js";
 
 /**
  * EventBridge event patterns, with the semantics of Alibaba Cloud EventBridge so a route written here behaves
@@ -240,8 +241,4 @@ function expandIpv6(s: string): string {
 
 function isScalar(v: unknown): v is Scalar {
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean";
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

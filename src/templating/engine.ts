@@ -9,6 +9,7 @@ import { registerHelpers } from "./helpers.js";
 import { loadMessages, type Messages, translate } from "./i18n.js";
 import { loadTemplateSources, type SourceString, type TemplateSource } from "./load-templates.js";
 import { checkOverrideSafety } from "./override-helpers.js";
+import { isRecord } from "../core/is-record.js";
 
 type Compiled = (ctx: unknown) => string;
 /** A template file's part tree with each Handlebars leaf replaced by its index in one combined template. */
@@ -413,8 +414,4 @@ const NONE: readonly unknown[] = [];
 /** A template's list, or none; its items may be anything (render keeps the objects it can read). */
 function items(v: unknown): readonly unknown[] {
   return Array.isArray(v) ? v : NONE;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null;
 }

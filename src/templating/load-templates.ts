@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isRecord } from "../core/is-record.js";
 
 /** One template string with where it came from, for start-up errors that name file and line. */
 export interface SourceString {
@@ -128,10 +129,6 @@ function merge(base: unknown, child: unknown): unknown {
     return out;
   }
   return child === undefined ? base : child;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function isSource(v: unknown): v is SourceString {
