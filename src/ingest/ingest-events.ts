@@ -66,19 +66,17 @@ async function ingestFiltering(
       filtering.push(atIngest.filter(e, c, dedupeKey(e), dedupeWindowMs, now));
     }
   }
-  // One Promise.all over everything (the add, the marks, the filters), not one per kind.
-  const done = await Promise.all<unknown>([
+  const [queued, filtered] = await Promise.all([
     toQueue.length ? queueEvents(queue, toQueue, dedupeWindowMs, now) : [],
-    ...failures.map((f) => atIngest.mark(f)),
-    ...filtering,
+    Promise.all(filtering),
+    Promise.all(failures.map((f) => atIngest.mark(f))),
   ]);
-  const queued = done[0] as boolean[];
   const accepted: boolean[] = [];
   for (let k = 0; k < queueAt.length; k++) accepted[queueAt[k]!] = queued[k] === true;
   // Follow-ups of a remembered (or queued) failure: the job path after all.
   const lateAt: number[] = [];
   for (let k = 0; k < filterAt.length; k++) {
-    const outcome = done[1 + failures.length + k] as FilterOutcome;
+    const outcome = filtered[k];
     if (outcome === "job") lateAt.push(filterAt[k]!);
     else accepted[filterAt[k]!] = outcome === "filtered";
   }
