@@ -10,6 +10,7 @@ import { issueWords, keyPath } from "./issue-words.js";
 import { salvage, valueAt } from "./salvage.js";
 import { typedEnvValues } from "./typed-env.js";
 import { type Config, configSchema } from "./schema.js";
+import { sharedSecretCount } from "./sections/ingest.js";
 
 export const DEFAULT_CONFIG_PATH = "./dw-chatops.yaml";
 
@@ -212,7 +213,7 @@ function crossCheck(c: Config, names: ReadonlySet<string>, broken: ReadonlySet<s
         `commands.channels[${i}]: "${entry}" is neither a destination nor a channel id (Slack C…/G…/D…, Lark oc_…, DingTalk cid…)`,
       );
   const auth = c.ingest.auth;
-  const shared = auth.tokens.length + auth.bearerTokens.length + auth.basic.length + (auth.apiKey ? 1 : 0);
+  const shared = sharedSecretCount(auth);
   // A signature proves EventBridge sent the request, not that your rule did: any account's rule can target the URL.
   if (ok("ingest") && auth.signature.enabled && shared === 0 && !c.ingest.accountIds?.length)
     problems.push(

@@ -13,10 +13,12 @@ export type AuthResult = { ok: true; method: string } | { ok: false; reason: str
  * one-shot digest, a third of createHash's cost (two per accepted token on every ingest request).
  */
 export function secretEquals(a: string, b: string): boolean {
-  return timingSafeEqual(hash("sha256", a, "buffer"), hash("sha256", b, "buffer"));
+  return timingSafeEqual(sha256(a), sha256(b));
 }
 
-const sha256 = (s: string) => hash("sha256", s, "buffer");
+function sha256(s: string): Buffer {
+  return hash("sha256", s, "buffer");
+}
 
 /** The digests of a configured list, kept while the (frozen) list lives: computed once, not on every request. */
 const digests = new WeakMap<readonly string[], Buffer[]>();

@@ -88,6 +88,13 @@ export const ingestAuthSchema = z
   })
   .strict();
 
+/** How many shared secrets (target tokens, Bearer tokens, Basic credentials, an API key) ingest accepts. */
+export function sharedSecretCount(
+  auth: Pick<z.infer<typeof ingestAuthSchema>, "tokens" | "bearerTokens" | "basic" | "apiKey">,
+): number {
+  return auth.tokens.length + auth.bearerTokens.length + auth.basic.length + (auth.apiKey ? 1 : 0);
+}
+
 export const ingestSchema = z
   .object({
     path: z.string().startsWith("/").default("/dataworks/events"),

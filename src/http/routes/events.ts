@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FunctionComputeAnswer } from "../../approvals/function-compute.js";
 import type { Config } from "../../config/schema.js";
+import { sharedSecretCount } from "../../config/sections/ingest.js";
 import type { Logger } from "../../logger.js";
 import type { DwEvent } from "../../core/event.js";
 import { parseEnvelopes } from "../../dataworks/envelope.js";
@@ -158,8 +159,7 @@ async function authenticateSigned(
   // A valid signature proves the push came from EventBridge, not from *your* rule: any account's rule can
   // target this URL. So whatever shared secret is configured (target token, Bearer, Basic, API key) must
   // match as well; a signature alone is accepted only when no shared secret is configured at all.
-  const shared = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
-  if (sig?.ok && shared > 0) {
+  if (sig?.ok && sharedSecretCount(cfg) > 0) {
     const secret = checkSharedSecret(cfg, req.headers);
     return secret.ok ? { ok: true, method: `${sig.method}+${secret.method}` } : secret;
   }
@@ -173,8 +173,7 @@ async function authenticateSigned(
 }
 
 function authenticateShared(cfg: Readonly<Config>["ingest"]["auth"], headers: FastifyRequest["headers"]): AuthResult {
-  const sharedSecrets = cfg.tokens.length + cfg.bearerTokens.length + cfg.basic.length + (cfg.apiKey ? 1 : 0);
-  if (sharedSecrets === 0) {
+  if (sharedSecretCount(cfg) === 0) {
     if (cfg.allowUnauthenticated) return { ok: true, method: "none" };
     return {
       ok: false,
