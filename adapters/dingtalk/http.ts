@@ -43,8 +43,7 @@ export async function requestJson(
   }
   if (typeof answer !== "object" || answer === null) {
     // A proxy's HTML page or an empty answer: only the status says anything.
-    const ok = res.status >= 200 && res.status < 300;
-    return ok ? { transport: "unexpected answer (not JSON)" } : { status: res.status };
+    return res.ok ? { transport: "unexpected answer (not JSON)" } : { status: res.status };
   }
   return { status: res.status, body: answer as Record<string, unknown> };
 }

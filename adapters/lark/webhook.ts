@@ -76,12 +76,11 @@ export async function sendLarkWebhook(
     typeof body.msg === "string" ? body.msg : typeof body.StatusMessage === "string" ? body.StatusMessage : "";
   const known = typeof body.code === "number" || typeof body.StatusCode === "number";
   const reset = Number(res.header("x-ogw-ratelimit-reset") ?? Number.NaN);
-  const ok = res.status >= 200 && res.status < 300;
-  if (ok && known && code === 0) return;
-  if (ok && !known) throw fail({ transport: "unexpected answer (not a Lark response)" }, o.destination);
+  if (res.ok && known && code === 0) return;
+  if (res.ok && !known) throw fail({ transport: "unexpected answer (not a Lark response)" }, o.destination);
   throw fail(
     {
-      status: ok ? undefined : res.status,
+      status: res.ok ? undefined : res.status,
       code: code || undefined,
       msg,
       resetSeconds: Number.isFinite(reset) ? reset : undefined,

@@ -3,6 +3,8 @@ import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 /** An HTTP answer, whole. `text` is undefined when the body was cut short (the timeout mid-body, a dropped socket). */
 export interface JsonAnswer {
   status: number;
+  /** A 2xx status, as fetch's Response.ok. */
+  ok: boolean;
   /** A header's value (repeated ones joined with ", ", as fetch's Headers.get joins them), or undefined. */
   header(name: string): string | undefined;
   text: string | undefined;
@@ -124,6 +126,7 @@ export async function jsonRequest(
   const headers = res.headers;
   return {
     status: res.status,
+    ok: res.status >= 200 && res.status < 300,
     header(name) {
       const v = headers[name.toLowerCase()];
       return Array.isArray(v) ? v.join(", ") : v;
