@@ -3,7 +3,7 @@
  * (test/fakes/dingtalk-api.ts, lark-api.ts) in another process, each case in a fresh process (and a fresh fake)
  * with the bot's 8 MiB semi-spaces, round-robin so machine load hits every case alike. Client CPU µs per send and
  * scavenges per 1,000 sends. Cases: DingTalk custom robot (signed webhook), DingTalk app robot (OpenAPI
- * groupMessages/send), Lark custom bot (signed webhook), Lark app bot (the SDK's axios, for comparison).
+ * groupMessages/send), Lark custom bot (signed webhook), Lark app bot (the SDK, through adapters/lark/http-instance.ts).
  *   npm run bench:cn-client   (SENDS=6000 CONCURRENCY=16 RUNS=3; BENCH_ROOTS=/a,/b compares checkouts,
  *   each built with `npm run build` first and its dist/ imported by the case's process)
  */

@@ -1,4 +1,5 @@
 import type * as lark from "@larksuiteoapi/node-sdk";
+import { larkHttpInstance } from "./http-instance.js";
 import { larkSdk } from "./sdk.js";
 
 export interface LarkAppConfig {
@@ -72,26 +73,6 @@ export function resolveDomain(domain: string): lark.Domain | string {
   return domain.replace(/\/+$/, "");
 }
 
-/**
- * The SDK's axios instance (its interceptor returns the body) with our timeout on every call. The SDK sets no
- * timeout of its own, and we must not change its shared default instance.
- */
-function withTimeout(timeoutMs: number): lark.HttpInstance {
-  const h = larkSdk().defaultHttpInstance;
-  const t = <O>(o?: O) => ({ timeout: timeoutMs, ...(o ?? {}) });
-  const inst = {
-    request: (o: object) => h.request(t(o)),
-    get: (url: string, o?: object) => h.get(url, t(o)),
-    delete: (url: string, o?: object) => h.delete(url, t(o)),
-    head: (url: string, o?: object) => h.head(url, t(o)),
-    options: (url: string, o?: object) => h.options(url, t(o)),
-    post: (url: string, data?: unknown, o?: object) => h.post(url, data, t(o)),
-    put: (url: string, data?: unknown, o?: object) => h.put(url, data, t(o)),
-    patch: (url: string, data?: unknown, o?: object) => h.patch(url, data, t(o)),
-  };
-  return inst as unknown as lark.HttpInstance;
-}
-
 /** The SDK logs whole axios errors (request config, Authorization header, app_secret body): keep it silent. */
 const silent: lark.Logger = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 
@@ -102,7 +83,7 @@ export function createLarkClient(app: LarkAppConfig, timeoutMs: number, cache: T
     appSecret: app.appSecret,
     domain: resolveDomain(app.domain),
     cache,
-    httpInstance: withTimeout(timeoutMs),
+    httpInstance: larkHttpInstance(timeoutMs),
     logger: silent,
     loggerLevel: sdk.LoggerLevel.error,
   });

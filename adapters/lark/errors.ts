@@ -104,7 +104,11 @@ export function failureFromThrown(err: unknown): LarkFailure {
     response?: { status?: number; data?: unknown; headers?: Record<string, unknown> };
   };
   if (e?.isAxiosError) {
-    if (!e.response) return { transport: e.code === "ECONNABORTED" ? "timed out" : (e.code ?? "request failed") };
+    const timedOut = e.code === "ECONNABORTED" || e.code === "ETIMEDOUT";
+    if (!e.response) return { transport: timedOut ? "timed out" : (e.code ?? "request failed") };
+    // An answer cut mid-body (axios's "stream has been aborted" holds the status, no data): nothing was said, and
+    // the request may have arrived — retried as a transport failure (the uuid keeps it to one message).
+    if (e.response.data === undefined) return { transport: timedOut ? "timed out" : "the answer was cut short" };
     const data = (e.response.data ?? {}) as { code?: unknown; msg?: unknown };
     const reset = Number(e.response.headers?.["x-ogw-ratelimit-reset"]);
     return {

@@ -5,13 +5,15 @@ import { HttpFake, json, type Recorded } from "./http-fake.js";
 /**
  * A scripted answer for the next message/webhook call: 429 + code 99991400 + x-ogw-ratelimit-reset, a business
  * code (HTTP 400 for the Open API like the real one, 200 for custom bots), a bare HTTP status, or a delay
- * (after which the request is handled normally: a slow server that still posts the message).
+ * (after which the request is handled normally: a slow server that still posts the message), or an answer whose
+ * body stalls after its first byte (handled normally, the message posted, the rest of the body sent after the delay).
  */
 export type LarkScript =
   | { rateLimit: number }
   | { code: number; msg?: string; status?: number }
   | { status: number }
-  | { delayMs: number };
+  | { delayMs: number }
+  | { bodyDelayMs: number };
 
 export interface LarkMessage {
   message_id: string;
@@ -149,6 +151,7 @@ export class FakeLark {
     if (req.method === "GET" && contact) return this.contactUser(decodeURIComponent(contact[1]!), req, res);
     const next = this.script.shift();
     if (next && "delayMs" in next) await new Promise((r) => setTimeout(r, next.delayMs));
+    if (next && "bodyDelayMs" in next) stallBody(res, next.bodyDelayMs);
     if (next && "rateLimit" in next)
       return json(
         res,
@@ -355,6 +358,16 @@ export class FakeLark {
     });
     return json(res, 200, { code: 0, msg: "success", data: {} });
   }
+}
+
+/** The answer's status line, headers and first byte now, the rest of its body after `ms`. */
+function stallBody(res: ServerResponse, ms: number) {
+  const end = res.end.bind(res);
+  res.end = ((chunk: string) => {
+    res.write(chunk.slice(0, 1));
+    setTimeout(() => end(chunk.slice(1)), ms);
+    return res;
+  }) as typeof res.end;
 }
 
 /** Lark limits the whole card request body to 30 KB (the card travels escaped again inside `content`). */
