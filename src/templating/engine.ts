@@ -25,8 +25,9 @@ type LeafTree =
 interface CompiledFile {
   tree: LeafTree;
   /** Renders every leaf in ONE Handlebars call: each top-level call re-wraps every helper, ~20 leaves per file. */
-  run: (ctx: Record<string, unknown>) => string[];
+  run: (ctx: RenderRoot) => string[];
 }
+type RenderRoot = ReturnType<TemplateEngine["context"]>;
 
 export interface RenderContextExtras {
   /** Names looked up through the DataWorks OpenAPI (node name, owner, workspace, log excerpt …). */
@@ -73,7 +74,14 @@ export const MESSAGE_LIMITS = {
 } as const;
 const COMPILE_OPTIONS = { noEscape: true, strict: false } as const;
 const HTTP_URL = /^https?:\/\/[^\s]+$/;
-const LEAF_HELPER = "__leaf";
+/**
+ * Written between the leaves of a file's combined template, on a line of its own: ASCII's record separator. Not
+ * whitespace, so no standalone-line or `~` rule strips across it (NUL would end Handlebars' lexer); a payload value
+ * holding it shows as a part count that does not match (see leafTemplate), never as a wrong split.
+ */
+const LEAF_SEPARATOR = "\u001e";
+/** Handlebars' own helpers that every environment has (Handlebars.create()); the two "missing" hooks always stay. */
+const BUILT_IN_HELPERS = ["if", "unless", "each", "with", "lookup", "log"];
 
 /**
  * Handlebars templates → neutral Message. Everything is compiled at construction so a broken template
@@ -91,23 +99,27 @@ export class TemplateEngine {
   private readonly partials = new Map<string, Compiled>();
   /** Names any partial may call as a helper (a file's own environment needs them too: see fileEnvironment). */
   private readonly partialCalls = new Set<string>();
+  /** Whether any partial reads `@…` data (then every file keeps Handlebars' data frames: a partial reads its caller's). */
+  private partialsUseData = false;
+  /**
+   * The render under way: helpers read the locale, time zone and region from it instead of `@root` (options.data),
+   * so a file that reads no `@…` variable compiles with `data: false`. Handlebars renders synchronously.
+   */
+  private current: RenderRoot | undefined;
 
   constructor(opts: TemplateEngineOptions) {
     this.opts = opts;
     assertTimeZone(opts.timeZone);
     this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"], opts.compile === "on-use");
-    registerHelpers(this.hb, this.messages);
-    // Collects one part of a combined template (see compileFile) into @root.__leaves.
-    this.hb.registerHelper(LEAF_HELPER, function (this: unknown, i: number, options: Handlebars.HelperOptions) {
-      (options.data.root as { __leaves: string[] }).__leaves[i] = options.fn(this);
-      return "";
-    });
+    registerHelpers(this.hb, this.messages, (options) => this.current ?? options.data?.root);
     const set = loadTemplateSources(opts.dirs);
     for (const [name, p] of set.partials) {
       const compiled = this.compileString({ source: p.source, file: p.file, line: 1 });
       this.hb.registerPartial(name, compiled);
       this.partials.set(name, compiled);
-      for (const h of calledNames(this.hb.parse(p.source))) this.partialCalls.add(h);
+      const ast = this.hb.parse(p.source);
+      for (const h of calledNames(ast)) this.partialCalls.add(h);
+      if (usesData(ast)) this.partialsUseData = true;
     }
     for (const name of set.neutral.names()) this.pendingNeutral.set(name, () => set.neutral.get(name));
     for (const [key, o] of set.overrides) this.pendingOverrides.set(key, o);
@@ -180,7 +192,7 @@ export class TemplateEngine {
     const tree = this.neutralFile(name) ?? this.neutralFile("_default");
     const ctx = this.context(event, locale, extras);
     const file = tree as CompiledFile;
-    const leaves = file.run(ctx);
+    const leaves = this.during(ctx, () => file.run(ctx));
     const out = evaluate(file.tree, leaves) as Record<string, unknown>;
     const msg = emptyMessage(event.eventCode, locale);
     const L = MESSAGE_LIMITS;
@@ -227,8 +239,19 @@ export class TemplateEngine {
   renderOverride(event: DwEvent, platform: string, locale: string, extras: RenderContextExtras = {}): unknown {
     const t = this.override(`${event.eventCode}.${platform}`);
     if (!t) return undefined;
-    const text = t({ ...this.context(event, locale, extras), actions: extras.actions ?? [] });
-    return JSON.parse(text);
+    const ctx = { ...this.context(event, locale, extras), actions: extras.actions ?? [] };
+    return JSON.parse(this.during(ctx, () => t(ctx)));
+  }
+
+  /** Run a Handlebars call with `ctx` as the render helpers read (see `current`); nested calls restore the outer. */
+  private during<T>(ctx: RenderRoot, run: () => T): T {
+    const outer = this.current;
+    this.current = ctx;
+    try {
+      return run();
+    } finally {
+      this.current = outer;
+    }
   }
 
   /** The message sent when a template throws at run time: minimal, safe, and never dropped. */
@@ -247,9 +270,10 @@ export class TemplateEngine {
   }
 
   /**
-   * Check every leaf on its own (start-up errors name file and line), then join them into one template:
-   * each leaf sits in its own `__leaf` block, opened and closed on lines of their own so Handlebars'
-   * standalone-line rules see each leaf exactly as when it is compiled alone (parts are trimmed afterwards).
+   * Check every leaf on its own (start-up errors name file and line), then join them into one template, each leaf
+   * on lines of its own between separator lines, so Handlebars' standalone-line rules see each leaf exactly as
+   * when it is compiled alone (parts are trimmed afterwards). A file whose template (and partials) read no `@…`
+   * variable compiles with `data: false`: no data frame per render, block programs wrapped once, not per call.
    */
   private compileFile(t: TemplateSource): CompiledFile {
     const sources: string[] = [];
@@ -271,12 +295,8 @@ export class TemplateEngine {
     const perLocale: number[] = [];
     const perEvent: number[] = [];
     for (const [i, src] of sources.entries()) (localeOnly(this.hb.parse(src)) ? perLocale : perEvent).push(i);
-    const compile = (ids: number[]) => {
-      const source = ids.map((i) => `{{#${LEAF_HELPER} ${i}}}\n${sources[i]}\n{{/${LEAF_HELPER}}}\n`).join("");
-      return source ? this.fileEnvironment(source).compile(source, COMPILE_OPTIONS) : undefined;
-    };
-    const eventLeaves = compile(perEvent);
-    const localeLeaves = compile(perLocale);
+    const eventLeaves = this.leafTemplate(perEvent.map((i) => sources[i] as string));
+    const localeLeaves = this.leafTemplate(perLocale.map((i) => sources[i] as string));
     const known = new Map<unknown, readonly string[]>();
     return {
       tree,
@@ -285,18 +305,34 @@ export class TemplateEngine {
         if (localeLeaves) {
           let fixed = known.get(ctx.locale);
           if (!fixed) {
-            const all: string[] = new Array(sources.length).fill("");
-            localeLeaves({ ...ctx, __leaves: all });
-            fixed = all;
+            fixed = localeLeaves(ctx);
             known.set(ctx.locale, fixed);
           }
-          for (const i of perLocale) leaves[i] = fixed[i] as string;
+          for (let k = 0; k < perLocale.length; k++) leaves[perLocale[k] as number] = fixed[k] as string;
         }
-        // Set on the render's own context (made for this call), not on a copy of it.
-        ctx.__leaves = leaves;
-        eventLeaves?.(ctx);
+        if (eventLeaves) {
+          const parts = eventLeaves(ctx);
+          for (let k = 0; k < perEvent.length; k++) leaves[perEvent[k] as number] = parts[k] as string;
+        }
         return leaves;
       },
+    };
+  }
+
+  /** Several leaves rendered by one Handlebars call (see compileFile), each leaf's text in order; undefined for none. */
+  private leafTemplate(sources: readonly string[]): ((ctx: RenderRoot) => string[]) | undefined {
+    if (!sources.length) return undefined;
+    const source = sources.join(`\n${LEAF_SEPARATOR}\n`);
+    const env = this.fileEnvironment(source);
+    const data = this.partialsUseData || usesData(this.hb.parse(source));
+    const combined = env.compile(source, { ...COMPILE_OPTIONS, data }) as Compiled;
+    // A value holding the separator: each leaf on its own (each a Handlebars call of its own: slower, same text).
+    let alone: Compiled[] | undefined;
+    return (ctx) => {
+      const parts = combined(ctx).split(LEAF_SEPARATOR);
+      if (parts.length === sources.length) return parts;
+      alone ??= sources.map((s) => env.compile(s, { ...COMPILE_OPTIONS, data }) as Compiled);
+      return alone.map((one) => one(ctx));
     };
   }
 
@@ -309,7 +345,10 @@ export class TemplateEngine {
   private fileEnvironment(source: string): typeof Handlebars {
     const env = Handlebars.create();
     const helpers = this.hb.helpers;
-    for (const name of new Set([...calledNames(this.hb.parse(source)), ...this.partialCalls]))
+    const called = new Set([...calledNames(this.hb.parse(source)), ...this.partialCalls]);
+    // Handlebars' own block helpers too (`if`, `each` …): each is wrapped on every call like ours.
+    for (const name of BUILT_IN_HELPERS) if (!called.has(name)) env.unregisterHelper(name);
+    for (const name of called)
       if (Object.hasOwn(helpers, name)) env.registerHelper(name, helpers[name] as Handlebars.HelperDelegate);
     for (const [name, p] of this.partials) env.registerPartial(name, p);
     return env;
@@ -364,6 +403,18 @@ function calledNames(ast: unknown): Set<string> {
     return undefined;
   });
   return names;
+}
+
+/** Whether a template reads Handlebars' data variables (`@root`, `@index`, `@last` …), anywhere. */
+function usesData(ast: unknown): boolean {
+  let found = false;
+  walkAst(ast, (n) => {
+    // walkAst does not descend into a statement's `path`: `{{@key}}` is read there.
+    const path = n.path as { data?: unknown } | undefined;
+    if ((n.type === "PathExpression" && n.data === true) || path?.data === true) found = true;
+    return found ? "skip" : undefined;
+  });
+  return found;
 }
 
 /**

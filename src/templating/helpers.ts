@@ -11,16 +11,12 @@ import { formatList, fromJson, redactSecrets, toList } from "./values.js";
 type HB = typeof Handlebars;
 
 /** The render context's root, as helpers see it (see TemplateEngine.context). */
-interface Root {
+export interface Root {
   locale: string;
   timeZone: string;
   event: { regionId?: string };
   regionId?: string;
   consoleUrl: string;
-}
-
-function root(options: HelperOptions): Root {
-  return options.data.root as Root;
 }
 
 /** Helpers are documented in docs/templates.md; keep the two in step (a test checks every name is there). */
@@ -67,7 +63,11 @@ const empty = (x: unknown) => x === undefined || x === null || x === "";
 const toMs = (v: unknown) => (typeof v === "string" && /[a-z]/i.test(v) ? (parseDuration(v) ?? Number.NaN) : Number(v));
 const same = (a: unknown, b: unknown) => a === b || (!empty(a) && !empty(b) && String(a) === String(b));
 
-export function registerHelpers(hb: HB, messages: Messages): void {
+/**
+ * `root`: the render under way (TemplateEngine's, which does not need Handlebars' data frames: `@root` is absent
+ * from a template compiled with `data: false`).
+ */
+export function registerHelpers(hb: HB, messages: Messages, root: (options: HelperOptions) => Root): void {
   const args = (a: unknown[]) => a.slice(0, -1);
   const opts = (a: unknown[]) => a[a.length - 1] as HelperOptions;
   const tr = (o: HelperOptions, key: string, params?: Record<string, unknown>) =>

@@ -77,6 +77,31 @@ describe("user templates and extends:", () => {
     expect(m.title).toBe("ODS_ORDER_DETAIL_DI");
     expect(m.summary).toBe("Node");
   });
+  // A file's leaves render in one Handlebars call, split at a separator line (engine.ts leafTemplate).
+  it("a value holding the leaves' separator shows in place, and every other part renders as without it", () => {
+    const t = engine();
+    const event = (fileName: string) => {
+      const e = commit();
+      return { ...e, data: { ...e.data, fileName } };
+    };
+    const plain = t.render(event("a-b"), "en");
+    const held = t.render(event("a\u001eb"), "en");
+    expect(held.title).toBe(plain.title.replace("a-b", "a\u001eb"));
+    expect(held.fields).toEqual(plain.fields.map((f) => (f.value === "a-b" ? { ...f, value: "a\u001eb" } : f)));
+    expect(held.fields.some((f) => f.value === "a\u001eb")).toBe(true);
+    expect({ ...held, title: "", fields: [] }).toEqual({ ...plain, title: "", fields: [] });
+  });
+  // A file that reads no @-variable renders without Handlebars' data frames; helpers read the render's locale.
+  it("helpers inside a loop follow the render's locale; a partial reading @-data sees its caller's frame", () => {
+    const t = withUser({
+      "partials/_nth.hbs": "{{@index}}:{{this}}",
+      "commit-file.yaml":
+        "title: \"{{#each (ids 'a,b')}}{{t 'field.node'}}{{/each}}\"\nsummary: \"{{#each (ids 'x,y')}}{{> _nth}} {{/each}}\"\n",
+    });
+    expect(t.render(commit(), "en").title).toBe("NodeNode");
+    expect(t.render(commit(), "zh-CN").title).toBe("节点节点");
+    expect(t.render(commit(), "en").summary).toBe("0:x 1:y");
+  });
   it("a user file replaces the built-in of the same name, and may extend the built-in bases", () => {
     const t = withUser({
       "commit-file.yaml":
