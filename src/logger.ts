@@ -124,3 +124,30 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   } as typeof child;
   return logger;
 }
+
+const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
+
+/**
+ * `parent.child(bindings)`, made when first needed: a call at a level that is off (most of a job's lines at the
+ * default `warn` of a busy bot) makes none. pino writes a child's bindings out as JSON when it is made, and
+ * censorSecrets walks them first: ~3 KB and two children per delivered event, for lines mostly never written.
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const real = () => {
+    child ??= parent.child(bindings);
+    return child;
+  };
+  return new Proxy(parent, {
+    get(_, key) {
+      if (child === undefined && typeof key === "string" && LEVELS.has(key) && !parent.isLevelEnabled(key))
+        return parent[key as "info"];
+      const c = real();
+      const v: unknown = Reflect.get(c, key, c);
+      return typeof v === "function" ? v.bind(c) : v;
+    },
+    set(_, key, value) {
+      return Reflect.set(real(), key, value);
+    },
+  });
+}

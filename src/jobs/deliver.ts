@@ -8,7 +8,7 @@ import { DeliveryError } from "../core/errors.js";
 import type { DwEvent } from "../core/event.js";
 import type { Message } from "../core/message.js";
 import { makeWellFormed } from "../core/text.js";
-import type { Logger } from "../logger.js";
+import { type Logger, lazyChild } from "../logger.js";
 import { deliverNotification, type OutboxDeps } from "../outbox/deliver-notification.js";
 import { type DeliveryTurn, queuedTurn } from "../delivery-job.js";
 import { recoveryExtras } from "../outbox/recovery.js";
@@ -153,7 +153,7 @@ export function deliveryLog(
   data: DeliveryJobData,
   job: { name: string; id: string | undefined; attempt: number },
 ): Logger {
-  return deps.logger.child({
+  return lazyChild(deps.logger, {
     eventId: data.event.id,
     destination: data.destination,
     job: job.name,

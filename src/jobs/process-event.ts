@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import type { ApprovalService } from "../approvals/service.js";
 import { followsOf, type IncidentTracker, NOT_TRACKED } from "../incidents/track.js";
 import type { MuteCheck } from "../commands/mute-check.js";
-import type { Logger } from "../logger.js";
+import { type Logger, lazyChild } from "../logger.js";
 import type { NotifyFilter } from "../notify/notify-filter.js";
 import type { DigestGroups } from "../outbox/digest-groups.js";
 import { digestFor, groupKey } from "../outbox/policy.js";
@@ -42,7 +42,7 @@ export async function processEvent(
 ): Promise<{ destinations: string[] }> {
   const { receivedAt } = job.data;
   let { event } = job.data;
-  const log = deps.logger.child({ eventId: event.id, type: event.type, jobId: job.id });
+  const log = lazyChild(deps.logger, { eventId: event.id, type: event.type, jobId: job.id });
   await deps.recent.record(event, receivedAt);
   // Extension point events become approval cards (or policy decisions) instead of plain notifications, when
   // DataWorks waits on this bot for them; else they are notified with a line saying why.

@@ -4,7 +4,7 @@
  */
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logger.js";
+import { createLogger, lazyChild } from "../../src/logger.js";
 
 const SECRET = "s3cr3t-value-9f8e";
 /** The names pino's wildcard paths redacted one level down ("*.token", …). */
@@ -79,5 +79,49 @@ describe("log redaction", () => {
     const { logger, lines } = capture();
     logger.info({ req: { headers: { authorization: `Bearer ${SECRET}`, "x-slack-signature": SECRET } } }, "req");
     expect(lines[0]).not.toContain(SECRET);
+  });
+});
+
+// A job's logger (src/jobs/process-event.ts, deliver.ts) is made only when a line at an enabled level needs it.
+describe("lazyChild", () => {
+  it("writes what child() writes, bindings censored, and makes no child for a line at a level that is off", () => {
+    const { logger, lines } = capture("warn");
+    let reads = 0;
+    const bindings = {
+      get jobId() {
+        reads++;
+        return "j1";
+      },
+      accessToken: SECRET,
+    };
+    const log = lazyChild(logger, bindings);
+    log.info("not written");
+    log.debug({ x: 1 }, "not written");
+    expect(reads).toBe(0);
+    expect(lines).toHaveLength(0);
+    log.warn("written");
+    const made = reads;
+    log.error("written too");
+    expect(made).toBeGreaterThan(0);
+    expect(reads).toBe(made);
+    expect(lines).toHaveLength(2);
+    const eager = capture("warn");
+    eager.logger.child({ jobId: "j1", accessToken: SECRET }).warn("written");
+    const strip = (l: string) => l.replace(/"time":"[^"]+"/, "").replace(/"pid":\d+/, "");
+    expect(strip(lines[0] as string)).toBe(strip(eager.lines[0] as string));
+    expect(lines[0]).not.toContain(SECRET);
+  });
+
+  it("is a logger like any: its own children, its bindings, and a level set on it alone", () => {
+    const { logger, lines } = capture("warn");
+    const log = lazyChild(logger, { eventId: "e1" });
+    expect(log.bindings()).toMatchObject({ eventId: "e1" });
+    log.level = "info";
+    log.info("now written");
+    logger.info("still not");
+    log.child({ step: "send" }).info("from a grandchild");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('"eventId":"e1"');
+    expect(lines[1]).toContain('"step":"send"');
   });
 });
