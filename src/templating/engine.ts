@@ -97,10 +97,12 @@ export class TemplateEngine {
   readonly messages: Messages;
   private readonly opts: TemplateEngineOptions;
   private readonly partials = new Map<string, Compiled>();
-  /** Names any partial may call as a helper (a file's own environment needs them too: see fileEnvironment). */
-  private readonly partialCalls = new Set<string>();
-  /** Whether any partial reads `@…` data (then every file keeps Handlebars' data frames: a partial reads its caller's). */
-  private partialsUseData = false;
+  /**
+   * What each partial may call as a helper, the partials it names, and whether it reads `@…` data: a file's
+   * environment holds the helpers of the partials it can reach too, and keeps data frames if one of them reads
+   * `@…` (a partial reads its caller's). See fileEnvironment.
+   */
+  private readonly partialUses = new Map<string, Uses>();
   /**
    * The render under way: helpers read the locale, time zone and region from it instead of `@root` (options.data),
    * so a file that reads no `@…` variable compiles with `data: false`. Handlebars renders synchronously.
@@ -117,9 +119,7 @@ export class TemplateEngine {
       const compiled = this.compileString({ source: p.source, file: p.file, line: 1 });
       this.hb.registerPartial(name, compiled);
       this.partials.set(name, compiled);
-      const ast = this.hb.parse(p.source);
-      for (const h of calledNames(ast)) this.partialCalls.add(h);
-      if (usesData(ast)) this.partialsUseData = true;
+      this.partialUses.set(name, usesOf(this.hb.parse(p.source)));
     }
     for (const name of set.neutral.names()) this.pendingNeutral.set(name, () => set.neutral.get(name));
     for (const [key, o] of set.overrides) this.pendingOverrides.set(key, o);
@@ -323,8 +323,9 @@ export class TemplateEngine {
   private leafTemplate(sources: readonly string[]): ((ctx: RenderRoot) => string[]) | undefined {
     if (!sources.length) return undefined;
     const source = sources.join(`\n${LEAF_SEPARATOR}\n`);
-    const env = this.fileEnvironment(source);
-    const data = this.partialsUseData || usesData(this.hb.parse(source));
+    const uses = this.reachable(usesOf(this.hb.parse(source)));
+    const env = this.fileEnvironment(uses.calls);
+    const data = uses.data;
     const combined = env.compile(source, { ...COMPILE_OPTIONS, data }) as Compiled;
     // A value holding the separator: each leaf on its own (each a Handlebars call of its own: slower, same text).
     let alone: Compiled[] | undefined;
@@ -336,16 +337,33 @@ export class TemplateEngine {
     };
   }
 
+  /** A template's uses with those of every partial it can reach (all of them, if it names one at run time). */
+  private reachable(own: Uses): Uses {
+    const calls = new Set(own.calls);
+    let data = own.data;
+    const seen = new Set<string>();
+    const todo = own.partials === "any" ? [...this.partialUses.keys()] : [...own.partials];
+    for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+      const p = this.partialUses.get(name);
+      if (seen.has(name) || !p) continue;
+      seen.add(name);
+      for (const h of p.calls) calls.add(h);
+      data ||= p.data;
+      todo.push(...(p.partials === "any" ? this.partialUses.keys() : p.partials));
+    }
+    return { calls, partials: seen, data };
+  }
+
   /**
-   * A Handlebars environment for one file's combined template, holding only the helpers it (or a partial) can call.
-   * Handlebars 4.7 wraps every helper of the environment on every top-level call (`_setup`: two closures each,
-   * ~55 helpers): a file calls a dozen. The helpers are the same functions as this.hb's, the partials the same
-   * compiled partials, and every name in a helper position is kept, so what a template calls is what it called.
+   * A Handlebars environment for one file's combined template, holding only the helpers it (or a partial it
+   * reaches) can call. Handlebars 4.7 wraps every helper of the environment on every top-level call (`_setup`: two
+   * closures each, ~55 helpers): a file calls a dozen. The helpers are the same functions as this.hb's, the partials
+   * the same compiled partials, and every name in a helper position is kept, so what a template calls is what it
+   * called.
    */
-  private fileEnvironment(source: string): typeof Handlebars {
+  private fileEnvironment(called: ReadonlySet<string>): typeof Handlebars {
     const env = Handlebars.create();
     const helpers = this.hb.helpers;
-    const called = new Set([...calledNames(this.hb.parse(source)), ...this.partialCalls]);
     // Handlebars' own block helpers too (`if`, `each` …): each is wrapped on every call like ours.
     for (const name of BUILT_IN_HELPERS) if (!called.has(name)) env.unregisterHelper(name);
     for (const name of called)
@@ -405,16 +423,31 @@ function calledNames(ast: unknown): Set<string> {
   return names;
 }
 
-/** Whether a template reads Handlebars' data variables (`@root`, `@index`, `@last` …), anywhere. */
-function usesData(ast: unknown): boolean {
-  let found = false;
+/** What a template may call as a helper, the partials it names, and whether it reads `@…` data variables. */
+interface Uses {
+  calls: ReadonlySet<string>;
+  /** "any": a partial named at run time (`{{> (whichPartial)}}`, `{{> @x}}`). */
+  partials: ReadonlySet<string> | "any";
+  data: boolean;
+}
+
+function usesOf(ast: unknown): Uses {
+  const partials = new Set<string>();
+  let any = false;
+  let data = false;
   walkAst(ast, (n) => {
     // walkAst does not descend into a statement's `path`: `{{@key}}` is read there.
     const path = n.path as { data?: unknown } | undefined;
-    if ((n.type === "PathExpression" && n.data === true) || path?.data === true) found = true;
-    return found ? "skip" : undefined;
+    if ((n.type === "PathExpression" && n.data === true) || path?.data === true) data = true;
+    if (n.type === "PartialStatement" || n.type === "PartialBlockStatement") {
+      const name = n.name as { type?: string; original?: unknown; data?: boolean; value?: unknown } | undefined;
+      if (name?.type === "PathExpression" && !name.data) partials.add(String(name.original));
+      else if (name?.type?.endsWith("Literal")) partials.add(String(name.value));
+      else any = true;
+    }
+    return undefined;
   });
-  return found;
+  return { calls: calledNames(ast), partials: any ? "any" : partials, data };
 }
 
 /**

@@ -92,15 +92,16 @@ describe("user templates and extends:", () => {
     expect({ ...held, title: "", fields: [] }).toEqual({ ...plain, title: "", fields: [] });
   });
   // A file that reads no @-variable renders without Handlebars' data frames; helpers read the render's locale.
-  it("helpers inside a loop follow the render's locale; a partial reading @-data sees its caller's frame", () => {
+  it("helpers inside a loop follow the render's locale; a partial a partial names reads @-data and calls its helper", () => {
     const t = withUser({
-      "partials/_nth.hbs": "{{@index}}:{{this}}",
+      "partials/_nth.hbs": "{{@index}}:{{upper this}}",
+      "partials/_item.hbs": "{{> _nth}}",
       "commit-file.yaml":
-        "title: \"{{#each (ids 'a,b')}}{{t 'field.node'}}{{/each}}\"\nsummary: \"{{#each (ids 'x,y')}}{{> _nth}} {{/each}}\"\n",
+        "title: \"{{#each (ids 'a,b')}}{{t 'field.node'}}{{/each}}\"\nsummary: \"{{#each (ids 'x,y')}}{{> _item}} {{/each}}\"\n",
     });
     expect(t.render(commit(), "en").title).toBe("NodeNode");
     expect(t.render(commit(), "zh-CN").title).toBe("节点节点");
-    expect(t.render(commit(), "en").summary).toBe("0:x 1:y");
+    expect(t.render(commit(), "en").summary).toBe("0:X 1:Y");
   });
   it("a user file replaces the built-in of the same name, and may extend the built-in bases", () => {
     const t = withUser({
