@@ -2,7 +2,7 @@
  * The Slack Web API client's own cost per chat.postMessage (issue 19, third round): the WebClient against a local
  * server that answers as chat.postMessage does, each case in a fresh process with the bot's 8 MiB semi-spaces,
  * round-robin so machine load hits every case alike. Client CPU µs per call (the server runs in another process)
- * and scavenges per 1,000 calls.
+ * and scavenges per 1,000 calls. ONLY=substring,substring runs the cases whose names contain one of them.
  *   npm run bench:slack-client   (CALLS=15000 CONCURRENCY=16 RUNS=3; runs `npm run build` first)
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -14,6 +14,7 @@ const CASES = {
   "undici request() with a real Response, blocks as objects": { fetch: "response", blocks: "objects" },
   "slackFetch, blocks as objects": { fetch: "slack", blocks: "objects" },
   "slackFetch, blocks as JSON (shipped)": { fetch: "slack", blocks: "json" },
+  "slackJsonCall, a JSON body (no WebClient)": { fetch: "json-call", blocks: "objects" },
 } as const;
 type Case = (typeof CASES)[keyof typeof CASES];
 
@@ -61,6 +62,18 @@ async function child(c: Case, url: string): Promise<void> {
     ...(fetch ? { fetch } : {}),
   });
   const args = { channel: "C0BENCH", text: "Instance killed: daily_orders_etl", unfurl_links: false };
+  if (c.fetch === "json-call") {
+    const { slackJsonCall } = await import(join(ROOT, "dist/adapters/slack/json-call.js"));
+    const logger = (new webApi.WebClient("", { logLevel: webApi.LogLevel.ERROR }) as unknown as { logger: unknown })
+      .logger;
+    const call = { apiUrl: `${url}/api`, token: "xoxb-bench", timeoutMs: 10_000, logger };
+    const cost = await clientCost(() => slackJsonCall(call, "chat.postMessage", { ...args, blocks: BLOCKS }), {
+      warmup: 3_000,
+      count: Number(process.env.CALLS ?? 15_000),
+    });
+    process.stdout.write(JSON.stringify(cost));
+    return;
+  }
   const post = () =>
     client.apiCall("chat.postMessage", { ...args, blocks: c.blocks === "json" ? JSON.stringify(BLOCKS) : BLOCKS });
   const cost = await clientCost(post, { warmup: 3_000, count: Number(process.env.CALLS ?? 15_000) });
@@ -93,8 +106,10 @@ const url = await new Promise<string>((resolve) => {
 });
 const runs = Number(process.env.RUNS ?? 3);
 const results = new Map<string, Array<{ us: number; gcs: number }>>();
+const only = process.env.ONLY?.split(",");
+const cases = Object.entries(CASES).filter(([name]) => !only || only.some((o) => name.includes(o)));
 for (let r = 0; r < runs; r++)
-  for (const [name, c] of Object.entries(CASES)) {
+  for (const [name, c] of cases) {
     const p = spawnSync(process.execPath, ["--max-semi-space-size=8", "--import", "tsx", import.meta.filename], {
       env: { ...process.env, SLACK_CLIENT_CASE: JSON.stringify(c), SLACK_CLIENT_URL: url },
       encoding: "utf8",

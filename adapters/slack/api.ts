@@ -117,7 +117,7 @@ export function toDeliveryError(err: unknown, destination: string, method: strin
       { ...base, retryable: true, maybeDone: true },
     );
   }
-  // Thrown by the client before sending (it form-encodes every call): the same payload throws again.
+  // Thrown before sending (the WebClient's form encoding, json-call.ts's JSON): the same payload throws again.
   const encoding = isEncodingFailure(err);
   return new DeliveryError(`Slack ${method} to ${destination} failed: ${(err as Error)?.message ?? String(err)}`, {
     ...base,

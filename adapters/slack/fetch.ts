@@ -5,7 +5,7 @@ import { httpSend } from "../../src/core/json-request.js";
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 
 /** The statuses fetch treats as redirects: with `redirect: "error"` it refuses each of them. */
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const utf8 = new TextDecoder();
 
 /** The headers the WebClient reads (get, entries), as fetch's Headers would give them. */

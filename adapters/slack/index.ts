@@ -11,6 +11,7 @@ import type {
 import type { Message } from "../../src/core/message.js";
 import { messageIds, toDeliveryError } from "./api.js";
 import { slackFetch } from "./fetch.js";
+import { slackJsonCall } from "./json-call.js";
 import { findPost, postKey, postMetadata } from "./post-once.js";
 import { renderSlack, type SlackPayload } from "./render.js";
 import type { SlackSocketModeOptions } from "./socket-mode.js";
@@ -102,14 +103,22 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
     fetch: slackFetch,
   });
   /**
-   * chat.postMessage / chat.update with the blocks already as the JSON string the WebClient would send (it
-   * form-encodes every object argument with JSON.stringify). Given the objects, it first also copies them through
-   * its `redact()` into a debug string that no log level turns off; a string is not walked. Same bytes on the wire.
-   * Measured 2026-12-07 (machine shared, a 5-block message): 117 µs of client CPU per call against 155, scavenges per
-   * 1,000 calls 7.9 against 11.0; bot CPU per delivered event: docs/benchmarks.md "Third round".
+   * chat.postMessage and chat.update, the sends of every delivery and card edit, as JSON bodies without the
+   * WebClient (json-call.ts): its queue, retry wrapper, form encoding and `redact()` copies were about a third of
+   * the client's CPU per post and half its scavenges (`npm run bench:slack-client`; bot CPU per delivered event:
+   * docs/benchmarks.md). They fail with the WebClient's error classes, read by toDeliveryError as before; every other
+   * method stays on the WebClient. Its logger (private in the typings, a plain property) gets Slack's warnings, as
+   * for the WebClient's own calls. No request queue: the workers' concurrency (16 by default) bounds the sends, below
+   * the WebClient's 100.
    */
-  const withBlocks = async (method: "chat.postMessage" | "chat.update", args: Record<string, unknown>) =>
-    (await client.apiCall(method, args)) as webApi.ChatPostMessageResponse;
+  const call = {
+    apiUrl: config.apiUrl,
+    token: config.token,
+    timeoutMs: config.timeoutMs,
+    logger: (client as unknown as { logger: webApi.Logger }).logger,
+  };
+  const post = async (method: "chat.postMessage" | "chat.update", args: Record<string, unknown>) =>
+    (await slackJsonCall(call, method, args)) as webApi.ChatPostMessageResponse;
   const refTo = (target: Target, channel: unknown, ts: unknown): MessageRef => ({
     adapter: "slack",
     destination: target.destination,
@@ -137,10 +146,10 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
           parent?.adapter === "slack" && parent.ids.channel === target.address && parent.ids.ts
             ? { thread_ts: parent.ids.ts }
             : {};
-        const res = await withBlocks("chat.postMessage", {
+        const res = await post("chat.postMessage", {
           channel: target.address,
           text: payload.text,
-          blocks: JSON.stringify(payload.blocks),
+          blocks: payload.blocks,
           unfurl_links: false,
           ...thread,
           ...(key ? { metadata: postMetadata(key) } : {}),
@@ -167,12 +176,7 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
     async reply(ref: MessageRef, text: string): Promise<void> {
       const { channel, ts } = messageIds(ref, "chat.postMessage");
       try {
-        await client.chat.postMessage({
-          channel,
-          thread_ts: ts,
-          text,
-          unfurl_links: false,
-        });
+        await post("chat.postMessage", { channel, thread_ts: ts, text, unfurl_links: false });
       } catch (err) {
         throw toDeliveryError(err, ref.destination, "chat.postMessage");
       }
@@ -180,11 +184,11 @@ export function createSlackAdapter(config: SlackAdapterConfig): ChatAdapter<Slac
     async update(ref: MessageRef, payload: SlackPayload): Promise<void> {
       const { channel, ts } = messageIds(ref, "chat.update");
       try {
-        await withBlocks("chat.update", {
+        await post("chat.update", {
           channel,
           ts,
           text: payload.text,
-          blocks: JSON.stringify(payload.blocks),
+          blocks: payload.blocks,
         });
       } catch (err) {
         throw toDeliveryError(err, ref.destination, "chat.update");

@@ -38,8 +38,8 @@ export interface SlackMessage {
 }
 
 /**
- * Fake Slack Web API: checks what Slack checks (bearer token, channel, text or blocks, Block Kit limits)
- * and can answer 429 + Retry-After, ok:false errors, 5xx and slowness.
+ * Fake Slack Web API: checks what Slack checks (a body it can read, form or JSON; the bearer token; channel, text or
+ * blocks, Block Kit limits) and can answer 429 + Retry-After, ok:false errors, 5xx and slowness.
  */
 export class FakeSlack {
   readonly messages: SlackMessage[] = [];
@@ -104,6 +104,9 @@ export class FakeSlack {
   private async handle(req: Recorded, res: ServerResponse) {
     const method = req.path.replace(/^\/api\//, "");
     if (method === "apps.connections.open") return this.connectionsOpen(req, res);
+    const refused = bodyProblem(req);
+    if (refused) return json(res, 200, { ok: false, error: refused });
+    if (!req.headers.authorization) return json(res, 200, { ok: false, error: "not_authed" });
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return json(res, 200, { ok: false, error: "invalid_auth" });
     // Lookups do not take the scripted answers meant for posts.
@@ -120,6 +123,8 @@ export class FakeSlack {
     const answer = this.answer(req, method);
     if (method === "auth.test")
       return json(res, answer.status, answer.body, { "x-oauth-scopes": this.scopes.join(",") });
+    const charset = missingCharset(req);
+    if (charset) answer.body = { ...answer.body, ...charset };
     if (next && "holdBodyMs" in next) {
       // Handled now, the status and headers sent at once, the body late: the client's timeout falls mid-answer.
       res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" });
@@ -271,6 +276,53 @@ export class FakeSlack {
     if (next && "error" in next) return json(res, 200, { ok: false, error: next.error });
     return json(res, 200, { ok: true, url: this.socketUrl() });
   }
+}
+
+/**
+ * How Slack refuses a body it cannot read (docs.slack.dev/apis/web-api, "POST bodies"; the common errors of every
+ * method's reference): no Content-Type with a body (missing_post_type), one that is neither form nor JSON
+ * (invalid_post_type), a charset other than utf-8 or iso-8859-1 (invalid_charset), form data that does not decode
+ * (invalid_form_data), a JSON body that does not parse (invalid_json) or is not an object (json_not_object).
+ */
+function bodyProblem(req: Recorded): string | undefined {
+  if (req.method !== "POST") return undefined;
+  const type = String(req.headers["content-type"] ?? "").toLowerCase();
+  if (!type) return req.raw ? "missing_post_type" : undefined;
+  const charset = /;\s*charset=([^;\s]+)/.exec(type)?.[1];
+  if (charset && charset !== "utf-8" && charset !== "iso-8859-1") return "invalid_charset";
+  if (type.startsWith("application/json")) {
+    try {
+      const b: unknown = JSON.parse(req.raw);
+      return typeof b === "object" && b !== null && !Array.isArray(b) ? undefined : "json_not_object";
+    } catch {
+      return "invalid_json";
+    }
+  }
+  if (type.startsWith("application/x-www-form-urlencoded")) {
+    try {
+      for (const pair of req.raw.split("&")) decodeURIComponent(pair.replace(/\+/g, " "));
+      return undefined;
+    } catch {
+      return "invalid_form_data";
+    }
+  }
+  return type.startsWith("multipart/form-data") ? undefined : "invalid_post_type";
+}
+
+/**
+ * A JSON body whose Content-Type names no charset is read, with a missing_charset warning in the answer
+ * (docs.slack.dev/apis/web-api, JSON-encoded bodies: "application/json; charset=utf-8").
+ */
+function missingCharset(req: Recorded): Record<string, unknown> | undefined {
+  const type = String(req.headers["content-type"] ?? "").toLowerCase();
+  if (!type.startsWith("application/json") || type.includes("charset=")) return undefined;
+  return {
+    warning: "missing_charset",
+    response_metadata: {
+      warnings: ["missing_charset"],
+      messages: ["[WARN] A Content-Type HTTP header was presented but did not declare a charset, such as a 'utf-8'"],
+    },
+  };
 }
 
 function parseArgs(body: unknown): Record<string, unknown> {
