@@ -15,6 +15,7 @@ import type { HealthDeps } from "../http/routes/health.js";
 import { buildOpsApp, metricsRoute } from "../http/routes/metrics.js";
 import { FilteredAtIngest } from "../ingest/filtered-at-ingest.js";
 import { ingestEvents } from "../ingest/ingest-events.js";
+import { ingestQueue } from "../ingest/ingest-queue.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { RedisClient } from "../redis/connect.js";
@@ -34,8 +35,9 @@ export interface HttpDeps {
   redis: RedisClient;
   prefix: string;
   /**
-   * BullMQ's connection, the events queue's: the ingest scripts (a failure's mark, a filtered event) run on it, so
-   * a request's scripts and its add go out in one auto-pipeline (one write, one pipeline) instead of one on each.
+   * BullMQ's connection, the events queue's: ingest adds its jobs and runs its scripts (a failure's mark, a filtered
+   * event) on a duplicate of it (src/ingest/ingest-queue.ts), so that a request's scripts and its add go out in one
+   * write.
    */
   queueConnection: RedisClient;
   queues: RuntimeQueues;
@@ -66,19 +68,20 @@ export async function startHttp(d: HttpDeps): Promise<FastifyInstance | undefine
   return app;
 }
 
-function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
+async function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
   const { config, stores, approvals, interactions } = d;
   const sig = config.ingest.auth.signature;
+  const eventsQueue = ingestQueue(d.queues.events, d.queueConnection);
   // Events the notify filter drops for certain are stored and counted without a job (src/ingest/filtered-at-ingest.ts).
   const atIngest = new FilteredAtIngest({
-    redis: d.queueConnection,
+    redis: eventsQueue.redis,
     prefix: d.prefix,
     notifications: config.notifications,
     recent: stores.recent,
-    dedupePrefix: d.queues.events.toKey("de"),
+    dedupePrefix: eventsQueue.queue.toKey("de"),
     logger: d.logger,
   });
-  return buildApp({
+  const app = await buildApp({
     config,
     logger: d.logger,
     verifySignature: sig.enabled ? createSignatureVerifier(sig) : undefined,
@@ -89,7 +92,8 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
       for (const a of answers) d.logger.info({ eventId: a.messageId, answer: a }, "Function Compute envelope answered");
       // Approvals exist in Redis before EventBridge gets its 2xx.
       await approvals.register(events);
-      const result = await ingestEvents(d.queues.events, events, config.ingest.dedupeWindow, Date.now(), atIngest);
+      eventsQueue.batchTurn();
+      const result = await ingestEvents(eventsQueue.queue, events, config.ingest.dedupeWindow, Date.now(), atIngest);
       return answers.length ? { ...result, answers } : result;
     },
     plugins: [
@@ -124,5 +128,11 @@ function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
         : []),
     ],
     ready: d.ready,
+  }).catch(async (err: unknown) => {
+    await eventsQueue.close();
+    throw err;
   });
+  // After the last request is answered (Fastify closes the server first).
+  app.addHook("onClose", () => eventsQueue.close());
+  return app;
 }

@@ -1,0 +1,78 @@
+/**
+ * The events queue as ingest uses it (src/ingest/ingest-queue.ts), on the real Redis: a connection of its own
+ * whose socket holds the commands of one event-loop turn until the turn ends (one write: Node's cork), answered,
+ * as BullMQ's usual jobs on the shared queue's keys.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { ingestQueue } from "../../src/ingest/ingest-queue.js";
+import { type EventJobData, QUEUES } from "../../src/jobs/queues.js";
+import { VersionedQueue } from "../../src/jobs/versioned-queue.js";
+import { createRedis } from "../../src/redis/connect.js";
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { waitFor } from "../helpers/wait.js";
+
+const event = (id: string) => ({
+  id,
+  source: "acs.dataworks",
+  type: "dataworks:InstanceStatusChanges:InstanceStatusChanges",
+  eventCode: "instance-status-changes",
+  envelope: "cloudevent" as const,
+  data: { status: 5 },
+  attributes: {},
+});
+
+describe("ingestQueue: the events queue on a connection of ingest's own", () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  const setUp = async () => {
+    const prefix = testPrefix();
+    cleanup.push(() => deleteKeys(prefix));
+    const connection = createRedis(TEST_REDIS_URL);
+    cleanup.push(() => connection.quit());
+    const shared = new VersionedQueue<EventJobData>(QUEUES.events, { connection, prefix });
+    cleanup.push(() => shared.close());
+    const ingest = ingestQueue(shared, connection);
+    cleanup.push(() => ingest.close());
+    await ingest.queue.waitUntilReady();
+    await ingest.redis.ping();
+    return { prefix, connection, shared, ingest };
+  };
+
+  it("holds the turn's commands for one write, answers them, and queues jobs the shared queue sees", async () => {
+    const { prefix, connection, shared, ingest } = await setUp();
+    expect(ingest.redis).not.toBe(connection);
+    const stream = (ingest.redis as { stream: import("node:net").Socket }).stream;
+
+    ingest.batchTurn();
+    ingest.batchTurn(); // once per turn
+    expect(stream.writableCorked).toBe(1);
+    const adds = Array.from({ length: 10 }, (_, i) =>
+      ingest.queue.add("event", { event: event(`e-${i}`), receivedAt: 1 }, { jobId: `e.${i}` }),
+    );
+    const marks = Array.from({ length: 10 }, (_, i) => ingest.redis.sadd(`${prefix}:marks`, `m-${i}`));
+    // Written to the socket, not yet sent: held until the turn ends.
+    expect(stream.writableLength).toBeGreaterThan(0);
+    const jobs = await Promise.all(adds);
+    expect(await Promise.all(marks)).toEqual(Array(10).fill(1));
+    expect(stream.writableCorked).toBe(0);
+    expect(jobs.map((j) => j.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e.${i}`));
+    // The workers' queue sees them: same name, prefix and keys.
+    expect(await shared.getJobCountByTypes("wait")).toBe(10);
+    expect((await shared.getJob("e.3"))?.data).toMatchObject({ event: { id: "e-3" }, v: expect.any(Number) });
+
+    // Without batchTurn a command leaves at once.
+    const sent = ingest.redis.sadd(`${prefix}:marks`, "x");
+    expect(stream.writableLength).toBe(0);
+    expect(await sent).toBe(1);
+  });
+
+  it("closes its own connection, not the shared one", async () => {
+    const { connection, ingest } = await setUp();
+    await ingest.close();
+    await waitFor(() => ingest.redis.status === "end", "the ingest connection to end");
+    expect(await connection.ping()).toBe("PONG");
+  });
+});
