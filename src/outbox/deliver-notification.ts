@@ -6,14 +6,14 @@ import type { Message } from "../core/message.js";
 import type { DeliveryTurn } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import type { MessageRefs } from "../state/message-refs.js";
+import { type MessageRefs, parseRef } from "../state/message-refs.js";
 import type { RecentEvents } from "../state/recent-events.js";
 import type { TemplateEngine } from "../templating/engine.js";
 import type { DigestGroups } from "./digest-groups.js";
 import { localeFor } from "../routing/route-locale.js";
 import { digestMessage } from "./digest-message.js";
 import { destinationLimits, digestFor } from "./policy.js";
-import type { Limit, RateLimiter } from "./rate-limiter.js";
+import type { Guard, Limit, RateLimiter } from "./rate-limiter.js";
 import { cancelSlot, NOTIFICATION_WAKE_LAG_MS, type Slot, takeSlot, withSlot } from "./slot.js";
 
 export interface OutboxDeps {
@@ -82,14 +82,15 @@ export async function deliverNotification(
       if (job.data.saveAs) await deps.refs.clearPending(destination, job.data.saveAs);
     },
   };
+  const digest = group ? digestFor(deps.config, destination) : undefined;
   // A worker killed after the platform answered but before BullMQ marked the job done leaves it to be run
-  // again (stalled-job check): the saved ref says the message exists, so it is not posted twice.
-  const sent = await deps.refs.get(event.id, destination);
-  if (sent) {
-    // Also a member covered by another delivery's digest: that message carries it.
-    log.info("already delivered (a run interrupted after sending, or in a digest); not sent again");
-    await d.ended();
-    return { ref: sent, sent: false };
+  // again (stalled-job check): the saved ref says the message exists, so it is not posted twice. A plain
+  // notification (no earlier message to wait for or update, no digest) does nothing else before its slot, so the
+  // check rides on the slot's take (one script); the others check first.
+  const plain = !job.data.replaces && !job.data.updateOnly && !digest;
+  if (!plain) {
+    const sent = await deps.refs.get(event.id, destination);
+    if (sent) return alreadySent(d, sent);
   }
   await waitForEarlier(d);
   // The failure message a recovery updates, and the failure it told of (the update keeps it).
@@ -100,7 +101,6 @@ export async function deliverNotification(
     await d.ended();
     return undefined;
   }
-  const digest = group ? digestFor(deps.config, destination) : undefined;
   const limits: Limit[] = destinationLimits(deps.config, destination, deps.config.outbox.reserveForApprovals);
   let members = group && digest ? await deps.groups.existingClaim(d.jobId) : undefined;
   // A retried digest (its claim survived a failed send) still needs a destination slot, not a group slot.
@@ -112,7 +112,14 @@ export async function deliverNotification(
     }
     limits.push({ key: `g.${destination}.${group}`, max: digest.burst, windowMs: digest.interval });
   }
-  const slot = await takeSlotOrPark(d, limits, Boolean(group && digest && !members));
+  const taken = await takeSlotOrPark(
+    d,
+    limits,
+    Boolean(group && digest && !members),
+    plain ? deps.refs.where(event.id, destination) : undefined,
+  );
+  if (taken.done !== undefined) return alreadySent(d, parseRef(taken.done));
+  const { slot } = taken;
   if (!members && group && digest) {
     const claimed = await claimDigest(d, group, slot);
     if (!claimed) return undefined;
@@ -122,13 +129,12 @@ export async function deliverNotification(
     members && members.length > 1 && digest
       ? await renderDigest(d, members, digest)
       : await render(await newestOf(d), earlier?.event);
-  const ref = await withSlot(
-    deps.limiter,
-    slot,
-    () => sendOrUpdate(d, payload, earlier?.ref),
-    deps.now,
-    (sent) => saveRefs(d, sent, members),
-  );
+  const ref = await withSlot(deps.limiter, slot, () => sendOrUpdate(d, payload, earlier?.ref), {
+    now: deps.now,
+    // A message of its own (not a digest): its ref is saved by the slot's settle, one command.
+    mark: members ? undefined : (sent) => deps.refs.entry(event.id, sent),
+    after: (sent) => saveRefs(d, sent, members),
+  });
   return { ref, sent: true };
 }
 
@@ -158,12 +164,29 @@ async function waitForEarlier(d: Delivery): Promise<void> {
   throw await job.park(d.now + EARLIER_WAIT_MS);
 }
 
-/** The destination's slot (and the digest group's, for a first send of its group), or the job parked till one frees. */
-async function takeSlotOrPark(d: Delivery, limits: Limit[], forDigest: boolean): Promise<Slot | undefined> {
+/** The message is there already: nothing is sent (its ref is what the run returns). */
+async function alreadySent(d: Delivery, ref: MessageRef): Promise<{ ref: MessageRef; sent: false }> {
+  // Also a member covered by another delivery's digest: that message carries it.
+  d.log.info("already delivered (a run interrupted after sending, or in a digest); not sent again");
+  await d.ended();
+  return { ref, sent: false };
+}
+
+/**
+ * The destination's slot (and the digest group's, for a first send of its group), or the job parked till one frees;
+ * with a guard (the delivery's message ref), `done` when the message exists, nothing taken.
+ */
+async function takeSlotOrPark(
+  d: Delivery,
+  limits: Limit[],
+  forDigest: boolean,
+  guard?: Guard,
+): Promise<{ slot?: Slot; done?: string }> {
   const { job, deps, log } = d;
   // Redis' clock unless a test injects one: every instance then counts in one time.
-  const taken = await takeSlot(deps.limiter, limits, { now: deps.now ? () => d.now : undefined });
-  if (taken.wait === 0) return taken.slot;
+  const taken = await takeSlot(deps.limiter, limits, { now: deps.now ? () => d.now : undefined, guard });
+  if (taken.done !== undefined) return { done: taken.done };
+  if (taken.wait === 0) return { slot: taken.slot };
   if (!job.canPark)
     throw new Error(`rate limited for ${taken.wait} ms and no way to park the delivery (a job run without a token)`);
   log.debug({ waitMs: taken.wait }, "waiting for the destination's rate limit or digest interval");
@@ -245,12 +268,15 @@ async function sendOrUpdate(d: Delivery, payload: unknown, earlier: MessageRef |
   return ref;
 }
 
-/** Remember the message for every event it carries, and under its key (a node's failure) for a later update. */
+/**
+ * Remember a digest for every event it carries (a message of one event is remembered by its slot's settle), and
+ * the message under its key (a node's failure) for a later update.
+ */
 async function saveRefs(d: Delivery, ref: MessageRef, members: Array<{ jobId: string; eventId: string }> | undefined) {
   const { job, deps } = d;
   const { event, destination, saveAs } = job.data;
   // In parallel: a digest of a burst carries hundreds of events, one save each (pipelined, not a round trip each).
-  await Promise.all((members ?? [{ jobId: d.jobId, eventId: event.id }]).map((m) => deps.refs.save(m.eventId, ref)));
+  if (members) await Promise.all(members.map((m) => deps.refs.save(m.eventId, ref)));
   // A digest speaks for many nodes: one node's recovery must not overwrite it.
   const digested = members !== undefined && members.length > 1;
   if (digested) deps.metrics?.digestSize.observe({ platform: deps.platform ?? "unknown" }, members.length);

@@ -35,18 +35,32 @@ export class MessageRefs {
   }
 
   async save(eventId: string, ref: MessageRef): Promise<void> {
-    await SAVE.run(this.redis, [this.key(eventId)], [ref.destination, JSON.stringify(ref), this.ttlSeconds]);
+    const e = this.entry(eventId, ref);
+    await SAVE.run(this.redis, [e.key], [e.field, e.value, e.ttlSeconds]);
+  }
+
+  /** What save() writes, for a script that writes it beside other work (a rate-limit slot's settle). */
+  entry(eventId: string, ref: MessageRef): { key: string; field: string; value: string; ttlSeconds: number } {
+    return { key: this.key(eventId), field: ref.destination, value: JSON.stringify(ref), ttlSeconds: this.ttlSeconds };
   }
 
   /** The message an event already has at a destination (a delivery run again after a crash finds it). */
   async get(eventId: string, destination: string): Promise<MessageRef | undefined> {
     const v = await this.redis.hget(this.key(eventId), destination);
-    return v ? (JSON.parse(v) as MessageRef) : undefined;
+    return v ? parseRef(v) : undefined;
+  }
+
+  /**
+   * Where get() looks, for a script that reads it beside other work (the rate limiter's guarded take: the check
+   * and the slot in one round trip); what it finds is read with parseRef.
+   */
+  where(eventId: string, destination: string): { key: string; field: string } {
+    return { key: this.key(eventId), field: destination };
   }
 
   async list(eventId: string): Promise<MessageRef[]> {
     const all = await this.redis.hgetall(this.key(eventId));
-    return Object.values(all).map((v) => JSON.parse(v) as MessageRef);
+    return Object.values(all).map(parseRef);
   }
 
   /** A message remembered under a name (e.g. a node's last failure) for a later in-place update. */
@@ -108,3 +122,6 @@ export class MessageRefs {
     return "ref" in parsed ? parsed : { ref: parsed };
   }
 }
+
+/** A saved message ref, as get() and MessageRefs.where's readers find it. */
+export const parseRef = (saved: string): MessageRef => JSON.parse(saved) as MessageRef;

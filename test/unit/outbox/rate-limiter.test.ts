@@ -110,4 +110,25 @@ describe("RateLimiter (sliding window in Redis, injected clock)", () => {
     await l.settle([lim], first.slot as string, 401_200); // …and the first request left at 401_200: it counts again
     expect(await l.acquire([lim], 401_500)).toBeGreaterThan(0);
   });
+
+  it("takes nothing when its guard is set, and answers the guard's value (a message already sent)", async () => {
+    const l = new RateLimiter(a, prefix);
+    const lim = { key: "guarded", max: 5, windowMs: 60_000 };
+    const guard = { key: `${prefix}:guard`, field: "ops" };
+    const first = await l.take([lim], 600_000, guard);
+    expect(first).toEqual({ wait: 0, slot: expect.any(String) });
+    await a.hset(guard.key, "ops", '{"id":"1"}');
+    expect(await l.take([lim], 600_010, guard)).toEqual({ wait: 0, done: '{"id":"1"}' });
+    expect(await l.take([], undefined, guard)).toEqual({ wait: 0, done: '{"id":"1"}' });
+    // Only the unguarded take counted: four more fit in the window.
+    expect(await a.zcard(`${prefix}:rl:guarded`)).toBe(1);
+    // Another field of the same hash is no guard: taken, under every limit at once.
+    const other = await l.take([lim, { key: "guarded-2", max: 1, windowMs: 60_000 }], 600_020, {
+      ...guard,
+      field: "dev",
+    });
+    expect(other.slot).toBeDefined();
+    expect([await a.zcard(`${prefix}:rl:guarded`), await a.zcard(`${prefix}:rl:guarded-2`)]).toEqual([2, 1]);
+    expect(await l.acquire([{ key: "guarded-2", max: 1, windowMs: 60_000 }], 600_030)).toBeGreaterThan(59_000);
+  });
 });

@@ -63,29 +63,53 @@ describe("slot: take, wait for, release (real Redis)", () => {
       Number(await redis.zscore(`${prefix}:rl:after`, String(slot)));
     const seen: string[] = [];
     const ok = await takeSlot(limiter, limits);
-    const sent = await withSlot(
-      limiter,
-      ok.slot,
-      async () => "ref-1",
-      () => later,
-      async (ref) => {
+    const sent = await withSlot(limiter, ok.slot, async () => "ref-1", {
+      now: () => later,
+      after: async (ref) => {
         seen.push(ref);
       },
-    );
+    });
     expect([sent, seen]).toEqual(["ref-1", ["ref-1"]]);
     const saving = await takeSlot(limiter, limits);
     await expect(
-      withSlot(
-        limiter,
-        saving.slot,
-        async () => "ref-2",
-        () => later,
-        async () => {
+      withSlot(limiter, saving.slot, async () => "ref-2", {
+        now: () => later,
+        after: async () => {
           throw new Error("Redis away while saving");
         },
-      ),
+      }),
     ).rejects.toThrow("Redis away while saving");
     expect(await count("after")).toBe(2);
     expect([await settledAt(ok.slot?.id), await settledAt(saving.slot?.id)]).toEqual([later, later]);
+  });
+
+  it("writes what was sent with the settle (a mark), with or without a slot; a mark not written fails the call", async () => {
+    const limits = [{ key: "mark", max: 5, windowMs: 60_000 }];
+    const later = Date.now() + 3_600_000;
+    const mark = (field: string) => (sent: string) => ({ key: `${prefix}:marks`, field, value: sent, ttlSeconds: 60 });
+    const ok = await takeSlot(limiter, limits);
+    await withSlot(limiter, ok.slot, async () => "ref-1", { now: () => later, mark: mark("a") });
+    expect(await redis.hget(`${prefix}:marks`, "a")).toBe("ref-1");
+    expect(await redis.ttl(`${prefix}:marks`)).toBeGreaterThan(50);
+    expect(Number(await redis.zscore(`${prefix}:rl:mark`, String(ok.slot?.id)))).toBe(later);
+    // No limit applies: no slot, the mark is written all the same.
+    await withSlot(limiter, undefined, async () => "ref-2", { mark: mark("b") });
+    expect(await redis.hget(`${prefix}:marks`, "b")).toBe("ref-2");
+    // A send that fails marks nothing.
+    const failing = await takeSlot(limiter, limits);
+    await expect(
+      withSlot(limiter, failing.slot, async () => Promise.reject(new Error("platform down")), { mark: mark("c") }),
+    ).rejects.toThrow("platform down");
+    expect(await redis.hget(`${prefix}:marks`, "c")).toBeNull();
+    // Where the mark cannot be written (here a key of another type), the call fails; the slot is settled anyway.
+    await redis.set(`${prefix}:not-a-hash`, "x");
+    const blocked = await takeSlot(limiter, limits);
+    await expect(
+      withSlot(limiter, blocked.slot, async () => "ref-3", {
+        now: () => later,
+        mark: () => ({ key: `${prefix}:not-a-hash`, field: "d", value: "ref-3", ttlSeconds: 60 }),
+      }),
+    ).rejects.toThrow(/WRONGTYPE/);
+    expect(Number(await redis.zscore(`${prefix}:rl:mark`, String(blocked.slot?.id)))).toBe(later);
   });
 });
