@@ -18,6 +18,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 `);
 
+/** The message kept under a name, and its pending mark gone, as one atomic command (MULTI … EXEC took four). */
+const SAVE_KEYED = new LuaScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 1
+`);
+
 /** Where each event's messages were posted, so later steps (approvals, reruns) can update them in place. */
 export class MessageRefs {
   private readonly redis: RedisClient;
@@ -66,11 +73,11 @@ export class MessageRefs {
   /** A message remembered under a name (e.g. a node's last failure) for a later in-place update. */
   async saveKeyed(destination: string, name: string, ref: MessageRef, event?: DwEvent): Promise<void> {
     const value: KeyedMessage = event ? { ref, event } : { ref };
-    await this.redis
-      .multi()
-      .set(this.keyedKey(destination, name), JSON.stringify(value), "EX", this.ttlSeconds)
-      .del(this.pendingKey(destination, name))
-      .exec();
+    await SAVE_KEYED.run(
+      this.redis,
+      [this.keyedKey(destination, name), this.pendingKey(destination, name)],
+      [JSON.stringify(value), this.ttlSeconds],
+    );
   }
 
   /**
@@ -79,6 +86,12 @@ export class MessageRefs {
    */
   async markPending(items: ReadonlyArray<{ destination: string; name: string }>): Promise<void> {
     if (!items.length) return;
+    // One mark (a failure routed to one destination) needs no transaction: one command, where MULTI … EXEC took three.
+    const [only] = items;
+    if (only && items.length === 1) {
+      await this.redis.set(this.pendingKey(only.destination, only.name), "1", "EX", PENDING_TTL_S);
+      return;
+    }
     const m = this.redis.multi();
     for (const i of items) m.set(this.pendingKey(i.destination, i.name), "1", "EX", PENDING_TTL_S);
     await m.exec();
