@@ -106,16 +106,21 @@ export class IncidentDelivery {
     const facts = incidentFactsOf(e, enrich);
     if (!facts || !status) return undefined;
     const actions = actionsFor(this.config, routeNames);
-    if (status === "failed") await this.store.open(facts, this.now(), e);
-    else if (["running", "waitTime", "waitResource"].includes(status) && actions?.buttons.includes("stop"))
-      await this.store.watch(facts, this.now(), e);
-    const incident = await this.store.get(facts.instanceId);
+    const mode =
+      status === "failed"
+        ? "open"
+        : ["running", "waitTime", "waitResource"].includes(status) && actions?.buttons.includes("stop")
+          ? "watch"
+          : undefined;
+    // One round trip: open or watch, the route's actions recorded here (a command may come before the post), read.
+    const incident = await this.store.prepare(facts, this.now(), {
+      ...(mode ? { mode } : {}),
+      event: e,
+      destination,
+      ...(actions ? { allow: actions } : {}),
+    });
     if (!incident) return undefined;
-    const here = incident.actions[destination] ?? actions;
-    if (here && !incident.actions[destination]) {
-      await this.store.allow(facts.instanceId, destination, here);
-      incident.actions[destination] = here;
-    }
+    const here = incident.actions[destination];
     return here ? { incident, actions: here } : { incident };
   }
 

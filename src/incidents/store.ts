@@ -40,32 +40,84 @@ redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 
 /**
  * A failure opens the incident, or re-opens it after a rerun failed again (still acknowledged by whoever was on
- * it). The same event twice adds no timeline entry; facts it adds (node name, business date) are kept. ARGV: ttl, max, facts, eventId, entry, now, event or "".
+ * it). The same event twice adds no timeline entry; facts it adds (node name, business date) are kept. A Lua
+ * function, so that the tracker's script (track.ts) opens it in the same call as its own writes. 1: opened, 0: the
+ * same event again. o: ttl, max, facts, eventId, entry, now, event or "".
  */
-const OPEN = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'event') == ARGV[4] then
-  -- The same failure told twice (tracking, then delivery with enrichment): what the second adds is kept.
-  local facts = cjson.decode(redis.call('HGET', KEYS[1], 'facts') or '{}')
-  for k, v in pairs(cjson.decode(ARGV[3])) do facts[k] = v end
-  redis.call('HSET', KEYS[1], 'facts', cjson.encode(facts))
-  if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[7]) end
-  return 0
+export const OPEN_FN = `
+local function openIncident(h, tl, o)
+  if redis.call('HGET', h, 'event') == o.eventId then
+    -- The same failure told twice (tracking, then delivery with enrichment): what the second adds is kept.
+    local facts = cjson.decode(redis.call('HGET', h, 'facts') or '{}')
+    for k, v in pairs(cjson.decode(o.facts)) do facts[k] = v end
+    redis.call('HSET', h, 'facts', cjson.encode(facts))
+    if o.event ~= '' then redis.call('HSET', h, 'eventBody', o.event) end
+    return 0
+  end
+  local state = 'open'
+  if redis.call('HEXISTS', h, 'ackBy') == 1 then state = 'acknowledged' end
+  redis.call('HSETNX', h, 'openedAt', o.now)
+  redis.call('HSET', h, 'facts', o.facts, 'event', o.eventId, 'state', state)
+  if o.event ~= '' then redis.call('HSET', h, 'eventBody', o.event) end
+  redis.call('RPUSH', tl, o.entry)
+  redis.call('LTRIM', tl, -tonumber(o.max), -1)
+  redis.call('PEXPIRE', h, o.ttl)
+  redis.call('PEXPIRE', tl, o.ttl)
+  return 1
 end
-local state = 'open'
-if redis.call('HEXISTS', KEYS[1], 'ackBy') == 1 then state = 'acknowledged' end
-redis.call('HSETNX', KEYS[1], 'openedAt', ARGV[6])
-redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', state)
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[7]) end
-${PUSH("ARGV[5]")}
-${KEEP}
-return 1
+`;
+
+/** openIncident's argument from ARGV[from .. from+6] (IncidentStore.openArgs). */
+export const openArgv = (from: number) =>
+  `{ttl = ARGV[${from}], max = ARGV[${from + 1}], facts = ARGV[${from + 2}], eventId = ARGV[${from + 3}], entry = ARGV[${from + 4}], now = ARGV[${from + 5}], event = ARGV[${from + 6}]}`;
+
+/** KEYS: hash, timeline. ARGV: see openArgv. */
+const OPEN = new LuaScript(`${OPEN_FN}
+return openIncident(KEYS[1], KEYS[2], ${openArgv(1)})
 `);
 
-/** A running instance a route shows with Stop: tracked from now unless it already is. ARGV: ttl, max, facts, eventId, now, event. */
-const WATCH = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'facts', ARGV[3], 'event', ARGV[4], 'state', 'running', 'openedAt', ARGV[5])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'eventBody', ARGV[6]) end
+/** A running instance a route shows with Stop: tracked from now unless it already is. o: as openIncident's. */
+const WATCH_FN = `
+local function watchInstance(h, tl, o)
+  if redis.call('EXISTS', h) == 1 then return 0 end
+  redis.call('HSET', h, 'facts', o.facts, 'event', o.eventId, 'state', 'running', 'openedAt', o.now)
+  if o.event ~= '' then redis.call('HSET', h, 'eventBody', o.event) end
+  redis.call('PEXPIRE', h, o.ttl)
+  redis.call('PEXPIRE', tl, o.ttl)
+  return 1
+end
+`;
+
+/** KEYS: hash, timeline. ARGV: see openArgv. */
+const WATCH = new LuaScript(`${WATCH_FN}
+return watchInstance(KEYS[1], KEYS[2], ${openArgv(1)})
+`);
+
+/**
+ * A delivery's whole part of the incident in one call (IncidentStore.prepare): open or watch it (ARGV[8]: "open",
+ * "watch" or ""), record the route's actions in the destination unless some already are (ARGV[9]: the field or "",
+ * ARGV[10] the actions), and read it back: the hash without the event body, which the message being rendered has,
+ * and the timeline. nil when there is no incident. KEYS: hash, timeline. ARGV[1..7]: see openArgv.
+ */
+const PREPARE = new LuaScript(`${OPEN_FN}${WATCH_FN}
+local o = ${openArgv(1)}
+if ARGV[8] == 'open' then openIncident(KEYS[1], KEYS[2], o) elseif ARGV[8] == 'watch' then watchInstance(KEYS[1], KEYS[2], o) end
+if redis.call('HEXISTS', KEYS[1], 'facts') == 0 then return false end
+if ARGV[9] ~= '' then redis.call('HSETNX', KEYS[1], ARGV[9], ARGV[10]) end
+local h = redis.call('HGETALL', KEYS[1])
+for i = 1, #h, 2 do
+  if h[i] == 'eventBody' then
+    table.remove(h, i + 1)
+    table.remove(h, i)
+    break
+  end
+end
+return {h, redis.call('LRANGE', KEYS[2], 0, -1)}
+`);
+
+/** A copy's ref (and its actions): HSET and the keep-alive in one command, where MULTI … EXEC sent five. */
+const ADD_REF = new LuaScript(`
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 ${KEEP}
 return 1
 `);
@@ -232,52 +284,63 @@ export class IncidentStore {
    * (the failure event) is kept so the message can be rendered again when the incident changes.
    */
   async open(facts: IncidentFacts, at = Date.now(), event?: DwEvent): Promise<boolean> {
+    const { keys, args } = this.openArgs(facts, at, event);
+    return (await OPEN.run(this.redis, keys, args)) === 1;
+  }
+
+  /**
+   * The keys and arguments of openIncident (OPEN_FN, argument openArgv(1)) for these facts: for a script that opens
+   * the incident along with writes of its own (track.ts). Throws for a malformed instance id.
+   */
+  openArgs(facts: IncidentFacts, at: number, event?: DwEvent): { keys: [string, string]; args: string[] } {
     assertId(facts.instanceId);
     const entry: TimelineEntry = { at, kind: "failed" };
-    const res = await this.run(
-      OPEN,
-      facts.instanceId,
-      false,
-      json(facts),
-      facts.eventId,
-      json(entry),
-      String(at),
-      event ? json(event) : "",
-    );
-    return res === 1;
+    return {
+      keys: this.keys(facts.instanceId),
+      args: [
+        String(this.retentionMs),
+        String(TIMELINE_MAX),
+        json(facts),
+        facts.eventId,
+        json(entry),
+        String(at),
+        event ? json(event) : "",
+      ],
+    };
   }
 
   /** A running or waiting instance shown with Stop: tracked (state running) unless it already is. */
   async watch(facts: IncidentFacts, at = Date.now(), event?: DwEvent): Promise<boolean> {
-    assertId(facts.instanceId);
-    const res = await this.run(
-      WATCH,
-      facts.instanceId,
-      false,
-      json(facts),
-      facts.eventId,
-      String(at),
-      event ? json(event) : "",
-    );
-    return res === 1;
+    const { keys, args } = this.openArgs(facts, at, event);
+    return (await WATCH.run(this.redis, keys, args)) === 1;
   }
 
-  /** The actions a route allows in one destination, known before its message is posted (a command may come first). */
-  async allow(instanceId: string, destination: string, actions: IncidentActions): Promise<void> {
-    await this.redis.hset(this.keys(instanceId)[0], `actions:${destination}`, json(actions));
+  /**
+   * What delivering an instance message does to its incident, in one round trip: `mode` open (a failure, as open())
+   * or watch (as watch()); `allow`: the route's actions in `destination`, recorded unless some already are; then the
+   * incident as it is, without its `event` (the message being rendered has it). Undefined when there is none.
+   */
+  async prepare(
+    facts: IncidentFacts,
+    at: number,
+    o: { mode?: "open" | "watch"; event?: DwEvent; destination: string; allow?: IncidentActions },
+  ): Promise<Incident | undefined> {
+    if (!o.mode && !INSTANCE_ID.test(facts.instanceId)) return undefined;
+    const { keys, args } = this.openArgs(facts, at, o.mode ? o.event : undefined);
+    const allow = o.allow ? [`actions:${o.destination}`, json(o.allow)] : ["", ""];
+    const res = (await PREPARE.run(this.redis, keys, [...args, o.mode ?? "", ...allow])) as [string[], string[]] | null;
+    if (!res) return undefined;
+    const [flat, timeline] = res;
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
+    return incidentOf(h, timeline);
   }
 
   /** The message in one destination, and the actions its route allows there. Every copy is updated later. */
   async addRef(instanceId: string, ref: MessageRef, actions?: IncidentActions): Promise<void> {
-    const [hash, timeline] = this.keys(instanceId);
     const fields = [`ref:${ref.destination}`, json(ref)];
     if (actions) fields.push(`actions:${ref.destination}`, json(actions));
-    await this.redis
-      .multi()
-      .hset(hash, ...fields)
-      .pexpire(hash, this.retentionMs)
-      .pexpire(timeline, this.retentionMs)
-      .exec();
+    await this.run(ADD_REF, instanceId, false, ...fields);
   }
 
   /** The render key (delivery.ts renderKeyOf) a copy of the message shows now. */
@@ -431,30 +494,34 @@ export class IncidentStore {
     if (!INSTANCE_ID.test(instanceId)) return undefined;
     const [hash, timelineKey] = this.keys(instanceId);
     const [h, timeline] = await Promise.all([this.redis.hgetall(hash), this.redis.lrange(timelineKey, 0, -1)]);
-    if (!h.facts) return undefined;
-    const facts = JSON.parse(h.facts) as IncidentFacts;
-    const incident: Incident = {
-      ...facts,
-      state: (h.state as IncidentState | undefined) ?? "open",
-      openedAt: Number(h.openedAt ?? 0),
-      refs: [],
-      actions: {},
-      timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry),
-    };
-    if (h.ackBy) {
-      incident.ack = { by: JSON.parse(h.ackBy) as ChatUser, since: Number(h.ackSince) };
-      if (h.ackFrom) incident.ack.from = JSON.parse(h.ackFrom) as ChatUser;
-    }
-    if (h.eventBody) incident.event = JSON.parse(h.eventBody) as DwEvent;
-    if (h.pending) incident.pending = JSON.parse(h.pending) as PendingOp;
-    if (h.lastOp) incident.lastOp = JSON.parse(h.lastOp) as OpResult;
-    for (const [k, v] of Object.entries(h)) {
-      if (k.startsWith("ref:")) incident.refs.push(JSON.parse(v) as MessageRef);
-      else if (k.startsWith("actions:"))
-        incident.actions[k.slice("actions:".length)] = JSON.parse(v) as IncidentActions;
-    }
-    return incident;
+    return incidentOf(h, timeline);
   }
+}
+
+/** An incident from its hash and timeline as Redis holds them; undefined without facts (none, or expired). */
+function incidentOf(h: Record<string, string>, timeline: readonly string[]): Incident | undefined {
+  if (!h.facts) return undefined;
+  const facts = JSON.parse(h.facts) as IncidentFacts;
+  const incident: Incident = {
+    ...facts,
+    state: (h.state as IncidentState | undefined) ?? "open",
+    openedAt: Number(h.openedAt ?? 0),
+    refs: [],
+    actions: {},
+    timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry),
+  };
+  if (h.ackBy) {
+    incident.ack = { by: JSON.parse(h.ackBy) as ChatUser, since: Number(h.ackSince) };
+    if (h.ackFrom) incident.ack.from = JSON.parse(h.ackFrom) as ChatUser;
+  }
+  if (h.eventBody) incident.event = JSON.parse(h.eventBody) as DwEvent;
+  if (h.pending) incident.pending = JSON.parse(h.pending) as PendingOp;
+  if (h.lastOp) incident.lastOp = JSON.parse(h.lastOp) as OpResult;
+  for (const [k, v] of Object.entries(h)) {
+    if (k.startsWith("ref:")) incident.refs.push(JSON.parse(v) as MessageRef);
+    else if (k.startsWith("actions:")) incident.actions[k.slice("actions:".length)] = JSON.parse(v) as IncidentActions;
+  }
+  return incident;
 }
 
 /** KEYS: incident hash. ARGV: claim id. 1: marked now; 0: already marked (or not the claim in flight). */

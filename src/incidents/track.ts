@@ -23,7 +23,7 @@ import { INSTANCE_EVENT, instanceOf } from "../dataworks/instance.js";
 import type { RedisClient } from "../redis/connect.js";
 import { LuaScript } from "../redis/lua-script.js";
 import type { MessageRefs } from "../state/message-refs.js";
-import type { IncidentStore } from "./store.js";
+import { type IncidentStore, OPEN_FN, openArgv } from "./store.js";
 
 /** What an event is to the message that follows its instance. `message`: the MessageRefs name of that message. */
 export type TrackVerdict =
@@ -59,7 +59,7 @@ export interface TrackFields {
 }
 
 /** The part of the incident store (src/incidents/store.ts) that tracking writes. */
-export type IncidentLog = Pick<IncidentStore, "open" | "recordStatus">;
+export type IncidentLog = Pick<IncidentStore, "openArgs" | "recordStatus">;
 
 export interface IncidentTracker {
   /** Remember a failure, recognise its instance's later statuses, or claim it with a success. Once per event. */
@@ -76,19 +76,37 @@ export interface IncidentTracker {
 
 /**
  * Keep the newer of two status events of an instance (by their time). 1: this one is newer (or the first), 2: as
- * new as the one kept (kept too: the later arrival of two at one time wins), 0: older. KEYS: latest. ARGV: at,
- * event id, ttl ms.
+ * new as the one kept (kept too: the later arrival of two at one time wins), 0: older. A Lua function, for the
+ * failure's script too.
  */
-const NEWEST = new LuaScript(`
-local cur = redis.call('GET', KEYS[1])
-local res = 1
-if cur then
-  local at = tonumber(string.match(cur, '^(%d+):'))
-  if at and at > tonumber(ARGV[1]) then return 0 end
-  if at and at == tonumber(ARGV[1]) then res = 2 end
+const NEWEST_FN = `
+local function newest(key, at, id, ttl)
+  local cur = redis.call('GET', key)
+  local res = 1
+  if cur then
+    local was = tonumber(string.match(cur, '^(%d+):'))
+    if was and was > tonumber(at) then return 0 end
+    if was and was == tonumber(at) then res = 2 end
+  end
+  redis.call('SET', key, at .. ':' .. id, 'PX', ttl)
+  return res
 end
-redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
-return res
+`;
+
+/** KEYS: latest. ARGV: at, event id, ttl ms. */
+const NEWEST = new LuaScript(`${NEWEST_FN}
+return newest(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+`);
+
+/**
+ * A failure, in one call: remembered for its node (the instance remembered before is returned, "" for none), its
+ * incident opened (with KEYS[3], KEYS[4]: the store's openIncident), and its newest status kept (`newest`).
+ * KEYS: failure memory, latest[, incident hash, timeline]. ARGV: instance id, memory ms, at, event id[, open's 7].
+ */
+const FAILED = new LuaScript(`${OPEN_FN}${NEWEST_FN}
+local before = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'GET')
+if #KEYS > 2 then openIncident(KEYS[3], KEYS[4], ${openArgv(5)}) end
+return {before or '', newest(KEYS[2], ARGV[3], ARGV[4], ARGV[2])}
 `);
 
 export function createIncidentTracker(
@@ -111,9 +129,9 @@ export function createIncidentTracker(
       const key = failureKey(prefix, nodeId);
       const at = statusTime(event);
       if (status === "failed") {
-        // Every failure is remembered, notified or not, so that a later event of its instance can be told apart.
-        const before = await redis.set(key, instanceId, "PX", memoryMs, "GET");
-        await incidents?.open(
+        // Every failure is remembered, notified or not, so that a later event of its instance can be told apart;
+        // its incident opens in the same call.
+        const open = incidents?.openArgs(
           {
             instanceId,
             nodeId,
@@ -123,10 +141,14 @@ export function createIncidentTracker(
           },
           at,
         );
+        const [before, newer] = (await FAILED.run(
+          redis,
+          [key, latestKey(prefix, instanceId), ...(open?.keys ?? [])],
+          [instanceId, memoryMs, at, event.id, ...(open?.args ?? [])],
+        )) as [string, number];
         // Failed again only when it failed later than the failure remembered: the same failure told twice (another
         // event id, the same times) is a failure of its own, as it always was.
-        const later = (await newest(instanceId, event)) === 1;
-        if (before === instanceId && later) return { kind: "failedAgain", nodeId, instanceId, message };
+        if (before === instanceId && newer === 1) return { kind: "failedAgain", nodeId, instanceId, message };
         return { kind: "failure", nodeId, instanceId, message };
       }
       if (status === "running") {

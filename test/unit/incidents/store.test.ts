@@ -47,6 +47,31 @@ describe("IncidentStore", () => {
     expect(await store.get("999")).toBeUndefined();
   });
 
+  it("prepare: opens or watches, records the first route's actions per destination, and reads back in one call", async () => {
+    const event = { id: facts.eventId, source: "acs.dataworks", type: "t", data: { status: 5 } } as never;
+    const first = incidentActionsSchema.parse({ users: { lark: ["ou_wang"] } });
+    const other = incidentActionsSchema.parse({ buttons: ["acknowledge"] });
+    const i = await store.prepare(facts, T0, { mode: "open", event, destination: "ops", allow: first });
+    expect(i).toMatchObject({ ...facts, state: "open", timeline: [{ at: T0, kind: "failed" }] });
+    expect(i?.actions.ops?.buttons).toEqual(first.buttons);
+    // The event body is kept for later renders, not sent back to the delivery that has it.
+    expect(i?.event).toBeUndefined();
+    expect((await store.get(facts.instanceId))?.event).toEqual(event);
+    // The same failure again (a retried delivery): no second entry; actions already recorded here are kept.
+    const again = await store.prepare(facts, T0 + 5, { mode: "open", event, destination: "ops", allow: other });
+    expect(again?.timeline).toHaveLength(1);
+    expect(again?.actions.ops?.buttons).toEqual(first.buttons);
+    // A read alone (a status of another instance): nothing without an incident, and nothing written for it.
+    const none = { ...facts, instanceId: "777" };
+    expect(await store.prepare(none, T0, { destination: "ops", allow: first })).toBeUndefined();
+    expect(await redis.exists(...store.keys("777"))).toBe(0);
+    // Watch: a running instance shown with Stop, tracked once.
+    const w = await store.prepare(none, T0, { mode: "watch", event, destination: "ops", allow: other });
+    expect(w).toMatchObject({ instanceId: "777", state: "running", timeline: [] });
+    expect(w?.actions.ops?.buttons).toEqual(["acknowledge"]);
+    expect(await redis.pttl(store.keys("777")[0])).toBeGreaterThan(0);
+  });
+
   it("keeps refs and the route's actions per destination, and expires within the retention", async () => {
     await store.open(facts, T0);
     const actions = incidentActionsSchema.parse({ users: { lark: ["ou_wang"] } });

@@ -163,6 +163,33 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
     expect(incident?.state).toBe("recovered");
   });
 
+  it("a failure's memory, incident and newest status are written together: one call, nothing half done", async () => {
+    const { prefix, refs } = setup();
+    const config = parseConfig({ slack: { token: "xoxb-test" }, destinations: DESTINATIONS }, {});
+    const incidents = new IncidentStore(redis, prefix);
+    const step = createIncidentTracker(redis, prefix, config, refs, incidents);
+    const failed = { ...inst(5, 91, 9292), data: { ...inst(5, 91, 9292).data, modifyTime: 1000, appId: 5 } };
+    const seen: string[] = [];
+    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    monitor.on("monitor", (_t: string, args: string[], source: string) => {
+      if (source !== "lua" && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
+    });
+    expect((await step.track(failed)).kind).toBe("failure");
+    // MONITOR reports in order: once this mark is seen, so is everything the tracker sent before it.
+    await redis.exists(`${prefix}:mark`);
+    while (!seen.includes("exists")) await new Promise((r) => setTimeout(r, 10));
+    monitor.disconnect();
+    // One script call (an EVAL follows its EVALSHA only on a server that did not know the script yet).
+    expect(seen.filter((c) => c !== "eval")).toEqual(["evalsha", "exists"]);
+    expect(await redis.get(failureKey(prefix, "91"))).toBe("9292");
+    expect(await step.latest("9292")).toBe(failed.id);
+    expect(await incidents.get("9292")).toMatchObject({ nodeId: "91", projectId: "5", state: "open" });
+    // Failed again later (its rerun failed): the same call tells it apart.
+    const again = { ...failed, id: "again", data: { ...failed.data, modifyTime: 2000 } };
+    expect((await step.track(again)).kind).toBe("failedAgain");
+    expect((await incidents.get("9292"))?.timeline.map((e) => e.kind)).toEqual(["failed", "failed"]);
+  });
+
   it("names a node's failure message for instance events of a node only", () => {
     expect(failureMessageOf(inst(6, 42))).toBe("node.42");
     expect(failureMessageOf(inst(6))).toBeUndefined();
