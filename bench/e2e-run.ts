@@ -1,11 +1,11 @@
 /**
  * One end-to-end run (shared by bench/e2e.ts and bench/alertmanager.ts): a bot with HTTP and workers, rate limits
  * and digests off, `events` posted over HTTP (16 connections), timed until the fake Slack has every message.
+ * kill-instance events, or with E2E_EVENT=failed instance failures (each its own node and instance).
  */
 import { randomUUID } from "node:crypto";
 import {
   deletePrefix,
-  eventBody,
   fixture,
   hasWrk,
   type LoadResult,
@@ -64,8 +64,13 @@ export async function runE2e(
   const path = "/dataworks/events";
   const generator = hasWrk() ? "wrk" : "undici";
   const mark = randomUUID();
-  const template = JSON.stringify({ ...fixture("kill-instance"), id: mark });
-  const body = eventBody("kill-instance");
+  // E2E_EVENT=failed: instance failures, each its own node and instance (an incident and its message each).
+  const failed = process.env.E2E_EVENT === "failed";
+  const base = fixture(failed ? "instance-status-changes" : "kill-instance");
+  const of = (id: string) =>
+    failed ? { ...base, id, data: { ...(base.data as object), status: 5, nodeId: id, taskId: id } } : { ...base, id };
+  const template = JSON.stringify(of(mark));
+  const body = () => JSON.stringify(of(randomUUID()));
   const post = (): Promise<LoadResult> =>
     generator === "wrk"
       ? wrkLoadAsync(bot.url, path, template, mark, { connections: 16, seconds: 1, headers })

@@ -292,14 +292,15 @@ function wrkRun(
   mark: string,
   o: { connections: number; seconds: number; headers?: Record<string, string> },
 ) {
-  const [head, tail] = template.split(mark) as [string, string];
-  if (tail === undefined) throw new Error("wrk: the body template does not contain its mark");
+  // Every occurrence of the mark is the request's own id (an instance failure's event, node and instance ids).
+  const parts = template.split(mark);
+  if (parts.length < 2) throw new Error("wrk: the body template does not contain its mark");
   // A Lua long string whose closing bracket cannot occur in the body, nor be formed by a "]" the body ends with.
   let eq = "";
-  while ([head, tail].some((t) => `${t}]`.includes(`]${eq}]`))) eq += "=";
+  while (parts.some((t) => `${t}]`.includes(`]${eq}]`))) eq += "=";
   const str = (s: string) => `[${eq}[${s}]${eq}]`;
   const headers = { "content-type": "application/json", ...o.headers };
-  const script = `local head, tail = ${str(head)}, ${str(tail)}
+  const script = `local parts = { ${parts.map(str).join(", ")} }
 local run = "${randomUUID().slice(0, 8)}"
 local headers = { ${Object.entries(headers)
     .map(([k, v]) => `[ ${str(k)} ] = ${str(v)}`)
@@ -307,7 +308,7 @@ local headers = { ${Object.entries(headers)
 local n = 0
 function request()
   n = n + 1
-  return wrk.format("POST", ${str(path)}, headers, head .. run .. "-" .. n .. tail)
+  return wrk.format("POST", ${str(path)}, headers, table.concat(parts, run .. "-" .. n))
 end
 `;
   const dir = mkdtempSync(join(tmpdir(), "dw-wrk-"));
