@@ -123,16 +123,30 @@ return 1
 `);
 
 /**
- * One timeline entry, once per dedupe key (a status event, an escalation step), optionally moving the state.
- * ARGV: ttl, max, entry, dedupe key or "", new state or "".
+ * One timeline entry, once per dedupe key (a status event, an escalation step), optionally moving the state. A Lua
+ * function, so that the tracker's script of a followed status (track.ts) writes it in the same call.
+ * o: ttl, max, entry, dedupe key or "", new state or "".
  */
-const APPEND = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
-if ARGV[4] ~= '' and redis.call('HSETNX', KEYS[1], 'seen:' .. ARGV[4], '1') == 0 then return 'duplicate' end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'state', ARGV[5]) end
-${PUSH("ARGV[3]")}
-${KEEP}
-return 'ok'
+export const APPEND_FN = `
+local function appendEntry(h, tl, o)
+  if redis.call('EXISTS', h) == 0 then return 'missing' end
+  if o.dedupe ~= '' and redis.call('HSETNX', h, 'seen:' .. o.dedupe, '1') == 0 then return 'duplicate' end
+  if o.state ~= '' then redis.call('HSET', h, 'state', o.state) end
+  redis.call('RPUSH', tl, o.entry)
+  redis.call('LTRIM', tl, -tonumber(o.max), -1)
+  redis.call('PEXPIRE', h, o.ttl)
+  redis.call('PEXPIRE', tl, o.ttl)
+  return 'ok'
+end
+`;
+
+/** appendEntry's argument from ARGV[from .. from+4] (IncidentStore.statusArgs). */
+export const appendArgv = (from: number) =>
+  `{ttl = ARGV[${from}], max = ARGV[${from + 1}], entry = ARGV[${from + 2}], dedupe = ARGV[${from + 3}], state = ARGV[${from + 4}]}`;
+
+/** KEYS: hash, timeline. ARGV: see appendArgv. */
+const APPEND = new LuaScript(`${APPEND_FN}
+return appendEntry(KEYS[1], KEYS[2], ${appendArgv(1)})
 `);
 
 /**
@@ -372,12 +386,34 @@ export class IncidentStore {
    * A status event of a tracked instance: running, or succeeded (recovered). Once per event id. A failure goes
    * through open() instead (it re-opens the incident).
    */
-  recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string) {
-    return this.append(
-      instanceId,
-      { at, kind: status },
-      { dedupeKey: `event:${eventId}`, state: status === "running" ? "running" : "recovered" },
-    );
+  async recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string) {
+    const call = this.statusArgs(instanceId, status, at, eventId);
+    if (!call) return "missing";
+    return (await APPEND.run(this.redis, call.keys, call.args)) as "ok" | "duplicate" | "missing";
+  }
+
+  /**
+   * The keys and arguments of appendEntry (APPEND_FN, argument appendArgv(1)) that recordStatus() writes: for a
+   * script that records the status along with writes of its own (track.ts). Undefined for a malformed instance id.
+   */
+  statusArgs(
+    instanceId: string,
+    status: "running" | "succeeded",
+    at: number,
+    eventId: string,
+  ): { keys: [string, string]; args: string[] } | undefined {
+    if (!INSTANCE_ID.test(instanceId)) return undefined;
+    const entry: TimelineEntry = { at, kind: status };
+    return {
+      keys: this.keys(instanceId),
+      args: [
+        String(this.retentionMs),
+        String(TIMELINE_MAX),
+        json(entry),
+        `event:${eventId}`,
+        status === "running" ? "running" : "recovered",
+      ],
+    };
   }
 
   /** Acknowledge, or (takeOver) take it over from whoever has it. Audited atomically with the claim. */

@@ -23,7 +23,7 @@ import { INSTANCE_EVENT, instanceOf } from "../dataworks/instance.js";
 import type { RedisClient } from "../redis/connect.js";
 import { LuaScript } from "../redis/lua-script.js";
 import type { MessageRefs } from "../state/message-refs.js";
-import { type IncidentStore, OPEN_FN, openArgv } from "./store.js";
+import { APPEND_FN, appendArgv, type IncidentStore, OPEN_FN, openArgv } from "./store.js";
 
 /** What an event is to the message that follows its instance. `message`: the MessageRefs name of that message. */
 export type TrackVerdict =
@@ -59,7 +59,7 @@ export interface TrackFields {
 }
 
 /** The part of the incident store (src/incidents/store.ts) that tracking writes. */
-export type IncidentLog = Pick<IncidentStore, "openArgs" | "recordStatus">;
+export type IncidentLog = Pick<IncidentStore, "openArgs" | "statusArgs" | "recordStatus">;
 
 export interface IncidentTracker {
   /** Remember a failure, recognise its instance's later statuses, or claim it with a success. Once per event. */
@@ -109,6 +109,19 @@ if #KEYS > 2 then openIncident(KEYS[3], KEYS[4], ${openArgv(5)}) end
 return {before or '', newest(KEYS[2], ARGV[3], ARGV[4], ARGV[2])}
 `);
 
+/**
+ * The remembered failed instance running again (its rerun), in one call: nothing unless it is the node's failure
+ * remembered (0); else the status goes on its incident's timeline (with KEYS[3], KEYS[4]: the store's appendEntry)
+ * and is kept as its newest (1). KEYS: failure memory, latest[, incident hash, timeline]. ARGV: instance id, at,
+ * event id, memory ms[, append's 5].
+ */
+const RUNNING = new LuaScript(`${APPEND_FN}${NEWEST_FN}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if #KEYS > 2 then appendEntry(KEYS[3], KEYS[4], ${appendArgv(5)}) end
+newest(KEYS[2], ARGV[2], ARGV[3], ARGV[4])
+return 1
+`);
+
 export function createIncidentTracker(
   redis: RedisClient,
   prefix: string,
@@ -152,9 +165,13 @@ export function createIncidentTracker(
         return { kind: "failure", nodeId, instanceId, message };
       }
       if (status === "running") {
-        if ((await redis.get(key)) !== instanceId) return NOT_TRACKED;
-        await incidents?.recordStatus(instanceId, "running", at, event.id);
-        await newest(instanceId, event);
+        const log = incidents?.statusArgs(instanceId, "running", at, event.id);
+        const followed = await RUNNING.run(
+          redis,
+          [key, latestKey(prefix, instanceId), ...(log?.keys ?? [])],
+          [instanceId, at, event.id, memoryMs, ...(log?.args ?? [])],
+        );
+        if (followed !== 1) return NOT_TRACKED;
         return { kind: "progress", nodeId, instanceId, message };
       }
       if (status === "succeeded" && config.notifications.recoveries) {

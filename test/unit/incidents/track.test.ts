@@ -184,10 +184,24 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
     expect(await redis.get(failureKey(prefix, "91"))).toBe("9292");
     expect(await step.latest("9292")).toBe(failed.id);
     expect(await incidents.get("9292")).toMatchObject({ nodeId: "91", projectId: "5", state: "open" });
+    // Its rerun running: the memory checked, the timeline entry and the newest status in one call too.
+    const running = { ...failed, id: "running", data: { ...failed.data, status: 4, modifyTime: 1500 } };
+    seen.length = 0;
+    const monitor2 = await new Redis(TEST_REDIS_URL).monitor();
+    monitor2.on("monitor", (_t: string, args: string[], source: string) => {
+      if (source !== "lua" && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
+    });
+    expect((await step.track(running)).kind).toBe("progress");
+    await redis.exists(`${prefix}:mark`);
+    while (!seen.includes("exists")) await new Promise((r) => setTimeout(r, 10));
+    monitor2.disconnect();
+    expect(seen.filter((c) => c !== "eval")).toEqual(["evalsha", "exists"]);
+    expect(await step.latest("9292")).toBe("running");
+    expect(await incidents.get("9292")).toMatchObject({ state: "running" });
     // Failed again later (its rerun failed): the same call tells it apart.
     const again = { ...failed, id: "again", data: { ...failed.data, modifyTime: 2000 } };
     expect((await step.track(again)).kind).toBe("failedAgain");
-    expect((await incidents.get("9292"))?.timeline.map((e) => e.kind)).toEqual(["failed", "failed"]);
+    expect((await incidents.get("9292"))?.timeline.map((e) => e.kind)).toEqual(["failed", "running", "failed"]);
   });
 
   it("names a node's failure message for instance events of a node only", () => {
