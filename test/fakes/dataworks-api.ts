@@ -59,6 +59,8 @@ export interface SeedInstance {
 const CHECK_RESULTS = new Set(["OK", "FAIL", "WARN"]);
 const DECISION_BODY = ["MessageId", "ExtensionCode", "CheckResult"] as const;
 
+const DECISION_ACTIONS = new Set(["UpdateIDEEventResult", "UpdateWorkbenchEventResult", "CallbackExtension"]);
+
 const ACTIONS: Record<string, ActionSpec> = {
   UpdateIDEEventResult: {
     version: "2020-05-18",
@@ -194,6 +196,14 @@ export class FakeDataWorks {
 
   callsOf(action: string) {
     return this.calls.filter((c) => c.action === action);
+  }
+
+  /**
+   * Accepted calls of the three decision APIs. Counting every call that carries a MessageId would also count the
+   * approval card's snapshot read (GetIDEEventDetail takes the MessageId too) as a second decision.
+   */
+  decisionCalls() {
+    return this.calls.filter((c) => DECISION_ACTIONS.has(c.action));
   }
 
   /** Shared by the three decision APIs: validate CheckResult, remember the first answer per MessageId. */

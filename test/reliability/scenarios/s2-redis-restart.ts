@@ -102,7 +102,7 @@ export const redisRestart: Scenario = {
         250,
       );
       const ids = new Set(approvals.map((e) => e.id));
-      const calls = () => dw.calls.filter((c) => ids.has(c.params.MessageId ?? ""));
+      const calls = () => dw.decisionCalls().filter((c) => ids.has(c.params.MessageId ?? ""));
       await waitFor(
         () => new Set(calls().map((c) => c.params.MessageId)).size >= APPROVALS,
         "every deadline's decision at DataWorks",

@@ -80,7 +80,7 @@ export const dataworksOutage: Scenario = {
       const outageEnd = Date.now();
       const refusedDuringOutage = proxy.counts.answered;
       const ids = new Set(events.map((e) => e.id));
-      const calls = () => dw.calls.filter((c) => ids.has(c.params.MessageId ?? ""));
+      const calls = () => dw.decisionCalls().filter((c) => ids.has(c.params.MessageId ?? ""));
       await waitFor(
         () => dw.decisions.size >= N && new Set(calls().map((c) => c.params.MessageId)).size >= N,
         "every decision after the outage",
