@@ -169,33 +169,18 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
     const incidents = new IncidentStore(redis, prefix);
     const step = createIncidentTracker(redis, prefix, config, refs, incidents);
     const failed = { ...inst(5, 91, 9292), data: { ...inst(5, 91, 9292).data, modifyTime: 1000, appId: 5 } };
-    const seen: string[] = [];
-    const monitor = await new Redis(TEST_REDIS_URL).monitor();
-    monitor.on("monitor", (_t: string, args: string[], source: string) => {
-      if (source !== "lua" && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
-    });
-    expect((await step.track(failed)).kind).toBe("failure");
-    // MONITOR reports in order: once this mark is seen, so is everything the tracker sent before it.
-    await redis.exists(`${prefix}:mark`);
-    while (!seen.includes("exists")) await new Promise((r) => setTimeout(r, 10));
-    monitor.disconnect();
+    const [verdict, seen] = await commandsSent(redis, prefix, () => step.track(failed));
+    expect(verdict.kind).toBe("failure");
     // One script call (an EVAL follows its EVALSHA only on a server that did not know the script yet).
-    expect(seen.filter((c) => c !== "eval")).toEqual(["evalsha", "exists"]);
+    expect(seen.filter((c) => c !== "eval")).toEqual(["evalsha"]);
     expect(await redis.get(failureKey(prefix, "91"))).toBe("9292");
     expect(await step.latest("9292")).toBe(failed.id);
     expect(await incidents.get("9292")).toMatchObject({ nodeId: "91", projectId: "5", state: "open" });
     // Its rerun running: the memory checked, the timeline entry and the newest status in one call too.
     const running = { ...failed, id: "running", data: { ...failed.data, status: 4, modifyTime: 1500 } };
-    seen.length = 0;
-    const monitor2 = await new Redis(TEST_REDIS_URL).monitor();
-    monitor2.on("monitor", (_t: string, args: string[], source: string) => {
-      if (source !== "lua" && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
-    });
-    expect((await step.track(running)).kind).toBe("progress");
-    await redis.exists(`${prefix}:mark`);
-    while (!seen.includes("exists")) await new Promise((r) => setTimeout(r, 10));
-    monitor2.disconnect();
-    expect(seen.filter((c) => c !== "eval")).toEqual(["evalsha", "exists"]);
+    const [progress, seen2] = await commandsSent(redis, prefix, () => step.track(running));
+    expect(progress.kind).toBe("progress");
+    expect(seen2.filter((c) => c !== "eval")).toEqual(["evalsha"]);
     expect(await step.latest("9292")).toBe("running");
     expect(await incidents.get("9292")).toMatchObject({ state: "running" });
     // Failed again later (its rerun failed): the same call tells it apart.
@@ -212,3 +197,20 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
     );
   });
 });
+
+/**
+ * The commands `run` sent on keys under `prefix`, as MONITOR saw them (not those run inside scripts). An EXISTS on a
+ * mark key after `run` bounds the capture: MONITOR reports in order, so once it is seen, so is all that came before.
+ */
+async function commandsSent<T>(redis: Redis, prefix: string, run: () => Promise<T>): Promise<[T, string[]]> {
+  const seen: string[] = [];
+  const monitor = await new Redis(TEST_REDIS_URL).monitor();
+  monitor.on("monitor", (_t: string, args: string[], source: string) => {
+    if (source !== "lua" && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
+  });
+  const result = await run();
+  await redis.exists(`${prefix}:mark`);
+  while (!seen.includes("exists")) await new Promise((r) => setTimeout(r, 10));
+  monitor.disconnect();
+  return [result, seen.slice(0, seen.lastIndexOf("exists"))];
+}
