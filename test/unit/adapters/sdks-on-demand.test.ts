@@ -39,6 +39,16 @@ function loadedAfter(script: string): Loaded {
   return JSON.parse(r.stdout) as Loaded;
 }
 
+/** Probe code: a local server (`server`, at `base`) that answers every request with `body` as JSON. */
+const answering = (body: string) => `
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(${JSON.stringify(body)}));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const base = "http://127.0.0.1:" + server.address().port;`;
+
 describe("platform and cloud SDKs are loaded on demand", () => {
   it("a Slack-only runtime with its adapters built loads neither the Lark SDK, the OpenAPI client nor Bolt", () => {
     const loaded = loadedAfter(`
@@ -57,29 +67,17 @@ describe("platform and cloud SDKs are loaded on demand", () => {
 
   it("a Slack post goes through Node's own HTTP client: undici is not loaded", () => {
     const loaded = loadedAfter(`
-      const { createServer } = await import("node:http");
-      const server = createServer((req, res) => {
-        req.resume();
-        req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true,"channel":"C1","ts":"1.2"}'));
-      });
-      await new Promise((r) => server.listen(0, "127.0.0.1", r));
-      const { WebClient } = await import("@slack/web-api");
-      const { slackFetch } = await import("./adapters/slack/fetch.ts");
-      const client = new WebClient("xoxb-1", { slackApiUrl: "http://127.0.0.1:" + server.address().port + "/api/", fetch: slackFetch });
-      await client.chat.postMessage({ channel: "C1", text: "hi" });
+      ${answering('{"ok":true,"channel":"C1","ts":"1.2"}')}
+      const { slackJsonCall } = await import("./adapters/slack/json-call.ts");
+      const o = { apiUrl: base + "/api", token: "xoxb-1", timeoutMs: 2000, logger: console };
+      await slackJsonCall(o, "chat.postMessage", { channel: "C1", text: "hi" });
       server.close();`);
     expect(loaded.undici).toBe(false);
   });
 
   it("DingTalk and Lark custom bot posts go through the same client: undici is not loaded", () => {
     const loaded = loadedAfter(`
-      const { createServer } = await import("node:http");
-      const server = createServer((req, res) => {
-        req.resume();
-        req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"errcode":0,"code":0}'));
-      });
-      await new Promise((r) => server.listen(0, "127.0.0.1", r));
-      const base = "http://127.0.0.1:" + server.address().port;
+      ${answering('{"errcode":0,"code":0}')}
       const { sendRobotMarkdown } = await import("./adapters/dingtalk/webhook.ts");
       const { sendLarkWebhook } = await import("./adapters/lark/webhook.ts");
       const o = { destination: "ops", timeoutMs: 2000, now: Date.now };
