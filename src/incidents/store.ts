@@ -88,11 +88,6 @@ local function watchInstance(h, tl, o)
 end
 `;
 
-/** KEYS: hash, timeline. ARGV: see openArgv. */
-const WATCH = new LuaScript(`${WATCH_FN}
-return watchInstance(KEYS[1], KEYS[2], ${openArgv(1)})
-`);
-
 /**
  * A delivery's whole part of the incident in one call (IncidentStore.prepare): open or watch it (ARGV[8]: "open",
  * "watch" or ""), record the route's actions in the destination unless some already are (ARGV[9]: the field or "",
@@ -323,16 +318,10 @@ export class IncidentStore {
     };
   }
 
-  /** A running or waiting instance shown with Stop: tracked (state running) unless it already is. */
-  async watch(facts: IncidentFacts, at = Date.now(), event?: DwEvent): Promise<boolean> {
-    const { keys, args } = this.openArgs(facts, at, event);
-    return (await WATCH.run(this.redis, keys, args)) === 1;
-  }
-
   /**
    * What delivering an instance message does to its incident, in one round trip: `mode` open (a failure, as open())
-   * or watch (as watch()); `allow`: the route's actions in `destination`, recorded unless some already are; then the
-   * incident as it is, without its `event` (the message being rendered has it). Undefined when there is none.
+   * or watch (a running or waiting instance shown with Stop: tracked, state running, unless it already is);
+   * `allow`: the route's actions in `destination`, recorded unless some already are; then the incident as it is, without its `event` (the message being rendered has it). Undefined when there is none.
    */
   async prepare(
     facts: IncidentFacts,
