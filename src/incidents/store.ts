@@ -321,7 +321,8 @@ export class IncidentStore {
   /**
    * What delivering an instance message does to its incident, in one round trip: `mode` open (a failure, as open())
    * or watch (a running or waiting instance shown with Stop: tracked, state running, unless it already is);
-   * `allow`: the route's actions in `destination`, recorded unless some already are; then the incident as it is, without its `event` (the message being rendered has it). Undefined when there is none.
+   * `allow`: the route's actions in `destination`, recorded unless some already are; then the incident as it is,
+   * without its `event` (the message being rendered has it). Undefined when there is none.
    */
   async prepare(
     facts: IncidentFacts,
