@@ -125,8 +125,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return logger;
 }
 
-const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
-
 /**
  * `parent.child(bindings)`, made when first needed: a call at a level that is off (most of a job's lines at the
  * default `warn` of a busy bot) makes none. pino writes a child's bindings out as JSON when it is made, and
@@ -134,19 +132,25 @@ const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
  */
 export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
   let child: Logger | undefined;
+  // The child's methods bound once each, not on every call through the proxy.
+  const bound = new Map<PropertyKey, unknown>();
   const real = () => {
     child ??= parent.child(bindings);
     return child;
   };
   return new Proxy(parent, {
     get(_, key) {
-      if (child === undefined && typeof key === "string" && LEVELS.has(key) && !parent.isLevelEnabled(key))
+      if (child === undefined && typeof key === "string" && key in parent.levels.values && !parent.isLevelEnabled(key))
         return parent[key as "info"];
       const c = real();
       const v: unknown = Reflect.get(c, key, c);
-      return typeof v === "function" ? v.bind(c) : v;
+      if (typeof v !== "function") return v;
+      let f = bound.get(key);
+      if (f === undefined) bound.set(key, (f = v.bind(c)));
+      return f;
     },
     set(_, key, value) {
+      bound.clear(); // setting `level` replaces pino's level methods
       return Reflect.set(real(), key, value);
     },
   });
