@@ -6,6 +6,7 @@ import { IncidentStore } from "../../../src/incidents/store.js";
 import { MessageRefs } from "../../../src/state/message-refs.js";
 import { instanceEvent } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
+import { waitFor } from "../../helpers/wait.js";
 
 const inst = (status: number, nodeId?: number, taskId = 9) => instanceEvent({ status, nodeId, taskId });
 const DESTINATIONS = {
@@ -210,7 +211,8 @@ async function commandsSent<T>(redis: Redis, prefix: string, run: () => Promise<
   });
   const result = await run();
   await redis.exists(`${prefix}:mark`);
-  while (!seen.includes("exists")) await new Promise((r) => setTimeout(r, 10));
-  monitor.disconnect();
+  await waitFor(() => seen.includes("exists"), "MONITOR to report the mark", 5_000, 10).finally(() =>
+    monitor.disconnect(),
+  );
   return [result, seen.slice(0, seen.lastIndexOf("exists"))];
 }
