@@ -5,7 +5,11 @@ import { httpSend } from "../../src/core/json-request.js";
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 
 /** The statuses fetch treats as redirects: with `redirect: "error"` it refuses each of them. */
-export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The error fetch with `redirect: "error"` rejects a redirect with (TypeError "fetch failed"), or none. */
+export const redirectRefusal = (status: number): TypeError | undefined =>
+  REDIRECTS.has(status) ? new TypeError("fetch failed", { cause: new Error("unexpected redirect") }) : undefined;
 const utf8 = new TextDecoder();
 
 /** The headers the WebClient reads (get, entries), as fetch's Headers would give them. */
@@ -72,6 +76,7 @@ export const slackFetch: FetchFunction = async (url, init) => {
     signal: init.signal,
   });
   const body = await res.body;
-  if (REDIRECTS.has(res.status)) throw new TypeError("fetch failed", { cause: new Error("unexpected redirect") });
+  const refused = redirectRefusal(res.status);
+  if (refused) throw refused;
   return new BufferedResponse(res.status, res.statusText, target, res.headers, body);
 };

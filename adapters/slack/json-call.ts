@@ -1,6 +1,6 @@
 import * as webApi from "@slack/web-api";
 import { httpSend } from "../../src/core/json-request.js";
-import { REDIRECTS } from "./fetch.js";
+import { redirectRefusal } from "./fetch.js";
 
 export interface SlackJsonCallOptions {
   /** The Web API's base, without the trailing slash (slack.apiUrl: tests and operators point it elsewhere). */
@@ -65,8 +65,8 @@ export async function slackJsonCall(
     throw new webApi.WebAPIRequestError(err instanceof Error ? err : new Error(String(err)));
   }
   // As fetch with `redirect: "error"`, which the WebClient asks for (adapters/slack/fetch.ts).
-  if (REDIRECTS.has(status))
-    throw new webApi.WebAPIRequestError(new TypeError("fetch failed", { cause: new Error("unexpected redirect") }));
+  const refused = redirectRefusal(status);
+  if (refused) throw new webApi.WebAPIRequestError(refused);
   const header = (name: string) => {
     const v = headers[name];
     return v === undefined ? undefined : Array.isArray(v) ? v.join(", ") : v;
