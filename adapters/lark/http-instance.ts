@@ -29,6 +29,20 @@ export function larkHttpInstance(timeoutMs: number): lark.HttpInstance {
   const userAgent = larkSdkUserAgent();
   const request = (o: Options): Promise<unknown> =>
     plainJson(o) ? send(o, timeoutMs, userAgent) : fallback.request(o as Parameters<typeof fallback.request>[0]);
+  return withVerbs(request);
+}
+
+/**
+ * The SDK's axios instance (its interceptor returns the body) with our timeout on every call. The SDK sets no
+ * timeout of its own, and we must not change its shared default instance.
+ */
+export function axiosWithTimeout(timeoutMs: number): lark.HttpInstance {
+  const h = larkSdk().defaultHttpInstance;
+  return withVerbs((o) => h.request({ timeout: timeoutMs, ...o } as Parameters<typeof h.request>[0]));
+}
+
+/** An HttpInstance from its `request` alone: axios's get, post… are `request` with the method and URL (and data). */
+function withVerbs(request: (o: Options) => Promise<unknown>): lark.HttpInstance {
   const inst = {
     request,
     get: (url: string, o?: Options) => request({ ...o, method: "get", url }),
@@ -38,26 +52,6 @@ export function larkHttpInstance(timeoutMs: number): lark.HttpInstance {
     post: (url: string, data?: unknown, o?: Options) => request({ ...o, method: "post", url, data }),
     put: (url: string, data?: unknown, o?: Options) => request({ ...o, method: "put", url, data }),
     patch: (url: string, data?: unknown, o?: Options) => request({ ...o, method: "patch", url, data }),
-  };
-  return inst as unknown as lark.HttpInstance;
-}
-
-/**
- * The SDK's axios instance (its interceptor returns the body) with our timeout on every call. The SDK sets no
- * timeout of its own, and we must not change its shared default instance.
- */
-function axiosWithTimeout(timeoutMs: number): lark.HttpInstance {
-  const h = larkSdk().defaultHttpInstance;
-  const t = <O>(o?: O) => ({ timeout: timeoutMs, ...(o ?? {}) });
-  const inst = {
-    request: (o: object) => h.request(t(o)),
-    get: (url: string, o?: object) => h.get(url, t(o)),
-    delete: (url: string, o?: object) => h.delete(url, t(o)),
-    head: (url: string, o?: object) => h.head(url, t(o)),
-    options: (url: string, o?: object) => h.options(url, t(o)),
-    post: (url: string, data?: unknown, o?: object) => h.post(url, data, t(o)),
-    put: (url: string, data?: unknown, o?: object) => h.put(url, data, t(o)),
-    patch: (url: string, data?: unknown, o?: object) => h.patch(url, data, t(o)),
   };
   return inst as unknown as lark.HttpInstance;
 }
