@@ -1,7 +1,8 @@
 /**
  * One end-to-end run (shared by bench/e2e.ts and bench/alertmanager.ts): a bot with HTTP and workers, rate limits
- * and digests off, `events` posted over HTTP (16 connections), timed until the fake Slack has every message.
- * kill-instance events, or with E2E_EVENT=failed instance failures (each its own node and instance).
+ * and digests off, `events` posted over HTTP (16 connections), timed until the fake Slack has every message. The
+ * events are kill-instance, or with E2E_EVENT=failed instance failures, each its own node and instance (an incident
+ * and its message each).
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -64,7 +65,6 @@ export async function runE2e(
   const path = "/dataworks/events";
   const generator = hasWrk() ? "wrk" : "undici";
   const mark = randomUUID();
-  // E2E_EVENT=failed: instance failures, each its own node and instance (an incident and its message each).
   const failed = process.env.E2E_EVENT === "failed";
   const base = fixture(failed ? "instance-status-changes" : "kill-instance");
   const of = (id: string) =>

@@ -64,8 +64,7 @@ async function child(c: Case, url: string): Promise<void> {
   const args = { channel: "C0BENCH", text: "Instance killed: daily_orders_etl", unfurl_links: false };
   if (c.fetch === "json-call") {
     const { slackJsonCall } = await import(join(ROOT, "dist/adapters/slack/json-call.js"));
-    const logger = (new webApi.WebClient("", { logLevel: webApi.LogLevel.ERROR }) as unknown as { logger: unknown })
-      .logger;
+    const logger = (client as unknown as { logger: unknown }).logger;
     const call = { apiUrl: `${url}/api`, token: "xoxb-bench", timeoutMs: 10_000, logger };
     const cost = await clientCost(() => slackJsonCall(call, "chat.postMessage", { ...args, blocks: BLOCKS }), {
       warmup: 3_000,
