@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { FetchFunction } from "@slack/web-api";
-import { httpSend } from "../../src/core/json-request.js";
+import { headerValue, httpSend } from "../../src/core/json-request.js";
 
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 
@@ -19,11 +19,13 @@ class HeaderView {
     this.#h = h;
   }
   get(name: string): string | null {
-    const v = this.#h[name.toLowerCase()];
-    return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    return headerValue(this.#h, name) ?? null;
   }
   *entries(): IterableIterator<[string, string]> {
-    for (const [k, v] of Object.entries(this.#h)) if (v !== undefined) yield [k, Array.isArray(v) ? v.join(", ") : v];
+    for (const k of Object.keys(this.#h)) {
+      const v = headerValue(this.#h, k);
+      if (v !== undefined) yield [k, v];
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import * as webApi from "@slack/web-api";
-import { httpSend } from "../../src/core/json-request.js";
+import { headerValue, httpSend } from "../../src/core/json-request.js";
 import { redirectRefusal } from "./fetch.js";
 
 export interface SlackJsonCallOptions {
@@ -67,10 +67,7 @@ export async function slackJsonCall(
   // As fetch with `redirect: "error"`, which the WebClient asks for (adapters/slack/fetch.ts).
   const refused = redirectRefusal(status);
   if (refused) throw new webApi.WebAPIRequestError(refused);
-  const header = (name: string) => {
-    const v = headers[name];
-    return v === undefined ? undefined : Array.isArray(v) ? v.join(", ") : v;
-  };
+  const header = (name: string) => headerValue(headers, name);
   const text = body.toString("utf8");
   if (status === 429) {
     const retryAfter = Number.parseInt(header("retry-after") ?? "", 10);

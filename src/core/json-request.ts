@@ -127,10 +127,13 @@ export async function jsonRequest(
   return {
     status: res.status,
     ok: res.status >= 200 && res.status < 300,
-    header(name) {
-      const v = headers[name.toLowerCase()];
-      return Array.isArray(v) ? v.join(", ") : v;
-    },
+    header: (name) => headerValue(headers, name),
     text,
   };
+}
+
+/** A header's value, repeated ones joined with ", " as fetch's Headers.get joins them; undefined when absent. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(", ") : v;
 }
