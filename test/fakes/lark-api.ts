@@ -365,7 +365,8 @@ function stallBody(res: ServerResponse, ms: number) {
   const end = res.end.bind(res);
   res.end = ((chunk: string) => {
     res.write(chunk.slice(0, 1));
-    setTimeout(() => end(chunk.slice(1)), ms);
+    // The client may have hung up by then (its timeout): nothing is left to write to.
+    setTimeout(() => res.destroyed || end(chunk.slice(1)), ms);
     return res;
   }) as typeof res.end;
 }
