@@ -146,7 +146,10 @@ export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Lo
       const v: unknown = Reflect.get(c, key, c);
       if (typeof v !== "function") return v;
       let f = bound.get(key);
-      if (f === undefined) bound.set(key, (f = v.bind(c)));
+      if (f === undefined) {
+        f = v.bind(c);
+        bound.set(key, f);
+      }
       return f;
     },
     set(_, key, value) {
