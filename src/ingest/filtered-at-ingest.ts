@@ -83,11 +83,21 @@ redis.call('HINCRBY', KEYS[4], ARGV[9], 1)
 return 'filtered'
 `);
 
-/** KEYS: the node's failures marked at ingest. ARGV: instance id, ttl ms. */
+/** KEYS: nodes' failures marked at ingest. ARGV: ttl ms, then the instance id of each key. */
 const MARK = new LuaScript(`
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+for i, key in ipairs(KEYS) do
+  redis.call('SADD', key, ARGV[i + 1])
+  redis.call('PEXPIRE', key, ARGV[1])
+end
 `);
+
+function markBatch(): MarkBatch {
+  let settle: MarkBatch["settle"] = () => undefined;
+  const sent = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err === undefined ? resolve() : reject(err));
+  });
+  return { keys: [], instances: [], seen: new Set(), sent, settle };
+}
 
 /** The value a filtered event leaves in BullMQ's deduplication key (where a queued one leaves its job id). */
 export const FILTERED_DEDUPE_VALUE = "filtered-at-ingest";
@@ -103,10 +113,34 @@ export interface FilteredAtIngestDeps {
   /** BullMQ's deduplication key prefix of the events queue (`queue.keys.de`). */
   dedupePrefix: string;
   logger: Logger;
+  /**
+   * Runs `fn` at the end of this event-loop turn, before the turn's commands are written (IngestQueue.atTurnEnd):
+   * the turn's failure marks go out as one script. Default: setImmediate.
+   */
+  atTurnEnd?: (fn: () => void) => void;
+}
+
+/** The failure marks of one turn, sent as one MARK script: the node keys and instance ids, deduplicated. */
+interface MarkBatch {
+  keys: string[];
+  instances: string[];
+  seen: Set<string>;
+  sent: Promise<void>;
+  settle: (err?: unknown) => void;
 }
 
 export class FilteredAtIngest {
   private readonly d: FilteredAtIngestDeps;
+  private marks: MarkBatch | undefined;
+  private readonly sendMarks = () => {
+    const batch = this.marks;
+    if (!batch) return;
+    this.marks = undefined;
+    MARK.run(this.d.redis, batch.keys, [this.d.notifications.failureMemory, ...batch.instances]).then(
+      () => batch.settle(),
+      batch.settle,
+    );
+  };
 
   constructor(d: FilteredAtIngestDeps) {
     this.d = d;
@@ -120,13 +154,26 @@ export class FilteredAtIngest {
     return failureMark(event, this.d.notifications);
   }
 
-  /** Mark a failure's node before its request is answered (see above). Idempotent. */
-  async mark(failure: { nodeId: string; instanceId: string }): Promise<void> {
-    await MARK.run(
-      this.d.redis,
-      [failingKey(this.d.prefix, failure.nodeId)],
-      [failure.instanceId, this.d.notifications.failureMemory],
-    );
+  /**
+   * Mark a failure's node before its request is answered (see above). Idempotent. The marks of one event-loop turn
+   * leave together at its end, in one script (its requests answer after that turn's add anyway); any filter sent
+   * before then sends them first, so a mark still precedes every later request's filter in Redis.
+   */
+  mark(failure: { nodeId: string; instanceId: string }): Promise<void> {
+    let batch = this.marks;
+    if (!batch) {
+      batch = markBatch();
+      this.marks = batch;
+      (this.d.atTurnEnd ?? setImmediate)(this.sendMarks);
+    }
+    const key = failingKey(this.d.prefix, failure.nodeId);
+    const one = `${key}\u0000${failure.instanceId}`;
+    if (!batch.seen.has(one)) {
+      batch.seen.add(one);
+      batch.keys.push(key);
+      batch.instances.push(failure.instanceId);
+    }
+    return batch.sent;
   }
 
   /** Filter the event without a job if its guard holds; `dedupeId`: its dedupeKey. One script, one round trip. */
@@ -137,6 +184,7 @@ export class FilteredAtIngest {
     windowMs: number,
     receivedAt: number,
   ): Promise<FilterOutcome> {
+    this.sendMarks(); // the marks of this turn's earlier failures precede this filter
     const { prefix, recent } = this.d;
     const nodeId = c.guard.kind === "none" ? "" : c.guard.nodeId;
     const outcome = (await FILTER.run(

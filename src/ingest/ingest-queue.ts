@@ -13,6 +13,8 @@ export interface IngestQueue {
   /** The connection ingest's own scripts run on (src/ingest/filtered-at-ingest.ts): the queue's. */
   redis: RedisClient;
   batchTurn(): void;
+  /** Runs `fn` at the end of this turn, before its commands are written (after batchTurn), else on setImmediate. */
+  atTurnEnd(fn: () => void): void;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,13 @@ export interface IngestQueue {
  */
 export function ingestQueue(events: VersionedQueue<EventJobData>, connection: RedisClient): IngestQueue {
   if (!(connection instanceof Redis))
-    return { queue: events, redis: connection, batchTurn: () => undefined, close: async () => undefined };
+    return {
+      queue: events,
+      redis: connection,
+      batchTurn: () => undefined,
+      atTurnEnd: (fn) => setImmediate(fn),
+      close: async () => undefined,
+    };
   const redis = connection.duplicate({ enableAutoPipelining: false });
   redis.on("error", () => undefined); // the outage the main connection logs once
   const queue = new VersionedQueue<EventJobData>(events.name, {
@@ -37,9 +45,13 @@ export function ingestQueue(events: VersionedQueue<EventJobData>, connection: Re
   });
   queue.on("error", () => undefined);
   let corked: Redis["stream"] | undefined;
+  let atEnd: (() => void)[] = [];
   const uncork = () => {
     const stream = corked;
     corked = undefined;
+    const last = atEnd;
+    atEnd = [];
+    for (const fn of last) fn();
     stream?.uncork();
   };
   return {
@@ -51,6 +63,10 @@ export function ingestQueue(events: VersionedQueue<EventJobData>, connection: Re
       corked = redis.stream;
       corked.cork();
       setImmediate(uncork);
+    },
+    atTurnEnd(fn) {
+      if (corked) atEnd.push(fn);
+      else setImmediate(fn);
     },
     async close() {
       await queue.close();

@@ -80,6 +80,7 @@ async function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
     recent: stores.recent,
     dedupePrefix: eventsQueue.queue.toKey("de"),
     logger: d.logger,
+    atTurnEnd: eventsQueue.atTurnEnd,
   });
   const app = await buildApp({
     config,

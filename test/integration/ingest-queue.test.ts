@@ -3,11 +3,16 @@
  * whose socket holds the commands of one event-loop turn until the turn ends (one write: Node's cork), answered,
  * as BullMQ's usual jobs on the shared queue's keys.
  */
+import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load-config.js";
+import { FilteredAtIngest, failingKey, filterCandidate } from "../../src/ingest/filtered-at-ingest.js";
 import { ingestQueue } from "../../src/ingest/ingest-queue.js";
 import { type EventJobData, QUEUES } from "../../src/jobs/queues.js";
 import { VersionedQueue } from "../../src/jobs/versioned-queue.js";
+import { createLogger } from "../../src/logger.js";
 import { createRedis } from "../../src/redis/connect.js";
+import { instanceEvent } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -74,5 +79,57 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
     await ingest.close();
     await waitFor(() => ingest.redis.status === "end", "the ingest connection to end");
     expect(await connection.ping()).toBe("PONG");
+  });
+
+  it("sends a turn's failure marks as one script at its end, and before any filter of that turn", async () => {
+    const { prefix, connection, ingest } = await setUp();
+    const notifications = parseConfig({}, {}).notifications;
+    const atIngest = new FilteredAtIngest({
+      redis: ingest.redis,
+      prefix,
+      notifications,
+      recent: { index: `${prefix}:recent`, data: `${prefix}:recent:data`, max: 10 },
+      dedupePrefix: ingest.queue.toKey("de"),
+      logger: createLogger("silent"),
+      atTurnEnd: ingest.atTurnEnd,
+    });
+    // What Redis receives on our keys, in order (MONITOR: a connection of its own).
+    const monitor = (await (connection as Redis).monitor()) as Redis;
+    cleanup.push(async () => monitor.disconnect());
+    const seen: string[][] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      // The scripts the client sent (MONITOR also lists the commands each script runs).
+      if (/^eval/i.test(args[0] ?? "") && args.some((a) => a.startsWith(`${prefix}:notify:`))) seen.push(args);
+    });
+    await ingest.redis.ping(); // MONITOR is on before the turn below
+
+    ingest.batchTurn();
+    const marks = [
+      atIngest.mark({ nodeId: "1", instanceId: "11" }),
+      atIngest.mark({ nodeId: "2", instanceId: "21" }),
+      atIngest.mark({ nodeId: "1", instanceId: "11" }),
+    ];
+    expect(seen).toEqual([]);
+    await Promise.all(marks);
+    expect(await connection.smembers(failingKey(prefix, "1"))).toEqual(["11"]);
+    expect(await connection.smembers(failingKey(prefix, "2"))).toEqual(["21"]);
+    expect(await connection.pttl(failingKey(prefix, "2"))).toBeGreaterThan(notifications.failureMemory - 60_000);
+    await waitFor(() => seen.length > 0 || undefined, "the marks' script in MONITOR");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toEqual(expect.arrayContaining([failingKey(prefix, "1"), failingKey(prefix, "2"), "11", "21"]));
+    expect(seen[0]?.filter((a) => a === "11")).toHaveLength(1); // the same mark twice is sent once
+
+    // A running of instance 31 after its failure, in the same turn: the filter finds the mark, so it is queued.
+    ingest.batchTurn();
+    const marked = atIngest.mark({ nodeId: "3", instanceId: "31" });
+    const running = instanceEvent({ status: 4, nodeId: 3, taskId: 31 });
+    const candidate = filterCandidate(running, notifications);
+    expect(candidate?.guard).toEqual({ kind: "running", nodeId: "3", instanceId: "31" });
+    const outcome = atIngest.filter(running, candidate!, "d-31", 60_000, Date.now());
+    await marked;
+    expect(await outcome).toBe("job");
+    await waitFor(() => seen.length === 3 || undefined, "the mark and the filter in MONITOR");
+    expect(seen[1]).toContain("31");
+    expect(seen[2]).toContain("running"); // the filter, after the mark it found
   });
 });
