@@ -31,3 +31,37 @@ export function walkAst(
 }
 
 export const lineOf = (n: AstNode) => n.loc?.start?.line ?? 1;
+
+/** A place where Handlebars may call a helper: a mustache, block or sub-expression with a path. */
+export interface HelperCall {
+  /** The path as written (`t`, `data.x`). */
+  name: string;
+  /**
+   * A one-part path (no `this`/`.`, no `../`): Handlebars' simpleId, which calls a helper of that name when there is
+   * one, even bare (`{{name}}`); `head` is that part.
+   */
+  simple: boolean;
+  head: string;
+  /** With parameters or a hash: a call whatever the path. */
+  args: boolean;
+  line: number;
+}
+
+export function helperCalls(ast: unknown): HelperCall[] {
+  const found: HelperCall[] = [];
+  walkAst(ast, (n) => {
+    if (n.type !== "MustacheStatement" && n.type !== "SubExpression" && n.type !== "BlockStatement") return undefined;
+    const p = n.path as { type?: string; parts?: unknown[]; depth?: number; original?: unknown } | undefined;
+    if (p?.type !== "PathExpression") return undefined;
+    const name = String(p.original);
+    found.push({
+      name,
+      simple: p.parts?.length === 1 && !p.depth && !/^\.|this\b/.test(name),
+      head: String(p.parts?.[0]),
+      args: (n.params?.length ?? 0) > 0 || Boolean(n.hash),
+      line: lineOf(n),
+    });
+    return undefined;
+  });
+  return found;
+}

@@ -4,7 +4,7 @@ import { emptyMessage, type Message, type MessageButton, type Severity } from ".
 import { truncate } from "../core/text.js";
 import { catalogEntry } from "../dataworks/catalog.js";
 import { assertTimeZone } from "./format.js";
-import { type AstNode, lineOf, walkAst } from "./ast.js";
+import { type AstNode, helperCalls, walkAst } from "./ast.js";
 import { registerHelpers } from "./helpers.js";
 import { loadMessages, type Messages, translate } from "./i18n.js";
 import { loadTemplateSources, type SourceString, type TemplateSource } from "./load-templates.js";
@@ -389,38 +389,18 @@ export class TemplateEngine {
 
 /** Helper calls (a path with arguments) whose helper is not registered: caught at start-up, not on delivery. */
 function unknownHelpers(ast: unknown, known: ReadonlySet<string>): Array<{ name: string; line: number }> {
-  const found: Array<{ name: string; line: number }> = [];
-  walkAst(ast, (n) => {
-    const isCall = n.type === "MustacheStatement" || n.type === "SubExpression" || n.type === "BlockStatement";
-    const name = n.path?.type === "PathExpression" ? String(n.path.original) : undefined;
-    if (isCall && name && ((n.params?.length ?? 0) > 0 || n.hash) && !known.has(name))
-      found.push({ name, line: lineOf(n) });
-    return undefined;
-  });
-  return found;
+  return helperCalls(ast)
+    .filter((c) => c.args && !known.has(c.name))
+    .map(({ name, line }) => ({ name, line }));
 }
 
-/**
- * Every name a template puts where Handlebars may call a helper: the one-part path of a mustache, block or
- * sub-expression (`{{t …}}`, `{{#if …}}`, `(concat …)`, and a bare `{{name}}`, which calls a helper of that name
- * when there is one), as Handlebars' compiler decides (simpleId: one part, no `this`/`.`, no `../`).
- */
+/** Every name a template puts where Handlebars may call a helper (`{{t …}}`, `{{#if …}}`, `(concat …)`, `{{name}}`). */
 function calledNames(ast: unknown): Set<string> {
-  const names = new Set<string>();
-  walkAst(ast, (n) => {
-    const isCall = n.type === "MustacheStatement" || n.type === "SubExpression" || n.type === "BlockStatement";
-    const p = n.path as { type?: string; parts?: unknown[]; depth?: number; original?: unknown } | undefined;
-    if (
-      isCall &&
-      p?.type === "PathExpression" &&
-      p.parts?.length === 1 &&
-      !p.depth &&
-      !/^\.|this\b/.test(String(p.original))
-    )
-      names.add(String(p.parts[0]));
-    return undefined;
-  });
-  return names;
+  return new Set(
+    helperCalls(ast)
+      .filter((c) => c.simple)
+      .map((c) => c.head),
+  );
 }
 
 /** What a template may call as a helper, the partials it names, and whether it reads `@…` data variables. */
