@@ -116,10 +116,10 @@ export class TemplateEngine {
     registerHelpers(this.hb, this.messages, (options) => this.current ?? options.data?.root);
     const set = loadTemplateSources(opts.dirs);
     for (const [name, p] of set.partials) {
-      const compiled = this.compileString({ source: p.source, file: p.file, line: 1 });
+      const { compiled, ast } = this.compileString({ source: p.source, file: p.file, line: 1 });
       this.hb.registerPartial(name, compiled);
       this.partials.set(name, compiled);
-      this.partialUses.set(name, usesOf(this.hb.parse(p.source)));
+      this.partialUses.set(name, usesOf(ast));
     }
     for (const name of set.neutral.names()) this.pendingNeutral.set(name, () => set.neutral.get(name));
     for (const [key, o] of set.overrides) this.pendingOverrides.set(key, o);
@@ -157,8 +157,8 @@ export class TemplateEngine {
   private override(key: string): Compiled | undefined {
     const o = this.pendingOverrides.get(key);
     if (o) {
-      const compiled = this.compileString({ source: o.source, file: o.file, line: 1 });
-      const unsafe = checkOverrideSafety(this.hb.parse(o.source))[0];
+      const { compiled, ast } = this.compileString({ source: o.source, file: o.file, line: 1 });
+      const unsafe = checkOverrideSafety(ast)[0];
       if (unsafe) throw new Error(`${o.file}:${unsafe.line}: template error: ${unsafe.problem}`);
       this.overrides.set(key, compiled);
       this.pendingOverrides.delete(key);
@@ -277,11 +277,12 @@ export class TemplateEngine {
    */
   private compileFile(t: TemplateSource): CompiledFile {
     const sources: string[] = [];
+    const asts: unknown[] = [];
     const walk = (node: unknown): LeafTree => {
       if (Array.isArray(node)) return node.map(walk);
       if (node && typeof node === "object") {
         if ("source" in node && "line" in node) {
-          this.compileString(node as SourceString);
+          asts.push(this.checked(node as SourceString));
           sources.push((node as SourceString).source);
           return { leaf: sources.length - 1 };
         }
@@ -294,9 +295,9 @@ export class TemplateEngine {
     // locale: rendered once per locale by a template of their own, every other leaf on every render.
     const perLocale: number[] = [];
     const perEvent: number[] = [];
-    for (const [i, src] of sources.entries()) (localeOnly(this.hb.parse(src)) ? perLocale : perEvent).push(i);
-    const eventLeaves = this.leafTemplate(perEvent.map((i) => sources[i] as string));
-    const localeLeaves = this.leafTemplate(perLocale.map((i) => sources[i] as string));
+    for (const [i, ast] of asts.entries()) (localeOnly(ast) ? perLocale : perEvent).push(i);
+    const eventLeaves = this.leafTemplate(perEvent.map((i) => ({ source: sources[i] as string, ast: asts[i] })));
+    const localeLeaves = this.leafTemplate(perLocale.map((i) => ({ source: sources[i] as string, ast: asts[i] })));
     const known = new Map<unknown, readonly string[]>();
     return {
       tree,
@@ -320,10 +321,14 @@ export class TemplateEngine {
   }
 
   /** Several leaves rendered by one Handlebars call (see compileFile), each leaf's text in order; undefined for none. */
-  private leafTemplate(sources: readonly string[]): ((ctx: RenderRoot) => string[]) | undefined {
-    if (!sources.length) return undefined;
+  private leafTemplate(
+    leaves: readonly { source: string; ast: unknown }[],
+  ): ((ctx: RenderRoot) => string[]) | undefined {
+    if (!leaves.length) return undefined;
+    const sources = leaves.map((l) => l.source);
     const source = sources.join(`\n${LEAF_SEPARATOR}\n`);
-    const uses = this.reachable(usesOf(this.hb.parse(source)));
+    // The joined template uses what its leaves use (the separator lines hold no mustache).
+    const uses = this.reachable(mergeUses(leaves.map((l) => usesOf(l.ast))));
     const env = this.fileEnvironment(uses.calls);
     const data = uses.data;
     const combined = env.compile(source, { ...COMPILE_OPTIONS, data }) as Compiled;
@@ -372,19 +377,36 @@ export class TemplateEngine {
     return env;
   }
 
-  private compileString(s: SourceString): Compiled {
+  /** A template checked (see checked) and compiled; its AST for the caller's own checks. */
+  private compileString(s: SourceString): { compiled: Compiled; ast: unknown } {
+    const ast = this.checked(s);
+    // From the source, not the AST: Handlebars would apply its whitespace rules to a parsed AST a second time.
+    return { compiled: this.hb.compile(s.source, { ...COMPILE_OPTIONS }) as Compiled, ast };
+  }
+
+  /**
+   * Parse a template once and check it now, not on first use, each error naming its file and line: syntax, what
+   * Handlebars' compiler raises (its first stage, AST to opcodes: the second, which writes JavaScript, throws
+   * nothing, so precompile's text would be garbage), and helpers that are not registered. Returns the AST.
+   */
+  private checked(s: SourceString): unknown {
     try {
-      // precompile parses everything now; compile() alone would defer syntax errors to first use.
-      this.hb.precompile(s.source, COMPILE_OPTIONS);
-      const unknown = unknownHelpers(this.hb.parse(s.source), new Set(Object.keys(this.hb.helpers)));
+      const ast = this.hb.parse(s.source);
+      new (this.hb as unknown as HandlebarsCompilerApi).Compiler().compile(ast, { ...COMPILE_OPTIONS });
+      const unknown = unknownHelpers(ast, new Set(Object.keys(this.hb.helpers)));
       if (unknown.length) throw new Error(`unknown helper "${unknown[0]?.name}" on line ${unknown[0]?.line}`);
+      return ast;
     } catch (err) {
       const m = /line (\d+)/.exec((err as Error).message);
       const line = s.line + (m ? Number(m[1]) - 1 : 0);
       throw new Error(`${s.file}:${line}: template error: ${(err as Error).message.split("\n")[0]}`);
     }
-    return this.hb.compile(s.source, COMPILE_OPTIONS) as Compiled;
   }
+}
+
+/** Handlebars' compiler class (Handlebars.Compiler, public on every environment but not in its type definitions). */
+interface HandlebarsCompilerApi {
+  Compiler: new () => { compile(ast: unknown, options: object): unknown };
 }
 
 /** Helper calls (a path with arguments) whose helper is not registered: caught at start-up, not on delivery. */
@@ -428,6 +450,18 @@ function usesOf(ast: unknown): Uses {
     return undefined;
   });
   return { calls: calledNames(ast), partials: any ? "any" : partials, data };
+}
+
+function mergeUses(all: readonly Uses[]): Uses {
+  const calls = new Set<string>();
+  const partials = new Set<string>();
+  let any = false;
+  for (const u of all) {
+    for (const c of u.calls) calls.add(c);
+    if (u.partials === "any") any = true;
+    else for (const p of u.partials) partials.add(p);
+  }
+  return { calls, partials: any ? "any" : partials, data: all.some((u) => u.data) };
 }
 
 /**

@@ -33,6 +33,12 @@ describe("start-up failures name the file and line", () => {
       new RegExp(`${join(dir, "commit-file.yaml")}:4: template error`),
     );
   });
+  it("what Handlebars' compiler refuses, not its parser: a partial given two contexts", () => {
+    const dir = userDir({ "commit-file.yaml": 'title: "ok"\nsummary: "{{> details data event}}"\n' });
+    expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
+      /commit-file\.yaml:2: template error: Unsupported number of partial arguments: 2/,
+    );
+  });
   it("an unknown helper", () => {
     const dir = userDir({ "commit-file.yaml": 'title: "{{shout data.fileName}}"\n' });
     expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
