@@ -25,7 +25,8 @@ export function walkAst(
     if (!node || typeof node !== "object") return;
     const n = node as AstNode;
     if (visit(n) === "skip") return;
-    for (const [k, v] of Object.entries(n)) if (k !== "loc" && k !== "path" && !skip.has(k)) go(v);
+    // for…in, not Object.entries: no pair array per node (the parser's nodes are plain objects, nothing inherited).
+    for (const k in n) if (k !== "loc" && k !== "path" && !skip.has(k)) go(n[k]);
   };
   go(ast);
 }
