@@ -113,7 +113,11 @@ export class TemplateEngine {
     this.opts = opts;
     assertTimeZone(opts.timeZone);
     this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"], opts.compile === "on-use");
-    registerHelpers(this.hb, this.messages, (options) => this.current ?? options.data?.root);
+    registerHelpers(this.hb, this.messages, () => {
+      // Every template call is made through during(): nothing renders outside one.
+      if (!this.current) throw new Error("a template helper ran outside a render");
+      return this.current;
+    });
     const set = loadTemplateSources(opts.dirs);
     for (const [name, p] of set.partials) {
       const { compiled, ast } = this.compileString({ source: p.source, file: p.file, line: 1 });

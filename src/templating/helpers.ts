@@ -64,40 +64,36 @@ const toMs = (v: unknown) => (typeof v === "string" && /[a-z]/i.test(v) ? (parse
 const same = (a: unknown, b: unknown) => a === b || (!empty(a) && !empty(b) && String(a) === String(b));
 
 /**
- * `root`: the render under way (TemplateEngine's, which does not need Handlebars' data frames: `@root` is absent
- * from a template compiled with `data: false`).
+ * `root`: the render under way (TemplateEngine's, not Handlebars' `@root`: a template compiled with `data: false`
+ * has no data frames).
  */
-export function registerHelpers(hb: HB, messages: Messages, root: (options: HelperOptions) => Root): void {
+export function registerHelpers(hb: HB, messages: Messages, root: () => Root): void {
   const args = (a: unknown[]) => a.slice(0, -1);
-  const opts = (a: unknown[]) => a[a.length - 1] as HelperOptions;
-  const tr = (o: HelperOptions, key: string, params?: Record<string, unknown>) =>
-    translate(messages, root(o).locale, key, params);
+  const tr = (key: string, params?: Record<string, unknown>) => translate(messages, root().locale, key, params);
 
   /** {{t "key" name=value}}: translated text in the destination's locale. */
-  hb.registerHelper("t", (key: unknown, options: HelperOptions) => tr(options, String(key), options.hash));
+  hb.registerHelper("t", (key: unknown, options: HelperOptions) => tr(String(key), options.hash));
   /** {{enum "instanceStatus" data.status}}: an enum value in words; unknown values show as "unknown (7)". */
   hb.registerHelper("enum", (name: unknown, value: unknown, options: HelperOptions) => {
     if (empty(value)) return "";
     const key = `enum.${String(name)}.${String(value)}`;
-    const word = tr(options, key);
+    const word = tr(key);
     if (word !== key) return word;
     // raw=true: a value the locale files do not list is shown as DataWorks sent it, not as "unknown (…)".
-    return options.hash?.raw ? String(value) : tr(options, "enum.unknown", { value: String(value) });
+    return options.hash?.raw ? String(value) : tr("enum.unknown", { value: String(value) });
   });
   /** {{time data.finishTime}}: in the configured time zone, with the offset. */
-  hb.registerHelper("time", (v: unknown, options: HelperOptions) => formatTime(v, root(options).timeZone));
+  hb.registerHelper("time", (v: unknown) => formatTime(v, root().timeZone));
   /** {{date data.bizDate}}: a business date, "2025-06-17". */
   hb.registerHelper("date", (v: unknown) => formatDate(v));
   /** {{duration from to}}: the span between two times, e.g. "15m 25s". */
-  hb.registerHelper("duration", (from: unknown, to: unknown, options: HelperOptions) => {
+  hb.registerHelper("duration", (from: unknown, to: unknown) => {
     const a = toDate(from);
     const b = toDate(to);
-    return a && b ? formatDuration(b.getTime() - a.getTime(), root(options).locale) : "";
+    return a && b ? formatDuration(b.getTime() - a.getTime(), root().locale) : "";
   });
   /** {{since ms}}: a number of milliseconds as a duration. */
-  hb.registerHelper("since", (ms: unknown, options: HelperOptions) =>
-    empty(ms) ? "" : formatDuration(toMs(ms), root(options).locale),
-  );
+  hb.registerHelper("since", (ms: unknown) => (empty(ms) ? "" : formatDuration(toMs(ms), root().locale)));
   /** {{truncate value 200}}: at most N characters (never splitting a character), marked with "…". */
   hb.registerHelper("truncate", (v: unknown, max: unknown) =>
     empty(v) ? "" : truncate(typeof v === "object" ? JSON.stringify(v) : String(v), Number(max) || 200),
@@ -108,9 +104,8 @@ export function registerHelpers(hb: HB, messages: Messages, root: (options: Help
   );
   /** {{list data.nodeIds 5}}: an array or comma-separated string, at most N items, then "and 3 more". */
   hb.registerHelper("list", (v: unknown, ...rest: unknown[]) => {
-    const o = opts(rest);
     const max = Number(args(rest)[0] ?? 10);
-    return formatList(toList(v), max, tr(o, "list.separator"), (n) => tr(o, "list.more", { count: n }));
+    return formatList(toList(v), max, tr("list.separator"), (n) => tr("list.more", { count: n }));
   });
   /** {{#each (ids data.taskIds)}}: an array or comma-separated string as an array of strings. */
   hb.registerHelper("ids", (v: unknown) => toList(v));
@@ -154,17 +149,17 @@ export function registerHelpers(hb: HB, messages: Messages, root: (options: Help
   /** {{number data.dataRowSize}}: 123456 → "123,456". */
   hb.registerHelper("number", (v: unknown) => formatNumber(v));
   /** {{yesno data.forceRun}}: a boolean in words ("Yes"/"是"); "" when absent. */
-  hb.registerHelper("yesno", (v: unknown, options: HelperOptions) => {
+  hb.registerHelper("yesno", (v: unknown) => {
     if (empty(v)) return "";
     const yes = v === true || v === "true" || v === 1 || v === "1";
-    return tr(options, yes ? "bool.yes" : "bool.no");
+    return tr(yes ? "bool.yes" : "bool.no");
   });
   /**
    * {{consoleUrl "operation" data.projectId}}: the module's page in the DataWorks console of the event's
    * region (see console-links.ts); "" when the region is unknown, so the link is left out.
    */
   hb.registerHelper("consoleUrl", (...a: unknown[]) => {
-    const r = root(opts(a));
+    const r = root();
     const [kind, projectId] = args(a);
     if (!isConsoleLinkKind(kind)) throw new Error(`consoleUrl: unknown console page "${String(kind)}"`);
     return consoleLink(r.consoleUrl, r.event.regionId ?? r.regionId, kind, projectId);
