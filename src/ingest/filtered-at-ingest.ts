@@ -91,14 +91,6 @@ for i, key in ipairs(KEYS) do
 end
 `);
 
-function markBatch(): MarkBatch {
-  let settle: MarkBatch["settle"] = () => undefined;
-  const sent = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err === undefined ? resolve() : reject(err));
-  });
-  return { keys: [], instances: [], seen: new Set(), sent, settle };
-}
-
 /** The value a filtered event leaves in BullMQ's deduplication key (where a queued one leaves its job id). */
 export const FILTERED_DEDUPE_VALUE = "filtered-at-ingest";
 
@@ -115,18 +107,15 @@ export interface FilteredAtIngestDeps {
   logger: Logger;
   /**
    * Runs `fn` at the end of this event-loop turn, before the turn's commands are written (IngestQueue.atTurnEnd):
-   * the turn's failure marks go out as one script. Default: setImmediate.
+   * the turn's failure marks go out as one script.
    */
-  atTurnEnd?: (fn: () => void) => void;
+  atTurnEnd: (fn: () => void) => void;
 }
 
-/** The failure marks of one turn, sent as one MARK script: the node keys and instance ids, deduplicated. */
+/** The failure marks of one turn, sent as one MARK script: node key and instance id by `key\0instance`. */
 interface MarkBatch {
-  keys: string[];
-  instances: string[];
-  seen: Set<string>;
-  sent: Promise<void>;
-  settle: (err?: unknown) => void;
+  marks: Map<string, { key: string; instanceId: string }>;
+  sent: PromiseWithResolvers<void>;
 }
 
 export class FilteredAtIngest {
@@ -136,10 +125,12 @@ export class FilteredAtIngest {
     const batch = this.marks;
     if (!batch) return;
     this.marks = undefined;
-    MARK.run(this.d.redis, batch.keys, [this.d.notifications.failureMemory, ...batch.instances]).then(
-      () => batch.settle(),
-      batch.settle,
-    );
+    const marks = [...batch.marks.values()];
+    MARK.run(
+      this.d.redis,
+      marks.map((m) => m.key),
+      [this.d.notifications.failureMemory, ...marks.map((m) => m.instanceId)],
+    ).then(() => batch.sent.resolve(), batch.sent.reject);
   };
 
   constructor(d: FilteredAtIngestDeps) {
@@ -162,18 +153,13 @@ export class FilteredAtIngest {
   mark(failure: { nodeId: string; instanceId: string }): Promise<void> {
     let batch = this.marks;
     if (!batch) {
-      batch = markBatch();
+      batch = { marks: new Map(), sent: Promise.withResolvers() };
       this.marks = batch;
-      (this.d.atTurnEnd ?? setImmediate)(this.sendMarks);
+      this.d.atTurnEnd(this.sendMarks);
     }
     const key = failingKey(this.d.prefix, failure.nodeId);
-    const one = `${key}\u0000${failure.instanceId}`;
-    if (!batch.seen.has(one)) {
-      batch.seen.add(one);
-      batch.keys.push(key);
-      batch.instances.push(failure.instanceId);
-    }
-    return batch.sent;
+    batch.marks.set(`${key}\u0000${failure.instanceId}`, { key, instanceId: failure.instanceId });
+    return batch.sent.promise;
   }
 
   /** Filter the event without a job if its guard holds; `dedupeId`: its dedupeKey. One script, one round trip. */

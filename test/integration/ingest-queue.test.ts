@@ -97,11 +97,18 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
     const monitor = (await (connection as Redis).monitor()) as Redis;
     cleanup.push(async () => monitor.disconnect());
     const seen: string[][] = [];
+    const marksSeen = new Set<string>();
     monitor.on("monitor", (_time: string, args: string[]) => {
-      // The scripts the client sent (MONITOR also lists the commands each script runs).
-      if (/^eval/i.test(args[0] ?? "") && args.some((a) => a.startsWith(`${prefix}:notify:`))) seen.push(args);
+      // The scripts the client sent (MONITOR also lists the commands each script runs), and our marks of the end.
+      if (/^exists$/i.test(args[0] ?? "")) for (const a of args) marksSeen.add(a);
+      else if (/^eval/i.test(args[0] ?? "") && args.some((a) => a.startsWith(`${prefix}:notify:`))) seen.push(args);
     });
-    await ingest.redis.ping(); // MONITOR is on before the turn below
+    /** Everything answered before this call is in `seen` once it returns: MONITOR lists commands in order. */
+    const monitored = async (mark: string) => {
+      await connection.exists(`${prefix}:${mark}`);
+      await waitFor(() => marksSeen.has(`${prefix}:${mark}`) || undefined, `${mark} in MONITOR`);
+    };
+    await monitored("start"); // MONITOR is on before the turn below
 
     ingest.batchTurn();
     const marks = [
@@ -109,12 +116,11 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
       atIngest.mark({ nodeId: "2", instanceId: "21" }),
       atIngest.mark({ nodeId: "1", instanceId: "11" }),
     ];
-    expect(seen).toEqual([]);
     await Promise.all(marks);
     expect(await connection.smembers(failingKey(prefix, "1"))).toEqual(["11"]);
     expect(await connection.smembers(failingKey(prefix, "2"))).toEqual(["21"]);
     expect(await connection.pttl(failingKey(prefix, "2"))).toBeGreaterThan(notifications.failureMemory - 60_000);
-    await waitFor(() => seen.length > 0 || undefined, "the marks' script in MONITOR");
+    await monitored("marked");
     expect(seen).toHaveLength(1);
     expect(seen[0]).toEqual(expect.arrayContaining([failingKey(prefix, "1"), failingKey(prefix, "2"), "11", "21"]));
     expect(seen[0]?.filter((a) => a === "11")).toHaveLength(1); // the same mark twice is sent once
@@ -128,7 +134,8 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
     const outcome = atIngest.filter(running, candidate!, "d-31", 60_000, Date.now());
     await marked;
     expect(await outcome).toBe("job");
-    await waitFor(() => seen.length === 3 || undefined, "the mark and the filter in MONITOR");
+    await monitored("filtered");
+    expect(seen).toHaveLength(3);
     expect(seen[1]).toContain("31");
     expect(seen[2]).toContain("running"); // the filter, after the mark it found
   });
