@@ -28,15 +28,19 @@ const json = (v: unknown): string => JSON.stringify(makeWellFormed(v));
 /** A claimed operation blocks others this long at most; a worker that died with it frees the instance then. */
 export const OP_IN_FLIGHT_MS = 15 * 60_000;
 
-/** Keep it for ttl, timeline too: every write refreshes both. */
-const KEEP = `
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
+/** Lua: keep the incident (hash `h`) for `ttl`, its timeline `tl` too: every write refreshes both. */
+const keep = (h: string, tl: string, ttl: string) => `
+redis.call('PEXPIRE', ${h}, ${ttl})
+redis.call('PEXPIRE', ${tl}, ${ttl})
 `;
-const PUSH = (entry: string) => `
-redis.call('RPUSH', KEYS[2], ${entry})
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+/** Lua: add `entry` to the timeline `tl`, which keeps the newest `max`. */
+const push = (tl: string, entry: string, max: string) => `
+redis.call('RPUSH', ${tl}, ${entry})
+redis.call('LTRIM', ${tl}, -tonumber(${max}), -1)
 `;
+/** The scripts called through run(): KEYS hash, timeline; ARGV ttl, max. */
+const KEEP = keep("KEYS[1]", "KEYS[2]", "ARGV[1]");
+const PUSH = (entry: string) => push("KEYS[2]", entry, "ARGV[2]");
 
 /**
  * A failure opens the incident, or re-opens it after a rerun failed again (still acknowledged by whoever was on
@@ -59,10 +63,8 @@ local function openIncident(h, tl, o)
   redis.call('HSETNX', h, 'openedAt', o.now)
   redis.call('HSET', h, 'facts', o.facts, 'event', o.eventId, 'state', state)
   if o.event ~= '' then redis.call('HSET', h, 'eventBody', o.event) end
-  redis.call('RPUSH', tl, o.entry)
-  redis.call('LTRIM', tl, -tonumber(o.max), -1)
-  redis.call('PEXPIRE', h, o.ttl)
-  redis.call('PEXPIRE', tl, o.ttl)
+  ${push("tl", "o.entry", "o.max")}
+  ${keep("h", "tl", "o.ttl")}
   return 1
 end
 `;
@@ -82,8 +84,7 @@ local function watchInstance(h, tl, o)
   if redis.call('EXISTS', h) == 1 then return 0 end
   redis.call('HSET', h, 'facts', o.facts, 'event', o.eventId, 'state', 'running', 'openedAt', o.now)
   if o.event ~= '' then redis.call('HSET', h, 'eventBody', o.event) end
-  redis.call('PEXPIRE', h, o.ttl)
-  redis.call('PEXPIRE', tl, o.ttl)
+  ${keep("h", "tl", "o.ttl")}
   return 1
 end
 `;
@@ -127,10 +128,8 @@ local function appendEntry(h, tl, o)
   if redis.call('EXISTS', h) == 0 then return 'missing' end
   if o.dedupe ~= '' and redis.call('HSETNX', h, 'seen:' .. o.dedupe, '1') == 0 then return 'duplicate' end
   if o.state ~= '' then redis.call('HSET', h, 'state', o.state) end
-  redis.call('RPUSH', tl, o.entry)
-  redis.call('LTRIM', tl, -tonumber(o.max), -1)
-  redis.call('PEXPIRE', h, o.ttl)
-  redis.call('PEXPIRE', tl, o.ttl)
+  ${push("tl", "o.entry", "o.max")}
+  ${keep("h", "tl", "o.ttl")}
   return 'ok'
 end
 `;
