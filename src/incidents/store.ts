@@ -25,6 +25,11 @@ export const TIMELINE_MAX = 50;
  * fix (or a name typed in chat) may still hold one; it becomes U+FFFD rather than failing the script, and the message.
  */
 const json = (v: unknown): string => JSON.stringify(makeWellFormed(v));
+/** A followed status event's entry options: once per event, moving the incident to running or recovered. */
+const statusOpts = (status: "running" | "succeeded", eventId: string) => ({
+  dedupeKey: `event:${eventId}`,
+  state: (status === "running" ? "running" : "recovered") as IncidentState,
+});
 /** A claimed operation blocks others this long at most; a worker that died with it frees the instance then. */
 export const OP_IN_FLIGHT_MS = 15 * 60_000;
 
@@ -72,6 +77,9 @@ end
 /** openIncident's argument from ARGV[from .. from+6] (IncidentStore.openArgs). */
 export const openArgv = (from: number) =>
   `{ttl = ARGV[${from}], max = ARGV[${from + 1}], facts = ARGV[${from + 2}], eventId = ARGV[${from + 3}], entry = ARGV[${from + 4}], now = ARGV[${from + 5}], event = ARGV[${from + 6}]}`;
+
+/** openArgv's seven arguments for a script that does not open (PREPARE without a mode). */
+const NO_OPEN_ARGS: readonly string[] = Array(7).fill("");
 
 /** KEYS: hash, timeline. ARGV: see openArgv. */
 const OPEN = new LuaScript(`${OPEN_FN}
@@ -329,7 +337,10 @@ export class IncidentStore {
     o: { mode?: "open" | "watch"; event?: DwEvent; destination: string; allow?: IncidentActions },
   ): Promise<Incident | undefined> {
     if (!o.mode && !INSTANCE_ID.test(facts.instanceId)) return undefined;
-    const { keys, args } = this.openArgs(facts, at, o.mode ? o.event : undefined);
+    // Without a mode the script opens nothing: its facts and entry need not be serialised.
+    const { keys, args } = o.mode
+      ? this.openArgs(facts, at, o.event)
+      : { keys: this.keys(facts.instanceId), args: NO_OPEN_ARGS };
     const allow = o.allow ? [`actions:${o.destination}`, json(o.allow)] : ["", ""];
     const res = (await PREPARE.run(this.redis, keys, [...args, o.mode ?? "", ...allow])) as [string[], string[]] | null;
     if (!res) return undefined;
@@ -364,21 +375,17 @@ export class IncidentStore {
     entry: TimelineEntry,
     opts: { dedupeKey?: string; state?: IncidentState } = {},
   ): Promise<"ok" | "duplicate" | "missing"> {
-    if (!INSTANCE_ID.test(instanceId)) return "missing";
-    return (await this.run(APPEND, instanceId, false, json(entry), opts.dedupeKey ?? "", opts.state ?? "")) as
-      | "ok"
-      | "duplicate"
-      | "missing";
+    const call = this.appendArgs(instanceId, entry, opts);
+    if (!call) return "missing";
+    return (await APPEND.run(this.redis, call.keys, call.args)) as "ok" | "duplicate" | "missing";
   }
 
   /**
    * A status event of a tracked instance: running, or succeeded (recovered). Once per event id. A failure goes
    * through open() instead (it re-opens the incident).
    */
-  async recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string) {
-    const call = this.statusArgs(instanceId, status, at, eventId);
-    if (!call) return "missing";
-    return (await APPEND.run(this.redis, call.keys, call.args)) as "ok" | "duplicate" | "missing";
+  recordStatus(instanceId: string, status: "running" | "succeeded", at: number, eventId: string) {
+    return this.append(instanceId, { at, kind: status }, statusOpts(status, eventId));
   }
 
   /**
@@ -391,17 +398,19 @@ export class IncidentStore {
     at: number,
     eventId: string,
   ): { keys: [string, string]; args: string[] } | undefined {
+    return this.appendArgs(instanceId, { at, kind: status }, statusOpts(status, eventId));
+  }
+
+  /** What append() sends appendEntry (APPEND_FN, argument appendArgv(1)); undefined for a malformed instance id. */
+  private appendArgs(
+    instanceId: string,
+    entry: TimelineEntry,
+    opts: { dedupeKey?: string; state?: IncidentState },
+  ): { keys: [string, string]; args: string[] } | undefined {
     if (!INSTANCE_ID.test(instanceId)) return undefined;
-    const entry: TimelineEntry = { at, kind: status };
     return {
       keys: this.keys(instanceId),
-      args: [
-        String(this.retentionMs),
-        String(TIMELINE_MAX),
-        json(entry),
-        `event:${eventId}`,
-        status === "running" ? "running" : "recovered",
-      ],
+      args: [String(this.retentionMs), String(TIMELINE_MAX), json(entry), opts.dedupeKey ?? "", opts.state ?? ""],
     };
   }
 
