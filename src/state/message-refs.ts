@@ -85,16 +85,10 @@ export class MessageRefs {
    * update waits for it instead of posting ahead of it. Bounded by a TTL in case that delivery fails for good.
    */
   async markPending(items: ReadonlyArray<{ destination: string; name: string }>): Promise<void> {
-    if (!items.length) return;
-    // One mark (a failure routed to one destination) needs no transaction: one command, where MULTI … EXEC took three.
-    const [only] = items;
-    if (only && items.length === 1) {
-      await this.redis.set(this.pendingKey(only.destination, only.name), "1", "EX", PENDING_TTL_S);
-      return;
-    }
-    const m = this.redis.multi();
-    for (const i of items) m.set(this.pendingKey(i.destination, i.name), "1", "EX", PENDING_TTL_S);
-    await m.exec();
+    // Each mark stands alone (a key with its own TTL): no transaction, one SET each, auto-pipelined into one write.
+    await Promise.all(
+      items.map((i) => this.redis.set(this.pendingKey(i.destination, i.name), "1", "EX", PENDING_TTL_S)),
+    );
   }
 
   /** The delivery marked pending ended without a message to remember (in a digest, or already covered). */
