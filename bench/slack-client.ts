@@ -13,8 +13,8 @@ const CASES = {
   "global fetch, blocks as objects": { fetch: "global", blocks: "objects" },
   "undici request() with a real Response, blocks as objects": { fetch: "response", blocks: "objects" },
   "slackFetch, blocks as objects": { fetch: "slack", blocks: "objects" },
-  "slackFetch, blocks as JSON (shipped)": { fetch: "slack", blocks: "json" },
-  "slackJsonCall, a JSON body (no WebClient)": { fetch: "json-call", blocks: "objects" },
+  "slackFetch, blocks as JSON (the WebClient's methods)": { fetch: "slack", blocks: "json" },
+  "slackJsonCall, a JSON body (shipped: chat.postMessage, chat.update)": { fetch: "json-call", blocks: "objects" },
 } as const;
 type Case = (typeof CASES)[keyof typeof CASES];
 

@@ -42,10 +42,11 @@ export async function slackJsonCall(
   let statusText: string;
   let headers: Record<string, string | string[] | undefined>;
   let body: Buffer;
-  // Outside the try: a payload that cannot be encoded throws as it did in the WebClient's form encoding, before
-  // sending (isEncodingFailure: permanent, the fallback message is sent instead). JSON.stringify escapes a lone
-  // surrogate (as \udxxx; paired ones it writes as they are) where querystring threw: text with no UTF-8 form is
-  // refused here as it was there.
+  // Outside the try: text with no UTF-8 form is refused before sending, with the URIError the WebClient's form
+  // encoding throws (isEncodingFailure: permanent, the fallback message is sent instead). JSON.stringify escapes a
+  // lone surrogate (as \udxxx; paired ones it writes as they are). Stricter than querystring, which threw only for
+  // one at the end of a value and merged one inside it with the next character into another one: any is refused.
+  // Text is made well-formed where it enters (core/text.ts), so this is the last guard, not the usual path.
   const json = JSON.stringify(args);
   if (json.includes("\\ud") && LONE_SURROGATE.test(json)) throw new URIError("URI malformed");
   try {
