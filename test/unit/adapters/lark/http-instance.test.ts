@@ -4,7 +4,7 @@ import type * as lark from "@larksuiteoapi/node-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureFromThrown } from "../../../../adapters/lark/errors.js";
 import { axiosWithTimeout, larkHttpInstance } from "../../../../adapters/lark/http-instance.js";
-import { larkAxios } from "../../../../adapters/lark/sdk.js";
+import { larkAxios, larkSdk } from "../../../../adapters/lark/sdk.js";
 
 /**
  * The Lark SDK's httpInstance on Node's HTTP client answers as the SDK's own axios instance did: the same calls each
@@ -95,9 +95,18 @@ afterAll(() => {
 });
 
 const TIMEOUT = 400;
-/** The instance the adapter used before, and still uses for what it does not send itself. */
-const axiosInstance = () => axiosWithTimeout(TIMEOUT);
+/** The instance the adapter used before: the SDK's axios one, its own verbs, with the timeout on every call. */
+const axiosInstance = (): lark.HttpInstance => {
+  const h = larkSdk().defaultHttpInstance;
+  return {
+    request: (o: object) => h.request({ timeout: TIMEOUT, ...o }),
+    get: (url: string, o?: object) => h.get(url, { timeout: TIMEOUT, ...o }),
+    post: (url: string, data?: unknown, o?: object) => h.post(url, data, { timeout: TIMEOUT, ...o }),
+  } as unknown as lark.HttpInstance;
+};
 const ours = larkHttpInstance(TIMEOUT);
+/** What ours falls back to for what it does not send itself: axios through our verbs (withVerbs), as ours. */
+const fallback = axiosWithTimeout(TIMEOUT);
 
 /** What the SDK and our error mapping read of an outcome. */
 async function outcome(p: Promise<unknown>) {
@@ -128,6 +137,9 @@ async function both(call: (h: lark.HttpInstance) => Promise<unknown>) {
   const sawBefore = seen.splice(0);
   const after = await outcome(call(ours));
   const sawAfter = seen.splice(0);
+  // The fallback's verbs map onto axios's request as axios's own do: the same outcome, the same request.
+  expect(await outcome(call(fallback))).toEqual(before);
+  expect(seen.splice(0)).toEqual(sawBefore);
   return { before, after, sawBefore, sawAfter };
 }
 
