@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { FetchFunction } from "@slack/web-api";
-import { headerValue, httpSend } from "../../src/core/json-request.js";
+import { headerValue, joinedHeaders, httpSend } from "../../src/core/json-request.js";
 
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 
@@ -22,10 +22,7 @@ class HeaderView {
     return headerValue(this.#h, name) ?? null;
   }
   *entries(): IterableIterator<[string, string]> {
-    for (const k of Object.keys(this.#h)) {
-      const v = headerValue(this.#h, k);
-      if (v !== undefined) yield [k, v];
-    }
+    yield* Object.entries(joinedHeaders(this.#h));
   }
 }
 

@@ -1,5 +1,5 @@
 import * as webApi from "@slack/web-api";
-import { headerValue, httpSend } from "../../src/core/json-request.js";
+import { headerValue, httpSend, joinedHeaders } from "../../src/core/json-request.js";
 import { redirectRefusal } from "./fetch.js";
 
 export interface SlackJsonCallOptions {
@@ -78,8 +78,7 @@ export async function slackJsonCall(
     );
   }
   if (status !== 200) {
-    const all = Object.fromEntries(Object.keys(headers).map((k) => [k, header(k) as string]));
-    throw new webApi.WebAPIHTTPError(status, statusText, all, text);
+    throw new webApi.WebAPIHTTPError(status, statusText, joinedHeaders(headers), text);
   }
   let result: webApi.WebAPICallResult & Record<string, unknown>;
   try {

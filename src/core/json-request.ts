@@ -137,3 +137,13 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v.join(", ") : v;
 }
+
+/** Every header with its value as headerValue gives it (fetch's Headers, as one object). */
+export function joinedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const all: Record<string, string> = {};
+  for (const k of Object.keys(headers)) {
+    const v = headerValue(headers, k);
+    if (v !== undefined) all[k] = v;
+  }
+  return all;
+}

@@ -59,8 +59,6 @@ export interface SeedInstance {
 const CHECK_RESULTS = new Set(["OK", "FAIL", "WARN"]);
 const DECISION_BODY = ["MessageId", "ExtensionCode", "CheckResult"] as const;
 
-const DECISION_ACTIONS = new Set(["UpdateIDEEventResult", "UpdateWorkbenchEventResult", "CallbackExtension"]);
-
 const ACTIONS: Record<string, ActionSpec> = {
   UpdateIDEEventResult: {
     version: "2020-05-18",
@@ -148,6 +146,9 @@ const ACTIONS: Record<string, ActionSpec> = {
     ]),
   ),
 };
+
+/** The decision APIs (the ones that take a decision's body): what decisionCalls() counts. */
+const DECISION_ACTIONS = new Set(Object.keys(ACTIONS).filter((a) => ACTIONS[a]?.required === DECISION_BODY));
 
 export class FakeDataWorks {
   readonly fake: HttpFake;
