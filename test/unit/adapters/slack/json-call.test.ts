@@ -1,16 +1,16 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as webApi from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toDeliveryError } from "../../../../adapters/slack/api.js";
 import { slackFetch } from "../../../../adapters/slack/fetch.js";
 import { slackJsonCall } from "../../../../adapters/slack/json-call.js";
+import { type Handler, HttpFake } from "../../../fakes/http-fake.js";
 import { FakeSlack } from "../../../fakes/slack-api.js";
+import { freePort } from "../../../helpers/free-port.js";
 
 const TOKEN = "xoxb-json-call-secret";
 
 /** Answers as a Slack that misbehaves would: /api/<case>/<method>. */
-const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+const routes: Record<string, Handler> = {
   limited: (_req, res) => {
     res.writeHead(429, { "content-type": "application/json", "retry-after": "7" });
     res.end('{"ok":false,"error":"ratelimited"}');
@@ -51,17 +51,12 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   },
 };
 
-let server: Server;
+const server = new HttpFake((req, res) => routes[req.path.split("/").at(-2) ?? ""]?.(req, res));
 let base: string;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => routes[(req.url ?? "").split("/").at(-2) ?? ""]?.(req, res));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await server.start();
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.stop());
 
 /** What the delivery reads of a failure. */
 const decision = (err: unknown) => {
@@ -130,10 +125,7 @@ describe("slackJsonCall fails as the WebClient fails, read by the same toDeliver
   });
 
   it("a connection refused is retried as maybe done, as with the WebClient", async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await freePort(); // nothing listens there
     const e = await slackJsonCall(
       { apiUrl: `http://127.0.0.1:${port}/api`, token: TOKEN, timeoutMs: 2_000, logger },
       "chat.postMessage",
@@ -209,17 +201,16 @@ describe("slackJsonCall against the fake Slack", () => {
       ts: "1.1",
       response_metadata: { warnings: ["missing_charset"], messages: ["[WARN] no charset", "[ERROR] bad field"] },
     };
-    const warns = createServer((_req, res) => {
+    const warns = new HttpFake((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(answer));
     });
-    await new Promise<void>((r) => warns.listen(0, "127.0.0.1", r));
+    const url = await warns.start();
     logged.length = 0;
     try {
-      const port = (warns.address() as AddressInfo).port;
-      await slackJsonCall({ ...call(), apiUrl: `http://127.0.0.1:${port}/api` }, "chat.postMessage", args);
+      await slackJsonCall({ ...call(), apiUrl: `${url}/api` }, "chat.postMessage", args);
     } finally {
-      await new Promise<void>((r) => warns.close(() => r()));
+      await warns.stop();
     }
     expect(logged).toEqual([
       ["warn", "missing_charset"],
