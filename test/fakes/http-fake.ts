@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 /** A request a fake received, as the real server would have seen it. */
 export interface Recorded {
   method: string;
+  /** The request target as sent (path and query, undecoded). */
+  url: string;
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage["headers"];
@@ -55,6 +57,7 @@ export class HttpFake {
     }
     const rec: Recorded = {
       method: req.method ?? "GET",
+      url: req.url ?? "/",
       path: u.pathname,
       query: u.searchParams,
       headers: req.headers,

@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type * as lark from "@larksuiteoapi/node-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureFromThrown } from "../../../../adapters/lark/errors.js";
 import { axiosWithTimeout, larkHttpInstance } from "../../../../adapters/lark/http-instance.js";
 import { larkAxios, larkSdk } from "../../../../adapters/lark/sdk.js";
+import { type Handler, HttpFake } from "../../../fakes/http-fake.js";
 
 /**
  * The Lark SDK's httpInstance on Node's HTTP client answers as the SDK's own axios instance did: the same calls each
@@ -12,7 +12,7 @@ import { larkAxios, larkSdk } from "../../../../adapters/lark/sdk.js";
  * AxiosError's code, response status, data and headers — and the same request arriving (method, URL, body, the
  * headers a server reads). Then where it differs on purpose: the timeout mid-body, a cut answer, a redirect.
  */
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
+type Route = Handler;
 const json = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
   res.end(body);
@@ -64,35 +64,23 @@ interface Seen {
   headers: Record<string, string | undefined>;
 }
 const seen: Seen[] = [];
-let server: Server;
+const server = new HttpFake((req, res) => {
+  const h = req.headers;
+  const headers = {
+    accept: h.accept,
+    "content-type": h["content-type"],
+    "user-agent": h["user-agent"],
+    authorization: h.authorization,
+    "x-request-id": h["x-request-id"] as string | undefined,
+  };
+  seen.push({ method: req.method, url: req.url, body: req.raw, headers });
+  (routes[req.path] ?? routes["/ok"])?.(req, res);
+});
 let base: string;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on("end", () => {
-      const h = req.headers;
-      const headers = {
-        accept: h.accept,
-        "content-type": h["content-type"],
-        "user-agent": h["user-agent"],
-        authorization: h.authorization,
-        "x-request-id": h["x-request-id"] as string | undefined,
-      };
-      seen.push({ method: req.method ?? "", url: req.url ?? "", body, headers });
-      const route = routes[(req.url ?? "").split("?")[0] as string] ?? routes["/ok"];
-      route?.(req, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await server.start();
 });
-afterAll(() => {
-  server.closeAllConnections();
-  return new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => server.stop());
 
 const TIMEOUT = 400;
 /** The instance the adapter used before: the SDK's axios one, its own verbs, with the timeout on every call. */
@@ -283,28 +271,21 @@ describe("what is not plain JSON stays on axios", () => {
   });
 
   it("with a proxy in the environment every call goes through it, as axios sends it", async () => {
-    const proxied: string[] = [];
-    const proxy = createServer((req, res) => {
-      proxied.push(req.url ?? "");
-      req.resume();
-      req.on("end", () => json(res, 200, '{"code":0,"via":"proxy"}'));
-    });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const proxy = new HttpFake((_req, res) => json(res, 200, '{"code":0,"via":"proxy"}'));
     const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy };
-    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    process.env.HTTP_PROXY = await proxy.start();
     try {
       const h = larkHttpInstance(TIMEOUT);
       expect(await h.post("http://open.feishu.invalid/open-apis/im/v1/messages", { a: 1 })).toEqual({
         code: 0,
         via: "proxy",
       });
-      expect(proxied).toEqual(["http://open.feishu.invalid/open-apis/im/v1/messages"]);
+      expect(proxy.requests.map((r) => r.url)).toEqual(["http://open.feishu.invalid/open-apis/im/v1/messages"]);
     } finally {
       for (const [k, v] of Object.entries(saved))
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
-      proxy.closeAllConnections();
-      await new Promise<void>((r) => proxy.close(() => r()));
+      await proxy.stop();
     }
   });
 });
