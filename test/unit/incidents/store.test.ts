@@ -70,6 +70,9 @@ describe("IncidentStore", () => {
     expect(w).toMatchObject({ instanceId: "777", state: "running", timeline: [] });
     expect(w?.actions.ops?.buttons).toEqual(["acknowledge"]);
     expect(await redis.pttl(store.keys("777")[0])).toBeGreaterThan(0);
+    // Watched again (a later running event): what it is tracked with stays.
+    const later = await store.prepare({ ...none, eventId: "ev-later" }, T0 + 9, { mode: "watch", destination: "ops" });
+    expect(later).toMatchObject({ eventId: facts.eventId, openedAt: T0, state: "running" });
   });
 
   it("keeps refs and the route's actions per destination, and expires within the retention", async () => {
