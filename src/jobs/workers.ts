@@ -7,6 +7,7 @@ import { type OperationDeps, runOperation } from "../incidents/operation-job.js"
 import type { IncidentOpJobData } from "../incidents/service.js";
 import { type DeliverDeps, deliver } from "./deliver.js";
 import { type FormatGuard, jobFormat, LEAVE_FOR_NEWER_MS } from "./format-version.js";
+import { closeWorkers, RunningJobs } from "./graceful-close.js";
 import { type ProcessEventDeps, processEvent } from "./process-event.js";
 import type { Escalations } from "../incidents/escalation.js";
 import { cappedBackoff, type DeliveryJobData, type EscalationJobData, type EventJobData, QUEUES } from "./queues.js";
@@ -38,18 +39,20 @@ export interface StartWorkersOptions {
 /** Start the event and delivery workers. close() lets in-flight jobs finish (graceful shutdown). */
 export function startWorkers(o: StartWorkersOptions): WorkerSet {
   const common = { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency };
+  const running = new RunningJobs();
   // A job of a format this process cannot run goes back to delayed untouched (DelayedError: no attempt used, not
   // failed), due again soon, for whichever worker takes it next; an upgraded one runs it.
   const guarded =
     <D>(queue: string, run: (job: Job<D>, token?: string) => Promise<unknown>) =>
-    async (job: Job<D>, token?: string) => {
-      const format = jobFormat(job.data);
-      if (o.formats.canRun(format)) return run(job, token);
-      const parked = await park(job, token, Date.now() + LEAVE_FOR_NEWER_MS);
-      o.formats.left(queue, format);
-      o.deliverDeps.metrics?.jobsLeftForNewer.inc({ queue, format: String(format) });
-      throw parked;
-    };
+    (job: Job<D>, token?: string) =>
+      running.run(async () => {
+        const format = jobFormat(job.data);
+        if (o.formats.canRun(format)) return run(job, token);
+        const parked = await park(job, token, Date.now() + LEAVE_FOR_NEWER_MS);
+        o.formats.left(queue, format);
+        o.deliverDeps.metrics?.jobsLeftForNewer.inc({ queue, format: String(format) });
+        throw parked;
+      });
   const events = new Worker<EventJobData>(
     QUEUES.events,
     guarded(QUEUES.events, (job: Job<EventJobData>, token) =>
@@ -122,9 +125,7 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
   return {
     workers,
     running: () => workers.every((w) => w.isRunning()),
-    close: async () => {
-      await Promise.all(workers.map((w) => w.close()));
-    },
+    close: () => closeWorkers(workers, running, o.logger),
   };
 }
 
