@@ -1,11 +1,13 @@
 /**
  * vitest globalSetup: every integration test needs Redis, so check it once before the first file runs. Without
- * this, a missing Redis shows up as 30 s hook timeouts that never mention Redis.
+ * this, a missing Redis shows up as 30 s hook timeouts that never mention Redis. Its teardown kills the servers a
+ * test file left running (left-behind.ts).
  */
 import { Redis } from "ioredis";
+import { leftBehind } from "./left-behind.js";
 import { TEST_REDIS_URL } from "./redis.js";
 
-export default async function checkRedis(): Promise<void> {
+export default async function checkRedis(): Promise<() => void> {
   const redis = new Redis(TEST_REDIS_URL, {
     lazyConnect: true,
     connectTimeout: 3_000,
@@ -35,6 +37,10 @@ export default async function checkRedis(): Promise<void> {
   } finally {
     redis.disconnect();
   }
+  return () => {
+    const killed = leftBehind.killAll();
+    if (killed) process.stderr.write(`killed ${killed} redis-server(s) a test file left running\n`);
+  };
 }
 
 /** The port to start a local Redis on: REDIS_URL's own when it names this machine, else Redis' default. */

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { leftBehind } from "./left-behind.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -52,6 +53,7 @@ export class RedisServer {
       ],
       { stdio: "ignore" },
     );
+    leftBehind.add(this.child);
     await waitFor(async () => {
       const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       r.on("error", () => undefined);
