@@ -1,4 +1,5 @@
-import type { Worker } from "bullmq";
+import type { Job, Worker } from "bullmq";
+import { park } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
 
 /** How long close() waits for running jobs: under `serve`'s 30 s hard stop, with room for the connections after. */
@@ -8,15 +9,19 @@ export const CLOSE_GRACE_MS = 20_000;
 export class RunningJobs {
   private count = 0;
   private idle: Array<() => void> = [];
+  /** Set when the shutdown begins: a job fetched after it is given back, not run. */
+  stopping = false;
 
   get size(): number {
     return this.count;
   }
 
-  async run<T>(job: () => Promise<T>): Promise<T> {
+  /** Run a job a worker fetched. One fetched after the shutdown began is given back untouched, not an attempt. */
+  async run<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
     this.count++;
     try {
-      return await job();
+      if (this.stopping) throw await park(job, token, Date.now());
+      return await work();
     } finally {
       if (--this.count === 0) for (const wake of this.idle.splice(0)) wake();
     }
@@ -44,15 +49,20 @@ export class RunningJobs {
  * cluster recovery can reconnect the connection mid-close, so 'end' never comes. Seen here after a master's restart
  * (test/integration/redis-topologies.test.ts): close() pending for ever, about 1 run in 6. So: stop fetching (pause,
  * not waiting), wait for the running jobs as counted here, then close by force, which turns that recovery off before
- * it disconnects and waits for nothing. A job still running after the grace is left to BullMQ: its lock lapses and
- * the stalled check runs it again, as after a crash.
+ * it disconnects and waits for nothing. A fetch under way at the pause can still bring a job: `stopping` makes run()
+ * give it back at once, and the close ends when every worker's loop has settled, so a fetch leaves no job active and
+ * none starts after. A job still running after the grace is left to BullMQ's stalled check, as after a crash.
  */
 export async function closeWorkers(workers: Worker[], running: RunningJobs, logger: Logger, graceMs = CLOSE_GRACE_MS) {
   const deadline = Date.now() + graceMs;
+  running.stopping = true;
   await Promise.all(workers.map((w) => w.pause(true)));
   await running.drained(graceMs);
   await Promise.all(workers.map((w) => w.close(true)));
-  // A fetch under way at the pause may still have started a job; none starts once closed.
-  if (!(await running.drained(Math.max(0, deadline - Date.now()))))
+  // A worker's loop runs until every fetch it sent has come back and every job it took is settled in Redis.
+  while (workers.some((w) => w.isRunning()) && Date.now() < deadline) await sleep(10);
+  if (running.size > 0 || workers.some((w) => w.isRunning()))
     logger.warn({ running: running.size, graceMs }, "jobs still running at shutdown; BullMQ runs them again later");
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

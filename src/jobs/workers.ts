@@ -39,13 +39,13 @@ export interface StartWorkersOptions {
 /** Start the event and delivery workers. close() lets in-flight jobs finish (graceful shutdown). */
 export function startWorkers(o: StartWorkersOptions): WorkerSet {
   const common = { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency };
-  const running = new RunningJobs();
+  const runningJobs = new RunningJobs();
   // A job of a format this process cannot run goes back to delayed untouched (DelayedError: no attempt used, not
   // failed), due again soon, for whichever worker takes it next; an upgraded one runs it.
   const guarded =
     <D>(queue: string, run: (job: Job<D>, token?: string) => Promise<unknown>) =>
     (job: Job<D>, token?: string) =>
-      running.run(async () => {
+      runningJobs.run(job, token, async () => {
         const format = jobFormat(job.data);
         if (o.formats.canRun(format)) return run(job, token);
         const parked = await park(job, token, Date.now() + LEAVE_FOR_NEWER_MS);
@@ -125,7 +125,7 @@ export function startWorkers(o: StartWorkersOptions): WorkerSet {
   return {
     workers,
     running: () => workers.every((w) => w.isRunning()),
-    close: () => closeWorkers(workers, running, o.logger),
+    close: () => closeWorkers(workers, runningJobs, o.logger),
   };
 }
 
