@@ -16,7 +16,11 @@ export class RunningJobs {
     return this.count;
   }
 
-  /** Run a job a worker fetched. One fetched after the shutdown began is given back untouched, not an attempt. */
+  /**
+   * Run a job a worker fetched. One fetched after the shutdown began is given back untouched, not an attempt (its
+   * attemptsStarted still counts the fetch: an events job given back takes the rerun path when it runs again, safe
+   * and only dearer, as one left for a newer format does).
+   */
   async run<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
     this.count++;
     try {
@@ -58,11 +62,17 @@ export async function closeWorkers(workers: Worker[], running: RunningJobs, logg
   running.stopping = true;
   await Promise.all(workers.map((w) => w.pause(true)));
   await running.drained(graceMs);
+  // The last job's completion: BullMQ checks its closing flag and sends the job's moveToFinished in the microtasks
+  // after the processor returns; close(true) sets that flag. A macrotask later, every such write is sent.
+  await new Promise((resolve) => setImmediate(resolve));
   await Promise.all(workers.map((w) => w.close(true)));
   // A worker's loop runs until every fetch it sent has come back and every job it took is settled in Redis.
   while (workers.some((w) => w.isRunning()) && Date.now() < deadline) await sleep(10);
-  if (running.size > 0 || workers.some((w) => w.isRunning()))
+  const unsettled = workers.filter((w) => w.isRunning()).map((w) => w.name);
+  if (running.size > 0)
     logger.warn({ running: running.size, graceMs }, "jobs still running at shutdown; BullMQ runs them again later");
+  else if (unsettled.length)
+    logger.warn({ workers: unsettled, graceMs }, "workers still fetching at shutdown (a Redis retry under way)");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

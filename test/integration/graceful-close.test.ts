@@ -4,7 +4,7 @@
  * active that a fetch under way brought, and returns after its grace even if a job never ends (that job is left
  * active, for BullMQ's stalled check).
  */
-import { Queue, Worker } from "bullmq";
+import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeWorkers, RunningJobs } from "../../src/jobs/graceful-close.js";
@@ -21,25 +21,35 @@ afterAll(async () => {
 
 /**
  * A queue and a worker on a connection of their own, whose jobs run until released (or at once, `instant`), run
- * through RunningJobs as the bot's workers run theirs.
+ * through RunningJobs as the bot's workers run theirs; `wrappers` async layers around that (tracing, middleware)
+ * put more microtasks between a job's end and BullMQ's completion of it. `autorun: false`: started by the test.
  */
-function gated(name: string, o: { concurrency?: number; instant?: boolean } = {}) {
+function gated(
+  name: string,
+  o: { concurrency?: number; instant?: boolean; wrappers?: number; autorun?: boolean } = {},
+) {
   const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection, prefix });
   const running = new RunningJobs();
   const started: string[] = [];
   const gates = new Map<string, () => void>();
   const errors: Error[] = [];
-  const worker = new Worker(
-    name,
-    (job, token) =>
-      running.run(job, token, async () => {
-        started.push(String(job.id));
-        if (!o.instant) await new Promise<void>((resolve) => gates.set(String(job.id), resolve));
-        return "done";
-      }),
-    { connection, prefix, concurrency: o.concurrency ?? 2 },
-  );
+  let processor = (job: Job, token?: string) =>
+    running.run(job, token, async () => {
+      started.push(String(job.id));
+      if (!o.instant) await new Promise<void>((resolve) => gates.set(String(job.id), resolve));
+      return "done";
+    });
+  for (let i = 0; i < (o.wrappers ?? 0); i++) {
+    const inner = processor;
+    processor = async (job, token) => await inner(job, token);
+  }
+  const worker = new Worker(name, processor, {
+    connection,
+    prefix,
+    concurrency: o.concurrency ?? 2,
+    autorun: o.autorun ?? true,
+  });
   worker.on("error", (err) => errors.push(err));
   const log: string[] = [];
   const logger = createLogger("warn", { write: (l: string) => void log.push(l) });
@@ -74,7 +84,8 @@ async function stateOf(name: string, id: string): Promise<string> {
 
 describe("closeWorkers", () => {
   it("waits for the running jobs, completes them in Redis, and starts none of those still waiting", async () => {
-    const g = gated("close-a");
+    // Six async layers around the processor: its completion is still written (a macrotask before close(true)).
+    const g = gated("close-a", { wrappers: 6 });
     await g.queue.add("x", {}, { jobId: "first" });
     await g.queue.add("x", {}, { jobId: "second" });
     await waitFor(() => g.started.length === 2, "both slots busy");
@@ -97,22 +108,56 @@ describe("closeWorkers", () => {
     expect(g.errors).toEqual([]);
   });
 
-  it("a job a fetch under way brings is given back, not left active, and no job starts after close", async () => {
-    // The shutdown begins as "one" completes: BullMQ's completion of it also fetches "two", already on its way.
-    const g = gated("close-b", { concurrency: 1, instant: true });
+  it("a job a completion's fetch brings is given back (delayed, no attempt used), and no job starts after close", async () => {
+    // The shutdown begins as "one" completes: BullMQ's completion of it has already fetched "two" (fetchNext).
+    const g = gated("close-b", { concurrency: 1, instant: true, autorun: false });
+    for (const id of ["one", "two", "three"]) await g.queue.add("x", {}, { jobId: id });
     const closed = new Promise<number>((resolve) => {
       g.worker.once("completed", () => resolve(g.close(10_000)));
     });
-    await g.queue.add("x", {}, { jobId: "two", delay: 0 });
-    await g.queue.add("x", {}, { jobId: "three" });
-    await g.queue.add("x", {}, { jobId: "one", lifo: true });
+    void g.worker.run();
     const startedAtClose = await closed;
     await new Promise((r) => setTimeout(r, 200));
-    expect(g.started.length).toBe(startedAtClose);
-    const states = await Promise.all(["one", "two", "three"].map((id) => stateOf("close-b", id)));
-    expect(states).not.toContain("active");
-    expect(states.filter((s) => s === "completed").length).toBe(g.started.length);
+    expect(g.started).toEqual(["one"]);
+    expect(startedAtClose).toBe(1);
+    expect(await Promise.all(["one", "two", "three"].map((id) => stateOf("close-b", id)))).toEqual([
+      "completed",
+      "delayed",
+      "waiting",
+    ]);
+    const q = new Queue("close-b", { connection: reader, prefix });
+    expect((await q.getJob("two"))?.attemptsMade).toBe(0);
+    await q.close();
+    expect(g.errors).toEqual([]);
     expect(g.log).toEqual([]);
+  });
+
+  it("waits for a fetch whose answer comes after close(true), and gives its job back", async () => {
+    const g = gated("close-d", { instant: true });
+    // The worker's fetch: Redis moves the job to active at once; its answer reaches the worker when `answer` opens.
+    const answer = Promise.withResolvers<void>();
+    const w = g.worker as unknown as { moveToActive(token: string, name?: string): Promise<Job | undefined> };
+    const fetch = w.moveToActive.bind(g.worker);
+    w.moveToActive = async (token, name) => {
+      const job = await fetch(token, name);
+      if (job) await answer.promise;
+      return job;
+    };
+    await g.queue.add("x", {}, { jobId: "late" });
+    await waitFor(async () => (await stateOf("close-d", "late")) === "active", "the fetch to take the job");
+    let closedAt = 0;
+    const closing = g.close(10_000).then(() => {
+      closedAt = Date.now();
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(closedAt).toBe(0);
+    const answeredAt = Date.now();
+    answer.resolve();
+    await closing;
+    expect(closedAt).toBeGreaterThanOrEqual(answeredAt);
+    expect(g.started).toEqual([]);
+    expect(await stateOf("close-d", "late")).toBe("delayed");
+    expect(g.errors).toEqual([]);
   });
 
   it("returns after its grace when a job never ends, says so, and leaves the job active for the stalled check", async () => {
