@@ -3,7 +3,6 @@
  * whose socket holds the commands of one event-loop turn until the turn ends (one write: Node's cork), answered,
  * as BullMQ's usual jobs on the shared queue's keys.
  */
-import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { FilteredAtIngest, failingKey, filterCandidate } from "../../src/ingest/filtered-at-ingest.js";
@@ -14,6 +13,7 @@ import { createLogger } from "../../src/logger.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { instanceEvent } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { monitorRedis } from "../helpers/redis-monitor.js";
 import { waitFor } from "../helpers/wait.js";
 
 const event = (id: string) => ({
@@ -94,7 +94,7 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
       atTurnEnd: ingest.atTurnEnd,
     });
     // What Redis receives on our keys, in order (MONITOR: a connection of its own).
-    const monitor = (await (connection as Redis).monitor()) as Redis;
+    const monitor = await monitorRedis(TEST_REDIS_URL);
     cleanup.push(async () => monitor.disconnect());
     const seen: string[][] = [];
     const marksSeen = new Set<string>();

@@ -6,6 +6,7 @@ import { IncidentStore } from "../../../src/incidents/store.js";
 import { MessageRefs } from "../../../src/state/message-refs.js";
 import { instanceEvent } from "../../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../helpers/redis.js";
+import { monitorRedis } from "../../helpers/redis-monitor.js";
 import { waitFor } from "../../helpers/wait.js";
 
 const inst = (status: number, nodeId?: number, taskId = 9) => instanceEvent({ status, nodeId, taskId });
@@ -205,7 +206,7 @@ describe("incident tracker: a typed verdict, and where an update goes (real Redi
  */
 async function commandsSent<T>(redis: Redis, prefix: string, run: () => Promise<T>): Promise<[T, string[]]> {
   const seen: string[] = [];
-  const monitor = await new Redis(TEST_REDIS_URL).monitor();
+  const monitor = await monitorRedis(TEST_REDIS_URL);
   monitor.on("monitor", (_t: string, args: string[], source: string) => {
     if (source !== "lua" && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
   });
