@@ -280,15 +280,14 @@ export class TemplateEngine {
    * variable compiles with `data: false`: no data frame per render, block programs wrapped once, not per call.
    */
   private compileFile(t: TemplateSource): CompiledFile {
-    const sources: string[] = [];
-    const asts: unknown[] = [];
+    const leaves: Leaf[] = [];
     const walk = (node: unknown): LeafTree => {
       if (Array.isArray(node)) return node.map(walk);
       if (node && typeof node === "object") {
         if ("source" in node && "line" in node) {
-          asts.push(this.checked(node as SourceString));
-          sources.push((node as SourceString).source);
-          return { leaf: sources.length - 1 };
+          const leaf = node as SourceString;
+          leaves.push({ source: leaf.source, ast: this.checked(leaf) });
+          return { leaf: leaves.length - 1 };
         }
         return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
       }
@@ -299,35 +298,33 @@ export class TemplateEngine {
     // locale: rendered once per locale by a template of their own, every other leaf on every render.
     const perLocale: number[] = [];
     const perEvent: number[] = [];
-    for (const [i, ast] of asts.entries()) (localeOnly(ast) ? perLocale : perEvent).push(i);
-    const eventLeaves = this.leafTemplate(perEvent.map((i) => ({ source: sources[i] as string, ast: asts[i] })));
-    const localeLeaves = this.leafTemplate(perLocale.map((i) => ({ source: sources[i] as string, ast: asts[i] })));
+    for (const [i, leaf] of leaves.entries()) (localeOnly(leaf.ast) ? perLocale : perEvent).push(i);
+    const eventLeaves = this.leafTemplate(perEvent.map((i) => leaves[i] as Leaf));
+    const localeLeaves = this.leafTemplate(perLocale.map((i) => leaves[i] as Leaf));
     const known = new Map<unknown, readonly string[]>();
     return {
       tree,
       run: (ctx) => {
-        const leaves: string[] = new Array(sources.length).fill("");
+        const texts: string[] = new Array(leaves.length).fill("");
         if (localeLeaves) {
           let fixed = known.get(ctx.locale);
           if (!fixed) {
             fixed = localeLeaves(ctx);
             known.set(ctx.locale, fixed);
           }
-          for (let k = 0; k < perLocale.length; k++) leaves[perLocale[k] as number] = fixed[k] as string;
+          for (let k = 0; k < perLocale.length; k++) texts[perLocale[k] as number] = fixed[k] as string;
         }
         if (eventLeaves) {
           const parts = eventLeaves(ctx);
-          for (let k = 0; k < perEvent.length; k++) leaves[perEvent[k] as number] = parts[k] as string;
+          for (let k = 0; k < perEvent.length; k++) texts[perEvent[k] as number] = parts[k] as string;
         }
-        return leaves;
+        return texts;
       },
     };
   }
 
   /** Several leaves rendered by one Handlebars call (see compileFile), each leaf's text in order; undefined for none. */
-  private leafTemplate(
-    leaves: readonly { source: string; ast: unknown }[],
-  ): ((ctx: RenderRoot) => string[]) | undefined {
+  private leafTemplate(leaves: readonly Leaf[]): ((ctx: RenderRoot) => string[]) | undefined {
     if (!leaves.length) return undefined;
     const sources = leaves.map((l) => l.source);
     const source = sources.join(`\n${LEAF_SEPARATOR}\n`);
@@ -406,6 +403,12 @@ export class TemplateEngine {
       throw new Error(`${s.file}:${line}: template error: ${(err as Error).message.split("\n")[0]}`);
     }
   }
+}
+
+/** A leaf of a template file: its source and its AST (parsed once, at start-up). */
+interface Leaf {
+  source: string;
+  ast: unknown;
 }
 
 /** Handlebars' compiler class (Handlebars.Compiler, public on every environment but not in its type definitions). */
