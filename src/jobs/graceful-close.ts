@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import type { Job, Worker } from "bullmq";
 import { park } from "../delivery-job.js";
 import type { Logger } from "../logger.js";
@@ -64,7 +65,7 @@ export async function closeWorkers(workers: Worker[], running: RunningJobs, logg
   await running.drained(graceMs);
   // The last job's completion: BullMQ checks its closing flag and sends the job's moveToFinished in the microtasks
   // after the processor returns; close(true) sets that flag. A macrotask later, every such write is sent.
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
   await Promise.all(workers.map((w) => w.close(true)));
   // A worker's loop runs until every fetch it sent has come back and every job it took is settled in Redis.
   while (workers.some((w) => w.isRunning()) && Date.now() < deadline) await sleep(10);
@@ -74,5 +75,3 @@ export async function closeWorkers(workers: Worker[], running: RunningJobs, logg
   else if (unsettled.length)
     logger.warn({ workers: unsettled, graceMs }, "workers still fetching at shutdown (a Redis retry under way)");
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
