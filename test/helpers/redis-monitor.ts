@@ -17,36 +17,37 @@ export async function monitorRedis(url: string): Promise<Monitor> {
   const u = new URL(url);
   const socket = connect(Number(u.port || 6379), u.hostname);
   const listeners: MonitorListener[] = [];
+  const auth = u.password
+    ? `AUTH ${[u.username, u.password].filter(Boolean).map(decodeURIComponent).join(" ")}\r\n`
+    : "";
+  // AUTH's OK, if sent, then MONITOR's; an error reply before them (a refused AUTH) fails the start.
+  let oks = auth ? 2 : 1;
+  const started = Promise.withResolvers<void>();
+  socket.once("error", started.reject);
   let buffered = "";
-  // AUTH's OK, if any, then MONITOR's.
-  let oks = u.password ? 2 : 1;
-  let ok: (() => void) | undefined;
-  const started = new Promise<void>((resolve, reject) => {
-    ok = resolve;
-    socket.once("error", reject);
-  });
   socket.setEncoding("latin1");
   socket.on("data", (chunk: string) => {
     buffered += chunk;
-    let end = buffered.indexOf("\r\n");
-    while (end >= 0) {
+    for (let end = buffered.indexOf("\r\n"); end >= 0; end = buffered.indexOf("\r\n")) {
       const line = buffered.slice(0, end);
       buffered = buffered.slice(end + 2);
-      end = buffered.indexOf("\r\n");
-      if (line === "+OK" && ok) {
-        if (--oks === 0) {
-          ok();
-          ok = undefined;
-        }
-      } else if (line.startsWith("+")) {
-        const parsed = parseLine(line.slice(1));
-        if (parsed) for (const l of listeners) l(parsed.time, parsed.args, parsed.source);
+      if (oks > 0) {
+        if (line !== "+OK") started.reject(new Error(`MONITOR on ${u.host} refused: ${line}`));
+        else if (--oks === 0) started.resolve();
+        continue;
       }
+      const parsed = line.startsWith("+") ? parseLine(line.slice(1)) : undefined;
+      if (parsed) for (const l of listeners) l(parsed.time, parsed.args, parsed.source);
     }
   });
   socket.on("error", () => undefined); // after start: the test disconnects it
-  socket.write(`${u.password ? `AUTH ${decodeURIComponent(u.password)}\r\n` : ""}MONITOR\r\n`);
-  await started;
+  socket.write(`${auth}MONITOR\r\n`);
+  try {
+    await started.promise;
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
   return {
     on: (_event, listener) => void listeners.push(listener),
     disconnect: () => socket.destroy(),

@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { leftBehind } from "./left-behind.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
+import { leftBehind } from "./left-behind.js";
 import { sleep, waitFor } from "./wait.js";
 
 export class RedisServer {
