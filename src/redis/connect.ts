@@ -2,22 +2,32 @@ import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { AppError } from "../core/errors.js";
 import type { Logger } from "../logger.js";
 import { parseRedisUrl, type RedisTarget } from "./redis-url.js";
+import { type TurnBatchedOptions, TurnBatchedRedis } from "./turn-batched.js";
 
 /** One server (or a proxy), the master Sentinel names, or a Redis Cluster: every command the bot uses works on each. */
 export type RedisClient = Redis | Cluster;
 
 export const MIN_REDIS_VERSION = [6, 2, 0] as const;
 
-/** A connection suitable for BullMQ workers (maxRetriesPerRequest null) and for our own keys. */
+/** A connection suitable for BullMQ workers (maxRetriesPerRequest null) and for our own keys, batched per turn. */
 export function createRedis(url: string, extra: RedisOptions = {}): RedisClient {
   const options = { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false, ...extra };
   return connectTo(parseRedisUrl(url), options);
 }
 
-/** A connection to the target with these options; a cluster takes the per-node ones as its redisOptions. */
+/**
+ * A connection to the target with these options; a cluster takes the per-node ones as its redisOptions. With
+ * `enableAutoPipelining`, each turn's commands leave in one socket write: one server (or Sentinel's master) is
+ * turn-batched instead (src/redis/turn-batched.ts: the same write without ioredis' Pipeline per turn), a Cluster is
+ * auto-pipelined (one write per node per turn). Without it, every command is written at once.
+ */
 export function connectTo(target: RedisTarget, options: RedisOptions): RedisClient {
-  if (target.mode === "standalone") return new Redis(target.url, options);
-  if (target.mode === "sentinel") return new Redis({ ...options, ...target.options });
+  if (target.mode !== "cluster") {
+    const own = target.mode === "sentinel" ? { ...options, ...target.options } : options;
+    if (!own.enableAutoPipelining) return target.mode === "standalone" ? new Redis(target.url, own) : new Redis(own);
+    const batched: TurnBatchedOptions = { ...own, enableAutoPipelining: false };
+    return target.mode === "standalone" ? new TurnBatchedRedis(target.url, batched) : new TurnBatchedRedis(batched);
+  }
   const {
     enableAutoPipelining,
     autoPipeliningIgnoredCommands,

@@ -23,10 +23,11 @@ export type RuntimeQueues = {
 /** The queues on BullMQ's own connection (the workers share it), and how to close them and it. */
 export function createQueues(redisUrl: string, prefix: string, worker: Config["worker"]) {
   const jobOptions = defaultJobOptions({ attempts: worker.attempts, backoffMs: worker.backoffMs });
-  // Auto-pipelined: the commands BullMQ sends in one turn of the event loop (adds, moveToActive/moveToFinished of
-  // every worker) go out in one socket write instead of one write each. BZPOPMIN is left out: the workers' blocking
-  // connections are duplicates of this one, and a blocking command must not hold a pipeline that other commands
-  // on its connection wait behind (nor wedge it if a reconnect leaves the command unsettled).
+  // Turn-batched (src/redis/turn-batched.ts): the commands BullMQ and ingest send in one turn of the event loop
+  // (adds, moveToActive/moveToFinished of every worker) go out in one socket write instead of one write each. The
+  // workers' blocking connections are plain duplicates of it. On a Cluster it is auto-pipelined instead, BZPOPMIN
+  // left out: a blocking command must not hold a pipeline that other commands on its connection wait behind (nor
+  // wedge it if a reconnect leaves the command unsettled).
   const connection: RedisClient = createRedis(redisUrl, { autoPipeliningIgnoredCommands: ["bzpopmin"] });
   connection.on("error", () => undefined); // the outage the main connection logs once
   const opts = { connection, prefix, defaultJobOptions: jobOptions };

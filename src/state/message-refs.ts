@@ -85,7 +85,7 @@ export class MessageRefs {
    * update waits for it instead of posting ahead of it. Bounded by a TTL in case that delivery fails for good.
    */
   async markPending(items: ReadonlyArray<{ destination: string; name: string }>): Promise<void> {
-    // Each mark stands alone (a key with its own TTL): no transaction, one SET each, auto-pipelined into one write.
+    // Each mark stands alone (a key with its own TTL): no transaction, one SET each, sent in the turn's one write.
     await Promise.all(
       items.map((i) => this.redis.set(this.pendingKey(i.destination, i.name), "1", "EX", PENDING_TTL_S)),
     );

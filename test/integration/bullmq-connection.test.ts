@@ -1,12 +1,14 @@
 /**
- * BullMQ's connection (src/runtime/queues.ts) is auto-pipelined: what the queues and workers send in one turn of
- * the event loop leaves in one socket write. The workers' blocking connections (duplicates of it) send BZPOPMIN
- * on its own, never inside a pipeline that other commands would wait behind.
+ * BullMQ's connection (src/runtime/queues.ts) is turn-batched (src/redis/turn-batched.ts): what the queues and
+ * workers send in one turn of the event loop leaves in one socket write. The workers' blocking connections
+ * (duplicates of it) are plain: BZPOPMIN is written at once, never held behind a turn or a pipeline.
  */
 import { Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { EventJobData } from "../../src/jobs/queues.js";
+import { TurnBatchedRedis } from "../../src/redis/turn-batched.js";
 import { createQueues } from "../../src/runtime/queues.js";
 import { freshEvent } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
@@ -33,12 +35,18 @@ describe("BullMQ's connection", () => {
 
   it("sends the adds of one turn in one write, and the worker takes every job", async () => {
     await q.queues.events.waitUntilReady();
-    const stream = (q.connection as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
-    const write = stream.write;
+    // What leaves the socket: one call of _write or _writev is one write to the kernel.
+    type Socket = { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    const stream = (q.connection as unknown as { stream: Socket }).stream;
+    const { _write: write, _writev: writev } = stream;
     let writes = 0;
-    stream.write = (...a: unknown[]) => {
+    stream._write = (...a: unknown[]) => {
       writes++;
-      return write.apply(stream, a);
+      write.apply(stream, a);
+    };
+    stream._writev = (...a: unknown[]) => {
+      writes++;
+      writev.apply(stream, a);
     };
     const events = Array.from({ length: 20 }, () => freshEvent("kill-instance") as unknown as DwEvent);
     try {
@@ -46,17 +54,18 @@ describe("BullMQ's connection", () => {
         events.map((event, i) => q.queues.events.add("event", { event, receivedAt: 0 }, { jobId: `e.w${i}` })),
       );
     } finally {
-      stream.write = write;
+      stream._write = write;
+      stream._writev = writev;
     }
     expect(writes).toBeLessThanOrEqual(2);
     await waitFor(() => done.length === 20, "the 20 jobs processed", 10_000);
   });
 
-  it("leaves BZPOPMIN out of the workers' pipelines", async () => {
-    const blocking = (await worker.getBackend().blockingClient) as unknown as {
-      options: { enableAutoPipelining?: boolean; autoPipeliningIgnoredCommands?: string[] };
-    };
-    expect(blocking.options.enableAutoPipelining).toBe(true);
-    expect(blocking.options.autoPipeliningIgnoredCommands).toContain("bzpopmin");
+  it("gives the workers' BZPOPMIN a plain connection, neither turn-batched nor auto-pipelined", async () => {
+    expect(q.connection).toBeInstanceOf(TurnBatchedRedis);
+    const blocking = await worker.getBackend().blockingClient;
+    expect(blocking).toBeInstanceOf(Redis);
+    expect(blocking).not.toBeInstanceOf(TurnBatchedRedis);
+    expect((blocking as unknown as Redis).options.enableAutoPipelining).toBe(false);
   });
 });
