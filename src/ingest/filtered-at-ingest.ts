@@ -97,7 +97,7 @@ export const FILTERED_DEDUPE_VALUE = "filtered-at-ingest";
 export type FilterOutcome = "filtered" | "duplicate" | "job";
 
 export interface FilteredAtIngestDeps {
-  /** The events queue's connection (BullMQ's): the scripts go out in the same auto-pipeline as the request's add. */
+  /** The events queue's connection (BullMQ's): the scripts go out in the same write as the request's add. */
   redis: RedisClient;
   prefix: string;
   notifications: Readonly<NotificationsConfig>;

@@ -35,7 +35,7 @@ export async function ingestEvents(
 
 /**
  * Filter what can be filtered without a job, queue the rest; per event, whether it was new. Every script and the add
- * are sent in the same turn, so they share one auto-pipeline (FilteredAtIngestDeps.redis).
+ * are sent in the same turn, so they share one socket write (FilteredAtIngestDeps.redis).
  */
 async function ingestFiltering(
   atIngest: FilteredAtIngest,
