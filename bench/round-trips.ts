@@ -17,6 +17,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { monitorRedis } from "../test/helpers/redis-monitor.js";
 import { deletePrefix, fixture, fmt, load, REDIS_URL, ROOT, startSlackBench, TOKEN } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 200);
@@ -64,8 +65,10 @@ async function measure(kind: Stream): Promise<Count & { jobsAdded: number; inScr
   await queue.waitUntilReady();
   const ownAddr = /addr=(\S+)/.exec(String(await mine.client("INFO")))?.[1];
   const seen: Array<{ source: string; args: string[] }> = [];
-  const monitor = await new Redis(REDIS_URL).monitor();
-  monitor.on("monitor", (_t: string, args: string[], source: string) => seen.push({ source, args }));
+  // A socket of its own (test/helpers/redis-monitor.ts): ioredis' monitor() left the client it came from open, so
+  // the bench never exited, and can lose lines ("Command queue state error").
+  const monitor = await monitorRedis(REDIS_URL);
+  monitor.on("monitor", (_t, args, source) => seen.push({ source, args }));
   const base = fixture(kind === "delivered" ? "kill-instance" : "instance-status-changes");
   let n = 0;
   const body = () =>
