@@ -1,11 +1,12 @@
 import type { EventJobData } from "../jobs/queues.js";
-import type { VersionedQueue } from "../jobs/versioned-queue.js";
+import { VersionedQueue } from "../jobs/versioned-queue.js";
 import type { RedisClient } from "../redis/connect.js";
 import { TurnBatchedRedis } from "../redis/turn-batched.js";
 
 /**
- * The events queue as the ingest route uses it. `batchTurn()` before a request sends its commands: they leave with
- * every other command of the same event-loop turn in one socket write.
+ * The events queue as the ingest route uses it: the request's add and scripts, on a connection of their own.
+ * `batchTurn()` before a request sends its commands: they leave with every other request's of the same event-loop
+ * turn in one socket write.
  */
 export interface IngestQueue {
   queue: VersionedQueue<EventJobData>;
@@ -14,20 +15,42 @@ export interface IngestQueue {
   batchTurn(): void;
   /** Runs `fn` at the end of this turn, before its commands are written (after batchTurn), else on setImmediate. */
   atTurnEnd(fn: () => void): void;
+  close(): Promise<void>;
 }
 
 /**
- * On one Redis server (or Sentinel's master) BullMQ's connection is turn-batched (src/redis/turn-batched.ts): the
- * route's add and scripts share its one write per turn with the workers' commands. A Cluster's auto-pipeline sends
- * a turn's commands to each node in one write; there is no turn to end, so a turn-end task runs on setImmediate.
+ * On one Redis server (or Sentinel's master): a turn-batched connection (src/redis/turn-batched.ts) with BullMQ's
+ * connection's options, not BullMQ's own. On BullMQ's own, ingest cost more CPU per request than on one of its own
+ * in 5 of 6 interleaved runs, workers off, for a cause not found (docs/benchmarks.md, "Issue 19, seventh round");
+ * with workers on, a shared socket would also queue the route's answers behind the workers' replies. A Cluster keeps
+ * the shared auto-pipelined queue: its commands go to one socket per node, and there is no turn to end.
  */
 export function ingestQueue(events: VersionedQueue<EventJobData>, connection: RedisClient): IngestQueue {
-  if (connection instanceof TurnBatchedRedis)
+  if (!(connection instanceof TurnBatchedRedis))
     return {
       queue: events,
       redis: connection,
-      batchTurn: () => connection.batchTurn(),
-      atTurnEnd: (fn) => connection.atTurnEnd(fn),
+      batchTurn: () => undefined,
+      atTurnEnd: (fn) => setImmediate(fn),
+      close: async () => undefined,
     };
-  return { queue: events, redis: connection, batchTurn: () => undefined, atTurnEnd: (fn) => setImmediate(fn) };
+  const redis = new TurnBatchedRedis({ ...connection.options });
+  redis.on("error", () => undefined); // the outage the main connection logs once
+  const queue = new VersionedQueue<EventJobData>(events.name, {
+    connection: redis,
+    prefix: events.opts.prefix,
+    defaultJobOptions: events.defaultJobOptions,
+  });
+  queue.on("error", () => undefined);
+  return {
+    queue,
+    redis,
+    batchTurn: () => redis.batchTurn(),
+    atTurnEnd: (fn) => redis.atTurnEnd(fn),
+    async close() {
+      await queue.close();
+      // Every request is answered by now (the app closes the server first); QUIT would wait for a Redis that is away.
+      redis.disconnect();
+    },
+  };
 }

@@ -129,6 +129,11 @@ async function buildFullApp(d: HttpDeps): Promise<FastifyInstance> {
         : []),
     ],
     ready: d.ready,
+  }).catch(async (err: unknown) => {
+    await eventsQueue.close();
+    throw err;
   });
+  // After the last request is answered (Fastify closes the server first).
+  app.addHook("onClose", () => eventsQueue.close());
   return app;
 }

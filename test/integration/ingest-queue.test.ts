@@ -1,7 +1,7 @@
 /**
- * The events queue as ingest uses it (src/ingest/ingest-queue.ts), on the real Redis: BullMQ's turn-batched
- * connection, whose socket holds the commands of one event-loop turn until the turn ends (one write: Node's cork),
- * and a turn's failure marks sent at its end.
+ * The events queue as ingest uses it (src/ingest/ingest-queue.ts), on the real Redis: a turn-batched connection of
+ * its own (src/redis/turn-batched.ts), whose socket holds the commands of one event-loop turn until the turn ends
+ * (one write: Node's cork), answered, as BullMQ's usual jobs on the shared queue's keys.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -11,6 +11,7 @@ import { type EventJobData, QUEUES } from "../../src/jobs/queues.js";
 import { VersionedQueue } from "../../src/jobs/versioned-queue.js";
 import { createLogger } from "../../src/logger.js";
 import { createRedis } from "../../src/redis/connect.js";
+import { TurnBatchedRedis } from "../../src/redis/turn-batched.js";
 import { instanceEvent } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { monitorRedis } from "../helpers/redis-monitor.js";
@@ -26,7 +27,7 @@ const event = (id: string) => ({
   attributes: {},
 });
 
-describe("ingestQueue: the events queue on the turn-batched connection", () => {
+describe("ingestQueue: the events queue on a connection of ingest's own", () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
@@ -40,15 +41,16 @@ describe("ingestQueue: the events queue on the turn-batched connection", () => {
     const shared = new VersionedQueue<EventJobData>(QUEUES.events, { connection, prefix });
     cleanup.push(() => shared.close());
     const ingest = ingestQueue(shared, connection);
+    cleanup.push(() => ingest.close());
     await ingest.queue.waitUntilReady();
     await ingest.redis.ping();
     return { prefix, connection, shared, ingest };
   };
 
-  it("holds the turn's commands for one write, answers them, and queues jobs the workers' queue sees", async () => {
+  it("holds the turn's commands for one write, answers them, and queues jobs the shared queue sees", async () => {
     const { prefix, connection, shared, ingest } = await setUp();
-    expect(ingest.redis).toBe(connection);
-    expect(ingest.queue).toBe(shared);
+    expect(ingest.redis).not.toBe(connection);
+    expect(ingest.redis).toBeInstanceOf(TurnBatchedRedis);
     const stream = (ingest.redis as { stream: import("node:net").Socket }).stream;
 
     ingest.batchTurn();
@@ -64,8 +66,22 @@ describe("ingestQueue: the events queue on the turn-batched connection", () => {
     expect(await Promise.all(marks)).toEqual(Array(10).fill(1));
     expect(stream.writableCorked).toBe(0);
     expect(jobs.map((j) => j.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e.${i}`));
+    // The workers' queue sees them: same name, prefix and keys.
     expect(await shared.getJobCountByTypes("wait")).toBe(10);
     expect((await shared.getJob("e.3"))?.data).toMatchObject({ event: { id: "e-3" }, v: expect.any(Number) });
+
+    // Without batchTurn too: the connection corks at a turn's first command.
+    const sent = ingest.redis.sadd(`${prefix}:marks`, "x");
+    expect(stream.writableCorked).toBe(1);
+    expect(await sent).toBe(1);
+    expect(stream.writableCorked).toBe(0);
+  });
+
+  it("closes its own connection, not the shared one", async () => {
+    const { connection, ingest } = await setUp();
+    await ingest.close();
+    await waitFor(() => ingest.redis.status === "end", "the ingest connection to end");
+    expect(await connection.ping()).toBe("PONG");
   });
 
   it("sends a turn's failure marks as one script at its end, and before any filter of that turn", async () => {
