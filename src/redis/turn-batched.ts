@@ -37,22 +37,28 @@ export class TurnBatchedRedis extends Redis {
   }
 
   override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
-    // A command for a given stream (a handshake, a pipeline's) is written where it says.
-    if (!stream) this.batchTurn();
+    // A pipeline's or MULTI's commands come with a stream of its own that writes them to this connection's socket
+    // in one piece: held for the turn as well.
+    if (!stream || (stream as { isPipeline?: boolean }).isPipeline) this.batchTurn();
     return super.sendCommand(command, stream);
   }
 
   private readonly endTurn = () => {
-    try {
-      // Still corked while they run: what they send leaves in this write (one may add another).
-      for (let fns = this.atEnd; fns.length; fns = this.atEnd) {
-        this.atEnd = [];
-        for (const fn of fns) fn();
-      }
-    } finally {
-      const stream = this.corked;
-      this.corked = undefined;
-      stream?.uncork();
+    let failed: { err: unknown } | undefined;
+    // Still corked while they run: what they send leaves in this write (one may add another). A task that throws is
+    // a bug: the others still run and the write still leaves, then it is thrown like any other.
+    for (let fns = this.atEnd; fns.length; fns = this.atEnd) {
+      this.atEnd = [];
+      for (const fn of fns)
+        try {
+          fn();
+        } catch (err) {
+          failed ??= { err };
+        }
     }
+    const stream = this.corked;
+    this.corked = undefined;
+    stream?.uncork();
+    if (failed) throw failed.err;
   };
 }

@@ -15,6 +15,7 @@ import { TurnBatchedRedis } from "../../src/redis/turn-batched.js";
 import { instanceEvent } from "../helpers/fixtures.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { monitorRedis } from "../helpers/redis-monitor.js";
+import { countWrites } from "../helpers/socket-writes.js";
 import { waitFor } from "../helpers/wait.js";
 
 const event = (id: string) => ({
@@ -53,6 +54,8 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
     expect(ingest.redis).toBeInstanceOf(TurnBatchedRedis);
     const stream = (ingest.redis as { stream: import("node:net").Socket }).stream;
 
+    const writes = countWrites(stream);
+    cleanup.push(async () => writes.restore());
     ingest.batchTurn();
     ingest.batchTurn(); // once per turn
     expect(stream.writableCorked).toBe(1);
@@ -65,6 +68,8 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
     const jobs = await Promise.all(adds);
     expect(await Promise.all(marks)).toEqual(Array(10).fill(1));
     expect(stream.writableCorked).toBe(0);
+    expect(writes.count).toBe(1); // BullMQ's ten add scripts and the ten SADDs
+    writes.restore();
     expect(jobs.map((j) => j.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e.${i}`));
     // The workers' queue sees them: same name, prefix and keys.
     expect(await shared.getJobCountByTypes("wait")).toBe(10);

@@ -8,29 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createRedis } from "../../src/redis/connect.js";
 import { TurnBatchedRedis } from "../../src/redis/turn-batched.js";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
-
-/** Counts what leaves the socket: one call of _write or _writev is one write to the kernel. */
-function countWrites(socket: Socket): { count: number; restore(): void } {
-  const s = socket as Socket & { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void };
-  const [write, writev] = [s._write, s._writev];
-  const counter = {
-    count: 0,
-    restore() {
-      s._write = write;
-      s._writev = writev;
-    },
-  };
-  s._write = (...a) => {
-    counter.count++;
-    write.apply(s, a);
-  };
-  if (writev)
-    s._writev = (...a) => {
-      counter.count++;
-      writev.apply(s, a);
-    };
-  return counter;
-}
+import { countWrites } from "../helpers/socket-writes.js";
 
 const turnEnd = () => new Promise((r) => setImmediate(r));
 
@@ -80,6 +58,26 @@ describe("TurnBatchedRedis", () => {
     }
   });
 
+  it("holds a MULTI or pipeline that comes first in a turn for the turn's write too", async () => {
+    const { redis, prefix, socket } = await connect();
+    const writes = countWrites(socket);
+    try {
+      const multi = redis.multi().set(`${prefix}:m`, "1").incr(`${prefix}:m`).exec();
+      const pipeline = redis.pipeline().incr(`${prefix}:m`).exec();
+      const after = redis.get(`${prefix}:m`);
+      expect(socket.writableCorked).toBe(1);
+      expect(await multi).toEqual([
+        [null, "OK"],
+        [null, 2],
+      ]);
+      expect(await pipeline).toEqual([[null, 3]]);
+      expect(await after).toBe("3");
+      expect(writes.count).toBe(1);
+    } finally {
+      writes.restore();
+    }
+  });
+
   it("runs turn-end tasks before the write, and sends what they send in it", async () => {
     const { redis, prefix, socket } = await connect();
     const writes = countWrites(socket);
@@ -122,16 +120,41 @@ describe("TurnBatchedRedis", () => {
     expect(await redis.get(`${prefix}:early`)).toBe("1");
   });
 
-  it("answers after a reconnect in the middle of a turn", async () => {
+  it("runs each command once after a reconnect in the middle of a turn", async () => {
     const { redis, prefix, socket } = await connect();
-    const before = redis.set(`${prefix}:a`, "1");
-    socket.destroy(); // the corked socket is gone before its turn ends
-    const after = redis.set(`${prefix}:b`, "2");
-    // Sent again on the new connection (maxRetriesPerRequest null: BullMQ's setting).
-    expect(await before).toBe("OK");
-    expect(await after).toBe("OK");
+    const before = redis.incr(`${prefix}:a`);
+    socket.destroy(); // the corked socket is gone before its turn ends, its bytes unsent
+    const after = redis.incr(`${prefix}:b`);
+    // Sent on the new connection (maxRetriesPerRequest null: BullMQ's setting), each once.
+    expect(await before).toBe(1);
+    expect(await after).toBe(1);
     expect(redis.stream).not.toBe(socket);
-    expect(await redis.mget(`${prefix}:a`, `${prefix}:b`)).toEqual(["1", "2"]);
+    expect(await redis.mget(`${prefix}:a`, `${prefix}:b`)).toEqual(["1", "1"]);
+  });
+
+  it("a turn-end task that throws stops neither the other tasks nor the write", async () => {
+    const { redis, prefix, socket } = await connect();
+    const ran: number[] = [];
+    const bug = new Error("a bug in a turn-end task");
+    // The bug reaches the process as an uncaught exception: here, this test's listener instead of the runner's.
+    const runners = process.listeners("uncaughtException");
+    process.removeAllListeners("uncaughtException");
+    const thrown = new Promise<unknown>((resolve) => process.once("uncaughtException", resolve));
+    try {
+      const sent = redis.set(`${prefix}:t`, "1");
+      redis.atTurnEnd(() => ran.push(1));
+      redis.atTurnEnd(() => {
+        throw bug;
+      });
+      redis.atTurnEnd(() => ran.push(3));
+      expect(await thrown).toBe(bug);
+      expect(await sent).toBe("OK");
+    } finally {
+      process.removeAllListeners("uncaughtException");
+      for (const l of runners) process.on("uncaughtException", l);
+    }
+    expect(ran).toEqual([1, 3]);
+    expect(socket.writableCorked).toBe(0);
   });
 
   it("duplicates as a plain connection: a worker's blocking BZPOPMIN is written at once", async () => {
