@@ -1,3 +1,4 @@
+import { Cluster } from "ioredis";
 import type { EventJobData } from "../jobs/queues.js";
 import { VersionedQueue } from "../jobs/versioned-queue.js";
 import type { RedisClient } from "../redis/connect.js";
@@ -26,7 +27,7 @@ export interface IngestQueue {
  * the shared auto-pipelined queue: its commands go to one socket per node, and there is no turn to end.
  */
 export function ingestQueue(events: VersionedQueue<EventJobData>, connection: RedisClient): IngestQueue {
-  if (!(connection instanceof TurnBatchedRedis))
+  if (connection instanceof Cluster)
     return {
       queue: events,
       redis: connection,
