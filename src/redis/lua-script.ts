@@ -22,7 +22,6 @@ export class LuaScript {
   private readonly lua: string;
   /** The command's name on a connection. */
   private readonly command: string;
-  private readonly definedOn = new WeakSet<RedisClient>();
 
   constructor(lua: string) {
     this.lua = lua;
@@ -32,13 +31,10 @@ export class LuaScript {
 
   run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     if (redis instanceof Cluster) return this.runOnCluster(redis, keys, args);
-    if (!this.definedOn.has(redis)) {
-      // No numberOfKeys: each call gives its own, as EVAL does.
-      redis.defineCommand(this.command, { lua: this.lua });
-      this.definedOn.add(redis);
-    }
-    const run = (redis as unknown as Record<string, Run>)[this.command] as Run;
-    return run.call(redis, keys.length, ...keys, ...args);
+    const commands = redis as unknown as Record<string, Run | undefined>;
+    // No numberOfKeys: each call gives its own, as EVAL does.
+    if (!commands[this.command]) redis.defineCommand(this.command, { lua: this.lua });
+    return (commands[this.command] as Run).call(redis, keys.length, ...keys, ...args);
   }
 
   private async runOnCluster(redis: Cluster, keys: readonly string[], args: readonly (string | number)[]) {
