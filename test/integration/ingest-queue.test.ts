@@ -69,7 +69,6 @@ describe("ingestQueue: the events queue on a connection of ingest's own", () => 
     expect(await Promise.all(marks)).toEqual(Array(10).fill(1));
     expect(stream.writableCorked).toBe(0);
     expect(writes.count).toBe(1); // BullMQ's ten add scripts and the ten SADDs
-    writes.restore();
     expect(jobs.map((j) => j.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e.${i}`));
     // The workers' queue sees them: same name, prefix and keys.
     expect(await shared.getJobCountByTypes("wait")).toBe(10);

@@ -27,78 +27,72 @@ describe("TurnBatchedRedis", () => {
     await redis.ping();
     return { redis: redis as TurnBatchedRedis, prefix, socket: (redis as TurnBatchedRedis).stream as Socket };
   };
+  /** The socket's writes, counted until the test ends. */
+  const writesOf = (socket: Socket) => {
+    const writes = countWrites(socket);
+    cleanup.push(async () => writes.restore());
+    return writes;
+  };
 
   it("writes a turn's commands, scripts, pipelines and transactions once, when the turn ends, and answers each", async () => {
     const { redis, prefix, socket } = await connect();
     redis.defineCommand("twice", { numberOfKeys: 1, lua: "return redis.call('INCRBY', KEYS[1], 2)" });
-    const writes = countWrites(socket);
-    try {
-      const sets = Array.from({ length: 20 }, (_, i) => redis.set(`${prefix}:k${i}`, String(i)));
-      const script = (redis as unknown as { twice(k: string): Promise<number> }).twice(`${prefix}:n`);
-      const pipeline = redis.pipeline().incr(`${prefix}:n`).get(`${prefix}:k0`).exec();
-      const multi = redis.multi().incr(`${prefix}:n`).incr(`${prefix}:n`).exec();
-      // Held in the socket until the turn ends.
-      expect(socket.writableCorked).toBe(1);
-      expect(socket.writableLength).toBeGreaterThan(0);
-      expect(writes.count).toBe(0);
-      expect(await Promise.all(sets)).toEqual(Array(20).fill("OK"));
-      expect(await script).toBe(2);
-      expect(await pipeline).toEqual([
-        [null, 3],
-        [null, "0"],
-      ]);
-      expect(await multi).toEqual([
-        [null, 4],
-        [null, 5],
-      ]);
-      expect(writes.count).toBe(1);
-      expect(socket.writableCorked).toBe(0);
-    } finally {
-      writes.restore();
-    }
+    const writes = writesOf(socket);
+    const sets = Array.from({ length: 20 }, (_, i) => redis.set(`${prefix}:k${i}`, String(i)));
+    const script = (redis as unknown as { twice(k: string): Promise<number> }).twice(`${prefix}:n`);
+    const pipeline = redis.pipeline().incr(`${prefix}:n`).get(`${prefix}:k0`).exec();
+    const multi = redis.multi().incr(`${prefix}:n`).incr(`${prefix}:n`).exec();
+    // Held in the socket until the turn ends.
+    expect(socket.writableCorked).toBe(1);
+    expect(socket.writableLength).toBeGreaterThan(0);
+    expect(writes.count).toBe(0);
+    expect(await Promise.all(sets)).toEqual(Array(20).fill("OK"));
+    expect(await script).toBe(2);
+    expect(await pipeline).toEqual([
+      [null, 3],
+      [null, "0"],
+    ]);
+    expect(await multi).toEqual([
+      [null, 4],
+      [null, 5],
+    ]);
+    expect(writes.count).toBe(1);
+    expect(socket.writableCorked).toBe(0);
   });
 
   it("holds a MULTI or pipeline that comes first in a turn for the turn's write too", async () => {
     const { redis, prefix, socket } = await connect();
-    const writes = countWrites(socket);
-    try {
-      const multi = redis.multi().set(`${prefix}:m`, "1").incr(`${prefix}:m`).exec();
-      const pipeline = redis.pipeline().incr(`${prefix}:m`).exec();
-      const after = redis.get(`${prefix}:m`);
-      expect(socket.writableCorked).toBe(1);
-      expect(await multi).toEqual([
-        [null, "OK"],
-        [null, 2],
-      ]);
-      expect(await pipeline).toEqual([[null, 3]]);
-      expect(await after).toBe("3");
-      expect(writes.count).toBe(1);
-    } finally {
-      writes.restore();
-    }
+    const writes = writesOf(socket);
+    const multi = redis.multi().set(`${prefix}:m`, "1").incr(`${prefix}:m`).exec();
+    const pipeline = redis.pipeline().incr(`${prefix}:m`).exec();
+    const after = redis.get(`${prefix}:m`);
+    expect(socket.writableCorked).toBe(1);
+    expect(await multi).toEqual([
+      [null, "OK"],
+      [null, 2],
+    ]);
+    expect(await pipeline).toEqual([[null, 3]]);
+    expect(await after).toBe("3");
+    expect(writes.count).toBe(1);
   });
 
   it("runs turn-end tasks before the write, and sends what they send in it", async () => {
     const { redis, prefix, socket } = await connect();
-    const writes = countWrites(socket);
+    const writes = writesOf(socket);
     const order: string[] = [];
-    try {
-      const first = redis.rpush(`${prefix}:order`, "first");
-      let fromTask: Promise<number> | undefined;
-      redis.atTurnEnd(() => {
-        order.push(`task, corked ${socket.writableCorked}`);
-        fromTask = redis.rpush(`${prefix}:order`, "from the task");
-        // A task may add another: it runs in the same turn end.
-        redis.atTurnEnd(() => order.push(`second task, corked ${socket.writableCorked}`));
-      });
-      await first;
-      await fromTask;
-      expect(order).toEqual(["task, corked 1", "second task, corked 1"]);
-      expect(await redis.lrange(`${prefix}:order`, 0, -1)).toEqual(["first", "from the task"]);
-      expect(writes.count).toBe(2); // the turn's write, then the LRANGE's
-    } finally {
-      writes.restore();
-    }
+    const first = redis.rpush(`${prefix}:order`, "first");
+    let fromTask: Promise<number> | undefined;
+    redis.atTurnEnd(() => {
+      order.push(`task, corked ${socket.writableCorked}`);
+      fromTask = redis.rpush(`${prefix}:order`, "from the task");
+      // A task may add another: it runs in the same turn end.
+      redis.atTurnEnd(() => order.push(`second task, corked ${socket.writableCorked}`));
+    });
+    await first;
+    await fromTask;
+    expect(order).toEqual(["task, corked 1", "second task, corked 1"]);
+    expect(await redis.lrange(`${prefix}:order`, 0, -1)).toEqual(["first", "from the task"]);
+    expect(writes.count).toBe(2); // the turn's write, then the LRANGE's
     // With nothing corked, a task runs on the next turn.
     let ran = false;
     redis.atTurnEnd(() => {
