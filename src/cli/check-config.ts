@@ -7,7 +7,7 @@ import { createTemplateEngine } from "../templating/create-engine.js";
 export async function checkConfigCommand(o: { configPath?: string; now?: number }): Promise<number> {
   try {
     const { config, path } = loadConfig({ path: o.configPath });
-    const templates = createTemplateEngine(config);
+    const templates = createTemplateEngine(config, "eager");
     const dests = Object.entries(config.destinations).map(([n, d]) => `${n} (${d.platform})`);
     process.stdout.write(
       `config OK: ${path ?? "(no file: local defaults)"}\n` +

@@ -6,7 +6,7 @@ import { TemplateEngine, type TemplateEngineOptions } from "./engine.js";
 /** The engine for a config: the built-in templates, then `templates.dir` (its files win). */
 export function createTemplateEngine(
   config: Readonly<Config>,
-  compile: TemplateEngineOptions["compile"] = "eager",
+  compile: TemplateEngineOptions["compile"] = "yours",
 ): TemplateEngine {
   const builtIn = join(packageRoot(), "templates");
   return new TemplateEngine({

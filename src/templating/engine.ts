@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import Handlebars from "handlebars";
 import type { DwEvent } from "../core/event.js";
 import { emptyMessage, type Message, type MessageButton, type Severity } from "../core/message.js";
@@ -47,10 +49,14 @@ export interface TemplateEngineOptions {
   regionId?: string;
   locales?: readonly string[];
   /**
-   * "eager" (the bot, check-config): every template compiled at construction, so a broken one fails start-up.
-   * "on-use" (one-shot `render`): each file compiled the first time it is rendered, with the same checks.
+   * "eager" (check-config, the tests): every template compiled at construction, so a broken one fails there.
+   * "yours" (the bot): the files of the user's directory (`templates.dir`) compiled at construction, every file
+   * when that directory replaces a base (`_x.yaml`, which built-in files extend); the built-in files, which CI
+   * compiles eagerly, on first use. Compiling all of them at start-up has V8 optimise the YAML and Handlebars
+   * parsers on its compiler threads, whose freed memory glibc keeps: ~22 MiB of idle RSS (docs/benchmarks.md).
+   * "on-use" (one-shot `render`, `route`): each file compiled the first time it is rendered, with the same checks.
    */
-  compile?: "eager" | "on-use";
+  compile?: "eager" | "yours" | "on-use";
 }
 
 const SEVERITIES = new Set<Severity>(["info", "success", "warning", "danger"]);
@@ -84,8 +90,8 @@ const LEAF_SEPARATOR = "\u001e";
 const BUILT_IN_HELPERS = ["if", "unless", "each", "with", "lookup", "log"];
 
 /**
- * Handlebars templates → neutral Message. Everything is compiled at construction so a broken template
- * fails start-up with its file and line, not the first delivery.
+ * Handlebars templates → neutral Message. What the user wrote is compiled at construction (see `compile`) so a
+ * broken template fails start-up with its file and line, not the first delivery.
  */
 export class TemplateEngine {
   private readonly hb = Handlebars.create();
@@ -112,7 +118,11 @@ export class TemplateEngine {
   constructor(opts: TemplateEngineOptions) {
     this.opts = opts;
     assertTimeZone(opts.timeZone);
-    this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"], opts.compile === "on-use");
+    // Like the templates: your locale files are read at construction, the built-in catalogs on first use.
+    const lazyMessages =
+      opts.compile === "on-use" ||
+      (opts.compile === "yours" && !opts.dirs.slice(1).some((d) => existsSync(join(d, "locales"))));
+    this.messages = loadMessages(opts.dirs, opts.locales ?? ["en", "zh-CN"], lazyMessages);
     registerHelpers(this.hb, this.messages, () => {
       // Every template call is made through during(): nothing renders outside one.
       if (!this.current) throw new Error("a template helper ran outside a render");
@@ -130,8 +140,12 @@ export class TemplateEngine {
     if (!this.pendingNeutral.has("_default"))
       throw new Error("templates: the fallback template _default.yaml is missing");
     if (opts.compile !== "on-use") {
-      for (const name of set.neutral.names()) this.neutralFile(name);
-      for (const key of set.overrides.keys()) this.override(key);
+      const builtIn = resolve(opts.dirs[0] ?? "");
+      const yours = (file: string) => resolve(dirname(file)) !== builtIn;
+      const yourBase = set.neutral.names().some((n) => n.startsWith("_") && yours(set.neutral.file(n)));
+      const now = (file: string) => opts.compile !== "yours" || yourBase || yours(file);
+      for (const name of set.neutral.names()) if (now(set.neutral.file(name))) this.neutralFile(name);
+      for (const [key, o] of set.overrides) if (now(o.file)) this.override(key);
     }
   }
 

@@ -31,6 +31,8 @@ export interface TemplateSet {
 export interface NeutralTemplates {
   names(): string[];
   has(name: string): boolean;
+  /** The file a name is read from: the user's directory's when it has one, else the built-in one ("" for none). */
+  file(name: string): string;
   get(name: string): TemplateSource | undefined;
 }
 
@@ -82,6 +84,7 @@ export function loadTemplateSources(dirs: readonly string[]): TemplateSet {
   const neutral: NeutralTemplates = {
     names: () => [...files.keys()],
     has: (name) => files.has(name),
+    file: (name) => files.get(name) ?? "",
     get(name) {
       let t = resolved.get(name);
       const own = t ? undefined : rawOf(name);

@@ -1,12 +1,12 @@
 /** Start-up and run-time failures, extends:, user template dirs and platform overrides, with real temp dirs. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderSlack } from "../../../adapters/slack/render.js";
 import { blockKitProblem } from "../../fakes/slack-api.js";
 import { fixture } from "../../helpers/fixtures.js";
-import { BUILT_IN, engine, toEvent } from "./support.js";
+import { BUILT_IN, engine as builtEngine, toEvent } from "./support.js";
 
 const dirs: string[] = [];
 function userDir(files: Record<string, string>): string {
@@ -21,10 +21,14 @@ function userDir(files: Record<string, string>): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+const engine = builtEngine;
 const withUser = (files: Record<string, string>) => engine({ dirs: [BUILT_IN, userDir(files)] });
 const commit = () => toEvent(fixture("commit-file"));
 
-describe("start-up failures name the file and line", () => {
+// "yours" is the bot's: a broken file of templates.dir fails start-up there as under "eager" (check-config's).
+describe.each(["eager", "yours"] as const)("start-up failures name the file and line (compile: %s)", (compile) => {
+  const engine = (o: Parameters<typeof builtEngine>[0]) => builtEngine({ ...o, compile });
+  const withUser = (files: Record<string, string>) => engine({ dirs: [BUILT_IN, userDir(files)] });
   it("a Handlebars syntax error", () => {
     const dir = userDir({
       "commit-file.yaml": 'title: "ok"\nfields:\n  - label: "x"\n    value: "{{#if data.a}}open"\n',
@@ -57,6 +61,35 @@ describe("start-up failures name the file and line", () => {
   });
   it("an unknown time zone", () => {
     expect(() => engine({ timeZone: "Nowhere/Town" })).toThrow(/templates.timeZone/);
+  });
+});
+
+describe("what the bot compiles at start-up (compile: yours)", () => {
+  // A copy of the built-in directory with one file broken stands in for a built-in file the bot has not compiled.
+  const brokenBuiltIn = (file: string, text: string) => {
+    const dir = userDir({});
+    cpSync(BUILT_IN, dir, { recursive: true });
+    writeFileSync(join(dir, file), text);
+    return dir;
+  };
+  const yours = (dirs: string[]) => builtEngine({ dirs, compile: "yours" });
+  it("leaves the built-in files for their first render, which compiles them with the same checks", () => {
+    const builtIn = brokenBuiltIn("commit-file.yaml", 'title: "{{#if data.a}}open"\n');
+    expect(() => builtEngine({ dirs: [builtIn], compile: "eager" })).toThrow(/commit-file\.yaml:1: template error/);
+    const t = yours([builtIn, userDir({ "delete-file.yaml": 'title: "mine"\n' })]);
+    expect(() => t.render(commit(), "en")).toThrow(/commit-file\.yaml:1: template error/);
+    expect(t.render(toEvent(fixture("delete-file")), "en").title).toBe("mine");
+  });
+  it("compiles every file when your directory replaces a base the built-in files extend", () => {
+    const builtIn = brokenBuiltIn("commit-file.yaml", 'extends: _file\ntitle: "{{#if data.a}}open"\n');
+    const base = userDir({ "_base.yaml": 'title: "base"\n' });
+    expect(() => yours([builtIn, base])).toThrow(/commit-file\.yaml:2: template error/);
+  });
+  it("reads the built-in locale catalogs on first use, and yours at start-up", () => {
+    const builtIn = brokenBuiltIn("locales/en.yaml", "field: [\n");
+    const t = yours([builtIn]);
+    expect(() => t.render(commit(), "en")).toThrow(/locales\/en\.yaml/);
+    expect(() => yours([BUILT_IN, userDir({ "locales/zh-CN.yaml": "field: [\n" })])).toThrow(/locales\/zh-CN\.yaml/);
   });
 });
 
