@@ -15,6 +15,7 @@ import {
   redisCpuMs,
   selfCpuMs,
   childrenCpuMs,
+  startRelayBench,
   startSlackBench,
   settledCount,
   TOKEN,
@@ -45,9 +46,9 @@ export interface E2eResult {
 
 export async function runE2e(
   events: number,
-  o: { root?: string; concurrency?: number; nodeOptions?: string[] } = {},
+  o: { root?: string; concurrency?: number; nodeOptions?: string[]; relay?: boolean } = {},
 ): Promise<E2eResult> {
-  const { slack, bot, prefix } = await startSlackBench("e2e", o);
+  const { slack, bot, prefix } = o.relay ? await startRelayBench(o) : await startSlackBench("e2e", o);
   const pid = bot.child.pid as number;
   // The bot prints its memoryUsage() every second: the peaks say whether the V8 heap or memory outside it grew.
   const peak = { heapUsed: 0, heapTotal: 0, external: 0 };

@@ -179,6 +179,22 @@ export async function startSlackBench(
   return { slack, bot, prefix };
 }
 
+/** The same fake Slack with the floor in place of the bot (bench/servers/relay.ts), at the same concurrency. */
+export async function startRelayBench(o: { concurrency?: number } = {}) {
+  const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
+  await slack.start();
+  const prefix = `bench-relay-${randomUUID().slice(0, 6)}`;
+  const bot = await startServer("relay.ts", {
+    BENCH_PREFIX: prefix,
+    REDIS_URL,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_TOKEN: "xoxb-bench",
+    SLACK_CHANNEL: "C0BENCH",
+    CONCURRENCY: String(o.concurrency ?? 64),
+  });
+  return { slack, bot, prefix };
+}
+
 export interface LoadResult {
   requests: number;
   errors: number;

@@ -1,0 +1,87 @@
+/**
+ * The floor of bench/alertmanager.ts: the least a Node process on this stack does to give the issue's guarantees, an
+ * event stored in Redis before its 2xx and delivered at least once. A Fastify route doing one BullMQ add (the ingest
+ * baseline's), and a BullMQ worker posting each job's event to Slack's chat.postMessage over node:http with a
+ * keep-alive agent, as the bot's Slack client does. No authentication, validation, deduplication, routing,
+ * rendering, rate limit or record: whatever this costs, the bot cannot cost less.
+ * Env: REDIS_URL, BENCH_PREFIX, SLACK_API_URL (…/api/), SLACK_TOKEN, SLACK_CHANNEL, CONCURRENCY.
+ */
+import { Agent, request } from "node:http";
+import { Queue, Worker } from "bullmq";
+import Fastify from "fastify";
+import { Redis } from "ioredis";
+
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const prefix = process.env.BENCH_PREFIX ?? "bench-relay";
+const api = new URL(`${(process.env.SLACK_API_URL ?? "").replace(/\/?$/, "/")}chat.postMessage`);
+const auth = `Bearer ${process.env.SLACK_TOKEN}`;
+const channel = process.env.SLACK_CHANNEL ?? "";
+const agent = new Agent({ keepAlive: true });
+
+const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+const queue = new Queue("events", { connection, prefix });
+let accepted = 0;
+
+/** One chat.postMessage; a refusal fails the job (BullMQ retries it), as a lost delivery must not pass silently. */
+function post(text: string): Promise<void> {
+  const body = JSON.stringify({ channel, text });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      api,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          authorization: auth,
+          "content-type": "application/json; charset=utf-8",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const answer = JSON.parse(Buffer.concat(chunks).toString()) as { ok: boolean; error?: string };
+          if (answer.ok) resolve();
+          else reject(new Error(`chat.postMessage: ${answer.error}`));
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const worker = new Worker(
+  "events",
+  async (job) => {
+    const e = job.data as { type?: string; id?: string };
+    await post(`${e.type} ${e.id}`);
+  },
+  {
+    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    prefix,
+    concurrency: Number(process.env.CONCURRENCY ?? 64),
+    removeOnComplete: { count: 0 },
+  },
+);
+
+const app = Fastify();
+app.post("/dataworks/events", async (req, reply) => {
+  await queue.add("event", req.body, { removeOnComplete: true, attempts: 3 });
+  accepted++;
+  return reply.code(202).send({ accepted: 1 });
+});
+// The line bench/e2e-run.ts reads off the bot, so the same settledCount counts what this process took.
+app.get("/metrics", async () => `dwc_events_received_total{outcome="accepted"} ${accepted}\n`);
+await app.listen({ host: "127.0.0.1", port: 0 });
+const addr = app.server.address();
+process.stdout.write(`LISTENING http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}\n`);
+process.once("SIGTERM", async () => {
+  await app.close();
+  await worker.close();
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  connection.disconnect();
+  process.exit(0);
+});
