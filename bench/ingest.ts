@@ -6,6 +6,7 @@
  * The load comes from `wrk` (`apt install wrk`), as in the issue, when it is installed: it leaves the two cores to
  * the servers compared. Without it, from an undici Pool in this process (a note says so; it takes a large share).
  * BENCH_ROOTS=/a,/b: each run runs the baseline, then the bot of each checkout in turn (interleaved).
+ * NODE_VARIANTS="; --flag=1": and each bot once per set of Node options (";" between sets; empty: as shipped).
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -31,6 +32,10 @@ const seconds = Number(process.env.SECONDS ?? 10);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const runs = Number(process.env.RUNS ?? 3);
 const roots = process.env.BENCH_ROOTS?.split(",") ?? [process.env.BENCH_ROOT ?? ROOT];
+const variants = process.env.NODE_VARIANTS?.split(";").map((v) => v.trim()) ?? [""];
+/** Each bot: a checkout and the Node options it runs with. */
+const bots = roots.flatMap((root) => variants.map((v) => ({ root, nodeOptions: v.split(/\s+/).filter(Boolean) })));
+const label = (b: (typeof bots)[number]) => [...(roots.length > 1 ? [b.root] : []), ...b.nodeOptions].join(" ");
 const name = "instance-status-changes";
 const config = { destinations: { c: { platform: "console" } }, ingest: { auth: { tokens: [TOKEN] } } };
 const wrk = hasWrk();
@@ -74,30 +79,31 @@ if (!wrk)
   process.stderr.write(
     "note: wrk is not installed (apt install wrk); the load comes from this process, which takes a large share of the CPU\n",
   );
-const ratios = new Map<string, number[]>(roots.map((r) => [r, []]));
-const p99s = new Map<string, number[]>(roots.map((r) => [r, []]));
+const ratios = new Map<string, number[]>(bots.map((b) => [label(b), []]));
+const p99s = new Map<string, number[]>(bots.map((b) => [label(b), []]));
 for (let i = 1; i <= runs; i++) {
   // Baseline and bots back to back in each run, so a load change on the shared machine hits all alike.
   const base = await measure((prefix) => startServer("baseline.ts", { BENCH_PREFIX: prefix }), {});
   lines.push(row(i, "bare Fastify + 1 BullMQ add", base));
-  for (const root of roots) {
+  for (const b of bots) {
     // HTTP only (serve --no-workers): ingest, not delivery.
-    const bot = await measure((prefix) => startBot(config, { prefix, workers: false, root }), {
-      "x-eventbridge-signature-token": TOKEN,
-    });
-    lines.push(row(i, `dw-chatops POST /dataworks/events${roots.length > 1 ? ` (${root})` : ""}`, bot));
-    ratios.get(root)?.push(bot.rps / base.rps);
-    p99s.get(root)?.push(bot.p99);
+    const bot = await measure(
+      (prefix) => startBot(config, { prefix, workers: false, root: b.root, nodeOptions: b.nodeOptions }),
+      { "x-eventbridge-signature-token": TOKEN },
+    );
+    lines.push(row(i, `dw-chatops POST /dataworks/events${label(b) ? ` (${label(b)})` : ""}`, bot));
+    ratios.get(label(b))?.push(bot.rps / base.rps);
+    p99s.get(label(b))?.push(bot.p99);
   }
 }
 lines.push("");
-for (const root of roots)
+for (const b of bots)
   lines.push(
-    `ratio (dw-chatops${roots.length > 1 ? ` ${root}` : ""} / baseline) per run: ${ratios
-      .get(root)
+    `ratio (dw-chatops${label(b) ? ` ${label(b)}` : ""} / baseline) per run: ${ratios
+      .get(label(b))
       ?.map((r) => `${fmt(r, 2)}×`)
       .join(", ")} (target ≥ 0.80×); dw-chatops p99: ${p99s
-      .get(root)
+      .get(label(b))
       ?.map((p) => `${fmt(p, 1)} ms`)
       .join(", ")} (target < 20 ms)`,
   );
