@@ -103,15 +103,21 @@ describe("TurnBatchedRedis", () => {
     expect(ran).toBe(true);
   });
 
-  it("keeps a command sent before the connection is ready in ioredis' offline queue, and sends it on connecting", async () => {
+  it("keeps commands sent before the connection is ready in ioredis' offline queue, and sends them in one write when it is", async () => {
     const prefix = testPrefix();
     cleanup.push(() => deleteKeys(prefix));
     const redis = createRedis(TEST_REDIS_URL, { lazyConnect: true }) as TurnBatchedRedis;
     cleanup.push(() => redis.quit());
-    const set = redis.set(`${prefix}:early`, "1"); // connects
+    let writes: { readonly count: number } | undefined;
+    redis.once("connect", () => {
+      writes = writesOf(redis.stream as Socket);
+    });
+    const sets = Array.from({ length: 10 }, (_, i) => redis.set(`${prefix}:early${i}`, String(i))); // connects
     expect(redis.status).not.toBe("ready");
-    expect(await set).toBe("OK");
-    expect(await redis.get(`${prefix}:early`)).toBe("1");
+    expect(await Promise.all(sets)).toEqual(Array(10).fill("OK"));
+    // The ready check, then the ten queued SETs together (a plain Redis writes 11 times).
+    expect(writes?.count).toBe(2);
+    expect(await redis.get(`${prefix}:early9`)).toBe("9");
   });
 
   it("runs each command once after a reconnect in the middle of a turn", async () => {
