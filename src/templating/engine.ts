@@ -53,7 +53,8 @@ export interface TemplateEngineOptions {
    * "yours" (the bot): the files of the user's directory (`templates.dir`) compiled at construction, every file
    * when that directory replaces a base (`_x.yaml`, which built-in files extend); the built-in files, which CI
    * compiles eagerly, on first use. Compiling all of them at start-up has V8 optimise the YAML and Handlebars
-   * parsers on its compiler threads, whose freed memory glibc keeps: ~22 MiB of idle RSS (docs/benchmarks.md).
+   * parsers on its compiler threads, whose freed memory glibc keeps: ~20 MiB of idle RSS (docs/benchmarks.md,
+   * eighth round). Every file is read at construction either way: what was installed at start-up is what renders.
    * "on-use" (one-shot `render`, `route`): each file compiled the first time it is rendered, with the same checks.
    */
   compile?: "eager" | "yours" | "on-use";
@@ -100,6 +101,8 @@ export class TemplateEngine {
   /** Sources not compiled yet ("on-use"); compiled and moved to neutral/overrides on first use. */
   private readonly pendingNeutral = new Map<string, () => TemplateSource | undefined>();
   private readonly pendingOverrides = new Map<string, { source: string; file: string }>();
+  /** Files whose compile on first use failed, by name ("commit-file", "commit-file.slack.hbs"): see once(). */
+  private readonly failed = new Map<string, Error>();
   readonly messages: Messages;
   private readonly opts: TemplateEngineOptions;
   private readonly partials = new Map<string, Compiled>();
@@ -164,9 +167,12 @@ export class TemplateEngine {
   }
 
   private neutralFile(name: string): CompiledFile | undefined {
-    const source = this.pendingNeutral.get(name)?.();
-    if (source) {
-      this.neutral.set(name, this.compileFile(source));
+    const pending = this.pendingNeutral.get(name);
+    if (pending) {
+      this.neutral.set(
+        name,
+        this.once(name, () => this.compileFile(pending() as TemplateSource)),
+      );
       this.pendingNeutral.delete(name);
     }
     return this.neutral.get(name);
@@ -175,13 +181,31 @@ export class TemplateEngine {
   private override(key: string): Compiled | undefined {
     const o = this.pendingOverrides.get(key);
     if (o) {
-      const { compiled, ast } = this.compileString({ source: o.source, file: o.file, line: 1 });
-      const unsafe = checkOverrideSafety(ast)[0];
-      if (unsafe) throw new Error(`${o.file}:${unsafe.line}: template error: ${unsafe.problem}`);
+      const compiled = this.once(`${key}.hbs`, () => {
+        const { compiled, ast } = this.compileString({ source: o.source, file: o.file, line: 1 });
+        const unsafe = checkOverrideSafety(ast)[0];
+        if (unsafe) throw new Error(`${o.file}:${unsafe.line}: template error: ${unsafe.problem}`);
+        return compiled;
+      });
       this.overrides.set(key, compiled);
       this.pendingOverrides.delete(key);
     }
     return this.overrides.get(key);
+  }
+
+  /**
+   * `compile()` once: a file compiled on first use that fails throws the same error at every later use (each render
+   * falls back as for any template error) instead of being read and compiled again for every event.
+   */
+  private once<T>(what: string, compile: () => T): T {
+    const failed = this.failed.get(what);
+    if (failed) throw failed;
+    try {
+      return compile();
+    } catch (err) {
+      this.failed.set(what, err as Error);
+      throw err;
+    }
   }
 
   context(event: DwEvent, locale: string, extras: RenderContextExtras = {}) {

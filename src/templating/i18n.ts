@@ -17,20 +17,25 @@ function flatten(node: unknown, prefix: string, out: Catalog): Catalog {
 
 /**
  * Load templates/locales/<locale>.yaml for each locale; a user dir's entries override built-ins key by key.
- * `lazy`: each locale's files are read when it is first looked up (a one-shot render reads one locale).
+ * `lazy`: each locale's files are read now (what is installed at start-up is what renders) and parsed when the
+ * locale is first looked up. A lazy file that does not parse is skipped with a process warning, once: a lookup never
+ * throws (the fallback message translates too). Eager loading throws instead, naming the file, as start-up must.
  */
 export function loadMessages(dirs: readonly string[], locales: readonly string[], lazy = false): Messages {
   const messages: Messages = {};
   for (const locale of locales) {
+    const files = readCatalogFiles(dirs, locale);
     if (!lazy) {
-      messages[locale] = loadCatalog(dirs, locale);
+      messages[locale] = parseCatalog(files, (err) => {
+        throw err;
+      });
       continue;
     }
     let catalog: Catalog | undefined;
     Object.defineProperty(messages, locale, {
       enumerable: true,
       get: () => {
-        catalog ??= loadCatalog(dirs, locale);
+        catalog ??= parseCatalog(files, (err) => process.emitWarning(err.message, "LocaleCatalogWarning"));
         return catalog;
       },
     });
@@ -38,21 +43,27 @@ export function loadMessages(dirs: readonly string[], locales: readonly string[]
   return messages;
 }
 
-function loadCatalog(dirs: readonly string[], locale: string): Catalog {
-  const catalog: Catalog = {};
+function readCatalogFiles(dirs: readonly string[], locale: string): { file: string; text: string }[] {
+  const files: { file: string; text: string }[] = [];
   for (const dir of dirs) {
     const file = join(dir, "locales", `${locale}.yaml`);
-    let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      files.push({ file, text: readFileSync(file, "utf8") });
     } catch {
-      continue;
+      // No catalog for this locale in this directory.
     }
+  }
+  return files;
+}
+
+function parseCatalog(files: readonly { file: string; text: string }[], onError: (err: Error) => void): Catalog {
+  const catalog: Catalog = {};
+  for (const { file, text } of files) {
     try {
       flatten(parseYaml(text), "", catalog);
     } catch (err) {
       // A broken locale file must fail start-up naming the file, like a broken template.
-      throw new Error(`${file}: ${(err as Error).message.split("\n")[0]}`);
+      onError(new Error(`${file}: ${(err as Error).message.split("\n")[0]}`));
     }
   }
   return catalog;

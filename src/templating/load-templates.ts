@@ -46,14 +46,16 @@ const MAX_EXTENDS_DEPTH = 10;
  * (override), partials/_name.hbs.
  */
 export function loadTemplateSources(dirs: readonly string[]): TemplateSet {
-  const files = new Map<string, string>();
+  // Every file is read now, parsed when first needed: what was installed at start-up is what renders.
+  const files = new Map<string, { file: string; text: string }>();
   const overrides: TemplateSet["overrides"] = new Map();
   const partials: TemplateSet["partials"] = new Map();
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new Error(`templates directory not found: ${dir}`);
     for (const f of readdirSync(dir).sort()) {
       const file = join(dir, f);
-      if (f.endsWith(".yaml") || f.endsWith(".yml")) files.set(basename(f).replace(/\.ya?ml$/, ""), file);
+      if (f.endsWith(".yaml") || f.endsWith(".yml"))
+        files.set(basename(f).replace(/\.ya?ml$/, ""), { file, text: readFileSync(file, "utf8") });
       else if (/^[^.]+\.(slack|lark|dingtalk)\.hbs$/.test(f))
         overrides.set(f.replace(/\.hbs$/, ""), { source: readFileSync(file, "utf8"), file });
     }
@@ -71,11 +73,11 @@ export function loadTemplateSources(dirs: readonly string[]): TemplateSet {
   // Parsing YAML is most of the cost of a one-shot render: each file is parsed once, when first needed.
   const raw = new Map<string, TemplateSource>();
   const rawOf = (name: string): TemplateSource | undefined => {
-    const file = files.get(name);
-    if (file === undefined) return undefined;
+    const read = files.get(name);
+    if (read === undefined) return undefined;
     let t = raw.get(name);
     if (!t) {
-      t = { name, file, tree: readTree(file) };
+      t = { name, file: read.file, tree: readTree(read.file, read.text) };
       raw.set(name, t);
     }
     return t;
@@ -84,7 +86,7 @@ export function loadTemplateSources(dirs: readonly string[]): TemplateSet {
   const neutral: NeutralTemplates = {
     names: () => [...files.keys()],
     has: (name) => files.has(name),
-    file: (name) => files.get(name) ?? "",
+    file: (name) => files.get(name)?.file ?? "",
     get(name) {
       let t = resolved.get(name);
       const own = t ? undefined : rawOf(name);
@@ -138,9 +140,9 @@ function isSource(v: unknown): v is SourceString {
   return isRecord(v) && typeof v.source === "string" && typeof v.line === "number" && typeof v.file === "string";
 }
 
-function readTree(file: string): unknown {
+function readTree(file: string, text: string): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter, prettyErrors: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]?.message}`);
   const walk = (node: Node | null | undefined | unknown): unknown => {
     if (isMap(node)) {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderSlack } from "../../../adapters/slack/render.js";
 import { blockKitProblem } from "../../fakes/slack-api.js";
 import { fixture } from "../../helpers/fixtures.js";
-import { BUILT_IN, engine as builtEngine, toEvent } from "./support.js";
+import { BUILT_IN, engine, toEvent } from "./support.js";
 
 const dirs: string[] = [];
 function userDir(files: Record<string, string>): string {
@@ -21,31 +21,30 @@ function userDir(files: Record<string, string>): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-const engine = builtEngine;
 const withUser = (files: Record<string, string>) => engine({ dirs: [BUILT_IN, userDir(files)] });
 const commit = () => toEvent(fixture("commit-file"));
 
 // "yours" is the bot's: a broken file of templates.dir fails start-up there as under "eager" (check-config's).
 describe.each(["eager", "yours"] as const)("start-up failures name the file and line (compile: %s)", (compile) => {
-  const engine = (o: Parameters<typeof builtEngine>[0]) => builtEngine({ ...o, compile });
-  const withUser = (files: Record<string, string>) => engine({ dirs: [BUILT_IN, userDir(files)] });
+  const engineIn = (o: Parameters<typeof engine>[0]) => engine({ ...o, compile });
+  const withUser = (files: Record<string, string>) => engineIn({ dirs: [BUILT_IN, userDir(files)] });
   it("a Handlebars syntax error", () => {
     const dir = userDir({
       "commit-file.yaml": 'title: "ok"\nfields:\n  - label: "x"\n    value: "{{#if data.a}}open"\n',
     });
-    expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
+    expect(() => engineIn({ dirs: [BUILT_IN, dir] })).toThrow(
       new RegExp(`${join(dir, "commit-file.yaml")}:4: template error`),
     );
   });
   it("what Handlebars' compiler refuses, not its parser: a partial given two contexts", () => {
     const dir = userDir({ "commit-file.yaml": 'title: "ok"\nsummary: "{{> details data event}}"\n' });
-    expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
+    expect(() => engineIn({ dirs: [BUILT_IN, dir] })).toThrow(
       /commit-file\.yaml:2: template error: Unsupported number of partial arguments: 2/,
     );
   });
   it("an unknown helper", () => {
     const dir = userDir({ "commit-file.yaml": 'title: "{{shout data.fileName}}"\n' });
-    expect(() => engine({ dirs: [BUILT_IN, dir] })).toThrow(
+    expect(() => engineIn({ dirs: [BUILT_IN, dir] })).toThrow(
       /commit-file\.yaml:1: template error: unknown helper "shout"/,
     );
   });
@@ -59,8 +58,14 @@ describe.each(["eager", "yours"] as const)("start-up failures name the file and 
     );
     expect(() => withUser({ "_a.yaml": "extends: _b\n", "_b.yaml": "extends: _a\n" })).toThrow(/extends cycle/);
   });
+  it("a platform override and a partial of yours", () => {
+    expect(() => withUser({ "commit-file.slack.hbs": '{"text": "{{#if data.a}}"}' })).toThrow(
+      /commit-file\.slack\.hbs:1: template error/,
+    );
+    expect(() => withUser({ "partials/_named.hbs": "{{#each data}}" })).toThrow(/_named\.hbs:1: template error/);
+  });
   it("an unknown time zone", () => {
-    expect(() => engine({ timeZone: "Nowhere/Town" })).toThrow(/templates.timeZone/);
+    expect(() => engineIn({ timeZone: "Nowhere/Town" })).toThrow(/templates.timeZone/);
   });
 });
 
@@ -72,10 +77,10 @@ describe("what the bot compiles at start-up (compile: yours)", () => {
     writeFileSync(join(dir, file), text);
     return dir;
   };
-  const yours = (dirs: string[]) => builtEngine({ dirs, compile: "yours" });
+  const yours = (dirs: string[]) => engine({ dirs, compile: "yours" });
   it("leaves the built-in files for their first render, which compiles them with the same checks", () => {
     const builtIn = brokenBuiltIn("commit-file.yaml", 'title: "{{#if data.a}}open"\n');
-    expect(() => builtEngine({ dirs: [builtIn], compile: "eager" })).toThrow(/commit-file\.yaml:1: template error/);
+    expect(() => engine({ dirs: [builtIn], compile: "eager" })).toThrow(/commit-file\.yaml:1: template error/);
     const t = yours([builtIn, userDir({ "delete-file.yaml": 'title: "mine"\n' })]);
     expect(() => t.render(commit(), "en")).toThrow(/commit-file\.yaml:1: template error/);
     expect(t.render(toEvent(fixture("delete-file")), "en").title).toBe("mine");
@@ -85,11 +90,44 @@ describe("what the bot compiles at start-up (compile: yours)", () => {
     const base = userDir({ "_base.yaml": 'title: "base"\n' });
     expect(() => yours([builtIn, base])).toThrow(/commit-file\.yaml:2: template error/);
   });
-  it("reads the built-in locale catalogs on first use, and yours at start-up", () => {
-    const builtIn = brokenBuiltIn("locales/en.yaml", "field: [\n");
+  it("compiles a file that fails on first use once: later uses throw the same error, nothing is read again", () => {
+    const builtIn = brokenBuiltIn("commit-file.yaml", 'title: "{{#if data.a}}open"\n');
     const t = yours([builtIn]);
-    expect(() => t.render(commit(), "en")).toThrow(/locales\/en\.yaml/);
+    const errorOf = (): unknown => {
+      try {
+        t.render(commit(), "en");
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    };
+    const first = errorOf();
+    expect(String(first)).toMatch(/commit-file\.yaml:1: template error/);
+    expect(errorOf()).toBe(first);
+    expect(t.fallback(commit(), "en").title).toBe("Pre-commit file check");
+  });
+  it("renders what was installed at start-up: the files are read then, parsed on first use", () => {
+    const builtIn = brokenBuiltIn("commit-file.yaml", 'extends: _file\ntitle: "as installed"\n');
+    const t = yours([builtIn]);
+    writeFileSync(join(builtIn, "commit-file.yaml"), 'title: "{{#if data.a}}replaced later"\n');
+    writeFileSync(join(builtIn, "locales", "en.yaml"), "field: [\n");
+    expect(t.render(commit(), "en").title).toBe("as installed");
+    expect(t.render(commit(), "en").fields.map((f) => f.label)).toContain("Workspace");
+  });
+  it("reads your locale files at start-up; a built-in catalog that does not parse on first use is skipped with a warning, and nothing throws", async () => {
     expect(() => yours([BUILT_IN, userDir({ "locales/zh-CN.yaml": "field: [\n" })])).toThrow(/locales\/zh-CN\.yaml/);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      const t = yours([brokenBuiltIn("locales/en.yaml", "field: [\n")]);
+      expect(t.render(commit(), "en").fields.map((f) => f.label)).toContain("field.workspace");
+      expect(t.fallback(commit(), "en").fields[0]?.label).toBe("field.eventType");
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([expect.stringMatching(/locales\/en\.yaml: /)]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 });
 
