@@ -7,7 +7,8 @@
  * notifications as Alertmanager counted alerts received. Then our e2e (bench/e2e-run.ts)
  * with the same count, then the same run with the floor in place of the bot (bench/servers/relay.ts: a route doing one
  * BullMQ add and a worker posting each job to the fake Slack, nothing else): what any bot on this stack with the
- * same guarantees costs at least. RUNS rounds, interleaved.
+ * same guarantees costs at least; and the floor of a design without a job per event (RELAY=inline there). RUNS
+ * rounds, interleaved.
  *   npm run bench:alertmanager   (EVENTS=5000 RUNS=2)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -178,6 +179,7 @@ const lines = [
 ];
 const ratios: number[] = [];
 const floorRatios: number[] = [];
+const inlineRatios: number[] = [];
 for (let i = 1; i <= runs; i++) {
   const a = await runAlertmanager();
   lines.push(
@@ -187,17 +189,22 @@ for (let i = 1; i <= runs; i++) {
   lines.push(
     `| ${i} | dw-chatops → fake Slack | ${d.sent} | ${d.delivered} messages | ${fmt(d.seconds)} s | **${fmt(d.perSecond, 0)}** | ${fmt(d.cpuMsPerEvent, 2)} | ${fmt(d.idleRssMiB, 0)} MiB | ${fmt(d.peakRssMiB, 0)} MiB |`,
   );
-  const f = await runE2e(events, { relay: true });
+  const f = await runE2e(events, { relay: "job" });
   lines.push(
     `| ${i} | floor: Fastify + BullMQ add, worker → fake Slack | ${f.sent} | ${f.delivered} messages | ${fmt(f.seconds)} s | **${fmt(f.perSecond, 0)}** | ${fmt(f.cpuMsPerEvent, 2)} | ${fmt(f.idleRssMiB, 0)} MiB | ${fmt(f.peakRssMiB, 0)} MiB |`,
   );
+  const g = await runE2e(events, { relay: "inline" });
+  lines.push(
+    `| ${i} | floor without a job: Fastify + SET, post, DEL → fake Slack | ${g.sent} | ${g.delivered} messages | ${fmt(g.seconds)} s | **${fmt(g.perSecond, 0)}** | ${fmt(g.cpuMsPerEvent, 2)} | ${fmt(g.idleRssMiB, 0)} MiB | ${fmt(g.peakRssMiB, 0)} MiB |`,
+  );
+  inlineRatios.push(g.perSecond / a.perSecond);
   if (a.notifications < a.sent) lines.push(`run ${i}: Alertmanager sent ${a.notifications} of ${a.sent} in 120 s`);
   ratios.push(d.perSecond / a.perSecond);
   floorRatios.push(f.perSecond / a.perSecond);
 }
 lines.push(
   "",
-  `dw-chatops / Alertmanager per second: ${ratios.map((r) => `${fmt(r, 2)}×`).join(", ")}; the floor / Alertmanager: ${floorRatios.map((r) => `${fmt(r, 2)}×`).join(", ")}; load average ${fmt(load1(), 2)} at the end`,
+  `dw-chatops / Alertmanager per second: ${ratios.map((r) => `${fmt(r, 2)}×`).join(", ")}; the floor / Alertmanager: ${floorRatios.map((r) => `${fmt(r, 2)}×`).join(", ")}; without a job: ${inlineRatios.map((r) => `${fmt(r, 2)}×`).join(", ")}; load average ${fmt(load1(), 2)} at the end`,
   "",
 );
 process.stdout.write(lines.join("\n"));

@@ -46,7 +46,7 @@ export interface E2eResult {
 
 export async function runE2e(
   events: number,
-  o: { root?: string; concurrency?: number; nodeOptions?: string[]; relay?: boolean } = {},
+  o: { root?: string; concurrency?: number; nodeOptions?: string[]; relay?: "job" | "inline" } = {},
 ): Promise<E2eResult> {
   const { slack, bot, prefix } = o.relay ? await startRelayBench(o) : await startSlackBench("e2e", o);
   const pid = bot.child.pid as number;

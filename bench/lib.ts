@@ -180,7 +180,7 @@ export async function startSlackBench(
 }
 
 /** The same fake Slack with the floor in place of the bot (bench/servers/relay.ts), at the same concurrency. */
-export async function startRelayBench(o: { concurrency?: number } = {}) {
+export async function startRelayBench(o: { concurrency?: number; relay?: "job" | "inline" } = {}) {
   const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });
   await slack.start();
   const prefix = `bench-relay-${randomUUID().slice(0, 6)}`;
@@ -191,6 +191,7 @@ export async function startRelayBench(o: { concurrency?: number } = {}) {
     SLACK_TOKEN: "xoxb-bench",
     SLACK_CHANNEL: "C0BENCH",
     CONCURRENCY: String(o.concurrency ?? 64),
+    RELAY: o.relay ?? "job",
   });
   return { slack, bot, prefix };
 }

@@ -4,7 +4,10 @@
  * baseline's), and a BullMQ worker posting each job's event to Slack's chat.postMessage over node:http with a
  * keep-alive agent, as the bot's Slack client does. No authentication, validation, deduplication, routing,
  * rendering, rate limit or record: whatever this costs, the bot cannot cost less.
- * Env: REDIS_URL, BENCH_PREFIX, SLACK_API_URL (…/api/), SLACK_TOKEN, SLACK_CHANNEL, CONCURRENCY.
+ * RELAY=inline: the floor of another design, without a job per event: the request stores the event (SET) before
+ * its 2xx, this process posts it right after and deletes it once Slack took it (a restart would resend what is
+ * left: at least once). Two Redis commands per event instead of BullMQ's three scripts.
+ * Env: REDIS_URL, BENCH_PREFIX, SLACK_API_URL (…/api/), SLACK_TOKEN, SLACK_CHANNEL, CONCURRENCY, RELAY.
  */
 import { Agent, request } from "node:http";
 import { Queue, Worker } from "bullmq";
@@ -66,10 +69,32 @@ const worker = new Worker(
   },
 );
 
+const inline = process.env.RELAY === "inline";
+let seq = 0;
+/** The inline design's send: after the 2xx, retried until Slack takes it, then the stored copy is deleted. */
+async function sendStored(key: string, e: { type?: string; id?: string }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await post(`${e.type} ${e.id}`);
+      await connection.del(key);
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 const app = Fastify();
 app.post("/dataworks/events", async (req, reply) => {
-  await queue.add("event", req.body, { removeOnComplete: true, attempts: 3 });
-  accepted++;
+  if (inline) {
+    const key = `${prefix}:pending:${++seq}`;
+    await connection.set(key, JSON.stringify(req.body));
+    accepted++;
+    setImmediate(() => void sendStored(key, req.body as { type?: string; id?: string }));
+  } else {
+    await queue.add("event", req.body, { removeOnComplete: true, attempts: 3 });
+    accepted++;
+  }
   return reply.code(202).send({ accepted: 1 });
 });
 // The line bench/e2e-run.ts reads off the bot, so the same settledCount counts what this process took.
