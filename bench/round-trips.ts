@@ -57,7 +57,9 @@ interface Count {
   roundTrips: number;
 }
 
-async function measure(kind: Stream): Promise<Count & { jobsAdded: number; inScripts: number; sent: number }> {
+async function measure(
+  kind: Stream,
+): Promise<Count & { jobsAdded: number; inScripts: number; insideScript: Map<string, number>; sent: number }> {
   const { slack, bot, prefix } = await startSlackBench("rt");
   await new Promise((r) => setTimeout(r, 1000));
   const mine = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -115,14 +117,21 @@ async function measure(kind: Stream): Promise<Count & { jobsAdded: number; inScr
   const inMulti = new Set<string>();
   let jobsAdded = 0;
   let inScripts = 0;
+  // MONITOR lists a script's own commands right after the EVAL/EVALSHA that ran them (Redis 7.0 here).
+  const insideScript = new Map<string, number>();
+  let lastScript = "";
   for (const c of seen) {
     // Commands a Lua script ran (MONITOR shows them as from "lua") cost no round trip: counted apart.
     if (c.source === "lua") {
-      if (c.args.some((a) => a.includes(prefix))) inScripts++;
+      if (c.args.some((a) => a.includes(prefix))) {
+        inScripts++;
+        insideScript.set(lastScript, (insideScript.get(lastScript) ?? 0) + 1);
+      }
       continue;
     }
-    if (!sources.has(c.source)) continue;
     const name = commandName(c.args);
+    lastScript = sources.has(c.source) && /^eval/.test(name) ? name : "";
+    if (!sources.has(c.source)) continue;
     total++;
     // A transaction is one round trip: its MULTI counts, what it queues and its EXEC do not.
     if (!inMulti.has(c.source)) roundTrips++;
@@ -138,6 +147,7 @@ async function measure(kind: Stream): Promise<Count & { jobsAdded: number; inScr
     roundTrips: roundTrips / sent,
     jobsAdded: jobsAdded / sent,
     inScripts: inScripts / sent,
+    insideScript,
     sent,
   };
 }
@@ -148,12 +158,15 @@ for (const kind of (process.env.STREAMS?.split(",") ?? ["delivered", "filtered",
   out.push(
     "",
     `### ${kind}: ${fmt(r.total, 1)} commands sent (${fmt(r.roundTrips, 1)} if MULTI…EXEC is one), ${fmt(r.inScripts, 0)} more run inside Lua scripts; ${fmt(r.jobsAdded, 2)} BullMQ jobs added per event (${r.sent} events)`,
-    "| command | per event |",
-    "|---|---|",
+    "| command | per event | commands run inside it, per event |",
+    "|---|---|---|",
     ...[...r.commands]
       .sort((a, b) => b[1] - a[1])
       .filter(([, n]) => n / r.sent >= 0.05)
-      .map(([k, n]) => `| ${k} | ${fmt(n / r.sent, 2)} |`),
+      .map(
+        ([k, n]) =>
+          `| ${k} | ${fmt(n / r.sent, 2)} | ${/^eval/.test(k) ? fmt((r.insideScript.get(k) ?? 0) / r.sent, 1) : ""} |`,
+      ),
   );
 }
 process.stdout.write(`${out.join("\n")}\n`);
