@@ -195,7 +195,7 @@ for (let i = 1; i <= runs; i++) {
   );
   const g = await runE2e(events, { relay: "inline" });
   lines.push(
-    `| ${i} | floor without a job: Fastify + SET, post, DEL → fake Slack | ${g.sent} | ${g.delivered} messages | ${fmt(g.seconds)} s | **${fmt(g.perSecond, 0)}** | ${fmt(g.cpuMsPerEvent, 2)} | ${fmt(g.idleRssMiB, 0)} MiB | ${fmt(g.peakRssMiB, 0)} MiB |`,
+    `| ${i} | floor without a job: Fastify + dedupe and inbox script, post, inbox out → fake Slack | ${g.sent} | ${g.delivered} messages | ${fmt(g.seconds)} s | **${fmt(g.perSecond, 0)}** | ${fmt(g.cpuMsPerEvent, 2)} | ${fmt(g.idleRssMiB, 0)} MiB | ${fmt(g.peakRssMiB, 0)} MiB |`,
   );
   inlineRatios.push(g.perSecond / a.perSecond);
   if (a.notifications < a.sent) lines.push(`run ${i}: Alertmanager sent ${a.notifications} of ${a.sent} in 120 s`);

@@ -4,9 +4,11 @@
  * baseline's), and a BullMQ worker posting each job's event to Slack's chat.postMessage over node:http with a
  * keep-alive agent, as the bot's Slack client does. No authentication, validation, deduplication, routing,
  * rendering, rate limit or record: whatever this costs, the bot cannot cost less.
- * RELAY=inline: the floor of another design, without a job per event: the request stores the event (SET) before
- * its 2xx, this process posts it right after and deletes it once Slack took it (a restart would resend what is
- * left: at least once). Two Redis commands per event instead of BullMQ's three scripts.
+ * RELAY=inline: the floor of another design, without a job per event: the request stores the event before its 2xx
+ * in one script (deduplicated on its id with SET NX PX, then kept in an inbox hash and a sorted set by time, which a
+ * sweeper would resend from after a restart: at least once; none is written, this is a floor), this process posts
+ * it right after and takes it out of the inbox in a second script once Slack took it. (Until 9dcf7be it was a plain
+ * SET and DEL.)
  * Env: REDIS_URL, BENCH_PREFIX, SLACK_API_URL (…/api/), SLACK_TOKEN, SLACK_CHANNEL, CONCURRENCY, RELAY.
  */
 import { Agent, request } from "node:http";
@@ -22,6 +24,30 @@ const channel = process.env.SLACK_CHANNEL ?? "";
 const agent = new Agent({ keepAlive: true });
 
 const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+const inbox = { hash: `${prefix}:inbox`, byTime: `${prefix}:inbox:t` };
+const scripts = connection as Redis & {
+  store(
+    dedupe: string,
+    hash: string,
+    byTime: string,
+    id: string,
+    json: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<number>;
+  done(hash: string, byTime: string, id: string): Promise<number>;
+};
+connection.defineCommand("store", {
+  numberOfKeys: 3,
+  lua: `if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4], 'NX') then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+return 1`,
+});
+connection.defineCommand("done", {
+  numberOfKeys: 2,
+  lua: "redis.call('HDEL', KEYS[1], ARGV[1]) return redis.call('ZREM', KEYS[2], ARGV[1])",
+});
 const queue = new Queue("events", { connection, prefix });
 let accepted = 0;
 
@@ -70,16 +96,15 @@ const worker = new Worker(
 );
 
 const inline = process.env.RELAY === "inline";
-let seq = 0;
-/** The inline design's send: after the 2xx, retried until Slack takes it, then the stored copy is deleted. */
-async function sendStored(key: string, e: { type?: string; id?: string }): Promise<void> {
+/** The inline design's send: after the 2xx, retried a few times, then the event leaves the inbox. */
+async function sendStored(id: string, e: { type?: string }): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await post(`${e.type} ${e.id}`);
-      await connection.del(key);
+      await post(`${e.type} ${id}`);
+      await scripts.done(inbox.hash, inbox.byTime, id);
       return;
     } catch (err) {
-      if (attempt >= 3) throw err;
+      if (attempt >= 3) throw err; // left in the inbox for the sweeper
     }
   }
 }
@@ -87,10 +112,19 @@ async function sendStored(key: string, e: { type?: string; id?: string }): Promi
 const app = Fastify();
 app.post("/dataworks/events", async (req, reply) => {
   if (inline) {
-    const key = `${prefix}:pending:${++seq}`;
-    await connection.set(key, JSON.stringify(req.body));
+    const e = req.body as { type?: string; id?: string };
+    const id = String(e.id);
+    const fresh = await scripts.store(
+      `${prefix}:de:${id}`,
+      inbox.hash,
+      inbox.byTime,
+      id,
+      JSON.stringify(e),
+      Date.now(),
+      3_600_000,
+    );
     accepted++;
-    setImmediate(() => void sendStored(key, req.body as { type?: string; id?: string }));
+    if (fresh) setImmediate(() => void sendStored(id, e));
   } else {
     await queue.add("event", req.body, { removeOnComplete: true, attempts: 3 });
     accepted++;
