@@ -18,24 +18,23 @@ function flatten(node: unknown, prefix: string, out: Catalog): Catalog {
 /**
  * Load templates/locales/<locale>.yaml for each locale; a user dir's entries override built-ins key by key.
  * `lazy`: each locale's files are read now (what is installed at start-up is what renders) and parsed when the
- * locale is first looked up. A lazy file that does not parse is skipped with a process warning, once: a lookup never
- * throws (the fallback message translates too). Eager loading throws instead, naming the file, as start-up must.
+ * locale is first looked up. A file that does not parse throws, naming it; only a built-in one (`dirs[0]`) met
+ * lazily is skipped with a process warning instead, so that the bot's lookups, the fallback message's too, never
+ * throw for a file the user cannot fix (the bot reads a user's locale files at start-up: TemplateEngine "yours").
  */
 export function loadMessages(dirs: readonly string[], locales: readonly string[], lazy = false): Messages {
   const messages: Messages = {};
   for (const locale of locales) {
     const files = readCatalogFiles(dirs, locale);
     if (!lazy) {
-      messages[locale] = parseCatalog(files, (err) => {
-        throw err;
-      });
+      messages[locale] = parseCatalog(files, false);
       continue;
     }
     let catalog: Catalog | undefined;
     Object.defineProperty(messages, locale, {
       enumerable: true,
       get: () => {
-        catalog ??= parseCatalog(files, (err) => process.emitWarning(err.message, "LocaleCatalogWarning"));
+        catalog ??= parseCatalog(files, true);
         return catalog;
       },
     });
@@ -43,27 +42,36 @@ export function loadMessages(dirs: readonly string[], locales: readonly string[]
   return messages;
 }
 
-function readCatalogFiles(dirs: readonly string[], locale: string): { file: string; text: string }[] {
-  const files: { file: string; text: string }[] = [];
-  for (const dir of dirs) {
+interface CatalogFile {
+  file: string;
+  text: string;
+  builtIn: boolean;
+}
+
+function readCatalogFiles(dirs: readonly string[], locale: string): CatalogFile[] {
+  const files: CatalogFile[] = [];
+  dirs.forEach((dir, i) => {
     const file = join(dir, "locales", `${locale}.yaml`);
     try {
-      files.push({ file, text: readFileSync(file, "utf8") });
+      files.push({ file, text: readFileSync(file, "utf8"), builtIn: i === 0 });
     } catch {
       // No catalog for this locale in this directory.
     }
-  }
+  });
   return files;
 }
 
-function parseCatalog(files: readonly { file: string; text: string }[], onError: (err: Error) => void): Catalog {
+/** `lazy`: parsed at a lookup, where a built-in file that does not parse is skipped with a warning (see above). */
+function parseCatalog(files: readonly CatalogFile[], lazy: boolean): Catalog {
   const catalog: Catalog = {};
-  for (const { file, text } of files) {
+  for (const { file, text, builtIn } of files) {
     try {
       flatten(parseYaml(text), "", catalog);
     } catch (err) {
-      // A broken locale file must fail start-up naming the file, like a broken template.
-      onError(new Error(`${file}: ${(err as Error).message.split("\n")[0]}`));
+      // A broken locale file fails naming the file, like a broken template.
+      const broken = new Error(`${file}: ${(err as Error).message.split("\n")[0]}`);
+      if (!(lazy && builtIn)) throw broken;
+      process.emitWarning(broken.message, "LocaleCatalogWarning");
     }
   }
   return catalog;

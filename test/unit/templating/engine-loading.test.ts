@@ -129,6 +129,10 @@ describe("what the bot compiles at start-up (compile: yours)", () => {
       process.off("warning", onWarning);
     }
   });
+  it("a broken locale file of yours met on first use (one-shot render) still fails, naming it", () => {
+    const t = engine({ dirs: [BUILT_IN, userDir({ "locales/en.yaml": "field: [\n" })], compile: "on-use" });
+    expect(() => t.render(commit(), "en")).toThrow(/locales\/en\.yaml/);
+  });
 });
 
 describe("user templates and extends:", () => {
