@@ -6,7 +6,7 @@
  * an empty set is the shipped options alone), to compare V8 settings in the same interleaving.
  */
 import { runE2e } from "./e2e-run.js";
-import { fmt, load1, ROOT } from "./lib.js";
+import { fmt, load1, nodeVariants, ROOT } from "./lib.js";
 
 const events = Number(process.env.EVENTS ?? 5000);
 const runs = Number(process.env.RUNS ?? 1);
@@ -16,12 +16,11 @@ const lines = [
   "| code | events | all delivered after | deliveries/s | bot CPU ms/event | Redis CPU ms/event | generator + fake Slack CPU ms/event | bot idle RSS | bot peak RSS | bot peak heapUsed / heapTotal / external |",
   "|---|---|---|---|---|---|---|---|---|---|",
 ];
-const variants = process.env.NODE_VARIANTS?.split(";").map((v) => v.trim()) ?? [""];
+const variants = nodeVariants();
 const generators: string[] = [];
 for (let i = 0; i < runs; i++)
   for (const root of roots)
-    for (const variant of variants) {
-      const nodeOptions = variant.split(/\s+/).filter(Boolean);
+    for (const nodeOptions of variants) {
       const r = await runE2e(events, { root, nodeOptions });
       if (!generators.includes(r.generator)) generators.push(r.generator);
       if (r.delivered !== r.sent) throw new Error(`posted ${r.sent} but the fake Slack has ${r.delivered}`);

@@ -18,6 +18,7 @@ import {
   type LoadResult,
   load,
   load1,
+  nodeVariants,
   procStats,
   redisCpuMs,
   ROOT,
@@ -32,9 +33,8 @@ const seconds = Number(process.env.SECONDS ?? 10);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const runs = Number(process.env.RUNS ?? 3);
 const roots = process.env.BENCH_ROOTS?.split(",") ?? [process.env.BENCH_ROOT ?? ROOT];
-const variants = process.env.NODE_VARIANTS?.split(";").map((v) => v.trim()) ?? [""];
 /** Each bot: a checkout and the Node options it runs with. */
-const bots = roots.flatMap((root) => variants.map((v) => ({ root, nodeOptions: v.split(/\s+/).filter(Boolean) })));
+const bots = roots.flatMap((root) => nodeVariants().map((nodeOptions) => ({ root, nodeOptions })));
 const label = (b: (typeof bots)[number]) => [...(roots.length > 1 ? [b.root] : []), ...b.nodeOptions].join(" ");
 const name = "instance-status-changes";
 const config = { destinations: { c: { platform: "console" } }, ingest: { auth: { tokens: [TOKEN] } } };

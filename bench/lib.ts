@@ -179,6 +179,13 @@ export async function startSlackBench(
   return { slack, bot, prefix };
 }
 
+/**
+ * NODE_VARIANTS="; --flag=1; --flag=2": sets of Node options to run each bot with in turn (";" between sets; an empty
+ * set is the shipped options alone), for bench:e2e and bench:ingest.
+ */
+export const nodeVariants = (): string[][] =>
+  (process.env.NODE_VARIANTS?.split(";") ?? [""]).map((v) => v.split(/\s+/).filter(Boolean));
+
 /** The same fake Slack with the floor in place of the bot (bench/servers/relay.ts), at the same concurrency. */
 export async function startRelayBench(o: { concurrency?: number; relay?: "job" | "inline" } = {}) {
   const slack = new FakeSlack({ token: "xoxb-bench", channels: ["C0BENCH"] });

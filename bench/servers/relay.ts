@@ -48,7 +48,6 @@ connection.defineCommand("done", {
   numberOfKeys: 2,
   lua: "redis.call('HDEL', KEYS[1], ARGV[1]) return redis.call('ZREM', KEYS[2], ARGV[1])",
 });
-const queue = new Queue("events", { connection, prefix });
 let accepted = 0;
 
 /** One chat.postMessage; a refusal fails the job (BullMQ retries it), as a lost delivery must not pass silently. */
@@ -81,21 +80,27 @@ function post(text: string): Promise<void> {
   });
 }
 
-const worker = new Worker(
-  "events",
-  async (job) => {
-    const e = job.data as { type?: string; id?: string };
-    await post(`${e.type} ${e.id}`);
-  },
-  {
-    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
-    prefix,
-    concurrency: Number(process.env.CONCURRENCY ?? 64),
-    removeOnComplete: { count: 0 },
-  },
-);
-
 const inline = process.env.RELAY === "inline";
+// The job design's queue and worker; the inline design has neither (an idle worker still polls and checks stalls).
+const jobs = inline
+  ? undefined
+  : {
+      queue: new Queue("events", { connection, prefix }),
+      worker: new Worker(
+        "events",
+        async (job) => {
+          const e = job.data as { type?: string; id?: string };
+          await post(`${e.type} ${e.id}`);
+        },
+        {
+          connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+          prefix,
+          concurrency: Number(process.env.CONCURRENCY ?? 64),
+          removeOnComplete: { count: 0 },
+        },
+      ),
+    };
+
 /** The inline design's send: after the 2xx, retried a few times, then the event leaves the inbox. */
 async function sendStored(id: string, e: { type?: string }): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -104,14 +109,14 @@ async function sendStored(id: string, e: { type?: string }): Promise<void> {
       await scripts.done(inbox.hash, inbox.byTime, id);
       return;
     } catch (err) {
-      if (attempt >= 3) throw err; // left in the inbox for the sweeper
+      if (attempt >= 3) throw err;
     }
   }
 }
 
 const app = Fastify();
 app.post("/dataworks/events", async (req, reply) => {
-  if (inline) {
+  if (!jobs) {
     const e = req.body as { type?: string; id?: string };
     const id = String(e.id);
     const fresh = await scripts.store(
@@ -123,10 +128,13 @@ app.post("/dataworks/events", async (req, reply) => {
       Date.now(),
       3_600_000,
     );
-    accepted++;
-    if (fresh) setImmediate(() => void sendStored(id, e));
+    // A duplicate is answered but neither counted nor sent, as the bot does.
+    if (fresh) {
+      accepted++;
+      setImmediate(() => sendStored(id, e).catch(() => undefined)); // what failed stays in the inbox
+    }
   } else {
-    await queue.add("event", req.body, { removeOnComplete: true, attempts: 3 });
+    await jobs.queue.add("event", req.body, { removeOnComplete: true, attempts: 3 });
     accepted++;
   }
   return reply.code(202).send({ accepted: 1 });
@@ -138,9 +146,11 @@ const addr = app.server.address();
 process.stdout.write(`LISTENING http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}\n`);
 process.once("SIGTERM", async () => {
   await app.close();
-  await worker.close();
-  await queue.obliterate({ force: true }).catch(() => undefined);
-  await queue.close();
+  if (jobs) {
+    await jobs.worker.close();
+    await jobs.queue.obliterate({ force: true }).catch(() => undefined);
+    await jobs.queue.close();
+  }
   connection.disconnect();
   process.exit(0);
 });
